@@ -1,0 +1,40 @@
+"""unspoken: measure what people will not say out loud.
+
+List experiments, randomized response, the gap between direct and hidden answers, pooled
+polls and power analysis. Heavy modules are imported lazily, so ``import unspoken`` is fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first use)
+_LAZY: dict[str, str] = {
+    "datasets": "unspoken.datasets",
+    "read_data": "unspoken.io",
+    "DataError": "unspoken.errors",
+    "UnsupportedError": "unspoken.errors",
+    "ConvergenceError": "unspoken.errors",
+    "UnspokenError": "unspoken.errors",
+    "Estimate": "unspoken.results",
+    "FitResult": "unspoken.results",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        value = module if module.__name__ == f"unspoken.{name}" else getattr(module, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'unspoken' has no attribute '{name}'")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
+
+__all__ = sorted(_LAZY)

@@ -1,0 +1,1 @@
+"""The ``unspoken`` command line: one module per command, registered in :mod:`.main`."""

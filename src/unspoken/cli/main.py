@@ -1,0 +1,79 @@
+"""Entry point of the ``unspoken`` command.
+
+Each subcommand lives in its own module of this package and exposes a ``click`` command
+named ``command``; add its module name to ``COMMANDS`` to register it. Modules are
+imported only when their command runs, so ``unspoken --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from unspoken.errors import UnspokenError
+
+# command name -> module in unspoken.cli (each module defines ``command``)
+COMMANDS: dict[str, str] = {
+    "datasets": "datasets_cmd",
+    "list": "list_cmd",
+    "design-test": "design_test_cmd",
+}
+
+HELP = {
+    "datasets": "List the bundled example data sets (or show one).",
+    "list": "Fit a list experiment (item count technique).",
+    "design-test": "Test a list experiment for design effects (Blair & Imai 2012).",
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(f"unspoken.cli.{COMMANDS[name]}")
+        return module.command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, HELP.get(name, "")) for name in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="unspoken")
+def cli() -> None:
+    """unspoken: measure what people will not say out loud.
+
+    Indirect survey designs (list experiments, randomized response), the gap between
+    direct and hidden answers, pooled polls, and power analysis. All computation is
+    local: your data never leave this machine.
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; errors the user can fix are printed without a traceback (exit code 2)."""
+    try:
+        cli.main(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as e:
+        sys.exit(e.exit_code)
+    except click.ClickException as e:
+        e.show()
+        sys.exit(e.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except UnspokenError as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(2)
+    except FileNotFoundError as e:
+        click.echo(f"Error: file not found: {e.filename or e}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

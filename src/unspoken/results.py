@@ -1,0 +1,279 @@
+"""One results protocol for every analysis.
+
+Every result object offers ``summary()`` (text), ``_repr_html_()`` (notebooks),
+``to_dict()`` (JSON-ready, the shape the CLI prints with ``--json``) and ``to_json()``.
+Parametric fits (:class:`FitResult`) add ``params``, ``std_errors``, ``cov``,
+``conf_int()``, ``tidy()`` and the design's headline quantity (``prevalence``) overall and
+by subgroup. Result classes hold numbers; they compute nothing but presentation.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def z_value(level: float = 0.95) -> float:
+    """Two-sided normal critical value for a confidence level."""
+    from scipy.stats import norm
+
+    if not 0 < level < 1:
+        raise ValueError(f"level must be between 0 and 1, got {level}")
+    return float(norm.ppf(0.5 + level / 2))
+
+
+def _clean(x: Any) -> Any:
+    """Turn numpy scalars/arrays and non-finite floats into JSON-safe Python values."""
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    if isinstance(x, np.ndarray):
+        return [_clean(v) for v in x.tolist()]
+    if isinstance(x, np.bool_ | bool):
+        return bool(x)
+    if isinstance(x, np.integer):
+        return int(x)
+    if isinstance(x, float | np.floating):
+        v = float(x)
+        return v if math.isfinite(v) else None
+    if hasattr(x, "to_dict") and not isinstance(x, pd.DataFrame | pd.Series):
+        return _clean(x.to_dict())
+    return x
+
+
+class ResultMixin:
+    """JSON and notebook HTML for any result that has ``to_dict()`` and ``summary()``."""
+
+    def to_dict(self) -> dict[str, Any]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def summary(self) -> str:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The result as JSON (non-finite numbers become ``null``)."""
+        return json.dumps(_clean(self.to_dict()), indent=indent)
+
+    def _repr_html_(self) -> str:
+        return f"<pre>{html.escape(self.summary())}</pre>"
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+@dataclass(frozen=True)
+class Estimate(ResultMixin):
+    """A scalar estimate with its standard error and confidence interval.
+
+    ``n`` is the number of respondents behind it; ``label`` names it (an item, a group).
+    """
+
+    estimate: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+    n: int | None = None
+    label: str | None = None
+    level: float = 0.95
+
+    @classmethod
+    def from_se(
+        cls,
+        estimate: float,
+        std_error: float,
+        level: float = 0.95,
+        n: int | None = None,
+        label: str | None = None,
+        crit: float | None = None,
+    ) -> Estimate:
+        """Wald interval ``estimate ± crit * std_error`` (normal critical value by default)."""
+        c = z_value(level) if crit is None else crit
+        est, se = float(estimate), float(std_error)
+        return cls(est, se, est - c * se, est + c * se, n, label, level)
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "estimate": self.estimate,
+            "std_error": self.std_error,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+        }
+        if self.n is not None:
+            d["n"] = self.n
+        if self.label is not None:
+            d["item"] = self.label
+        return d
+
+    def summary(self) -> str:
+        pct = int(round(self.level * 100))
+        return (
+            f"{self.estimate:.4f} (s.e. {self.std_error:.4f}; "
+            f"{pct}% CI {self.ci_low:.4f} to {self.ci_high:.4f})"
+        )
+
+
+@dataclass(frozen=True)
+class GroupEstimate:
+    """An estimate for the subgroup ``group`` (column -> value), or why there is none."""
+
+    group: dict[str, Any]
+    estimate: Estimate | list[Estimate] | None
+    note: str | None = None
+
+    def to_dict(self, key: str = "prevalence") -> dict[str, Any]:
+        d: dict[str, Any] = {"group": self.group}
+        if isinstance(self.estimate, list):
+            d[key] = [e.to_dict() for e in self.estimate]
+        elif self.estimate is not None:
+            d[key] = self.estimate.to_dict()
+        else:
+            d[key] = None
+        if self.note:
+            d["note"] = self.note
+        return d
+
+
+@dataclass
+class FitResult(ResultMixin):
+    """A fitted parametric model.
+
+    Parameters are stored flat in ``params`` with a ``part`` (e.g. ``sensitive``,
+    ``control``) and a ``term`` (covariate name, ``Intercept`` for the constant) each;
+    ``cov`` is their covariance matrix in the same order.
+    """
+
+    model: str
+    parts: list[str]
+    terms: list[str]
+    params_: np.ndarray
+    cov: np.ndarray
+    n: int
+    loglik: float | None = None
+    converged: bool = True
+    iterations: int = 0
+    gradient_norm: float | None = None
+    vcov_type: str = "model"
+    prevalence: Estimate | list[Estimate] | None = None
+    by: list[GroupEstimate] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    level: float = 0.95
+    title: str | None = None
+
+    @property
+    def index(self) -> pd.MultiIndex:
+        return pd.MultiIndex.from_arrays([self.parts, self.terms], names=["part", "term"])
+
+    @property
+    def params(self) -> pd.Series:
+        """Estimates indexed by (part, term)."""
+        return pd.Series(self.params_, index=self.index, name="estimate")
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Standard errors: square roots of the diagonal of ``cov``."""
+        d = np.diag(np.asarray(self.cov, dtype=float)).copy()
+        se = np.sqrt(np.where(d >= 0, d, np.nan))
+        return pd.Series(se, index=self.index, name="std_error")
+
+    @property
+    def cov_frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self.cov, index=self.index, columns=self.index)
+
+    def conf_int(self, level: float | None = None) -> pd.DataFrame:
+        """Wald intervals for every parameter."""
+        c = z_value(self.level if level is None else level)
+        se = self.std_errors.to_numpy()
+        return pd.DataFrame(
+            {"ci_low": self.params_ - c * se, "ci_high": self.params_ + c * se}, index=self.index
+        )
+
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """One row per parameter: part, term, estimate, std_error, ci_low, ci_high."""
+        ci = self.conf_int(level)
+        return pd.DataFrame(
+            {
+                "part": self.parts,
+                "term": self.terms,
+                "estimate": self.params_,
+                "std_error": self.std_errors.to_numpy(),
+                "ci_low": ci["ci_low"].to_numpy(),
+                "ci_high": ci["ci_high"].to_numpy(),
+            }
+        )
+
+    def part(self, name: str) -> pd.Series:
+        """The estimates of one part, indexed by term."""
+        mask = np.asarray(self.parts) == name
+        return pd.Series(self.params_[mask], index=np.asarray(self.terms)[mask], name=name)
+
+    def to_dict(self) -> dict[str, Any]:
+        se = self.std_errors.to_numpy()
+        d: dict[str, Any] = {
+            "model": self.model,
+            "n": self.n,
+            "converged": self.converged,
+            "iterations": self.iterations,
+            "loglik": self.loglik,
+            "gradient_norm": self.gradient_norm,
+            "vcov": self.vcov_type,
+            "params": [
+                {"part": p, "term": t, "estimate": e, "std_error": s}
+                for p, t, e, s in zip(self.parts, self.terms, self.params_, se, strict=True)
+            ],
+        }
+        if isinstance(self.prevalence, list):
+            d["prevalence"] = [e.to_dict() for e in self.prevalence]
+        elif self.prevalence is not None:
+            d["prevalence"] = self.prevalence.to_dict()
+        if self.by:
+            d["by"] = [g.to_dict() for g in self.by]
+        if self.notes:
+            d["notes"] = list(self.notes)
+        d.update(self.extra)
+        return d
+
+    def summary(self) -> str:
+        lines = [self.title or f"unspoken: {self.model}", ""]
+        info = f"n = {self.n}"
+        if self.loglik is not None:
+            info += f"   log-likelihood = {self.loglik:.4f}"
+        info += f"   converged = {self.converged}   iterations = {self.iterations}"
+        info += f"   variance = {self.vcov_type}"
+        lines.append(info)
+        lines.append("")
+        lines.append(format_table(self.tidy()))
+        if self.prevalence is not None:
+            lines.append("")
+            items = self.prevalence if isinstance(self.prevalence, list) else [self.prevalence]
+            for e in items:
+                name = f"Prevalence ({e.label})" if e.label else "Prevalence of the sensitive item"
+                lines.append(f"{name}: {e.summary()}")
+        for g in self.by:
+            grp = ", ".join(f"{k} = {v}" for k, v in g.group.items())
+            if g.estimate is None:
+                lines.append(f"  {grp}: {g.note or 'no estimate'}")
+            else:
+                items = g.estimate if isinstance(g.estimate, list) else [g.estimate]
+                for e in items:
+                    lab = f" [{e.label}]" if e.label else ""
+                    lines.append(f"  {grp}{lab}: {e.summary()}")
+        for note in self.notes:
+            lines.append(f"Note: {note}")
+        return "\n".join(lines)
+
+
+def format_table(df: pd.DataFrame, digits: int = 4) -> str:
+    """A plain-text table with numbers to ``digits`` decimals."""
+    shown = df.copy()
+    for c in shown.columns:
+        if pd.api.types.is_float_dtype(shown[c]):
+            shown[c] = shown[c].map(lambda v: "" if pd.isna(v) else f"{v:.{digits}f}")
+    return shown.to_string(index=False)
