@@ -36,8 +36,14 @@ def command(name: str | None, as_json: bool) -> None:
     df = datasets.load(name)
     if as_json:
         emit_json(
-            {"name": d.name, "title": d.title, "design": d.design, "citation": d.citation,
-             "n_rows": len(df), "columns": list(df.columns)}
+            {
+                "name": d.name,
+                "title": d.title,
+                "design": d.design,
+                "citation": d.citation,
+                "n_rows": len(df),
+                "columns": list(df.columns),
+            }
         )
         return
     click.echo(f"{d.name}: {d.title}\nDesign: {d.design}\nCite: {d.citation}\n")

@@ -1,0 +1,206 @@
+"""Formulas to design matrices, safely.
+
+Formulas are R/Wilkinson style (``y ~ age + south + south:age + C(state)``) and are turned
+into matrices by formulaic. formulaic evaluates the pieces of a formula as Python, so every
+formula is first checked token by token: only column names, numbers, the operators
+``~ + - * / : ^ ( ) ,`` and a short list of functions (``C``, ``I``, ``log``, ``exp``,
+``sqrt``, ...) pass. Anything else — attribute access, strings, brackets, ``__import__``,
+unknown functions — is rejected with a :class:`~unspoken.errors.DataError` before anything
+is evaluated. Column names with dots (R style, ``cov.age``) work as written. Inside ``I()``
+the R power ``^`` means ``**``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from unspoken.errors import DataError
+
+#: functions a formula may call (formulaic transforms and numpy ufuncs); nothing else.
+ALLOWED_FUNCTIONS = frozenset(
+    {"C", "I", "log", "log1p", "log2", "log10", "exp", "sqrt", "abs", "center", "scale", "poly"}
+)
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<quoted>`[^`]+`)
+  | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
+  | (?P<name>[A-Za-z_.][A-Za-z0-9_.]*)
+  | (?P<op>\*\*|[~+\-*/:^(),])
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    pos: int
+
+
+def tokenize(formula: str) -> list[Token]:
+    """Split a formula into tokens, rejecting any character that has no place in one."""
+    if not isinstance(formula, str):
+        raise DataError(f"a formula must be text, got {type(formula).__name__}")
+    tokens: list[Token] = []
+    pos = 0
+    while pos < len(formula):
+        m = _TOKEN.match(formula, pos)
+        if m is None:
+            bad = formula[pos]
+            raise DataError(
+                f"formula '{formula}': the character {bad!r} at position {pos} is not allowed "
+                "(use column names, numbers, + - * / : ^ ( ) and C(), I(), log() ...)"
+            )
+        if m.lastgroup != "space":
+            tokens.append(Token(m.lastgroup or "", m.group(), pos))
+        pos = m.end()
+    return tokens
+
+
+def _suggest(name: str, columns: Sequence[str]) -> str:
+    close = difflib.get_close_matches(name, [str(c) for c in columns], n=3)
+    return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+
+
+def _check_and_rewrite(formula: str, columns: Sequence[str]) -> tuple[str, list[str]]:
+    """Validate tokens against the allowlist and ``columns``; return formulaic text and the
+    columns the formula uses."""
+    tokens = tokenize(formula)
+    colset = {str(c) for c in columns}
+    used: list[str] = []
+    out: list[str] = []
+    depth_I: list[int] = []  # paren depths at which an I( ... ) started
+    depth = 0
+    for i, tok in enumerate(tokens):
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if tok.kind in ("name", "quoted"):
+            name = tok.text.strip("`") if tok.kind == "quoted" else tok.text
+            if "__" in name and name not in colset:
+                raise DataError(f"formula '{formula}': '{name}' is not allowed")
+            if nxt is not None and nxt.text == "(" and tok.kind == "name":
+                if name not in ALLOWED_FUNCTIONS:
+                    raise DataError(
+                        f"formula '{formula}': the function '{name}' is not allowed; allowed: "
+                        + ", ".join(sorted(ALLOWED_FUNCTIONS))
+                    )
+                if name == "I":
+                    depth_I.append(depth + 1)
+                out.append(name + "\0")  # glued to its "(" below
+                continue
+            if name not in colset:
+                raise DataError(
+                    f"formula '{formula}' names a column '{name}' that is not in the data"
+                    + _suggest(name, columns),
+                    column=name,
+                )
+            if name not in used:
+                used.append(name)
+            out.append(name if name.isidentifier() else f"`{name}`")
+        elif tok.kind == "number":
+            out.append(tok.text)
+        else:
+            if tok.text == "(":
+                depth += 1
+            elif tok.text == ")":
+                if depth_I and depth_I[-1] == depth:
+                    depth_I.pop()
+                depth -= 1
+                if depth < 0:
+                    raise DataError(f"formula '{formula}': unbalanced parentheses")
+            if tok.text == "^" and depth_I:
+                out.append("**")
+                continue
+            if tok.text == "**" and not depth_I:
+                out.append("^")
+                continue
+            out.append(tok.text)
+    if depth != 0:
+        raise DataError(f"formula '{formula}': unbalanced parentheses")
+    return " ".join(out).replace("\0 ", ""), used
+
+
+def split_formula(formula: str) -> tuple[str | None, str]:
+    """``'y ~ a + b'`` -> ``('y', 'a + b')``; ``'~ a'`` or ``'a'`` -> ``(None, 'a')``."""
+    if formula.count("~") > 1:
+        raise DataError(f"formula '{formula}' has more than one '~'")
+    if "~" in formula:
+        lhs, rhs = formula.split("~")
+        lhs = lhs.strip().strip("`") or None
+    else:
+        lhs, rhs = None, formula
+    rhs = rhs.strip() or "1"
+    return lhs, rhs
+
+
+def formula_columns(rhs: str, columns: Sequence[str]) -> list[str]:
+    """Columns a right-hand side uses (validating it on the way)."""
+    return _check_and_rewrite(rhs, columns)[1]
+
+
+def _pretty(name: str) -> str:
+    return name.replace("`", "")
+
+
+@dataclass
+class DesignMatrix:
+    """A model matrix with its column names and the spec to rebuild it on new data."""
+
+    X: np.ndarray
+    names: list[str]
+    columns: list[str]
+    spec: Any
+    rhs: str
+
+    def on(self, df: pd.DataFrame) -> np.ndarray:
+        """The same design evaluated on other data (e.g. a counterfactual subgroup)."""
+        missing = [c for c in self.columns if c not in df.columns]
+        if missing:
+            raise DataError(f"new data lack the column(s) {missing}", column=missing[0])
+        mm = self.spec.get_model_matrix(df, na_action="raise")
+        return np.asarray(mm, dtype=float)
+
+
+def model_matrix(rhs: str, df: pd.DataFrame, intercept_name: str = "Intercept") -> DesignMatrix:
+    """Validate ``rhs`` and build its design matrix on ``df`` (which must have no missing
+    values in the columns used: drop or refuse them first, see :func:`unspoken.io.drop_missing`).
+    """
+    from formulaic import model_matrix as fm
+
+    text, used = _check_and_rewrite(rhs, list(df.columns))
+    try:
+        mm = fm(text, df, na_action="raise")
+    except Exception as e:  # formulaic raises many types; give the user one clear message
+        raise DataError(f"could not build the design from formula '{rhs}': {e}") from None
+    names = [_pretty(str(c)) for c in mm.columns]
+    names = [intercept_name if n == "Intercept" else n for n in names]
+    X = np.asarray(mm, dtype=float)
+    if X.shape[1] == 0:
+        raise DataError(f"formula '{rhs}' has no terms (use '1' for an intercept only)")
+    return DesignMatrix(X=X, names=names, columns=used, spec=mm.model_spec, rhs=rhs)
+
+
+def check_full_rank(X: np.ndarray, names: Sequence[str], what: str = "design") -> None:
+    """Refuse a design whose columns are linearly dependent (say which column)."""
+    if X.shape[0] < X.shape[1]:
+        raise DataError(
+            f"the {what} has {X.shape[1]} columns but only {X.shape[0]} rows: too few respondents"
+        )
+    rank = np.linalg.matrix_rank(X)
+    if rank < X.shape[1]:
+        # find the first column that adds nothing
+        for j in range(1, X.shape[1] + 1):
+            if np.linalg.matrix_rank(X[:, :j]) < j:
+                raise DataError(
+                    f"the {what} is rank deficient: column '{names[j - 1]}' is a linear "
+                    "combination of earlier columns (constant or collinear in this subset?)"
+                )

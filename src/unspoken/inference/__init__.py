@@ -1,0 +1,1 @@
+"""Shared inference machinery: covariance estimators, the delta method, optimisation."""

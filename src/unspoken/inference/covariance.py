@@ -1,0 +1,230 @@
+"""Covariance estimators chosen by name, all from influence values.
+
+Every estimator in unspoken can write its estimate as ``theta_hat - theta ≈ sum_i psi_i``
+(``psi_i`` = the respondent's influence value: for an M-estimator, its score contribution
+times the inverse Hessian ("bread"); for a mean, its weighted deviation over the weight
+total). The variance estimators then differ only in how the ``psi_i`` are summed:
+
+``"hc0"``      sum_i psi_i psi_i'                       (White's robust sandwich)
+``"hc1"``      n/(n-k) * hc0
+``"hc2"``/``"hc3"``  hc0 with psi_i / sqrt(1-h_i) or / (1-h_i) (linear models; leverage h_i)
+``"cluster"``  G/(G-1) sum_g (sum_{i in g} psi_i)(...)'
+``"survey"``   sum_h n_h/(n_h-1) sum_{j in h} (z_hj - zbar_h)(...)', z_hj the PSU totals —
+               Taylor linearisation with-replacement variance of R ``survey`` (Lumley 2010)
+``"model"``    the inverse information (given by the caller, not computed from psi).
+
+``"bootstrap"`` refits on resampled data and is provided by :func:`bootstrap_cov`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from unspoken.errors import DataError, UnsupportedError
+
+VcovKind = Literal["model", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap"]
+VCOV_KINDS: tuple[str, ...] = get_args(VcovKind)
+
+
+@dataclass(frozen=True)
+class SurveyDesign:
+    """Weights, clusters (PSUs) and strata for ``n`` respondents (``None`` = absent).
+
+    ``cluster`` and ``strata`` are integer codes 0..G-1; ``weights`` are probability
+    (sampling) weights, positive and finite.
+    """
+
+    n: int
+    weights: np.ndarray | None = None
+    cluster: np.ndarray | None = None
+    strata: np.ndarray | None = None
+
+    @property
+    def w(self) -> np.ndarray:
+        return np.ones(self.n) if self.weights is None else self.weights
+
+    def subset(self, idx: np.ndarray) -> SurveyDesign:
+        """The design restricted to rows ``idx`` (positions or a boolean mask)."""
+        pick = lambda a: None if a is None else a[idx]
+        n = int(np.count_nonzero(idx)) if np.asarray(idx).dtype == bool else len(idx)
+        return SurveyDesign(n, pick(self.weights), pick(self.cluster), pick(self.strata))
+
+    def default_kind(self) -> VcovKind:
+        """The variance a survey statistician expects for this design."""
+        if self.strata is not None:
+            return "survey"
+        if self.cluster is not None:
+            return "cluster"
+        return "model"
+
+
+def survey_design(
+    df: pd.DataFrame,
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+) -> SurveyDesign:
+    """Read weights/cluster/strata columns of ``df`` (already free of missing values)."""
+    n = len(df)
+    w = None
+    if weights is not None:
+        if weights not in df.columns:
+            raise DataError(f"weights column '{weights}' is not in the data", column=weights)
+        w = pd.to_numeric(df[weights], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(w) | (w <= 0)
+        if bad.any():
+            raise DataError(
+                "weights must be positive finite numbers", column=weights, rows=np.flatnonzero(bad)
+            )
+
+    def codes(col: str | None, role: str) -> np.ndarray | None:
+        if col is None:
+            return None
+        if col not in df.columns:
+            raise DataError(f"{role} column '{col}' is not in the data", column=col)
+        return pd.factorize(df[col], sort=True)[0].astype(np.int64)
+
+    return SurveyDesign(n, w, codes(cluster, "cluster"), codes(strata, "strata"))
+
+
+def _group_sums(psi: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """Sum rows of ``psi`` within groups given by integer ``codes`` (vectorised)."""
+    G = int(codes.max()) + 1
+    out = np.zeros((G, psi.shape[1]))
+    np.add.at(out, codes, psi)
+    return out
+
+
+def vcov_from_influence(
+    psi: np.ndarray,
+    kind: VcovKind = "hc0",
+    design: SurveyDesign | None = None,
+    n_params: int | None = None,
+    leverage: np.ndarray | None = None,
+) -> np.ndarray:
+    """Covariance of ``sum_i psi_i`` by the estimator ``kind`` (see module docstring).
+
+    ``psi`` is ``(n, k)`` (or ``(n,)`` for a scalar). ``n_params`` is ``k`` for the HC1
+    small-sample factor (defaults to the number of columns of ``psi``).
+    """
+    psi = np.asarray(psi, dtype=float)
+    scalar = psi.ndim == 1
+    if scalar:
+        psi = psi[:, None]
+    n, k = psi.shape
+    if kind not in VCOV_KINDS:
+        raise UnsupportedError(f"unknown variance '{kind}'; choose one of {', '.join(VCOV_KINDS)}")
+    if kind in ("model", "bootstrap"):
+        raise UnsupportedError(f"variance '{kind}' is not computed from influence values")
+    if kind in ("hc2", "hc3"):
+        if leverage is None:
+            raise UnsupportedError(f"variance '{kind}' needs leverages (linear models only)")
+        power = 0.5 if kind == "hc2" else 1.0
+        psi = psi / (1.0 - leverage)[:, None] ** power
+        kind = "hc0"
+    if kind in ("hc0", "hc1"):
+        V = psi.T @ psi
+        if kind == "hc1":
+            p = k if n_params is None else n_params
+            V *= n / (n - p)
+    elif kind == "cluster":
+        if design is None or design.cluster is None:
+            raise UnsupportedError("variance 'cluster' needs a cluster column")
+        Z = _group_sums(psi, design.cluster)
+        G = Z.shape[0]
+        if G < 2:
+            raise DataError("cluster-robust variance needs at least two clusters")
+        V = G / (G - 1) * (Z.T @ Z)
+    else:  # survey
+        if design is None:
+            raise UnsupportedError("variance 'survey' needs a survey design")
+        V = _survey_vcov(psi, design)
+    return V[0, 0] if scalar else V
+
+
+def _survey_vcov(psi: np.ndarray, design: SurveyDesign) -> np.ndarray:
+    """Stratified with-replacement Taylor variance: PSU totals centred within strata."""
+    n = psi.shape[0]
+    psu = design.cluster if design.cluster is not None else np.arange(n)
+    strata = design.strata if design.strata is not None else np.zeros(n, dtype=np.int64)
+    # PSU ids unique within strata
+    key = pd.factorize(pd.MultiIndex.from_arrays([strata, psu]))[0]
+    Z = _group_sums(psi, key)
+    psu_stratum = np.zeros(Z.shape[0], dtype=np.int64)
+    psu_stratum[key] = strata
+    n_h = np.bincount(psu_stratum)
+    if np.any(n_h[np.unique(psu_stratum)] < 2):
+        lonely = np.flatnonzero(n_h == 1)
+        raise DataError(
+            f"{len(lonely)} stratum/strata have a single PSU, so their variance cannot be "
+            "estimated; merge them with a neighbouring stratum"
+        )
+    means = _group_sums(Z, psu_stratum) / n_h[:, None]
+    D = Z - means[psu_stratum]
+    scale = (n_h / (n_h - 1.0))[psu_stratum]
+    return (D * scale[:, None]).T @ D
+
+
+def sandwich_influence(scores: np.ndarray, bread_inv: np.ndarray) -> np.ndarray:
+    """Influence values of an M-estimator: ``psi_i = H^{-1} s_i`` for score rows ``s_i``
+    (``H`` the Hessian of the negative objective; ``bread_inv`` its inverse)."""
+    return np.asarray(scores) @ np.asarray(bread_inv).T
+
+
+def bootstrap_cov(
+    refit: Callable[[np.ndarray], np.ndarray],
+    n: int,
+    reps: int = 500,
+    seed: int | np.random.Generator | None = None,
+    design: SurveyDesign | None = None,
+    progress: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bootstrap covariance: ``refit(rows)`` returns the estimate on resampled ``rows``.
+
+    Resamples respondents, or whole clusters within strata when a design has them (the
+    with-replacement bootstrap of Rao & Wu 1988 without rescaling). Returns the covariance
+    and the ``(reps, k)`` draws.
+    """
+    rng = np.random.default_rng(seed)
+    groups: list[np.ndarray]
+    if design is not None and (design.cluster is not None or design.strata is not None):
+        psu = design.cluster if design.cluster is not None else np.arange(n)
+        strata = design.strata if design.strata is not None else np.zeros(n, dtype=np.int64)
+        groups = []
+        for h in np.unique(strata):
+            in_h = np.flatnonzero(strata == h)
+            ids, inv = np.unique(psu[in_h], return_inverse=True)
+            order = np.argsort(inv, kind="stable")
+            bounds = np.searchsorted(inv[order], np.arange(len(ids) + 1))
+            groups.append([in_h[order[bounds[j] : bounds[j + 1]]] for j in range(len(ids))])
+        draws = []
+        it = range(reps)
+        for _ in _maybe_progress(it, progress):
+            rows = np.concatenate(
+                [np.concatenate([g[j] for j in rng.integers(0, len(g), len(g))]) for g in groups]
+            )
+            draws.append(refit(rows))
+    else:
+        draws = [refit(rng.integers(0, n, n)) for _ in _maybe_progress(range(reps), progress)]
+    D = np.asarray(draws, dtype=float)
+    if D.ndim == 1:
+        D = D[:, None]
+    ok = np.all(np.isfinite(D), axis=1)
+    if ok.sum() < 0.9 * reps:
+        raise DataError(
+            f"{reps - ok.sum()} of {reps} bootstrap refits failed; the bootstrap is unreliable"
+        )
+    return np.atleast_2d(np.cov(D[ok], rowvar=False)), D
+
+
+def _maybe_progress(it, progress: bool):
+    if not progress:
+        return it
+    from rich.progress import track
+
+    return track(it, description="bootstrap", transient=True)
