@@ -112,7 +112,7 @@ class Estimate(ResultMixin):
         return d
 
     def summary(self) -> str:
-        pct = int(round(self.level * 100))
+        pct = round(self.level * 100)
         return (
             f"{self.estimate:.4f} (s.e. {self.std_error:.4f}; "
             f"{pct}% CI {self.ci_low:.4f} to {self.ci_high:.4f})"
