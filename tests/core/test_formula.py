@@ -1,0 +1,83 @@
+"""Safe formula parsing: what passes, what is refused, and the matrices it builds."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from unspoken.errors import DataError
+from unspoken.formula import check_full_rank, formula_columns, model_matrix, split_formula
+
+
+@pytest.fixture
+def df():
+    rng = np.random.default_rng(0)
+    return pd.DataFrame(
+        {
+            "cov.age": rng.integers(18, 80, 50).astype(float),
+            "x": rng.integers(0, 2, 50),
+            "g": rng.choice(["a", "b", "c"], 50),
+        }
+    )
+
+
+def test_dotted_names_and_r_power_inside_I(df):
+    d = model_matrix("cov.age + x + I((cov.age/10)^2) + x:cov.age", df)
+    assert d.names == ["Intercept", "cov.age", "x", "I((cov.age / 10) ** 2)", "x:cov.age"]
+    np.testing.assert_allclose(d.X[:, 3], (df["cov.age"] / 10) ** 2)
+    np.testing.assert_allclose(d.X[:, 4], df["x"] * df["cov.age"])
+    assert d.columns == ["cov.age", "x"]
+
+
+def test_intercept_only_and_categorical(df):
+    assert model_matrix("1", df).names == ["Intercept"]
+    d = model_matrix("C(g)", df)
+    assert d.names == ["Intercept", "C(g)[T.b]", "C(g)[T.c]"]
+    assert d.X.shape == (50, 3)
+
+
+def test_design_rebuilds_on_new_data(df):
+    d = model_matrix("cov.age + C(g)", df)
+    new = df.iloc[:5].assign(**{"cov.age": 99.0})
+    X = d.on(new)
+    assert X.shape == (5, 4)
+    assert np.all(X[:, 1] == 99.0)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "I(__import__('os').system('echo hacked'))",
+        "__import__",
+        "x.__class__",
+        "open(x)",
+        "eval(x)",
+        "x[0]",
+        "x; import os",
+        "lambda: 1",
+        "x @ x",
+        "x + 'a'",
+    ],
+)
+def test_code_is_never_evaluated(df, bad):
+    with pytest.raises(DataError):
+        model_matrix(bad, df)
+
+
+def test_unknown_column_is_named_with_suggestion(df):
+    with pytest.raises(DataError, match=r"column 'cov.agee'.*did you mean 'cov.age'"):
+        model_matrix("cov.agee", df)
+
+
+def test_split_and_columns(df):
+    assert split_formula("y ~ x + g") == ("y", "x + g")
+    assert split_formula("~ x") == (None, "x")
+    assert split_formula("y ~ ") == ("y", "1")
+    assert formula_columns("x + C(g) + x:g", df.columns) == ["x", "g"]
+    with pytest.raises(DataError):
+        split_formula("y ~ x ~ z")
+
+
+def test_rank_deficiency_names_the_column(df):
+    X = np.column_stack([np.ones(50), df["x"], 2 * df["x"]])
+    with pytest.raises(DataError, match="'x2'"):
+        check_full_rank(X, ["Intercept", "x", "x2"])
