@@ -1,0 +1,1 @@
+"""List experiments (item count technique): estimators, diagnostics and tests."""
