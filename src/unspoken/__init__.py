@@ -21,6 +21,7 @@ _LAZY: dict[str, str] = {
     "UnspokenError": "unspoken.errors",
     "Estimate": "unspoken.results",
     "FitResult": "unspoken.results",
+    "design_test": "unspoken.listexp.design_test",
 }
 
 
