@@ -263,18 +263,19 @@ def numeric_column(
     if not allow_missing:
         _check_no_missing(df, col, s, role)
     miss = s.isna().to_numpy(dtype=bool)
-    values = _to_float(s)
+    codes_map = _codes_map(df, col)
+    values = _to_float(s, codes_map)
     bad = np.isnan(values) & ~miss
     if bad.any():
         pos = np.flatnonzero(bad)
-        raw = s.iloc[pos[:_MAX_SHOWN]].tolist()
+        raw = list(dict.fromkeys(s.iloc[pos].tolist()))
         _raise_rows(
             df,
             col,
             pos,
             f"column '{col}'{_role(role)} must be numeric but {len(pos)} value"
             f"{'s are' if len(pos) > 1 else ' is'} not a number (e.g. {_fmt_values(raw)})",
-            _label_hint(s),
+            _label_hint(s, codes_map),
         )
     inf = np.isinf(values)
     if inf.any():
@@ -283,22 +284,42 @@ def numeric_column(
     return values
 
 
-def _label_hint(s: pd.Series) -> str:
-    if isinstance(s.dtype, pd.CategoricalDtype):
+def _codes_map(df: pd.DataFrame, col: str) -> dict | None:
+    """label -> numeric code for a labelled column read by :func:`read_data` (if known)."""
+    meta = df.attrs.get("unspoken")
+    if not isinstance(meta, dict) or not isinstance(meta.get("codes"), dict):
+        return None
+    m = meta["codes"].get(str(col))
+    return m if isinstance(m, dict) else None
+
+
+def _label_hint(s: pd.Series, codes_map: dict | None = None) -> str:
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return ""
+    if codes_map is not None:
         return (
-            "The column holds value labels (e.g. from an SPSS/Stata file); recode answers "
-            'such as "Don\'t know" to missing or to a number before the analysis'
+            'These are answers the data file marks as user-missing (such as "Don\'t know" or '
+            "a refusal), kept by read_data(user_missing='keep'): read the file with "
+            "user_missing='nan' to treat them as missing, or recode them"
         )
-    return ""
+    return (
+        "The column holds value labels (e.g. from an SPSS/Stata file); recode answers "
+        'such as "Don\'t know" to missing or to a number before the analysis'
+    )
 
 
-def _to_float(s: pd.Series) -> np.ndarray:
-    """Float values of ``s``; NaN where missing or not a number (caller tells them apart)."""
+def _to_float(s: pd.Series, codes_map: dict | None = None) -> np.ndarray:
+    """Float values of ``s``; NaN where missing or not a number (caller tells them apart).
+
+    For a Categorical of value labels, ``codes_map`` (label -> code) gives the numbers.
+    """
     dtype = s.dtype
     if isinstance(dtype, pd.CategoricalDtype):
         cats = dtype.categories
         cat_vals = (
-            cats.to_numpy(dtype=float, na_value=np.nan)
+            np.array([float(codes_map.get(c, np.nan)) for c in cats], dtype=float)
+            if codes_map is not None
+            else cats.to_numpy(dtype=float, na_value=np.nan)
             if pd.api.types.is_numeric_dtype(cats.dtype) or pd.api.types.is_bool_dtype(cats)
             else _to_float(pd.Series(np.asarray(cats, dtype=object)))
         )
@@ -567,6 +588,54 @@ def arm_column(df: pd.DataFrame, col: str, control: Any = None) -> tuple[np.ndar
 
 # --------------------------------------------------------------------------- reading
 
+FileFormat = Literal["csv", "tsv", "txt", "parquet", "dta", "sav", "zsav", "xlsx"]
+
+_EXT_FORMAT = {
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".tab": "tsv",
+    ".txt": "txt",
+    ".dat": "txt",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".dta": "dta",
+    ".sav": "sav",
+    ".zsav": "zsav",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+}
+_FORMAT_ALIASES = {
+    "stata": "dta",
+    "spss": "sav",
+    "excel": "xlsx",
+    "text": "txt",
+    "pq": "parquet",
+    "tab": "tsv",
+}
+_KIND_TEXT = {
+    "parquet": "a Parquet file",
+    "sav": "an SPSS .sav file",
+    "zsav": "a compressed SPSS .zsav file",
+    "dta": "a Stata .dta file",
+    "zip": "a zip archive (an Excel .xlsx file is one)",
+    "gzip": "a gzip-compressed file",
+    "pdf": "a PDF document",
+    "xls": "an old Excel .xls / OLE2 document",
+    "text": "plain text (such as CSV)",
+    "empty": "an empty file",
+    "binary": "binary data of an unknown kind",
+}
+_EXPECTED_TEXT = {
+    "csv": "comma-separated text (CSV)",
+    "tsv": "tab-separated text",
+    "txt": "delimited text",
+    "parquet": "a Parquet file",
+    "dta": "a Stata .dta file",
+    "sav": "an SPSS .sav file",
+    "zsav": "an SPSS .zsav file",
+    "xlsx": "an Excel .xlsx workbook",
+}
+
 
 def read_data(
     source: Any,
@@ -576,7 +645,523 @@ def read_data(
     user_missing: UserMissing = "keep",
     sheet: str | int | None = None,
 ) -> pd.DataFrame:
-    """Read a data file (csv/tsv/txt, parquet, Stata .dta, SPSS .sav/.zsav) or copy a frame."""
-    if not isinstance(source, (str, bytes)) and not hasattr(source, "__fspath__"):
+    """Read a data file, or copy a data frame (see :func:`to_pandas`).
+
+    Formats, from the file extension or ``format=``: delimited text ``csv``/``tsv``/``txt``
+    (delimiter sniffed among ``, ; tab |``; a ``;``-separated file with decimal commas is
+    read as such; ``.gz`` compression allowed), ``parquet``, Stata ``dta``, SPSS
+    ``sav``/``zsav`` and Excel ``xlsx`` (needs the optional ``openpyxl``). An unknown
+    extension is recognised from the file's first bytes.
+
+    SPSS/Stata files: columns with value labels become pandas ``Categorical`` columns whose
+    values are the labels (an unlabelled value shows as its code, e.g. ``"3"``), so answers
+    such as "Don't know" stay visible. With ``user_missing="keep"`` (default) user-defined
+    missing codes (SPSS missing values/ranges, Stata ``.a``-``.z``) are kept as values of
+    their own (their label, else e.g. ``"99 (user-missing)"`` or ``".a"``) and such a column is
+    made Categorical too, so a code like 99 never counts as a number; with ``"nan"`` they
+    become missing. :func:`numeric_column` turns labels back into their codes, and rejects
+    user-missing answers naming their rows.
+
+    ``df.attrs["unspoken"]`` records ``source``, ``format``, ``variable_labels``,
+    ``value_labels`` (code -> label), ``user_missing`` (per column) and ``codes`` (label
+    shown -> numeric code, for the non-missing labelled values).
+
+    Every failure (no such file, a file that is not what its extension says, undecodable
+    text, malformed rows) raises :class:`DataError` saying what was expected and found.
+    """
+    if isinstance(source, bytes):
+        source = source.decode()
+    if not isinstance(source, str) and not hasattr(source, "__fspath__"):
         return to_pandas(source)
-    raise NotImplementedError("file reading is being written")  # replaced below
+    if user_missing not in ("keep", "nan"):
+        raise DataError(f"user_missing must be 'keep' or 'nan', not {user_missing!r}")
+    from pathlib import Path
+
+    path = Path(source).expanduser()
+    _check_path(path)
+    fmt = _resolve_format(path, format)
+    head = _head_bytes(path)
+    kind = _sniff_kind(head)
+    if fmt is None:
+        if kind in ("text",):
+            fmt = "csv"
+        elif kind in ("parquet", "sav", "zsav", "dta"):
+            fmt = kind
+        elif kind == "zip":
+            fmt = "xlsx"
+        elif kind == "empty":
+            raise DataError(f"file '{path}' is empty")
+        else:
+            raise DataError(
+                f"cannot tell the format of '{path}': it is {_KIND_TEXT[kind]}; pass format= "
+                "(csv, tsv, parquet, dta, sav, zsav or xlsx)"
+            )
+    _check_kind(path, fmt, kind)
+    if fmt in ("csv", "tsv", "txt"):
+        df = _read_text(path, fmt, encoding)
+    elif fmt == "parquet":
+        df = _read_parquet(path)
+    elif fmt in ("sav", "zsav", "dta"):
+        df = _read_stat(path, fmt, encoding, user_missing)
+    else:
+        df = _read_excel(path, sheet)
+    meta = df.attrs.setdefault("unspoken", {})
+    meta.setdefault("variable_labels", {})
+    meta.setdefault("value_labels", {})
+    meta.setdefault("user_missing", {})
+    meta.setdefault("codes", {})
+    meta["source"] = str(path)
+    meta["format"] = fmt
+    return df
+
+
+def _check_path(path: Any) -> None:
+    if path.is_dir():
+        raise DataError(f"'{path}' is a folder, not a data file")
+    if not path.exists():
+        hint = ""
+        parent = path.parent if str(path.parent) else None
+        if parent is not None and parent.is_dir():
+            names = [p.name for p in parent.iterdir()]
+            close = difflib.get_close_matches(path.name, names, n=3, cutoff=0.6)
+            if close:
+                hint = f"; did you mean {' or '.join(repr(c) for c in close)}?"
+            if not close:
+                hint = f" (no file of that name in '{parent.resolve()}')"
+        raise DataError(f"file not found: '{path}'{hint}")
+
+
+def _resolve_format(path: Any, format: str | None) -> str | None:
+    if format is not None:
+        f = str(format).lower().lstrip(".")
+        f = _FORMAT_ALIASES.get(f, f)
+        if f not in _EXPECTED_TEXT:
+            raise DataError(
+                f"unknown format {format!r}; use one of "
+                f"{', '.join(sorted(_EXPECTED_TEXT))} (or stata, spss, excel)"
+            )
+        return f
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".xz", ".zip") and len(suffixes) > 1:
+        inner = _EXT_FORMAT.get(suffixes[-2])
+        if inner in ("csv", "tsv", "txt"):
+            return inner
+    return _EXT_FORMAT.get(path.suffix.lower())
+
+
+def _head_bytes(path: Any, n: int = 65536) -> bytes:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(n)
+    except OSError as exc:
+        raise DataError(f"cannot open '{path}': {exc.strerror or exc}") from exc
+
+
+def _sniff_kind(head: bytes) -> str:
+    """What the first bytes of a file say it is."""
+    if not head:
+        return "empty"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if head.startswith(b"$FL2"):
+        return "sav"
+    if head.startswith(b"$FL3"):
+        return "zsav"
+    if head.startswith(b"<stata_dta>") or (
+        len(head) > 1 and 104 <= head[0] <= 115 and head[1] in (1, 2) and b"\x00" in head[:4]
+    ):
+        return "dta"
+    if head.startswith(b"PK\x03\x04"):
+        return "zip"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "text"  # UTF-16 with a byte-order mark
+    if b"\x00" in head:
+        return "binary"
+    control = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))
+    return "binary" if control > 0.01 * len(head) else "text"
+
+
+def _check_kind(path: Any, fmt: str, kind: str) -> None:
+    """Refuse a file whose bytes do not match the format claimed by extension/format=."""
+    text_fmt = fmt in ("csv", "tsv", "txt")
+    gz = path.suffix.lower() in (".gz", ".bz2", ".xz", ".zip")
+    if kind == "empty":
+        raise DataError(f"file '{path}' is empty: expected {_EXPECTED_TEXT[fmt]}")
+    if text_fmt and (kind == "text" or gz):
+        return
+    if fmt == kind or (fmt == "xlsx" and kind == "zip") or (fmt == "sav" and kind == "zsav"):
+        return
+    if fmt == "zsav" and kind == "sav":
+        return
+    found = _KIND_TEXT[kind]
+    if kind == "text":
+        found += f", beginning {_preview(bytes(_head_line(path)))}"
+    suggest = ""
+    if kind in ("parquet", "sav", "zsav", "dta"):
+        suggest = f"; read it with format='{kind}' (or give it a .{kind} name)"
+    elif kind == "text" and not text_fmt:
+        suggest = "; if it is delimited text, rename it to .csv or pass format='csv'"
+    elif kind == "zip" and text_fmt:
+        suggest = "; an Excel workbook needs format='xlsx' (or save it as CSV)"
+    raise DataError(f"'{path.name}' should be {_EXPECTED_TEXT[fmt]} but it is {found}{suggest}")
+
+
+def _head_line(path: Any) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.readline(80)
+
+
+def _preview(raw: bytes) -> str:
+    text = raw.decode("utf-8", errors="replace").strip()
+    return repr(text[:60] + ("..." if len(text) > 60 else ""))
+
+
+# ---- delimited text
+
+
+def _read_text(path: Any, fmt: str, encoding: str | None) -> pd.DataFrame:
+    import csv
+    import io as _io
+
+    enc = encoding or "utf-8-sig"
+    _check_encoding(enc)
+    sample = _text_sample(path, enc, explicit=encoding is not None)
+    lines = [ln for ln in sample.splitlines() if ln.strip()][:50]
+    if not lines:
+        raise DataError(f"file '{path}' has no data (only blank lines)")
+    sep = _sniff_delimiter(lines, prefer="\t" if fmt == "tsv" else ",")
+    decimal = "."
+    if sep == ";":
+        import re
+
+        body = "\n".join(lines[1:])
+        if re.search(r"(^|;)\s*-?\d+,\d+\s*(;|$)", body, re.M) and not re.search(
+            r"(^|;)\s*-?\d+\.\d+\s*(;|$)", body, re.M
+        ):
+            decimal = ","
+    try:
+        df = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=enc,
+            decimal=decimal,
+            quotechar='"',
+            skipinitialspace=False,
+            compression="infer",
+            low_memory=False,
+        )
+    except UnicodeDecodeError as exc:
+        raise DataError(_decode_message(path, enc, exc, None)) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise DataError(f"file '{path}' has no columns to read") from exc
+    except (pd.errors.ParserError, csv.Error, _io.UnsupportedOperation, ValueError) as exc:
+        raise DataError(
+            f"could not parse '{path.name}' as {_EXPECTED_TEXT[fmt]} with delimiter "
+            f"{sep!r}: {_pandas_parse_message(exc)} (file lines count from 1, the header "
+            "being line 1)"
+        ) from exc
+    df.attrs["unspoken"] = {
+        "encoding": enc if encoding else "utf-8",
+        "delimiter": sep,
+        "decimal": decimal,
+    }
+    return df
+
+
+def _check_encoding(enc: str) -> None:
+    import codecs
+
+    try:
+        codecs.lookup(enc)
+    except LookupError as exc:
+        raise DataError(
+            f"unknown text encoding {enc!r}; examples: 'utf-8', 'cp1251', 'latin-1', 'cp1252'"
+        ) from exc
+
+
+def _text_sample(path: Any, enc: str, explicit: bool, n: int = 65536) -> str:
+    import codecs
+    import gzip
+
+    opener: Any = open
+    if path.suffix.lower() == ".gz":
+        opener = gzip.open
+    with opener(path, "rb") as fh:
+        raw = fh.read(n)
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")) and not explicit:
+        raise DataError(
+            f"'{path.name}' is UTF-16 text (it starts with a byte-order mark); pass "
+            "encoding='utf-16'"
+        )
+    decoder = codecs.getincrementaldecoder(enc)()
+    try:
+        return decoder.decode(raw, final=len(raw) < n)
+    except UnicodeDecodeError as exc:
+        raise DataError(_decode_message(path, enc, exc, raw)) from exc
+
+
+def _decode_message(path: Any, enc: str, exc: UnicodeDecodeError, raw: bytes | None) -> str:
+    name = "UTF-8" if enc.lower().replace("_", "-") in ("utf-8", "utf-8-sig", "utf8") else enc
+    where = ""
+    guess = "encoding='cp1251' (Cyrillic, Windows) or encoding='latin-1'"
+    if raw is not None:
+        line = raw[: exc.start].count(b"\n") + 1
+        bad = raw[exc.start : exc.start + 1]
+        where = f" (byte 0x{bad.hex()} on line {line} of the file)"
+        guess = _guess_encoding(raw) or guess
+    return (
+        f"cannot read '{path.name}' as {name} text{where}: the file uses another encoding. "
+        f"Try {guess} (command line: --encoding)"
+    )
+
+
+def _guess_encoding(raw: bytes) -> str | None:
+    """A likely single-byte encoding for text that is not UTF-8 (a hint only)."""
+    high = [b for b in raw if b >= 0x80]
+    if not high:
+        return None
+    # cp1251 Cyrillic letters occupy 0xC0-0xFF (and 0xA8/0xB8 for Yo/yo)
+    cyr = sum(1 for b in high if b >= 0xC0 or b in (0xA8, 0xB8))
+    if cyr / len(high) > 0.9:
+        text = raw.decode("cp1251", errors="replace")
+        letters = [c for c in text if ord(c) >= 0x80]
+        if letters and sum("\u0400" <= c <= "\u04ff" for c in letters) / len(letters) > 0.9:
+            return "encoding='cp1251' (the bytes read as Cyrillic in Windows cp1251)"
+    return "encoding='cp1252' or encoding='latin-1' (Western European), or 'cp1251' (Cyrillic)"
+
+
+def _sniff_delimiter(lines: list[str], prefer: str = ",") -> str:
+    """The delimiter among , ; tab | that splits the sample into the most consistent fields."""
+    import csv
+
+    best = (prefer, (-1.0, 0))
+    sample = lines[:-1] if len(lines) > 2 else lines  # the last line may be cut short
+    for d in dict.fromkeys([prefer, ",", ";", "\t", "|"]):
+        try:
+            counts = [len(r) for r in csv.reader(sample, delimiter=d, quotechar='"')]
+        except csv.Error:
+            continue
+        if not counts or max(counts) < 2:
+            continue
+        mode = max(set(counts), key=counts.count)
+        share = counts.count(mode) / len(counts)
+        score = (share, mode)
+        if score > best[1]:
+            best = (d, score)
+    return best[0]
+
+
+def _pandas_parse_message(exc: Exception) -> str:
+    msg = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+    return msg.replace("Error tokenizing data. C error: ", "")
+
+
+# ---- parquet / excel
+
+
+def _read_parquet(path: Any) -> pd.DataFrame:
+    try:
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(path)
+    except ImportError as exc:  # pragma: no cover - pyarrow is a dependency
+        raise DataError("reading Parquet needs pyarrow (pip install pyarrow)") from exc
+    except (OSError, ValueError) as exc:
+        raise DataError(f"could not read Parquet file '{path.name}': {exc}") from exc
+    df = table.to_pandas()
+    df.attrs["unspoken"] = {}
+    if not (isinstance(df.index, pd.RangeIndex) and df.index.start == 0):
+        df = df.reset_index(drop=not any(df.index.names))
+        df.attrs["unspoken"] = {}
+    return df
+
+
+def _read_excel(path: Any, sheet: str | int | None) -> pd.DataFrame:
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError as exc:
+        raise DataError(
+            f"reading the Excel file '{path.name}' needs the optional package openpyxl "
+            "(pip install openpyxl), or save the sheet as CSV"
+        ) from exc
+    try:
+        df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine="openpyxl")
+    except (ValueError, KeyError, OSError) as exc:
+        raise DataError(f"could not read Excel file '{path.name}': {exc}") from exc
+    df.attrs["unspoken"] = {"sheet": 0 if sheet is None else sheet}
+    return df
+
+
+# ---- SPSS / Stata
+
+
+def _read_stat(
+    path: Any, fmt: str, encoding: str | None, user_missing: UserMissing
+) -> pd.DataFrame:
+    import pyreadstat
+
+    reader = pyreadstat.read_dta if fmt == "dta" else pyreadstat.read_sav
+    kwargs: dict[str, Any] = {"user_missing": user_missing == "keep"}
+    if encoding:
+        _check_encoding(encoding)
+        kwargs["encoding"] = encoding
+    try:
+        df, meta = reader(str(path), **kwargs)
+    except Exception as exc:  # pyreadstat raises its own ReadstatError / PyreadstatError
+        hint = ""
+        if "encoding" in str(exc).lower() or "iconv" in str(exc).lower():
+            hint = "; the file's text encoding may be wrong: try encoding='cp1251' or 'latin-1'"
+        raise DataError(
+            f"could not read '{path.name}' as {_EXPECTED_TEXT[fmt]}: {exc}{hint}"
+        ) from exc
+    variable_labels = {
+        str(k): v for k, v in (meta.column_names_to_labels or {}).items() if v not in (None, "")
+    }
+    value_labels = {str(k): dict(v) for k, v in (meta.variable_value_labels or {}).items() if v}
+    missing: dict[str, list] = {}
+    if fmt == "dta":
+        for col, letters in (getattr(meta, "missing_user_values", None) or {}).items():
+            missing[str(col)] = [f".{x}" if len(str(x)) == 1 else str(x) for x in letters]
+    else:
+        for col, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
+            missing[str(col)] = [dict(r) for r in ranges]
+    codes: dict[str, dict] = {}
+    new_cols = {}
+    for col in df.columns:
+        labels = value_labels.get(str(col))
+        s = df[col]
+        keep = user_missing == "keep"
+        is_string = (getattr(meta, "readstat_variable_types", None) or {}).get(col) == "string"
+        is_missing_code = (
+            _user_missing_mask(s, fmt, missing.get(str(col)), is_string) if keep else None
+        )
+        has_user_missing = is_missing_code is not None and bool(is_missing_code.any())
+        if not labels and not has_user_missing:
+            continue
+        new_cols[col], codes[str(col)] = _labelled_categorical(
+            s, labels or {}, is_missing_code, fmt, missing.get(str(col))
+        )
+    if new_cols:
+        df = df.assign(**{str(k): v for k, v in new_cols.items()})
+    df.attrs["unspoken"] = {
+        "variable_labels": variable_labels,
+        "value_labels": {c: {_py(k): v for k, v in d.items()} for c, d in value_labels.items()},
+        "user_missing": missing,
+        "codes": codes,
+        "user_missing_policy": user_missing,
+        "encoding": getattr(meta, "file_encoding", None) or encoding,
+    }
+    return df
+
+
+def _user_missing_mask(
+    s: pd.Series, fmt: str, spec: list | None, is_string: bool = False
+) -> np.ndarray:
+    """Rows holding a user-defined missing code (SPSS values/ranges, Stata .a-.z)."""
+    n = len(s)
+    if fmt == "dta":
+        # pyreadstat delivers Stata extended missing values as the letters 'a'..'z' in an
+        # otherwise numeric column
+        if is_string or not pd.api.types.is_object_dtype(s.dtype):
+            return np.zeros(n, bool)
+        vals = s.to_numpy()
+        return np.fromiter(
+            (isinstance(v, str) and len(v) == 1 and v.isalpha() for v in vals), bool, n
+        )
+    if not spec:
+        return np.zeros(n, bool)
+    mask = np.zeros(n, bool)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        x = s.to_numpy(dtype=float, na_value=np.nan)
+        for r in spec:
+            lo, hi = r.get("lo"), r.get("hi")
+            if isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
+                mask |= (x >= lo) & (x <= hi)
+    else:
+        vals = s.astype(object).to_numpy()
+        discrete = {r.get("lo") for r in spec} | {r.get("hi") for r in spec}
+        mask = np.fromiter((v in discrete for v in vals), bool, n)
+    return mask
+
+
+def _code_text(v: Any, fmt: str) -> str:
+    v = _py(v)
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if fmt == "dta" and isinstance(v, str) and len(v) == 1 and v.isalpha():
+        return f".{v}"
+    return str(v)
+
+
+def _code_key(v: Any) -> Any:
+    v = _py(v)
+    if isinstance(v, bool):
+        return float(v)
+    if isinstance(v, (int, float)):
+        return float(v)
+    return v
+
+
+def _labelled_categorical(
+    s: pd.Series, labels: dict, is_missing: np.ndarray | None, fmt: str, spec: list | None
+) -> tuple[pd.Categorical, dict]:
+    """Values -> their labels (codes shown as text when unlabelled) as an ordered-by-code
+    Categorical, plus the map label -> numeric code for the non-missing values."""
+    lab = {_code_key(k): str(v) for k, v in labels.items()}
+    obj = s.astype(object).to_numpy()
+    present = pd.unique(pd.Series(obj[~pd.isna(obj)], dtype=object))
+    miss_vals = set()
+    if is_missing is not None and is_missing.any():
+        miss_vals = {_code_key(v) for v in pd.unique(pd.Series(obj[is_missing], dtype=object))}
+    keys = list(dict.fromkeys([*lab, *(_code_key(v) for v in present)]))
+    # sort: numbers by value, then text codes (Stata .a-.z come after every number)
+    keys.sort(key=lambda k: (0, k, "") if isinstance(k, float) else (1, 0.0, str(k)))
+    display: dict[Any, str] = {}
+    for k in keys:
+        text = lab.get(k)
+        if text is None:
+            text = _code_text(k, fmt)
+            if k in miss_vals and fmt != "dta":
+                text = f"{text} (user-missing)"
+        display[k] = text
+    # labels shared by several codes: make them distinct by adding the code
+    counts: dict[str, int] = {}
+    for t in display.values():
+        counts[t] = counts.get(t, 0) + 1
+    for k, t in display.items():
+        if counts[t] > 1:
+            display[k] = f"{t} [{_code_text(k, fmt)}]"
+    mapped = np.array(
+        [display[_code_key(v)] if not _isna_scalar(v) else None for v in obj], dtype=object
+    )
+    cats = list(dict.fromkeys(display[k] for k in keys))
+    cat = pd.Categorical(mapped, categories=cats)
+    code_map = {
+        display[k]: k
+        for k in keys
+        if isinstance(k, float) and k not in miss_vals and not _in_spec(k, spec, fmt)
+    }
+    return cat, code_map
+
+
+def _in_spec(k: float, spec: list | None, fmt: str) -> bool:
+    if fmt == "dta" or not spec:
+        return False
+    for r in spec:
+        lo, hi = r.get("lo"), r.get("hi")
+        if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo <= k <= hi:
+            return True
+    return False
+
+
+def _isna_scalar(v: Any) -> bool:
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,352 @@
+"""read_data: text, Parquet, SPSS and Stata files, labels, user-missing codes, bad files."""
+
+from __future__ import annotations
+
+import gzip
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from unspoken.errors import DataError
+from unspoken.io import (
+    binary_column,
+    drop_missing,
+    integer_column,
+    numeric_column,
+    read_data,
+    to_pandas,
+)
+
+pyreadstat = pytest.importorskip("pyreadstat")
+
+
+# ----------------------------------------------------------------------------- fixtures
+
+
+def _survey() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "y": [0.0, 1.0, 2.0, 3.0, 1.0, 2.0],
+            "treat": [0.0, 1.0, 0.0, 1.0, 1.0, 0.0],
+            "direct": [1.0, 2.0, 8.0, 9.0, np.nan, 1.0],
+            "age": [34.0, 51.0, 999.0, 27.0, 45.0, 62.0],
+            "name": ["a", "b", "c", "d", "e", "f"],
+        }
+    )
+
+
+@pytest.fixture
+def sav_path(tmp_path):
+    path = tmp_path / "survey.sav"
+    pyreadstat.write_sav(
+        _survey(),
+        str(path),
+        column_labels={"y": "Number of items that upset you", "direct": "Supports X?"},
+        variable_value_labels={
+            "direct": {1.0: "Yes", 2.0: "No", 8.0: "Don't know", 9.0: "Refused"},
+            "treat": {0.0: "Control", 1.0: "Treatment"},
+        },
+        missing_ranges={"direct": [8.0, 9.0], "age": [{"lo": 900.0, "hi": 999.0}]},
+    )
+    return path
+
+
+@pytest.fixture
+def dta_path(tmp_path):
+    df = pd.DataFrame(
+        {
+            "y": [0.0, 1.0, 2.0, 3.0, 1.0],
+            "direct": pd.Series([1.0, 0.0, "a", "b", 1.0], dtype=object),
+            "town": ["x", "a", "b", "y", "z"],  # single letters in a string variable
+        }
+    )
+    path = tmp_path / "survey.dta"
+    pyreadstat.write_dta(
+        df,
+        str(path),
+        column_labels={"direct": "Supports X?"},
+        variable_value_labels={"direct": {0: "No", 1: "Yes", "a": "Don't know"}},
+        missing_user_values={"direct": ["a", "b"]},
+    )
+    return path
+
+
+# ----------------------------------------------------------------------------- SPSS
+
+
+def test_sav_labels_and_user_missing_kept(sav_path):
+    df = read_data(sav_path)
+    assert isinstance(df["direct"].dtype, pd.CategoricalDtype)
+    assert df["direct"].tolist()[:4] == ["Yes", "No", "Don't know", "Refused"]
+    assert pd.isna(df["direct"].iloc[4])  # system-missing stays missing
+    assert list(df["direct"].cat.categories) == ["Yes", "No", "Don't know", "Refused"]
+    # unlabelled column with a user-missing code present: the code is its own value
+    assert df["age"].tolist() == ["34", "51", "999 (user-missing)", "27", "45", "62"]
+    assert df["y"].dtype == float and df["name"].tolist() == list("abcdef")
+    meta = df.attrs["unspoken"]
+    assert meta["variable_labels"]["y"] == "Number of items that upset you"
+    assert meta["value_labels"]["direct"][8.0] == "Don't know"
+    assert meta["user_missing"]["age"] == [{"lo": 900.0, "hi": 999.0}]
+    assert meta["source"] == str(sav_path) and meta["format"] == "sav"
+
+
+def test_sav_user_missing_nan(sav_path):
+    df = read_data(sav_path, user_missing="nan")
+    assert df["direct"].isna().tolist() == [False, False, True, True, True, False]
+    assert df["age"].dtype == float and np.isnan(df["age"].iloc[2])
+    _, notes, kept = drop_missing(df, ["direct", "age"])
+    np.testing.assert_array_equal(kept, [0, 1, 5])
+    assert "column 'direct': 3 rows, first 2, 3, 4" in notes[0]
+
+
+def test_labelled_columns_back_to_numbers(sav_path):
+    df = read_data(sav_path)
+    codes, info = binary_column(df, "treat")  # labels Control/Treatment
+    np.testing.assert_array_equal(codes, [0, 1, 0, 1, 1, 0])
+    assert info["control"] == "Control"
+    # value labels map back to their codes; user-missing answers are refused by row
+    with pytest.raises(DataError) as err:
+        numeric_column(df, "direct", role="direct answer", allow_missing=True)
+    msg = str(err.value)
+    assert err.value.column == "direct" and err.value.rows == [2, 3]
+    assert "Don't know" in msg and "user_missing='nan'" in msg
+    with pytest.raises(DataError, match=r"999 \(user-missing\).*row 2\)"):
+        numeric_column(df, "age")
+    age = numeric_column(read_data(sav_path, user_missing="nan"), "age", allow_missing=True)
+    np.testing.assert_array_equal(age[[0, 1, 3]], [34.0, 51.0, 27.0])
+    kept = df.iloc[[0, 1, 5]]
+    np.testing.assert_array_equal(numeric_column(kept, "direct"), [1.0, 2.0, 1.0])
+    np.testing.assert_array_equal(integer_column(kept, "age", 18, 99), [34, 51, 62])
+
+
+def test_zsav(tmp_path):
+    path = tmp_path / "small.zsav"
+    pyreadstat.write_sav(_survey(), str(path), compress=True)
+    df = read_data(path)
+    np.testing.assert_array_equal(df["y"].to_numpy(), _survey()["y"].to_numpy())
+
+
+# ----------------------------------------------------------------------------- Stata
+
+
+def test_dta_extended_missing_kept(dta_path):
+    df = read_data(dta_path)
+    assert df["direct"].tolist() == ["Yes", "No", "Don't know", ".b", "Yes"]
+    assert df["town"].tolist() == ["x", "a", "b", "y", "z"]  # a string variable untouched
+    meta = df.attrs["unspoken"]
+    assert meta["user_missing"]["direct"] == [".a", ".b"]
+    assert meta["variable_labels"] == {"direct": "Supports X?"}
+    with pytest.raises(DataError) as err:
+        numeric_column(df, "direct")
+    assert err.value.rows == [2, 3] and "'.b'" in str(err.value)
+    codes, info = binary_column(df.iloc[[0, 1, 4]], "direct")
+    np.testing.assert_array_equal(codes, [1, 0, 1])
+    assert info["control"] == "No"
+
+
+def test_dta_extended_missing_nan(dta_path):
+    df = read_data(dta_path, user_missing="nan")
+    assert df["direct"].isna().tolist() == [False, False, True, True, False]
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def test_cp1251_csv_with_cyrillic(tmp_path):
+    path = tmp_path / "опрос.csv"
+    text = "регион;ответ;доля\nМосква;да;0,25\nТверь;нет;1,5\n"
+    path.write_bytes(text.encode("cp1251"))
+    with pytest.raises(DataError) as err:
+        read_data(path)
+    msg = str(err.value)
+    assert "UTF-8" in msg and "encoding='cp1251'" in msg and "line 1" in msg
+    df = read_data(path, encoding="cp1251")
+    assert list(df.columns) == ["регион", "ответ", "доля"]
+    assert df["регион"].tolist() == ["Москва", "Тверь"]
+    np.testing.assert_array_equal(df["доля"].to_numpy(), [0.25, 1.5])  # decimal comma
+    assert df.attrs["unspoken"]["delimiter"] == ";"
+
+
+def test_bad_bytes_beyond_the_sample(tmp_path):
+    path = tmp_path / "long.csv"
+    body = "a,b\n" + "1,2\n" * 40000 + "Иван,3\n"
+    path.write_bytes(body.encode("cp1251"))
+    with pytest.raises(DataError, match=r"as UTF-8 text.*encoding="):
+        read_data(path)
+
+
+def test_utf8_bom_and_delimiters(tmp_path):
+    p = tmp_path / "bom.csv"
+    p.write_bytes("\ufeffy,treat\n1,0\n2,1\n".encode())
+    assert list(read_data(p).columns) == ["y", "treat"]
+    p = tmp_path / "tabs.txt"
+    p.write_text('y\ttreat\tnote\n1\t0\t"a, b"\n2\t1\tc\n')
+    df = read_data(p)
+    assert df["note"].tolist() == ["a, b", "c"]
+    p = tmp_path / "pipes.dat"
+    p.write_text("y|treat\n1|0\n")
+    assert list(read_data(p).columns) == ["y", "treat"]
+    p = tmp_path / "data.csv.gz"
+    p.write_bytes(gzip.compress(b"y,treat\n3,1\n"))
+    assert read_data(p)["y"].tolist() == [3]
+
+
+def test_malformed_csv_names_line(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_text("a,b,c\n1,2,3\n4,5,6,7\n")
+    with pytest.raises(DataError, match=r"bad\.csv.*Expected 3 fields in line 3, saw 4"):
+        read_data(p)
+
+
+def test_unknown_encoding(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("a\n1\n")
+    with pytest.raises(DataError, match="unknown text encoding 'klingon'"):
+        read_data(p, encoding="klingon")
+
+
+# ----------------------------------------------------------------------------- parquet
+
+
+def test_parquet_round_trip(tmp_path):
+    df = _survey()
+    p = tmp_path / "s.parquet"
+    df.to_parquet(p, engine="pyarrow")
+    out = read_data(p)
+    pd.testing.assert_frame_equal(out, df, check_dtype=False)
+    assert out.attrs["unspoken"]["format"] == "parquet"
+
+
+# ----------------------------------------------------------------------------- wrong files
+
+
+def test_files_that_are_not_what_they_claim(tmp_path, sav_path):
+    text = tmp_path / "text.sav"
+    text.write_text("y,treat\n1,0\n")
+    with pytest.raises(DataError) as err:
+        read_data(text)
+    msg = str(err.value)
+    assert "should be an SPSS .sav file but it is plain text" in msg and "'y,treat'" in msg
+    fake_pq = tmp_path / "text.parquet"
+    fake_pq.write_text("y,treat\n1,0\n")
+    with pytest.raises(DataError, match="should be a Parquet file but it is plain text"):
+        read_data(fake_pq)
+    fake_dta = tmp_path / "text.dta"
+    fake_dta.write_text("hello")
+    with pytest.raises(DataError, match="should be a Stata .dta file but it is plain text"):
+        read_data(fake_dta)
+    binary_csv = tmp_path / "binary.csv"
+    binary_csv.write_bytes(sav_path.read_bytes())
+    with pytest.raises(DataError, match=r"should be comma-separated .* it is an SPSS \.sav"):
+        read_data(binary_csv)
+    pq_csv = tmp_path / "pq.csv"
+    _survey().to_parquet(pq_csv)
+    with pytest.raises(DataError, match=r"it is a Parquet file; read it with format='parquet'"):
+        read_data(pq_csv)
+    assert read_data(pq_csv, format="parquet").shape == (6, 5)
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(DataError, match="binary data"):
+        read_data(junk)
+
+
+def test_truncated_sav_is_a_data_error(tmp_path, sav_path):
+    cut = tmp_path / "cut.sav"
+    cut.write_bytes(sav_path.read_bytes()[:300])
+    with pytest.raises(DataError, match=r"could not read 'cut\.sav' as an SPSS \.sav file"):
+        read_data(cut)
+
+
+def test_unknown_extension_is_sniffed(tmp_path, sav_path):
+    p = tmp_path / "export.bin"
+    p.write_bytes(sav_path.read_bytes())
+    assert read_data(p).attrs["unspoken"]["format"] == "sav"
+    q = tmp_path / "export.out"
+    q.write_text("y,treat\n1,0\n")
+    assert read_data(q).shape == (1, 2)
+
+
+def test_missing_file_and_folder(tmp_path):
+    (tmp_path / "survey.csv").write_text("y\n1\n")
+    with pytest.raises(
+        DataError, match=r"file not found: .*survy\.csv.*did you mean 'survey\.csv'"
+    ):
+        read_data(tmp_path / "survy.csv")
+    with pytest.raises(DataError, match=r"file not found: .*nothing\.csv.*no file of that name"):
+        read_data(str(tmp_path / "nothing.csv"))
+    with pytest.raises(DataError, match="is a folder"):
+        read_data(tmp_path)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(DataError, match="is empty"):
+        read_data(empty)
+
+
+def test_format_and_option_validation(tmp_path):
+    p = tmp_path / "a.csv"
+    p.write_text("a\n1\n")
+    with pytest.raises(DataError, match="unknown format 'sas'"):
+        read_data(p, format="sas")
+    with pytest.raises(DataError, match="user_missing must be 'keep' or 'nan'"):
+        read_data(p, user_missing="drop")  # type: ignore[arg-type]
+    assert read_data(p, format="CSV").shape == (1, 1)
+
+
+def test_excel_without_openpyxl(tmp_path):
+    try:
+        import openpyxl  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("openpyxl installed: the missing-package message cannot be shown")
+    p = tmp_path / "book.xlsx"
+    p.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
+    with pytest.raises(DataError, match="needs the optional package openpyxl"):
+        read_data(p)
+
+
+# ----------------------------------------------------------------------------- frames
+
+
+def test_read_data_frames_are_copied():
+    df = _survey()
+    out = read_data(df)
+    out.loc[0, "y"] = 42.0
+    pd.testing.assert_frame_equal(df, _survey())
+
+
+def test_read_data_polars():
+    pl = pytest.importorskip("polars")
+    p = pl.DataFrame({"y": [0, 1, 2], "treat": [True, False, True]})
+    out = read_data(p)
+    assert list(out.columns) == ["y", "treat"]
+    codes, info = binary_column(out, "treat")
+    np.testing.assert_array_equal(codes, [1, 0, 1])
+    assert info["control"] is False
+    assert to_pandas(p.lazy()).shape == (3, 2)
+
+
+def test_cli_load_frame_uses_read_data(tmp_path):
+    common = pytest.importorskip("unspoken.cli.common")
+    p = tmp_path / "ru.csv"
+    p.write_bytes("y,группа\n1,контроль\n".encode("cp1251"))
+    df = common.load_frame(str(p), encoding="cp1251")
+    assert df["группа"].tolist() == ["контроль"]
+    with pytest.raises(DataError, match="cp1251"):
+        common.load_frame(str(p))
+
+
+def test_import_is_light():
+    import subprocess
+    import sys
+
+    # pandas 3 itself may import pyarrow; only what unspoken.io adds on top counts
+    code = (
+        "import sys, numpy, pandas; before = set(sys.modules); import unspoken.io; "
+        "added = set(sys.modules) - before; "
+        "print(','.join(sorted(m for m in added if m.split('.')[0] in "
+        "('pyreadstat', 'pyarrow', 'narwhals', 'polars', 'scipy', 'matplotlib'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
