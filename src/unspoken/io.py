@@ -23,7 +23,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from unspoken.errors import DataError
+from unspoken.errors import DataError, UnsupportedError
 
 __all__ = [
     "arm_column",
@@ -334,21 +334,24 @@ def _to_float(s: pd.Series, codes_map: dict | None = None) -> np.ndarray:
         return s.to_numpy(dtype=float, na_value=np.nan)
     if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
         return np.full(len(s), np.nan)
-    # object / string: Python bools -> 0/1, numbers as they are, strings parsed
-    obj = s.astype(object).to_numpy()
-    out = np.full(len(obj), np.nan)
-    for kind in (bool, np.bool_):
-        is_kind = np.fromiter((isinstance(v, kind) for v in obj), bool, len(obj))
-        out[is_kind] = [float(v) for v in obj[is_kind]]
-    rest = np.isnan(out)
-    if rest.any():
-        sub = pd.Series(obj[rest], dtype=object)
-        sub = sub.map(lambda v: v.strip() if isinstance(v, str) else v)
-        sub = sub.map(lambda v: v if isinstance(v, (str, int, float, np.number)) else None)
-        with np.errstate(all="ignore"):
-            parsed = pd.to_numeric(sub, errors="coerce")
-        out[rest] = np.asarray(parsed, dtype=float)
-    return out
+    # text / object: numbers as they are, Python bools -> 0/1, numeric text parsed
+    if pd.api.types.is_string_dtype(dtype) and not pd.api.types.is_object_dtype(dtype):
+        text = s.str.strip()
+    else:
+        obj = pd.Series(s.to_numpy(dtype=object), dtype=object)
+        kinds = obj.map(type)
+        usable = {
+            t: issubclass(t, (str, int, float, np.number, np.bool_))
+            and not issubclass(t, (complex, np.complexfloating))
+            for t in set(kinds)
+        }
+        text = obj.where(kinds.map(usable).to_numpy(dtype=bool), None)
+        is_str = kinds.map({t: issubclass(t, str) for t in usable}).to_numpy(dtype=bool)
+        if is_str.any():
+            text[is_str] = text[is_str].str.strip()
+    with np.errstate(all="ignore"):
+        parsed = pd.to_numeric(text, errors="coerce")
+    return np.asarray(parsed, dtype=float)
 
 
 def integer_column(
@@ -659,8 +662,8 @@ def read_data(
     missing codes (SPSS missing values/ranges, Stata ``.a``-``.z``) are kept as values of
     their own (their label, else e.g. ``"99 (user-missing)"`` or ``".a"``) and such a column is
     made Categorical too, so a code like 99 never counts as a number; with ``"nan"`` they
-    become missing. :func:`numeric_column` turns labels back into their codes, and rejects
-    user-missing answers naming their rows.
+    become missing (``user_missing`` has no effect on other formats). :func:`numeric_column`
+    turns labels back into their codes, and rejects user-missing answers naming their rows.
 
     ``df.attrs["unspoken"]`` records ``source``, ``format``, ``variable_labels``,
     ``value_labels`` (code -> label), ``user_missing`` (per column) and ``codes`` (label
@@ -697,6 +700,13 @@ def read_data(
                 "(csv, tsv, parquet, dta, sav, zsav or xlsx)"
             )
     _check_kind(path, fmt, kind)
+    if sheet is not None and fmt != "xlsx":
+        raise UnsupportedError(f"sheet= applies to Excel workbooks, not to a {fmt} file")
+    if encoding is not None and fmt in ("parquet", "xlsx"):
+        raise UnsupportedError(
+            f"encoding= applies to text, SPSS and Stata files; a {fmt} file stores its own "
+            "text encoding, so leave encoding out"
+        )
     if fmt in ("csv", "tsv", "txt"):
         df = _read_text(path, fmt, encoding)
     elif fmt == "parquet":
@@ -1070,10 +1080,8 @@ def _user_missing_mask(
         # otherwise numeric column
         if is_string or not pd.api.types.is_object_dtype(s.dtype):
             return np.zeros(n, bool)
-        vals = s.to_numpy()
-        return np.fromiter(
-            (isinstance(v, str) and len(v) == 1 and v.isalpha() for v in vals), bool, n
-        )
+        letters = s.astype(object).str.fullmatch(r"[A-Za-z]")
+        return letters.fillna(False).to_numpy(dtype=bool)
     if not spec:
         return np.zeros(n, bool)
     mask = np.zeros(n, bool)
@@ -1084,9 +1092,8 @@ def _user_missing_mask(
             if isinstance(lo, (int, float)) and isinstance(hi, (int, float)):
                 mask |= (x >= lo) & (x <= hi)
     else:
-        vals = s.astype(object).to_numpy()
-        discrete = {r.get("lo") for r in spec} | {r.get("hi") for r in spec}
-        mask = np.fromiter((v in discrete for v in vals), bool, n)
+        discrete = list({r.get("lo") for r in spec} | {r.get("hi") for r in spec})
+        mask = s.astype(object).isin(discrete).to_numpy(dtype=bool)
     return mask
 
 
@@ -1137,11 +1144,11 @@ def _labelled_categorical(
     for k, t in display.items():
         if counts[t] > 1:
             display[k] = f"{t} [{_code_text(k, fmt)}]"
-    mapped = np.array(
-        [display[_code_key(v)] if not _isna_scalar(v) else None for v in obj], dtype=object
-    )
+    # map each distinct raw value (as stored: float, int or text) to its display text
+    by_raw = {v: display[_code_key(v)] for v in present}
+    mapped = pd.Series(obj, dtype=object).map(by_raw)
     cats = list(dict.fromkeys(display[k] for k in keys))
-    cat = pd.Categorical(mapped, categories=cats)
+    cat = pd.Categorical(mapped.to_numpy(dtype=object), categories=cats)
     code_map = {
         display[k]: k
         for k in keys
@@ -1158,10 +1165,3 @@ def _in_spec(k: float, spec: list | None, fmt: str) -> bool:
         if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and lo <= k <= hi:
             return True
     return False
-
-
-def _isna_scalar(v: Any) -> bool:
-    try:
-        return bool(pd.isna(v))
-    except (TypeError, ValueError):
-        return False

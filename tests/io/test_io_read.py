@@ -350,3 +350,44 @@ def test_import_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_options_that_do_not_apply(tmp_path):
+    from unspoken.errors import UnsupportedError
+
+    p = tmp_path / "s.parquet"
+    _survey().to_parquet(p)
+    with pytest.raises(UnsupportedError, match="encoding= applies to text"):
+        read_data(p, encoding="cp1251")
+    with pytest.raises(UnsupportedError, match="sheet= applies to Excel"):
+        read_data(p, sheet="Sheet1")
+
+
+def test_utf16_text(tmp_path):
+    p = tmp_path / "u16.csv"
+    p.write_bytes("y,ответ\n1,да\n".encode("utf-16"))
+    with pytest.raises(DataError, match="encoding='utf-16'"):
+        read_data(p)
+    assert read_data(p, encoding="utf-16")["ответ"].tolist() == ["да"]
+
+
+def test_labels_survive_listwise_deletion(sav_path):
+    df = read_data(sav_path)
+    out, _, kept = drop_missing(df, ["direct"])
+    np.testing.assert_array_equal(kept, [0, 1, 2, 3, 5])
+    with pytest.raises(DataError) as err:
+        numeric_column(out, "direct")
+    # positions within `out`, and the original row numbers as index labels
+    assert err.value.rows == [2, 3]
+    assert "index labels of those rows: 2, 3" in str(err.value)
+
+
+def test_bundled_csv_files_read_as_the_loader_does():
+    from unspoken import datasets
+
+    for name in datasets.names():
+        expected = datasets.load(name)
+        got = read_data(datasets.path(name))
+        assert got.attrs["unspoken"]["delimiter"] == ","
+        got.attrs = {}
+        pd.testing.assert_frame_equal(got, expected)
