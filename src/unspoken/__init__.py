@@ -22,6 +22,9 @@ _LAZY: dict[str, str] = {
     "Estimate": "unspoken.results",
     "FitResult": "unspoken.results",
     "design_test": "unspoken.listexp.design_test",
+    "rr": "unspoken.rr",
+    "rr_regression": "unspoken.rr.regression",
+    "rr_prevalence": "unspoken.rr.regression",
 }
 
 

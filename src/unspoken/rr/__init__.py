@@ -1,0 +1,32 @@
+"""Randomized response and crosswise designs: designs, prevalence, regression and power."""
+
+from unspoken.rr.designs import (
+    DESIGN_NAMES,
+    Crosswise,
+    Disguised,
+    ForcedKnown,
+    Mirrored,
+    RRDesign,
+    Triangular,
+    UnrelatedKnown,
+    Warner,
+    make_design,
+)
+from unspoken.rr.regression import RRFit, RRPrevalence, rr_prevalence, rr_regression
+
+__all__ = [
+    "DESIGN_NAMES",
+    "Crosswise",
+    "Disguised",
+    "ForcedKnown",
+    "Mirrored",
+    "RRDesign",
+    "RRFit",
+    "RRPrevalence",
+    "Triangular",
+    "UnrelatedKnown",
+    "Warner",
+    "make_design",
+    "rr_prevalence",
+    "rr_regression",
+]

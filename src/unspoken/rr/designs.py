@@ -1,0 +1,341 @@
+"""Randomized response designs as objects with their known parameters.
+
+Every design here has a binary observed answer ``Y`` and a binary hidden trait ``Z``, and a
+private randomising device makes the answer a known mixture::
+
+    P(Y = 1 | Z = z) = a + b z        (a, b design constants, b != 0)
+
+so ``P(Y = 1) = a + b pi`` for a prevalence ``pi``. That is all the estimators need: the
+closed form ``pi_hat = (ybar - a) / b``, the likelihood of the logistic regression of ``Z``
+and each respondent's posterior ``P(Z = 1 | y, x)`` are written once in terms of
+``pi0 = P(Y=1 | Z=0) = a`` and ``pi1 = P(Y=1 | Z=1) = a + b``.
+
+Designs (answer coding: ``y = 1`` is a "yes" unless said otherwise):
+
+``forced-known``     Boruch (1971). With probability ``p`` answer truthfully, ``p1`` say
+                     "yes", ``p0`` say "no" (``p + p0 + p1 = 1``): ``a = p1, b = p``.
+``mirrored``         With probability ``p`` answer the question, else its negation
+                     (Blair, Imai & Zhou 2015): ``a = 1 - p, b = 2p - 1``.
+``disguised``        Kuk (1990)-style card stacks: ``p`` = share of red cards in the "yes"
+                     stack, ``1 - p`` in the "no" stack, report the colour (red = 1):
+                     ``a = 1 - p, b = 2p - 1``.
+``unrelated-known``  Greenberg et al. (1969). With probability ``p`` the sensitive question,
+                     else an unrelated one whose "yes" rate ``q`` is known:
+                     ``a = (1 - p) q, b = p``.
+``warner``           Warner (1965). With probability ``p`` "I have the trait", else "I do
+                     not have the trait"; answer true/false: ``a = 1 - p, b = 2p - 1``.
+``crosswise``        Yu, Tian & Tang (2008). A sensitive statement and an innocuous one
+                     true with known probability ``p``; ``y = 1`` means "both true or both
+                     false": ``a = 1 - p, b = 2p - 1``.
+``triangular``       Yu, Tian & Tang (2008). ``y = 1`` means "both statements false"
+                     (the circle), ``y = 0`` "at least one true": ``a = 1 - p, b = -(1 - p)``.
+
+A design with ``b = 0`` does not identify the trait (``p = 1/2`` for the mirrored, disguised,
+Warner and crosswise designs; ``p = 0`` for the forced and unrelated designs) and is refused.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, get_args
+
+from unspoken.errors import UnsupportedError
+
+DesignName = Literal[
+    "forced-known", "mirrored", "disguised", "unrelated-known", "crosswise", "triangular", "warner"
+]
+DESIGN_NAMES: tuple[str, ...] = get_args(DesignName)
+
+_IDENT_TOL = 1e-8
+
+
+def _prob(name: str, value: Any, design: str, *, low_open: bool, high_open: bool) -> float:
+    """Validate one design probability; ``*_open`` says whether the bound is excluded."""
+    if value is None:
+        raise UnsupportedError(f"the {design} design needs the parameter {name}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise UnsupportedError(f"design parameter {name} must be a number, got {value!r}") from None
+    lo_ok = v > 0 if low_open else v >= 0
+    hi_ok = v < 1 if high_open else v <= 1
+    if not (math.isfinite(v) and lo_ok and hi_ok):
+        rng = f"{'(' if low_open else '['}0, 1{')' if high_open else ']'}"
+        raise UnsupportedError(
+            f"design parameter {name} = {value!r} of the {design} design must lie in {rng}"
+        )
+    return v
+
+
+def _not_used(design: str, **given: Any) -> None:
+    extra = [k for k, v in given.items() if v is not None]
+    if extra:
+        raise UnsupportedError(
+            f"the {design} design does not use the parameter(s) {', '.join(extra)}"
+        )
+
+
+@dataclass(frozen=True)
+class RRDesign:
+    """Base class: a binary randomized response design ``P(Y=1 | Z=z) = a + b z``."""
+
+    name: ClassVar[str] = ""
+    #: what ``y = 1`` means for this design
+    yes_means: ClassVar[str] = "a 'yes' answer"
+
+    @property
+    def a(self) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def b(self) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def pi0(self) -> float:
+        """``P(Y = 1 | Z = 0)``."""
+        return self.a
+
+    @property
+    def pi1(self) -> float:
+        """``P(Y = 1 | Z = 1)``."""
+        return self.a + self.b
+
+    def prob_yes(self, prevalence: Any) -> Any:
+        """``P(Y = 1) = a + b * prevalence`` (vectorised)."""
+        return self.a + self.b * prevalence
+
+    def params(self) -> dict[str, float]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"design": self.name, **self.params(), "a": self.a, "b": self.b}
+
+    def _check_identified(self) -> None:
+        if abs(self.b) < _IDENT_TOL:
+            pars = ", ".join(f"{k} = {v:g}" for k, v in self.params().items())
+            raise UnsupportedError(
+                f"the {self.name} design with {pars} does not identify the trait: the answer "
+                "has the same distribution whether or not a respondent has it "
+                f"(P(Y=1 | Z=1) - P(Y=1 | Z=0) = {self.b:g})"
+            )
+
+    def describe(self) -> str:
+        pars = ", ".join(f"{k} = {v:.4g}" for k, v in self.params().items())
+        return (
+            f"{self.name} design ({pars}): P(Y=1) = {self.a:.4g} + {self.b:.4g} * prevalence; "
+            f"y = 1 is {self.yes_means}"
+        )
+
+
+@dataclass(frozen=True)
+class ForcedKnown(RRDesign):
+    """Forced response with known probabilities: truthful ``p``, forced "no" ``p0``, forced
+    "yes" ``p1`` (``p + p0 + p1 = 1``; give any two). ``P(Y=1) = p1 + p * prevalence``."""
+
+    p: float | None = None
+    p0: float | None = None
+    p1: float | None = None
+    name: ClassVar[str] = "forced-known"
+
+    def __post_init__(self) -> None:
+        given = {k: getattr(self, k) for k in ("p", "p0", "p1")}
+        missing = [k for k, v in given.items() if v is None]
+        if len(missing) > 1:
+            raise UnsupportedError(
+                "the forced-known design needs p (probability of answering truthfully) and "
+                "at least one of p0 (forced 'no') and p1 (forced 'yes'); missing: "
+                + ", ".join(missing)
+            )
+        if len(missing) == 1:
+            others = sum(float(v) for k, v in given.items() if v is not None)
+            object.__setattr__(self, missing[0], 1.0 - others)
+        p = _prob("p", self.p, self.name, low_open=True, high_open=True)
+        p0 = _prob("p0", self.p0, self.name, low_open=False, high_open=True)
+        p1 = _prob("p1", self.p1, self.name, low_open=False, high_open=True)
+        if round(p + p0 + p1, 10) != 1:
+            raise UnsupportedError(
+                f"the forced-known design probabilities must sum to 1: p + p0 + p1 = "
+                f"{p:g} + {p0:g} + {p1:g} = {p + p0 + p1:g}"
+            )
+        object.__setattr__(self, "p", p)
+        object.__setattr__(self, "p0", p0)
+        object.__setattr__(self, "p1", p1)
+        self._check_identified()
+
+    @property
+    def a(self) -> float:
+        return float(self.p1)  # type: ignore[arg-type]
+
+    @property
+    def b(self) -> float:
+        return float(self.p)  # type: ignore[arg-type]
+
+    @property
+    def pi1(self) -> float:
+        # p + p1 = 1 - p0, written so that no rounding pushes it above 1
+        return 1.0 - float(self.p0)  # type: ignore[arg-type]
+
+    def params(self) -> dict[str, float]:
+        return {"p": float(self.p), "p0": float(self.p0), "p1": float(self.p1)}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class _OneP(RRDesign):
+    """Designs with one probability ``p`` and ``a = 1 - p, b = 2p - 1``."""
+
+    p: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "p", _prob("p", self.p, self.name, low_open=True, high_open=True))
+        self._check_identified()
+
+    @property
+    def a(self) -> float:
+        return 1.0 - float(self.p)  # type: ignore[arg-type]
+
+    @property
+    def b(self) -> float:
+        return 2.0 * float(self.p) - 1.0  # type: ignore[arg-type]
+
+    @property
+    def pi1(self) -> float:
+        return float(self.p)  # type: ignore[arg-type]
+
+    def params(self) -> dict[str, float]:
+        return {"p": float(self.p)}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Mirrored(_OneP):
+    """Mirrored question: ``p`` = probability of answering the question (else its negation)."""
+
+    name: ClassVar[str] = "mirrored"
+
+
+@dataclass(frozen=True)
+class Disguised(_OneP):
+    """Disguised response: ``p`` = share of red cards in the "yes" stack (red = 1)."""
+
+    name: ClassVar[str] = "disguised"
+    yes_means: ClassVar[str] = "a red card (the 'yes' stack colour)"
+
+
+@dataclass(frozen=True)
+class Warner(_OneP):
+    """Warner (1965): ``p`` = probability that the statement is "I have the trait"."""
+
+    name: ClassVar[str] = "warner"
+    yes_means: ClassVar[str] = "'true' to the statement drawn"
+
+
+@dataclass(frozen=True)
+class Crosswise(_OneP):
+    """Crosswise model (Yu, Tian & Tang 2008): ``p`` = probability that the innocuous
+    statement is true; ``y = 1`` = "both true or both false"."""
+
+    name: ClassVar[str] = "crosswise"
+    yes_means: ClassVar[str] = "'both statements true or both false'"
+
+
+@dataclass(frozen=True)
+class Triangular(RRDesign):
+    """Triangular model (Yu, Tian & Tang 2008): ``p`` = probability that the innocuous
+    statement is true; ``y = 1`` = "both statements false". ``P(Y=1) = (1-p)(1-prevalence)``.
+    """
+
+    p: float | None = None
+    name: ClassVar[str] = "triangular"
+    yes_means: ClassVar[str] = "'both statements false' (the circle)"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "p", _prob("p", self.p, self.name, low_open=True, high_open=True))
+        self._check_identified()
+
+    @property
+    def a(self) -> float:
+        return 1.0 - float(self.p)  # type: ignore[arg-type]
+
+    @property
+    def b(self) -> float:
+        return -(1.0 - float(self.p))  # type: ignore[arg-type]
+
+    @property
+    def pi1(self) -> float:
+        return 0.0
+
+    def params(self) -> dict[str, float]:
+        return {"p": float(self.p)}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class UnrelatedKnown(RRDesign):
+    """Unrelated question with known prevalence: ``p`` = probability of the sensitive
+    question, ``q`` = known "yes" rate of the unrelated one. ``P(Y=1) = (1-p) q + p pi``."""
+
+    p: float | None = None
+    q: float | None = None
+    name: ClassVar[str] = "unrelated-known"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "p", _prob("p", self.p, self.name, low_open=True, high_open=True))
+        object.__setattr__(
+            self, "q", _prob("q", self.q, self.name, low_open=False, high_open=False)
+        )
+        self._check_identified()
+
+    @property
+    def a(self) -> float:
+        return (1.0 - float(self.p)) * float(self.q)  # type: ignore[arg-type]
+
+    @property
+    def b(self) -> float:
+        return float(self.p)  # type: ignore[arg-type]
+
+    def params(self) -> dict[str, float]:
+        return {"p": float(self.p), "q": float(self.q)}  # type: ignore[arg-type]
+
+
+_CLASSES: dict[str, type[RRDesign]] = {
+    "forced-known": ForcedKnown,
+    "mirrored": Mirrored,
+    "disguised": Disguised,
+    "unrelated-known": UnrelatedKnown,
+    "crosswise": Crosswise,
+    "triangular": Triangular,
+    "warner": Warner,
+}
+
+
+def make_design(
+    design: str | RRDesign,
+    p: float | None = None,
+    p0: float | None = None,
+    p1: float | None = None,
+    q: float | None = None,
+) -> RRDesign:
+    """A design object from its R ``rr`` name and parameters (or pass a design through).
+
+    Parameters are named as in R ``rr``; for the crosswise and triangular models ``p`` is
+    the probability that the innocuous statement is true.
+    """
+    if isinstance(design, RRDesign):
+        if any(v is not None for v in (p, p0, p1, q)):
+            raise UnsupportedError(
+                "give the design parameters either in the design object or as p/p0/p1/q, not both"
+            )
+        return design
+    if design not in _CLASSES:
+        raise UnsupportedError(
+            f"unknown randomized response design {design!r}; choose one of "
+            + ", ".join(DESIGN_NAMES)
+        )
+    if design == "forced-known":
+        _not_used(design, q=q)
+        return ForcedKnown(p=p, p0=p0, p1=p1)
+    if design == "unrelated-known":
+        _not_used(design, p0=p0, p1=p1)
+        return UnrelatedKnown(p=p, q=q)
+    _not_used(design, p0=p0, p1=p1, q=q)
+    return _CLASSES[design](p=p)  # type: ignore[call-arg]
