@@ -1,0 +1,550 @@
+"""Maximum likelihood for list experiments: a reusable engine and the standard binomial model.
+
+The engine (first half of this module) is written for any model whose log-likelihood is a
+sum over respondents of ``l_i(eta_i1, ..., eta_iB)``, a function of a few *linear indices*
+``eta_ib = x_ib' theta_b`` (one per parameter block: the sensitive item, the control items,
+ceiling/floor liars, ...). Such a model supplies :meth:`IndexModel.derivs`, the per-respondent
+log-likelihood and its first and second derivatives with respect to the indices; the engine
+turns them into the total log-likelihood, gradient ``sum_i X_b' dl/deta_b`` and the exact
+Hessian ``X_b' diag(d2l/deta_b deta_c) X_c``, per-respondent scores for sandwich variances,
+and maximises with :func:`newton_maximize` (damped Newton with line search, an exact Hessian
+or central differences of the analytic gradient, convergence judged by the Newton decrement).
+:func:`em` is a generic EM driver for models that want E and M steps of their own (its M steps
+can use :func:`binomial_newton_step`, a weighted logistic/binomial regression step).
+
+The standard model (Imai 2011, JASA 106:407-416; Blair & Imai 2012, Political Analysis 20:47-77):
+respondent ``i`` holds the sensitive trait ``Z_i ~ Bernoulli(g_i)``, ``g_i = expit(x_i' delta)``,
+and would report ``Y*_i ~ Binomial(J, p_iz)`` control items, ``p_iz = expit(x_i' psi_z)``;
+the control group reports ``Y_i = Y*_i``, the treated group ``Y_i = Y*_i + Z_i``. The
+constrained model sets ``psi_0 = psi_1``. The observed-data log-likelihood is
+``sum_i log(a_i1 + a_i0)`` with ``a_i1 = g_i f(Y_i - T_i; J, p_i1)`` and
+``a_i0 = (1 - g_i) f(Y_i; J, p_i0)``; the posterior ``w_i = P(Z_i = 1 | Y_i, T_i, x_i) =
+a_i1 / (a_i1 + a_i0)``. By Louis' identity the index Hessian is the posterior mean of the
+complete-data Hessian plus ``w_i (1 - w_i) d_i d_i'`` with ``d_i`` the change of the complete
+score when ``Z_i`` goes from 0 to 1.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import expit, gammaln
+
+from unspoken.errors import ConvergenceError
+
+__all__ = [
+    "BinomialListModel",
+    "IndexModel",
+    "OptimResult",
+    "binomial_newton_step",
+    "em",
+    "gradient_hessian",
+    "log_binom_pmf",
+    "newton_maximize",
+    "softplus",
+]
+
+
+# --------------------------------------------------------------------------- small numerics
+
+
+def softplus(x: np.ndarray) -> np.ndarray:
+    """``log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))`` without overflow
+    (``log expit(x) = x - softplus(x)``)."""
+    out = np.abs(x)
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    np.log1p(out, out=out)
+    out += np.maximum(x, 0.0)
+    return out
+
+
+def log_binom_pmf(k: np.ndarray, J: int, eta: np.ndarray) -> np.ndarray:
+    """``log f(k; J, expit(eta))`` for integer ``k`` (``-inf`` where ``k`` is outside 0..J)."""
+    k = np.asarray(k)
+    ok = (k >= 0) & (k <= J)
+    kc = np.clip(k, 0, J)
+    lchoose = gammaln(J + 1.0) - gammaln(kc + 1.0) - gammaln(J - kc + 1.0)
+    out = lchoose - kc * softplus(-eta) - (J - kc) * softplus(eta)
+    if not ok.all():
+        out = np.where(ok, out, -np.inf)
+    return out
+
+
+# --------------------------------------------------------------------------- index models
+
+
+class IndexModel:
+    """A log-likelihood ``sum_i v_i l_i(eta_i1..eta_iB)`` with ``eta_ib = X_b[i] @ theta_b``.
+
+    Subclasses set ``designs`` (one ``(n, k_b)`` matrix per block; blocks may share one
+    matrix), ``block_names`` and ``weights`` (``v_i``: frequency x probability weights, or
+    ``None``) and implement :meth:`derivs`.
+    """
+
+    designs: list[np.ndarray]
+    block_names: list[str]
+    weights: np.ndarray | None = None
+
+    # ---- to implement
+    def derivs(
+        self, etas: list[np.ndarray], order: int
+    ) -> tuple[np.ndarray, list[np.ndarray], dict[tuple[int, int], np.ndarray]]:
+        """``(l_i, [dl_i/deta_b], {(b, c): d2l_i/deta_b deta_c for b <= c})``; the
+        derivative parts are computed only up to ``order`` (0, 1 or 2)."""
+        raise NotImplementedError
+
+    # ---- provided
+    @property
+    def sizes(self) -> list[int]:
+        return [X.shape[1] for X in self.designs]
+
+    @property
+    def n_params(self) -> int:
+        return int(sum(self.sizes))
+
+    def split(self, theta: np.ndarray) -> list[np.ndarray]:
+        """The parameter vector cut into its blocks."""
+        cuts = np.cumsum(self.sizes)[:-1]
+        return np.split(np.asarray(theta, dtype=float), cuts)
+
+    def etas(self, theta: np.ndarray) -> list[np.ndarray]:
+        return [X @ b for X, b in zip(self.designs, self.split(theta), strict=True)]
+
+    def loglik(self, theta: np.ndarray) -> float:
+        ll = self.derivs(self.etas(theta), 0)[0]
+        return float(ll.sum() if self.weights is None else self.weights @ ll)
+
+    def evaluate(
+        self, theta: np.ndarray, order: int = 2
+    ) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+        """``(loglik, gradient, Hessian)`` (exact; the last two ``None`` below ``order``)."""
+        ll_i, d1, d2 = self.derivs(self.etas(theta), order)
+        return gradient_hessian(self.designs, ll_i, d1, d2, self.weights, order)
+
+    def scores(self, theta: np.ndarray) -> np.ndarray:
+        """Per-row score contributions ``dl_i/dtheta`` (unweighted), shape ``(n, k)``."""
+        _, d1, _ = self.derivs(self.etas(theta), 1)
+        return np.hstack([X * g[:, None] for X, g in zip(self.designs, d1, strict=True)])
+
+
+def gradient_hessian(
+    designs: Sequence[np.ndarray],
+    ll_i: np.ndarray,
+    d1: Sequence[np.ndarray] | None,
+    d2: dict[tuple[int, int], np.ndarray] | None,
+    weights: np.ndarray | None = None,
+    order: int = 2,
+) -> tuple[float, np.ndarray | None, np.ndarray | None]:
+    """Total log-likelihood, gradient and Hessian from per-row index derivatives."""
+    v = weights
+    ll = float(ll_i.sum() if v is None else v @ ll_i)
+    if order < 1 or d1 is None:
+        return ll, None, None
+    grads = [X.T @ (g if v is None else v * g) for X, g in zip(designs, d1, strict=True)]
+    grad = np.concatenate(grads)
+    if order < 2 or d2 is None:
+        return ll, grad, None
+    sizes = [X.shape[1] for X in designs]
+    offs = np.concatenate([[0], np.cumsum(sizes)])
+    H = np.zeros((offs[-1], offs[-1]))
+    for (b, c), h in d2.items():
+        hv = h if v is None else v * h
+        blk = designs[b].T @ (designs[c] * hv[:, None])
+        H[offs[b] : offs[b + 1], offs[c] : offs[c + 1]] = blk
+        if b != c:
+            H[offs[c] : offs[c + 1], offs[b] : offs[b + 1]] = blk.T
+    return ll, grad, H
+
+
+# --------------------------------------------------------------------------- optimisers
+
+
+@dataclass
+class OptimResult:
+    """Where an optimiser stopped and why."""
+
+    theta: np.ndarray
+    loglik: float
+    gradient: np.ndarray
+    hessian: np.ndarray
+    iterations: int
+    converged: bool
+    message: str
+    history: list[float] = field(default_factory=list)
+
+    @property
+    def gradient_norm(self) -> float:
+        return float(np.max(np.abs(self.gradient))) if self.gradient.size else 0.0
+
+
+def numeric_hessian(
+    grad: Callable[[np.ndarray], np.ndarray], theta: np.ndarray, rel_step: float = 1e-5
+) -> np.ndarray:
+    """Hessian as central differences of an analytic gradient (symmetrised)."""
+    theta = np.asarray(theta, dtype=float)
+    k = theta.size
+    H = np.empty((k, k))
+    for j in range(k):
+        h = rel_step * max(1.0, abs(theta[j]))
+        e = np.zeros(k)
+        e[j] = h
+        H[:, j] = (grad(theta + e) - grad(theta - e)) / (2 * h)
+    return (H + H.T) / 2
+
+
+def _ascent_direction(g: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Newton direction ``(-H)^{-1} g``; if ``-H`` is not positive definite, shift its
+    eigenvalues up (a Levenberg-Marquardt style step that still ascends)."""
+    A = -H
+    try:
+        L = np.linalg.cholesky(A)
+        d = np.linalg.solve(L.T, np.linalg.solve(L, g))
+        return d, True
+    except np.linalg.LinAlgError:
+        vals, vecs = np.linalg.eigh((A + A.T) / 2)
+        floor = max(1e-8 * max(np.max(np.abs(vals)), 1.0), 1e-10)
+        vals = np.maximum(np.abs(vals), floor)
+        return vecs @ ((vecs.T @ g) / vals), False
+
+
+def newton_maximize(
+    fun: Callable[[np.ndarray, int], tuple[float, np.ndarray | None, np.ndarray | None]],
+    theta0: np.ndarray,
+    maxiter: int = 200,
+    tol: float = 1e-10,
+    max_step: float = 10.0,
+) -> OptimResult:
+    """Maximise a log-likelihood by damped Newton steps with backtracking line search.
+
+    ``fun(theta, order)`` returns ``(loglik, gradient, Hessian)`` up to ``order``; when it
+    returns ``None`` for the Hessian, central differences of the gradient are used.
+    Converged when the Newton decrement ``g' (-H)^{-1} g`` is below ``tol`` (the log-likelihood
+    is within about ``tol/2`` of the local maximum) at a point where ``-H`` is positive
+    definite. Never raises for non-convergence: the result says ``converged=False`` and why.
+    """
+    theta = np.asarray(theta0, dtype=float).copy()
+
+    def full(th: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        ll, g, H = fun(th, 2)
+        if H is None:
+            H = numeric_hessian(lambda x: fun(x, 1)[1], th)
+        return ll, g, H
+
+    ll, g, H = full(theta)
+    history = [ll]
+    message = "maximum number of iterations reached"
+    converged = False
+    it = 0
+    for it in range(1, maxiter + 1):
+        if not np.all(np.isfinite(g)) or not np.isfinite(ll):
+            message = "the log-likelihood or its gradient is not finite"
+            break
+        d, pd_ok = _ascent_direction(g, H)
+        decrement = float(g @ d)
+        if pd_ok and decrement < tol:
+            converged = True
+            message = f"Newton decrement {decrement:.2e} < {tol:.0e}"
+            it -= 1
+            break
+        size = float(np.max(np.abs(d)))
+        step = 1.0 if size <= max_step else max_step / size
+        improved = False
+        for _ in range(60):
+            cand = theta + step * d
+            ll_new = fun(cand, 0)[0]
+            if np.isfinite(ll_new) and ll_new >= ll + 1e-4 * step * decrement:
+                improved = True
+                break
+            step /= 2
+        if not improved:
+            # no further ascent possible in floating point: accept if the decrement is tiny
+            if pd_ok and decrement < max(tol, 1e-6):
+                converged = True
+                message = (
+                    f"line search exhausted at Newton decrement {decrement:.2e} "
+                    "(log-likelihood flat to machine precision)"
+                )
+            else:
+                message = f"line search failed (Newton decrement {decrement:.2e})"
+            break
+        theta = cand
+        ll, g, H = full(theta)
+        history.append(ll)
+    if not converged and it >= maxiter:
+        message = f"no convergence after {maxiter} Newton iterations"
+    return OptimResult(theta, ll, g, H, it, converged, message, history)
+
+
+def em(
+    theta0: np.ndarray,
+    estep: Callable[[np.ndarray], np.ndarray],
+    mstep: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    loglik: Callable[[np.ndarray], float],
+    maxiter: int = 5000,
+    tol: float = 1e-8,
+) -> tuple[np.ndarray, float, int, bool]:
+    """Generic EM: ``w = estep(theta)``, ``theta = mstep(theta, w)`` until the observed
+    log-likelihood rises by at most ``tol`` (R ``list``'s rule). Returns ``(theta, loglik,
+    iterations, stopped_by_tol)``. A fall of the log-likelihood (an M step that is not
+    exact) stops the loop and keeps the better point."""
+    theta = np.asarray(theta0, dtype=float).copy()
+    ll = loglik(theta)
+    for it in range(1, maxiter + 1):
+        new = mstep(theta, estep(theta))
+        ll_new = loglik(new)
+        if not np.isfinite(ll_new) or ll_new < ll - 1e-10 * (1 + abs(ll)):
+            return theta, ll, it, False
+        gain = ll_new - ll
+        theta, ll = new, ll_new
+        if gain <= tol:
+            return theta, ll, it, True
+    return theta, ll, maxiter, False
+
+
+def binomial_newton_step(
+    X: np.ndarray,
+    beta: np.ndarray,
+    counts: np.ndarray,
+    trials: float | np.ndarray,
+    weights: np.ndarray | None = None,
+    steps: int = 1,
+    ridge: float = 1e-10,
+) -> np.ndarray:
+    """Newton (IRLS) steps for a weighted binomial regression with fractional counts:
+    maximise ``sum_i v_i [k_i x_i'b - m_i log(1 + exp(x_i'b))]``. Logistic regression is
+    ``m_i = 1``. Used as the M step of EM algorithms (one step gives a generalised EM)."""
+    v = np.ones(X.shape[0]) if weights is None else weights
+    b = np.asarray(beta, dtype=float).copy()
+    for _ in range(steps):
+        eta = X @ b
+        p = expit(eta)
+        g = X.T @ (v * (counts - trials * p))
+        W = v * trials * p * (1 - p)
+        A = X.T @ (X * W[:, None])
+        A[np.diag_indices_from(A)] += ridge * (1 + np.abs(np.diag(A)))
+        try:
+            b = b + np.linalg.solve(A, g)
+        except np.linalg.LinAlgError:
+            break
+    return b
+
+
+# --------------------------------------------------------------------------- the standard model
+
+
+class BinomialListModel(IndexModel):
+    """Imai (2011) binomial model of the standard design; blocks ``sensitive`` (delta),
+    ``control`` (psi; constrained) or ``control.z0``/``control.z1`` (psi_0, psi_1).
+
+    ``y`` counts, ``t`` 0/1 treatment, ``X`` the covariates (shared by all blocks),
+    ``weights`` frequency x probability weights (``None`` = 1).
+    """
+
+    def __init__(
+        self,
+        y: np.ndarray,
+        t: np.ndarray,
+        X: np.ndarray,
+        J: int,
+        constrained: bool = True,
+        weights: np.ndarray | None = None,
+    ) -> None:
+        self.y = np.asarray(y, dtype=float)
+        self.t = np.asarray(t, dtype=float)
+        self.X = np.asarray(X, dtype=float)
+        self.J = int(J)
+        self.constrained = constrained
+        self.weights = None if weights is None else np.asarray(weights, dtype=float)
+        nb = 2 if constrained else 3
+        self.designs = [self.X] * nb
+        self.block_names = (
+            ["sensitive", "control"] if constrained else ["sensitive", "control.z0", "control.z1"]
+        )
+        self.y1 = self.y - self.t  # control-item count if Z = 1
+        self._y1c = np.clip(self.y1, 0, self.J)  # -inf of impossible counts is in _lc1
+        self._lc0 = self._lchoose(self.y)
+        self._lc1 = self._lchoose(self.y1)
+
+    def _lchoose(self, k: np.ndarray) -> np.ndarray:
+        ok = (k >= 0) & (k <= self.J)
+        kc = np.clip(k, 0, self.J)
+        out = gammaln(self.J + 1.0) - gammaln(kc + 1.0) - gammaln(self.J - kc + 1.0)
+        return np.where(ok, out, -np.inf)
+
+    def _parts(self, etas: list[np.ndarray]):
+        """log a_1, log a_0 and the indices (few passes over the data: ``log expit(e) =
+        e - softplus(e)``, ``k log p + (J - k) log(1 - p) = k e - J softplus(e)``)."""
+        J = self.J
+        ed = etas[0]
+        spd = softplus(ed)
+        e0 = etas[1]
+        sp0 = softplus(e0)
+        if self.constrained:
+            e1, sp1 = e0, sp0
+        else:
+            e1 = etas[2]
+            sp1 = softplus(e1)
+        la0 = self.y * e0
+        la0 -= J * sp0
+        la0 += self._lc0
+        la0 -= spd
+        la1 = self._y1c * e1
+        la1 -= J * sp1
+        la1 += self._lc1
+        la1 += ed
+        la1 -= spd
+        return la1, la0, ed, e0, e1
+
+    def derivs(self, etas, order):
+        la1, la0, ed, e0, e1 = self._parts(etas)
+        diff = la1 - la0
+        ll = np.abs(diff)
+        np.negative(ll, out=ll)
+        np.exp(ll, out=ll)
+        np.log1p(ll, out=ll)
+        ll += np.maximum(la1, la0)  # logaddexp(la1, la0), safe when one is -inf
+        if order < 1:
+            return ll, None, None
+        J, y, t = self.J, self.y, self.t
+        w = expit(diff)
+        g = expit(ed)
+        p0 = expit(e0)
+        if self.constrained:
+            r = y - J * p0
+            r -= t * w
+            d1 = [w - g, r]
+        else:
+            p1 = expit(e1)
+            r0 = y - J * p0
+            r1 = self._y1c - J * p1
+            d1 = [w - g, (1 - w) * r0, w * r1]
+        if order < 2:
+            return ll, d1, None
+        v = w * (1 - w)
+        gg = g * (1 - g)
+        if self.constrained:
+            tv = t * v
+            d2 = {(0, 0): v - gg, (0, 1): -tv, (1, 1): tv - J * p0 * (1 - p0)}
+        else:
+            # d = (1, -r0, r1): change of the complete score when Z goes 0 -> 1
+            vr0, vr1 = v * r0, v * r1
+            d2 = {
+                (0, 0): v - gg,
+                (0, 1): -vr0,
+                (0, 2): vr1,
+                (1, 1): vr0 * r0 - (1 - w) * J * p0 * (1 - p0),
+                (1, 2): -vr0 * r1,
+                (2, 2): vr1 * r1 - w * J * p1 * (1 - p1),
+            }
+        return ll, d1, d2
+
+    def posterior(self, theta: np.ndarray) -> np.ndarray:
+        """``P(Z_i = 1 | Y_i, T_i, x_i)`` at ``theta`` (for the control group of the
+        constrained model this is the prior ``g_i``)."""
+        la1, la0, *_ = self._parts(self.etas(theta))
+        return expit(la1 - la0)
+
+    # ---- EM (Imai 2011, section 2.3) ------------------------------------------------
+    def estep(self, theta: np.ndarray) -> np.ndarray:
+        return self.posterior(theta)
+
+    def mstep(self, theta: np.ndarray, w: np.ndarray, steps: int = 1) -> np.ndarray:
+        """Generalised M step: Newton steps of the weighted logistic regression of ``w`` on
+        X (treated only in the constrained model, where the control group carries no
+        information on delta) and of the binomial regressions for psi."""
+        v = np.ones_like(self.y) if self.weights is None else self.weights
+        blocks = self.split(theta)
+        X, J = self.X, self.J
+        if self.constrained:
+            if not hasattr(self, "_tr"):
+                self._tr = np.flatnonzero(self.t == 1)
+                self._X_tr = X[self._tr]
+            tr = self._tr
+            delta = binomial_newton_step(self._X_tr, blocks[0], w[tr], 1.0, v[tr], steps)
+            psi = binomial_newton_step(X, blocks[1], self.y - self.t * w, J, v, steps)
+            return np.concatenate([delta, psi])
+        delta = binomial_newton_step(X, blocks[0], w, 1.0, v, steps)
+        psi0 = binomial_newton_step(X, blocks[1], (1 - w) * self.y, J * (1 - w), v, steps)
+        psi1 = binomial_newton_step(X, blocks[2], w * self._y1c, J * w, v, steps)
+        return np.concatenate([delta, psi0, psi1])
+
+
+def fit_index_model(
+    model: IndexModel,
+    theta0: np.ndarray,
+    em_steps: Callable[[np.ndarray], np.ndarray] | None = None,
+    em_maxiter: int = 5,
+    maxiter: int = 200,
+    tol: float = 1e-10,
+    strict: bool = False,
+) -> tuple[OptimResult, int]:
+    """A few EM iterations (when the model has ``estep``/``mstep``), then the Newton polish.
+
+    Returns the optimiser result and the number of EM iterations. With ``strict`` a failure
+    to converge raises :class:`ConvergenceError`; otherwise it warns (the result carries
+    ``converged=False``)."""
+    theta = np.asarray(theta0, dtype=float)
+    n_em = 0
+    if em_maxiter > 0 and hasattr(model, "estep") and hasattr(model, "mstep"):
+        theta, _, n_em, _ = em(
+            theta, model.estep, model.mstep, model.loglik, maxiter=em_maxiter, tol=1e-6
+        )
+    res = newton_maximize(model.evaluate, theta, maxiter=maxiter, tol=tol)
+    if not res.converged:
+        msg = (
+            f"maximum likelihood did not converge: {res.message}; largest |gradient| "
+            f"{res.gradient_norm:.3g} after {res.iterations} Newton iterations"
+        )
+        if strict:
+            raise ConvergenceError(msg)
+        warnings.warn(msg, RuntimeWarning, stacklevel=3)
+    return res, n_em
+
+
+def binomial_fit(
+    X: np.ndarray,
+    counts: np.ndarray,
+    trials: float | np.ndarray,
+    weights: np.ndarray | None = None,
+    beta0: np.ndarray | None = None,
+    maxiter: int = 50,
+    tol: float = 1e-10,
+) -> np.ndarray:
+    """Weighted binomial (logistic) regression with fractional counts, by Newton steps."""
+    b = np.zeros(X.shape[1]) if beta0 is None else np.asarray(beta0, dtype=float)
+    for _ in range(maxiter):
+        new = binomial_newton_step(X, b, counts, trials, weights, 1)
+        if not np.all(np.isfinite(new)):
+            break
+        done = np.max(np.abs(new - b)) < tol * (1 + np.max(np.abs(b)))
+        b = new
+        if done:
+            break
+    return b
+
+
+def standard_start(
+    y: np.ndarray,
+    t: np.ndarray,
+    X: np.ndarray,
+    J: int,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Starting values for the constrained model (delta, psi).
+
+    psi: binomial regression of the control group's counts (its ML estimate from the control
+    group alone). delta: logistic regression, in the treated group, of the treated count in
+    excess of the predicted control count, ``Y_i - J expit(x_i' psi)``, clipped into
+    [0.01, 0.99] (a fractional-response version of the two-step estimators of Imai 2011).
+    """
+    v = np.ones(len(y)) if weights is None else weights
+    c, tr = t == 0, t == 1
+    psi = binomial_fit(X[c], y[c].astype(float), float(J), v[c], maxiter=10, tol=1e-6)
+    Xt = X[tr]
+    resid = np.clip(y[tr] - J * expit(Xt @ psi), 0.01, 0.99)
+    delta = binomial_fit(Xt, resid, 1.0, v[tr], maxiter=10, tol=1e-6)
+    return np.concatenate([delta, psi])
