@@ -147,8 +147,30 @@ def formula_columns(rhs: str, columns: Sequence[str]) -> list[str]:
     return _check_and_rewrite(rhs, columns)[1]
 
 
+_OP_SPACES = re.compile(r"\s*(\*\*|[-+*/^])\s*")
+
+
 def _pretty(name: str) -> str:
-    return name.replace("`", "")
+    """Term names as R prints them: no backticks, and inside a function call no spaces
+    around operators and ``^`` for powers (``I((cov.age/10)^2)``)."""
+    name = name.replace("`", "")
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(name):
+        if ch == "(":
+            if depth == 0:
+                out.append(name[start : i + 1])
+                start = i + 1
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0:
+                inner = name[start:i]
+                out.append(
+                    _OP_SPACES.sub(lambda m: "^" if m.group(1) == "**" else m.group(1), inner)
+                )
+                start = i
+    out.append(name[start:])
+    return "".join(out)
 
 
 @dataclass

@@ -22,7 +22,7 @@ def df():
 
 def test_dotted_names_and_r_power_inside_I(df):
     d = model_matrix("cov.age + x + I((cov.age/10)^2) + x:cov.age", df)
-    assert d.names == ["Intercept", "cov.age", "x", "I((cov.age / 10) ** 2)", "x:cov.age"]
+    assert d.names == ["Intercept", "cov.age", "x", "I((cov.age/10)^2)", "x:cov.age"]
     np.testing.assert_allclose(d.X[:, 3], (df["cov.age"] / 10) ** 2)
     np.testing.assert_allclose(d.X[:, 4], df["x"] * df["cov.age"])
     assert d.columns == ["cov.age", "x"]
