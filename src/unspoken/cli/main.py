@@ -19,12 +19,14 @@ COMMANDS: dict[str, str] = {
     "datasets": "datasets_cmd",
     "list": "list_cmd",
     "design-test": "design_test_cmd",
+    "list-double": "list_double_cmd",
 }
 
 HELP = {
     "datasets": "List the bundled example data sets (or show one).",
     "list": "Fit a list experiment (item count technique).",
     "design-test": "Test a list experiment for design effects (Blair & Imai 2012).",
+    "list-double": "Double list experiment: pooled/averaged estimates, list consistency.",
 }
 
 

@@ -89,6 +89,16 @@ CATALOG: dict[str, DatasetInfo] = {
             "Aronow, Coppock, Crawford & Green (2015) J. Survey Statistics and Methodology",
         ),
         DatasetInfo(
+            "double_list",
+            "list/double_list.csv",
+            "Simulated double list experiment (N = 1000; true prevalence 0.40), with survey "
+            "weights, 50 PSUs in 5 strata",
+            "double list: outcomes y1, y2, group long1 (1 = sensitive item in list 1), "
+            "J1 = J2 = 4; weights weight, cluster psu, strata stratum",
+            "Simulated by unspoken.simulate.double_list.simulate_double_list(1000, "
+            "seed=2026); design of Droitcour et al. (1991) and Glynn (2013) POQ 77:159-172",
+        ),
+        DatasetInfo(
             "nigeria",
             "rr/nigeria.csv",
             "Nigeria: randomized response on social contact with armed groups (N = 2457)",

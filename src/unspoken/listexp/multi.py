@@ -1,0 +1,679 @@
+"""List experiments with several sensitive items (Blair & Imai 2012, sec. 2.3 and 3.4).
+
+Design: the control group hears ``J`` control items; treatment group ``k`` (k = 1..K) hears
+the same ``J`` items plus sensitive item ``k``. With ``Y_i(0)`` the latent control count and
+``Z_ik`` the latent answer to item k, a respondent in group k reports
+``Y_i = Y_i(0) + Z_ik``.
+
+Models (the names of R ``list``'s ``ictreg`` for ``multi`` designs):
+
+* ``lm``:  ``Y = X'psi + sum_k T_ik X'beta_k + e`` (OLS; R reports HC3 variances).
+* ``nls``: two-step least squares. Control group: ``Y ~ J expit(X'gamma)``; treated group k:
+  ``Y - J expit(X'gamma_hat) ~ expit(X'beta_k)``. Variance of the stacked estimating
+  equations with a Gauss-Newton bread (R's ``vcov.twostep.std``).
+* ``ml``:  ``Y_i(0) | X ~ Binomial(J, expit(X'gamma))``,
+  ``Z_ik | X, Y_i(0) ~ Bernoulli(expit(X'beta_k + delta_k Y_i(0)))`` with ``delta_k = 0``
+  for ``multi_condition="none"`` and free for ``"level"`` (R ``multi.condition``). The
+  likelihood of a treated respondent is ``B(y-1) h(y-1) + B(y) (1 - h(y))``. It is
+  maximised directly (trust-region Newton on the exact observed information, which we get
+  from Louis' (1982) identity for the two-point posterior of ``Z_ik``), not by EM.
+
+Prevalence of item k is the (weighted) sample mean of the fitted ``P(Z_ik = 1 | X_i)`` with a
+delta-method standard error that treats the covariates as fixed, as R's ``predict(avg=TRUE)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+import numpy as np
+from scipy import optimize
+from scipy.special import expit, gammaln, log_expit
+
+from unspoken.errors import ConvergenceError, DataError, UnsupportedError
+from unspoken.inference.covariance import (
+    VCOV_KINDS,
+    SurveyDesign,
+    bootstrap_cov,
+    survey_design,
+    vcov_from_influence,
+)
+from unspoken.results import Estimate, FitResult
+
+MultiMethod = Literal["lm", "nls", "ml"]
+MultiCondition = Literal["none", "level"]
+
+__all__ = ["MultiData", "fit_multi", "prepare_multi"]
+
+
+# --------------------------------------------------------------------------- data
+
+
+@dataclass
+class MultiData:
+    """Validated arrays of a multi-item list experiment.
+
+    ``t`` codes the arm: 0 = control, k = sensitive item k (``labels[k]``).
+    """
+
+    y: np.ndarray
+    t: np.ndarray
+    X: np.ndarray
+    terms: list[str]
+    labels: list[Any]
+    J: int
+    design: SurveyDesign
+    notes: list[str] = field(default_factory=list)
+    outcome: str = "y"
+    treat: str = "treat"
+
+    @property
+    def K(self) -> int:
+        return len(self.labels) - 1
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    @property
+    def w(self) -> np.ndarray:
+        return self.design.w
+
+    def subset(self, rows: np.ndarray) -> MultiData:
+        return MultiData(
+            self.y[rows],
+            self.t[rows],
+            self.X[rows],
+            self.terms,
+            self.labels,
+            self.J,
+            self.design.subset(rows),
+            list(self.notes),
+            self.outcome,
+            self.treat,
+        )
+
+
+def prepare_multi(
+    data: Any,
+    formula: str,
+    treat: str,
+    J: int,
+    control: Any = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+    missing: Literal["listwise", "error"] = "listwise",
+) -> MultiData:
+    """Check the data of a multi-item design and build the arrays (no model is fitted)."""
+    from unspoken.formula import check_full_rank, formula_columns, model_matrix, split_formula
+    from unspoken.io import arm_column, drop_missing, integer_column, to_pandas
+
+    if not isinstance(J, int | np.integer) or isinstance(J, bool) or J < 1:
+        raise DataError(f"J (the number of control items) must be a positive integer, got {J!r}")
+    J = int(J)
+    df = to_pandas(data)
+    outcome, rhs = split_formula(formula)
+    if outcome is None:
+        raise DataError(f"formula '{formula}' needs an outcome on the left: 'y ~ x1 + x2'")
+    cols = [outcome, treat, *formula_columns(rhs, list(df.columns))]
+    cols += [c for c in (weights, cluster, strata) if c is not None]
+    df, notes, _ = drop_missing(df, cols, missing)
+    df = df.reset_index(drop=True)
+    t, labels = arm_column(df, treat, control)
+    if len(labels) < 2:
+        raise DataError(f"column '{treat}' needs a control arm and at least one treated arm")
+    y = integer_column(df, outcome, low=0, high=J + 1, role="outcome")
+    over = (t == 0) & (y > J)
+    if over.any():
+        rows = np.flatnonzero(over)
+        raise DataError(
+            f"the control group counts J = {J} items, but {len(rows)} control respondents "
+            f"report more than {J}",
+            column=outcome,
+            rows=rows,
+        )
+    for k in range(len(labels)):
+        if not np.any(t == k):
+            raise DataError(f"arm {labels[k]!r} of column '{treat}' has no respondents", treat)
+    dm = model_matrix(rhs, df)
+    check_full_rank(dm.X, dm.names, "covariate design")
+    design = survey_design(df, weights, cluster, strata)
+    return MultiData(y, t, dm.X, dm.names, labels, J, design, notes, outcome, treat)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _onehot_blocks(X: np.ndarray, t: np.ndarray, K: int) -> np.ndarray:
+    """``n x K*k`` matrix whose block k holds ``X`` in rows with ``t == k+1`` (else 0)."""
+    n, k = X.shape
+    out = np.zeros((n, K * k))
+    for j in range(K):  # loop over items, not respondents
+        m = t == j + 1
+        out[m, j * k : (j + 1) * k] = X[m]
+    return out
+
+
+def _vcov(
+    kind: str,
+    psi: np.ndarray,
+    design: SurveyDesign,
+    model_cov: np.ndarray | None,
+    leverage: np.ndarray | None = None,
+) -> np.ndarray:
+    if kind == "model":
+        if model_cov is None:  # pragma: no cover - defensive
+            raise UnsupportedError("no model-based variance for this estimator")
+        return model_cov
+    return vcov_from_influence(psi, kind, design, leverage=leverage)  # type: ignore[arg-type]
+
+
+def _resolve_vcov(vcov: str | None, design: SurveyDesign, default: str) -> str:
+    if vcov is None:
+        d = design.default_kind()
+        if d != "model":
+            return d
+        return "hc0" if design.weights is not None and default == "model" else default
+    if vcov not in VCOV_KINDS:
+        raise UnsupportedError(f"unknown vcov '{vcov}'; choose one of {', '.join(VCOV_KINDS)}")
+    if vcov == "cluster" and design.cluster is None:
+        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)")
+    if design.strata is not None and vcov not in ("survey", "bootstrap"):
+        raise UnsupportedError(
+            f"strata were given, but vcov='{vcov}' ignores them; use vcov='survey' (Taylor "
+            "linearisation) or 'bootstrap'"
+        )
+    if design.cluster is not None and vcov not in ("cluster", "survey", "bootstrap"):
+        raise UnsupportedError(
+            f"a cluster column was given, but vcov='{vcov}' ignores it; use 'cluster', "
+            "'survey' or 'bootstrap'"
+        )
+    return vcov
+
+
+# --------------------------------------------------------------------------- lm
+
+
+def _fit_lm(d: MultiData) -> dict[str, Any]:
+    """OLS/WLS of ``y`` on ``[X, T_1 X, ..., T_K X]``; influence values and leverages."""
+    XX = np.hstack([_onehot_blocks(d.X, d.t, d.K), d.X])  # sensitive blocks, then control
+    w = d.w
+    XtWX = (XX * w[:, None]).T @ XX
+    bread = np.linalg.inv(XtWX)
+    coef = bread @ (XX.T @ (w * d.y))
+    resid = d.y - XX @ coef
+    psi = (XX * (w * resid)[:, None]) @ bread
+    lev = np.einsum("ij,jk,ik->i", XX * w[:, None], bread, XX)
+    p = XX.shape[1]
+    sigma2 = np.sum(w * resid**2) / (d.n - p)
+    return {
+        "coef": coef,
+        "psi": psi,
+        "leverage": lev,
+        "model_cov": sigma2 * bread,
+        "extra": {"resid_se": float(np.sqrt(sigma2)), "resid_df": d.n - p},
+    }
+
+
+def _lm_prevalence_grad(d: MultiData, K: int, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per item: values ``X beta_k`` are linear; gradient is the (weighted) mean of X."""
+    p = d.X.shape[1]
+    xbar = np.average(d.X, axis=0, weights=d.w)
+    grads = []
+    for j in range(K):
+        g = np.zeros((K + 1) * p)
+        g[j * p : (j + 1) * p] = xbar
+        grads.append(g)
+    return np.array(grads), xbar
+
+
+# --------------------------------------------------------------------------- nls
+
+
+def _least_squares(fun_jac, x0: np.ndarray) -> np.ndarray:
+    res = optimize.least_squares(
+        lambda b: fun_jac(b)[0],
+        x0,
+        jac=lambda b: fun_jac(b)[1],
+        method="lm",
+        xtol=1e-15,
+        ftol=1e-15,
+        gtol=1e-15,
+        max_nfev=10000,
+    )
+    return res.x
+
+
+def _binomial_irls(X: np.ndarray, y: np.ndarray, J: int, w: np.ndarray) -> np.ndarray:
+    """Logistic regression of ``y/J`` (a count out of J) by Newton's method (start values)."""
+    b = np.zeros(X.shape[1])
+    frac = np.clip(np.average(y / J, weights=w), 1e-3, 1 - 1e-3)
+    b[0] = np.log(frac / (1 - frac)) if np.allclose(X[:, 0], 1) else 0.0
+    for _ in range(100):
+        p = expit(X @ b)
+        g = X.T @ (w * (y - J * p))
+        H = (X * (w * J * p * (1 - p))[:, None]).T @ X
+        step = np.linalg.solve(H, g)
+        b += step
+        if np.max(np.abs(step)) < 1e-12:
+            break
+    return b
+
+
+def _fit_nls(d: MultiData) -> dict[str, Any]:
+    """Two-step NLS (Imai 2011 sec. 2.2) per item; stacked sandwich with R's bread."""
+    X, y, t, J, w = d.X, d.y.astype(float), d.t, d.J, d.w
+    p_ = X.shape[1]
+    K = d.K
+    c = t == 0
+    Xc, yc, sw_c = X[c], y[c], np.sqrt(w[c])
+
+    def fj_control(g):
+        mu = expit(Xc @ g)
+        r = sw_c * (yc - J * mu)
+        jac = -(sw_c * J * mu * (1 - mu))[:, None] * Xc
+        return r, jac
+
+    gamma = _least_squares(fj_control, _binomial_irls(Xc, yc, J, w[c]))
+    betas = []
+    for k in range(1, K + 1):
+        m = t == k
+        Xk, sw = X[m], np.sqrt(w[m])
+        yk = y[m] - J * expit(Xk @ gamma)
+        start = _binomial_irls(Xk, np.clip(yk, 0, 1), 1, w[m])
+
+        def fj(b, Xk=Xk, yk=yk, sw=sw):
+            h = expit(Xk @ b)
+            return sw * (yk - h), -(sw * h * (1 - h))[:, None] * Xk
+
+        betas.append(_least_squares(fj, start))
+    beta = np.array(betas)
+    coef = np.concatenate([beta.ravel(), gamma])
+
+    # estimating functions m_i (sensitive blocks, then control) and Gauss-Newton bread G
+    pc = expit(X @ gamma)
+    n = d.n
+    P = (K + 1) * p_
+    M = np.zeros((n, P))
+    G = np.zeros((P, P))
+    gc = J * pc * (1 - pc)
+    M[c, K * p_ :] = (w[c] * (y[c] - J * pc[c]) * gc[c])[:, None] * X[c]
+    G[K * p_ :, K * p_ :] = -(X[c] * (w[c] * gc[c] ** 2)[:, None]).T @ X[c]
+    for k in range(1, K + 1):
+        m = t == k
+        blk = slice((k - 1) * p_, k * p_)
+        h = expit(X[m] @ beta[k - 1])
+        dh = h * (1 - h)
+        M[m, blk] = (w[m] * (y[m] - J * pc[m] - h) * dh)[:, None] * X[m]
+        G[blk, blk] = -(X[m] * (w[m] * dh**2)[:, None]).T @ X[m]
+        G[blk, K * p_ :] = -(X[m] * (w[m] * dh * gc[m])[:, None]).T @ X[m]
+    Ginv = np.linalg.inv(G)
+    psi = -M @ Ginv.T
+    return {"coef": coef, "psi": psi, "model_cov": psi.T @ psi, "extra": {}}
+
+
+def _nls_prevalence(d: MultiData, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    p_, K = d.X.shape[1], d.K
+    vals, grads = [], []
+    for k in range(K):
+        b = coef[k * p_ : (k + 1) * p_]
+        h = expit(d.X @ b)
+        vals.append(np.average(h, weights=d.w))
+        g = np.zeros(len(coef))
+        g[k * p_ : (k + 1) * p_] = np.average(d.X * (h * (1 - h))[:, None], axis=0, weights=d.w)
+        grads.append(g)
+    return np.array(vals), np.array(grads)
+
+
+# --------------------------------------------------------------------------- ml
+
+
+@dataclass
+class _MLModel:
+    """Log-likelihood, scores and exact Hessian of the multi-item ML model.
+
+    Parameter order: ``beta_1 (+delta_1), ..., beta_K (+delta_K), gamma``.
+    """
+
+    d: MultiData
+    level: bool
+
+    def __post_init__(self) -> None:
+        d = self.d
+        self.k = d.X.shape[1]
+        self.kb = self.k + (1 if self.level else 0)
+        self.P = d.K * self.kb + self.k
+        self.tr = d.t > 0
+        J, y = d.J, d.y.astype(float)
+        self.lchoose = gammaln(J + 1) - gammaln(y + 1) - gammaln(np.maximum(J - y, 0) + 1)
+        ym1 = np.maximum(y - 1, 0)
+        self.lchoose_m1 = gammaln(J + 1) - gammaln(ym1 + 1) - gammaln(J - np.minimum(ym1, J) + 1)
+
+    def unpack(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        K, kb = self.d.K, self.kb
+        return theta[: K * kb].reshape(K, kb), theta[K * kb :]
+
+    def _pieces(self, theta: np.ndarray) -> dict[str, np.ndarray]:
+        d, J = self.d, self.d.J
+        y = d.y.astype(float)
+        beta, gamma = self.unpack(theta)
+        eta0 = d.X @ gamma
+        lp, lq = log_expit(eta0), log_expit(-eta0)
+        # log B(y) and log B(y-1) under Binomial(J, p); -inf outside 0..J
+        lB_y = np.where(y <= J, self.lchoose + y * lp + (J - y) * lq, -np.inf)
+        lB_m1 = np.where(y >= 1, self.lchoose_m1 + (y - 1) * lp + (J - y + 1) * lq, -np.inf)
+        eta_s = np.einsum("ij,ij->i", d.X, beta[np.maximum(d.t - 1, 0), : self.k])
+        if self.level:
+            delta = beta[np.maximum(d.t - 1, 0), self.k]
+            eta1, eta0s = eta_s + delta * (y - 1), eta_s + delta * y
+        else:
+            eta1 = eta0s = eta_s
+        la = lB_m1 + log_expit(eta1)  # Z = 1, Y(0) = y - 1
+        lb = lB_y + log_expit(-eta0s)  # Z = 0, Y(0) = y
+        ll_t = np.logaddexp(la, lb)
+        with np.errstate(invalid="ignore"):
+            post = np.where(np.isfinite(la), np.exp(la - ll_t), 0.0)
+        ll = np.where(self.tr, ll_t, lB_y)
+        post = np.where(self.tr, post, 0.0)
+        return {
+            "ll": ll,
+            "post": post,
+            "p": expit(eta0),
+            "h1": expit(eta1),
+            "h0": expit(eta0s),
+            "y": y,
+        }
+
+    def loglik(self, theta: np.ndarray) -> float:
+        return float(np.sum(self.d.w * self._pieces(theta)["ll"]))
+
+    def _z(self, y: np.ndarray, shift: float) -> np.ndarray:
+        """Per-row regressors of the sensitive item's logit, placed in the item's block."""
+        d = self.d
+        Z = d.X if not self.level else np.column_stack([d.X, y + shift])
+        out = np.zeros((d.n, d.K * self.kb))
+        for j in range(d.K):  # loop over items
+            m = d.t == j + 1
+            out[m, j * self.kb : (j + 1) * self.kb] = Z[m]
+        return out
+
+    def derivatives(self, theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        """Log-likelihood, per-respondent scores ``(n, P)`` (unweighted) and the Hessian
+        of the weighted log-likelihood (Louis 1982: E[complete Hessian] + Var[complete score])."""
+        d = self.d
+        pc = self._pieces(theta)
+        w, J, y, post, p = d.w, d.J, pc["y"], pc["post"], pc["p"]
+        h1, h0 = pc["h1"], pc["h0"]
+        Z1, Z0 = self._z(y, -1.0), self._z(y, 0.0)
+        # complete-data scores given Z = 1 (s1) and Z = 0 (s0)
+        g1 = (y - 1 - J * p)[:, None] * d.X
+        g0 = (y - J * p)[:, None] * d.X
+        s1 = np.hstack([(1 - h1)[:, None] * Z1, g1])
+        s0 = np.hstack([-h0[:, None] * Z0, g0])
+        S = post[:, None] * s1 + (1 - post)[:, None] * s0
+        # expected complete-data information
+        kk = d.K * self.kb
+        Hs = -((Z1 * (w * post * h1 * (1 - h1))[:, None]).T @ Z1)
+        Hs -= (Z0 * (w * (1 - post) * h0 * (1 - h0))[:, None]).T @ Z0
+        Hc = -((d.X * (w * J * p * (1 - p))[:, None]).T @ d.X)
+        H = np.zeros((self.P, self.P))
+        H[:kk, :kk] = Hs
+        H[kk:, kk:] = Hc
+        D = s1 - s0
+        H += (D * (w * post * (1 - post))[:, None]).T @ D
+        return float(np.sum(w * pc["ll"])), S, H
+
+    def start(self) -> np.ndarray:
+        d = self.d
+        c = d.t == 0
+        gamma = _binomial_irls(d.X[c], d.y[c].astype(float), d.J, d.w[c])
+        mean0 = np.average(d.y[c], weights=d.w[c])
+        beta = np.zeros((d.K, self.kb))
+        for j in range(d.K):
+            m = d.t == j + 1
+            dim = np.clip(np.average(d.y[m], weights=d.w[m]) - mean0, 0.02, 0.98)
+            if np.allclose(d.X[:, 0], 1):
+                beta[j, 0] = np.log(dim / (1 - dim))
+        return np.concatenate([beta.ravel(), gamma])
+
+
+def maximise(
+    model: Any, theta0: np.ndarray, tol: float = 1e-10, max_iter: int = 500
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Maximise ``model.derivatives`` (loglik, scores, Hessian) by trust-region Newton, then
+    polish with plain Newton steps until the largest score is below ``tol``."""
+
+    cache: dict[str, Any] = {}
+
+    def get(theta):
+        key = theta.tobytes()
+        if cache.get("key") != key:
+            ll, S, H = model.derivatives(theta)
+            cache.update(key=key, ll=ll, g=(S * model.d.w[:, None]).sum(0), H=H, S=S)
+        return cache
+
+    def f(theta):
+        ll = get(theta)["ll"]
+        return -ll if np.isfinite(ll) else 1e300
+
+    res = optimize.minimize(
+        f,
+        theta0,
+        jac=lambda th: -get(th)["g"],
+        hess=lambda th: -get(th)["H"],
+        method="trust-exact",
+        options={"gtol": tol, "maxiter": max_iter},
+    )
+    theta = res.x
+    iters = int(res.nit)
+    for _ in range(20):  # Newton polish (the trust region may stop a hair short)
+        c = get(theta)
+        if np.max(np.abs(c["g"])) < tol:
+            break
+        try:
+            step = np.linalg.solve(-c["H"], c["g"])
+        except np.linalg.LinAlgError:
+            break
+        new = theta + step
+        if not np.isfinite(model.loglik(new)) or model.loglik(new) < c["ll"] - 1e-9:
+            break
+        theta = new
+        iters += 1
+    c = get(theta)
+    gnorm = float(np.max(np.abs(c["g"])))
+    info = {
+        "loglik": c["ll"],
+        "gradient_norm": gnorm,
+        "iterations": iters,
+        "converged": bool(gnorm < 1e-6 * max(1.0, abs(c["ll"]) / model.d.n)),
+        "scores": c["S"],
+        "hessian": c["H"],
+    }
+    return theta, info
+
+
+def _fit_ml(d: MultiData, condition: str, start: np.ndarray | None = None) -> dict[str, Any]:
+    model = _MLModel(d, condition == "level")
+    theta0 = model.start() if start is None else np.asarray(start, dtype=float)
+    if theta0.shape != (model.P,):
+        raise DataError(f"start must have {model.P} values, got {theta0.shape}")
+    theta, info = maximise(model, theta0)
+    H = info["hessian"]
+    try:
+        bread = np.linalg.inv(-H)
+    except np.linalg.LinAlgError:
+        raise ConvergenceError(
+            "the information matrix of the multi-item ML fit is singular; the model is not "
+            "identified on these data (try fewer covariates)"
+        ) from None
+    if np.any(np.linalg.eigvalsh(-(H + H.T) / 2) <= 0):
+        raise ConvergenceError(
+            "the multi-item ML fit did not reach a maximum (the Hessian is not negative "
+            "definite); try other start values"
+        )
+    psi = (info["scores"] * d.w[:, None]) @ bread
+    return {
+        "coef": theta,
+        "psi": psi,
+        "model_cov": bread,
+        "loglik": info["loglik"],
+        "gradient_norm": info["gradient_norm"],
+        "iterations": info["iterations"],
+        "converged": info["converged"],
+        "model": model,
+        "extra": {},
+    }
+
+
+def _ml_prevalence(d: MultiData, model: _MLModel, theta: np.ndarray):
+    """Mean over respondents of ``P(Z_k = 1 | X)`` (summing over ``Y(0)`` for "level")."""
+    beta, gamma = model.unpack(theta)
+    k, kb, K, J = model.k, model.kb, d.K, d.J
+    X, w = d.X, d.w
+    p = expit(X @ gamma)
+    vals, grads = [], []
+    for j in range(K):
+        g = np.zeros(model.P)
+        eta = X @ beta[j, :k]
+        if not model.level:
+            h = expit(eta)
+            vals.append(np.average(h, weights=w))
+            g[j * kb : j * kb + k] = np.average(X * (h * (1 - h))[:, None], axis=0, weights=w)
+        else:
+            y0 = np.arange(J + 1)
+            lB = (
+                gammaln(J + 1)
+                - gammaln(y0 + 1)
+                - gammaln(J - y0 + 1)
+                + y0 * log_expit(X @ gamma)[:, None]
+                + (J - y0) * log_expit(-(X @ gamma))[:, None]
+            )
+            B = np.exp(lB)  # (n, J+1)
+            h = expit(eta[:, None] + beta[j, k] * y0)
+            vals.append(np.average((B * h).sum(1), weights=w))
+            dh = B * h * (1 - h)
+            g[j * kb : j * kb + k] = np.average(X * dh.sum(1)[:, None], axis=0, weights=w)
+            g[j * kb + k] = np.average((dh * y0).sum(1), weights=w)
+            dg = (B * h * (y0 - J * p[:, None])).sum(1)
+            g[K * kb :] = np.average(X * dg[:, None], axis=0, weights=w)
+        grads.append(g)
+    return np.array(vals), np.array(grads)
+
+
+# --------------------------------------------------------------------------- public
+
+
+def fit_multi(
+    data: Any,
+    formula: str,
+    treat: str,
+    J: int,
+    method: MultiMethod = "ml",
+    multi_condition: MultiCondition = "none",
+    control: Any = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+    vcov: str | None = None,
+    level: float = 0.95,
+    start: np.ndarray | None = None,
+    bootstrap_reps: int = 500,
+    seed: int | None = None,
+    missing: Literal["listwise", "error"] = "listwise",
+) -> FitResult:
+    """Fit a list experiment with several sensitive items (see the module docstring).
+
+    ``treat`` holds the control value (``control``, default 0/"control"/False) and one value
+    per sensitive item. Parts of the result: ``sensitive.<value>`` per item, then
+    ``control``; ``prevalence`` is a list with one :class:`Estimate` per item. ``vcov``:
+    ``"model"`` (ML: inverse information; nls: R's two-step sandwich; lm: classical OLS),
+    ``"hc0"``-``"hc3"``, ``"cluster"``, ``"survey"`` or ``"bootstrap"``. The default is R's
+    choice (lm: hc3; nls, ml: model), or cluster/survey when a cluster/strata column is
+    given, or hc0 (robust) for ML with weights.
+    """
+    if method not in get_args(MultiMethod):
+        raise UnsupportedError(f"method must be one of {get_args(MultiMethod)}, not {method!r}")
+    if multi_condition not in get_args(MultiCondition):
+        raise UnsupportedError(
+            f"multi_condition must be 'none' or 'level', not {multi_condition!r}"
+        )
+    if multi_condition == "level" and method != "ml":
+        raise UnsupportedError("multi_condition='level' is a model for method='ml' only")
+    if start is not None and method != "ml":
+        raise UnsupportedError("start values are used by method='ml' only")
+    d = prepare_multi(data, formula, treat, J, control, weights, cluster, strata, missing)
+    default = {"lm": "hc3", "nls": "model", "ml": "model"}[method]
+    kind = _resolve_vcov(vcov, d.design, default)
+    if kind in ("hc2", "hc3") and method != "lm":
+        raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models (method='lm') only")
+
+    def run(dd: MultiData) -> dict[str, Any]:
+        if method == "lm":
+            return _fit_lm(dd)
+        if method == "nls":
+            return _fit_nls(dd)
+        return _fit_ml(dd, multi_condition, start)
+
+    fit = run(d)
+    coef = fit["coef"]
+    if kind == "bootstrap":
+        cov, _ = bootstrap_cov(
+            lambda rows: run(d.subset(rows))["coef"], d.n, bootstrap_reps, seed, d.design
+        )
+    else:
+        cov = _vcov(kind, fit["psi"], d.design, fit["model_cov"], fit.get("leverage"))
+
+    # names
+    p_ = d.X.shape[1]
+    parts, terms = [], []
+    kb = p_ + (1 if multi_condition == "level" else 0)
+    for j in range(1, d.K + 1):
+        extra = ["y_i(0)"] if multi_condition == "level" else []
+        parts += [f"sensitive.{d.labels[j]}"] * kb
+        terms += [*d.terms, *extra]
+    parts += ["control"] * p_
+    terms += list(d.terms)
+
+    # prevalence per item
+    if method == "lm":
+        G, _ = _lm_prevalence_grad(d, d.K, p_)
+        vals = G @ coef
+    elif method == "nls":
+        vals, G = _nls_prevalence(d, coef)
+    else:
+        vals, G = _ml_prevalence(d, fit["model"], coef)
+    V = G @ cov @ G.T
+    prev = [
+        Estimate.from_se(vals[j], np.sqrt(max(V[j, j], 0.0)), level, d.n, str(d.labels[j + 1]))
+        for j in range(d.K)
+    ]
+    notes = list(d.notes)
+    if method == "nls" and kind == "model":
+        notes.append("variance: two-step sandwich of the stacked estimating equations (R's)")
+    return FitResult(
+        model=f"list experiment, {d.K} sensitive items, {method}"
+        + (f" (multi_condition={multi_condition})" if method == "ml" else ""),
+        parts=parts,
+        terms=terms,
+        params_=coef,
+        cov=cov,
+        n=d.n,
+        loglik=fit.get("loglik"),
+        converged=fit.get("converged", True),
+        iterations=fit.get("iterations", 0),
+        gradient_norm=fit.get("gradient_norm"),
+        vcov_type=kind,
+        prevalence=prev,
+        notes=notes,
+        extra={
+            "J": d.J,
+            "items": [str(v) for v in d.labels[1:]],
+            "control_value": d.labels[0],
+            "method": method,
+            **({"multi_condition": multi_condition} if method == "ml" else {}),
+            **fit["extra"],
+        },
+        level=level,
+    )
