@@ -22,6 +22,13 @@ _LAZY: dict[str, str] = {
     "Estimate": "unspoken.results",
     "FitResult": "unspoken.results",
     "design_test": "unspoken.listexp.design_test",
+    "list_experiment": "unspoken.listexp.standard",
+    "ictreg": "unspoken.listexp.standard",
+    "ListFit": "unspoken.listexp.standard",
+    "direct_poll": "unspoken.direct",
+    "gap": "unspoken.gap",  # a callable package: unspoken.gap(...) runs the estimator
+    "combined_list_direct": "unspoken.listexp.combined",
+    "hausman_test": "unspoken.listexp.hausman",
     "rr": "unspoken.rr",
     "rr_regression": "unspoken.rr.regression",
     "rr_prevalence": "unspoken.rr.regression",

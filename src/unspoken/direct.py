@@ -1,0 +1,453 @@
+"""The direct poll: the share of each answer to a direct question, and of a support set.
+
+For answer category ``k`` in a domain ``D`` (the whole sample or a subgroup) the estimate is
+the weighted share ``p_k = sum_{i in D} w_i 1{y_i = k} / sum_{i in D} w_i`` and its influence
+value is ``psi_ik = w_i (1{y_i = k} - p_k) / sum_{i in D} w_i`` for ``i`` in ``D`` and 0
+elsewhere. The variance is the Taylor-linearisation (with-replacement) variance of the sum
+of the ``psi_i`` over the *whole* design (each row a PSU unless clusters are given, strata
+if given): for a simple random sample ``n/(n-1) sum_i psi_i^2``. This is what R ``survey``'s
+``svymean`` and ``svyby`` give for the same design (domains keep every PSU of the full
+sample; Lumley 2010, ch. 2-3), so a subgroup's interval accounts for its random size.
+
+"Don't know" and refusals are reported as categories of their own; for the support share
+the user chooses whether they count as non-support (``dk="no"``), are dropped from the
+denominator (``dk="drop"``), or bound the share (``dk="bounds"``: the lower bound counts
+them as non-support, the upper as support).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+
+from unspoken.errors import DataError, UnsupportedError
+from unspoken.inference.covariance import SurveyDesign, vcov_from_influence
+from unspoken.results import Estimate, ResultMixin, format_table, z_value
+
+DkPolicy = Literal["no", "drop", "bounds"]
+DK_POLICIES: tuple[str, ...] = get_args(DkPolicy)
+DirectVariance = Literal["survey", "hc0"]
+
+#: answers recognised as "don't know" / refusal when ``dk_values`` is not given (compared
+#: case-insensitively, ignoring surrounding blanks and apostrophes).
+DEFAULT_DK_LABELS = frozenset(
+    {
+        "dont know",
+        "do not know",
+        "dk",
+        "hard to say",
+        "difficult to say",
+        "difficult to answer",
+        "not sure",
+        "refused",
+        "refusal",
+        "refuse",
+        "refused to answer",
+        "no answer",
+        "prefer not to say",
+        "dk/na",
+        "dk/ref",
+    }
+)
+
+
+# --------------------------------------------------------------------------- shared helpers
+
+
+def _norm(value: Any) -> str:
+    return str(value).strip().lower().replace("'", "").replace("’", "")
+
+
+def label_matches(value: Any, wanted: Any) -> bool:
+    """Does an answer label equal a user-given value? Text (case-insensitive), then number."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if _norm(value) == _norm(wanted):
+        return True
+    try:
+        return float(value) == float(wanted)
+    except (TypeError, ValueError):
+        return False
+
+
+def parse_values(values: str | Sequence[Any] | None) -> list[Any] | None:
+    """``"definitely,rather"`` -> ``["definitely", "rather"]``; a list is kept as it is."""
+    if values is None:
+        return None
+    if isinstance(values, str):
+        out = [v.strip() for v in values.split(",") if v.strip()]
+        return out
+    return list(values)
+
+
+def find_labels(labels: list[Any], wanted: Sequence[Any], column: str, what: str) -> list[int]:
+    """Positions in ``labels`` of every value in ``wanted`` (DataError if one is absent)."""
+    idx = []
+    for w in wanted:
+        hits = [i for i, lab in enumerate(labels) if label_matches(lab, w)]
+        if not hits:
+            shown = ", ".join(repr(v) for v in labels)
+            raise DataError(
+                f"{what} value {w!r} does not occur in column '{column}'; its answers are {shown}",
+                column=column,
+            )
+        idx.extend(hits)
+    return sorted(set(idx))
+
+
+def answer_codes(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    """Codes ``0..K-1`` of the answers (-1 where missing) and their labels in order.
+
+    Order: the category order of a Categorical column, else numeric order when every answer
+    is a number, else text order.
+    """
+    from unspoken.io import factor_column
+
+    present = series.notna().to_numpy()
+    codes = np.full(len(series), -1, dtype=np.int64)
+    if not present.any():
+        return codes, []
+    sub = pd.DataFrame({"q": series[present].to_numpy()})
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        sub["q"] = pd.Categorical(sub["q"], categories=series.cat.categories)
+    c, labels = factor_column(sub, "q")
+    codes[present] = c
+    return codes, labels
+
+
+def share_influence(
+    ind: np.ndarray, w: np.ndarray, domain: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted domain shares of the columns of ``ind`` (n, K) and their influence values.
+
+    ``est_k = sum_D w_i ind_ik / W_D``; ``psi_ik = w_i (ind_ik - est_k) / W_D`` on the domain
+    ``D`` (boolean), 0 elsewhere.
+    """
+    ind = np.asarray(ind, dtype=float)
+    if ind.ndim == 1:
+        ind = ind[:, None]
+    wd = np.where(domain, w, 0.0)
+    W = wd.sum()
+    if W <= 0:
+        k = ind.shape[1]
+        return np.full(k, np.nan), np.zeros_like(ind)
+    est = wd @ ind / W
+    psi = wd[:, None] * (ind - est[None, :]) / W
+    return est, psi
+
+
+def design_vcov(psi: np.ndarray, design: SurveyDesign, variance: str = "survey") -> np.ndarray:
+    """Covariance of the column sums of ``psi`` under ``design`` (see module docstring)."""
+    if variance == "hc0" and design.cluster is None and design.strata is None:
+        return np.atleast_2d(vcov_from_influence(psi, "hc0"))
+    if variance not in ("survey", "hc0"):
+        raise UnsupportedError(f"variance must be 'survey' or 'hc0', not {variance!r}")
+    return np.atleast_2d(vcov_from_influence(psi, "survey", design=design))
+
+
+def read_design(
+    df: pd.DataFrame,
+    weights: str | None,
+    cluster: str | None,
+    strata: str | None,
+) -> SurveyDesign:
+    """Weights (non-negative), cluster and strata codes of ``df`` (already complete)."""
+    from unspoken.io import factor_column, weight_column
+
+    n = len(df)
+    w = weight_column(df, weights) if weights is not None else None
+    cl = factor_column(df, cluster, role="cluster")[0] if cluster is not None else None
+    st = factor_column(df, strata, role="strata")[0] if strata is not None else None
+    return SurveyDesign(n, w, cl, st)
+
+
+def group_masks(df: pd.DataFrame, by: Sequence[str]) -> list[tuple[dict[str, Any], np.ndarray]]:
+    """One ``(group, mask)`` per combination of the ``by`` columns present in ``df``."""
+    from unspoken.io import factor_column
+
+    if not by:
+        return []
+    codes = []
+    labels = []
+    for col in by:
+        c, lab = factor_column(df, col, role="subgroup")
+        codes.append(c)
+        labels.append(lab)
+    combo = np.stack(codes, axis=1)
+    uniq = np.unique(combo, axis=0)
+    out = []
+    for row in uniq:
+        mask = np.all(combo == row[None, :], axis=1)
+        group = {col: labels[j][row[j]] for j, col in enumerate(by)}
+        out.append((group, mask))
+    return out
+
+
+def as_list(x: str | Sequence[str] | None) -> list[str]:
+    if x is None:
+        return []
+    if isinstance(x, str):
+        return [x]
+    return list(x)
+
+
+def check_choice(value: str, choices: Sequence[str], name: str) -> None:
+    if value not in choices:
+        raise UnsupportedError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+
+
+def estimate_dict(e: Estimate | None) -> dict[str, Any] | None:
+    if e is None:
+        return None
+    d = e.to_dict()
+    d.pop("item", None)
+    return d
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class DirectTable:
+    """Shares of every answer and of the support set in one domain (or why there are none)."""
+
+    categories: list[tuple[Any, Estimate]] = field(default_factory=list)
+    support: Estimate | None = None
+    support_upper: Estimate | None = None
+    n: int = 0
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.note is not None and not self.categories:
+            return {"categories": None, "support": None, "n": self.n, "note": self.note}
+        d: dict[str, Any] = {
+            "categories": [{"value": v, **estimate_dict(e)} for v, e in self.categories],
+            "support": estimate_dict(self.support),
+            "n": self.n,
+        }
+        if self.support_upper is not None:
+            d["support_bounds"] = {
+                "lower": estimate_dict(self.support),
+                "upper": estimate_dict(self.support_upper),
+            }
+        return d
+
+
+@dataclass
+class DirectResult(ResultMixin):
+    """The direct poll overall and by subgroup."""
+
+    question: str
+    overall: DirectTable
+    by: list[tuple[dict[str, Any], DirectTable]]
+    support_values: list[Any] | None
+    dk_values: list[Any]
+    dk: str
+    variance: str
+    notes: list[str] = field(default_factory=list)
+    level: float = 0.95
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "model": "direct",
+            "question": self.question,
+            "support_values": self.support_values,
+            "dk_values": self.dk_values,
+            "dk": self.dk,
+            "variance": self.variance,
+            "overall": self.overall.to_dict(),
+            "by": [{"group": g, **t.to_dict()} for g, t in self.by],
+        }
+        if self.notes:
+            d["notes"] = list(self.notes)
+        return d
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per (group, answer): group, value, estimate, std_error, ci_low, ci_high, n."""
+        rows = []
+        for g, t in [({}, self.overall), *self.by]:
+            grp = ", ".join(f"{k} = {v}" for k, v in g.items()) or "(all)"
+            items = list(t.categories)
+            if t.support is not None:
+                items.append(("support" if t.support_upper is None else "support (low)", t.support))
+            if t.support_upper is not None:
+                items.append(("support (high)", t.support_upper))
+            for v, e in items:
+                rows.append(
+                    {
+                        "group": grp,
+                        "value": v,
+                        "estimate": e.estimate,
+                        "std_error": e.std_error,
+                        "ci_low": e.ci_low,
+                        "ci_high": e.ci_high,
+                        "n": e.n,
+                    }
+                )
+            if t.note is not None and not t.categories:
+                rows.append({"group": grp, "value": t.note})
+        return pd.DataFrame(rows)
+
+    def summary(self) -> str:
+        lines = [f"unspoken: direct poll of '{self.question}'", ""]
+        if self.support_values is not None:
+            lines.append(f"Support = {', '.join(map(str, self.support_values))}")
+        if self.dk_values:
+            lines.append(
+                f"Don't know / refused = {', '.join(map(str, self.dk_values))} (dk = {self.dk})"
+            )
+        lines.append(f"Variance: {self.variance} (Taylor linearisation)")
+        lines.append("")
+        lines.append(format_table(self.tidy()))
+        for note in self.notes:
+            lines.append(f"Note: {note}")
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- estimator
+
+
+def _table(
+    codes: np.ndarray,
+    labels: list[Any],
+    w: np.ndarray,
+    domain: np.ndarray,
+    support_idx: list[int] | None,
+    dk_idx: list[int],
+    dk: str,
+    design: SurveyDesign,
+    variance: str,
+    crit: float,
+    level: float,
+) -> DirectTable:
+    answered = domain & (codes >= 0)
+    n = int(answered.sum())
+    K = len(labels)
+    onehot = (codes[:, None] == np.arange(K)[None, :]).astype(float)
+    est, psi = share_influence(onehot, w, answered)
+    cols = [psi]
+    extra: list[tuple[str, float]] = []
+    n_sup = n
+    if support_idx is not None:
+        sup = np.isin(codes, support_idx).astype(float)
+        is_dk = np.isin(codes, dk_idx)
+        if dk == "drop":
+            sdom = answered & ~is_dk
+            e_s, p_s = share_influence(sup, w, sdom)
+            n_sup = int(sdom.sum())
+        else:
+            e_s, p_s = share_influence(sup, w, answered)
+        cols.append(p_s)
+        extra.append(("support", float(e_s[0])))
+        if dk == "bounds":
+            e_u, p_u = share_influence(sup + is_dk.astype(float), w, answered)
+            cols.append(p_u)
+            extra.append(("upper", float(e_u[0])))
+    V = design_vcov(np.hstack(cols), design, variance)
+    se = np.sqrt(np.clip(np.diag(V), 0, None))
+    counts = np.bincount(codes[answered], minlength=K) if n else np.zeros(K, int)
+    cats = [
+        (labels[k], Estimate.from_se(est[k], se[k], level, n=int(counts[k]), crit=crit))
+        for k in range(K)
+    ]
+    table = DirectTable(categories=cats, n=n)
+    for j, (name, value) in enumerate(extra):
+        e = Estimate.from_se(value, se[K + j], level, n=n_sup, crit=crit)
+        if name == "support":
+            table.support = e
+        else:
+            table.support_upper = e
+    return table
+
+
+def direct_poll(
+    data: Any,
+    question: str,
+    support: str | Sequence[Any] | None = None,
+    *,
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+    by: str | Sequence[str] | None = None,
+    dk: DkPolicy = "no",
+    dk_values: str | Sequence[Any] | None = None,
+    variance: DirectVariance = "survey",
+    min_n: int = 30,
+    level: float = 0.95,
+) -> DirectResult:
+    """Shares of the answers to the direct question ``question``, overall and by subgroup.
+
+    ``support`` lists the answers that count as support (e.g. ``"definitely,rather"``);
+    ``dk_values`` the "don't know"/refusal answers (recognised from their labels when not
+    given); ``dk`` how they enter the support share ("no": as non-support; "drop": left out
+    of the denominator; "bounds": lower and upper bound). Rows with no answer are outside
+    the domain but stay in the design (as R ``svymean(..., na.rm = TRUE)``). Groups with
+    fewer than ``min_n`` answers are reported as too small.
+    """
+    from unspoken.io import drop_missing, require_columns, to_pandas
+
+    check_choice(dk, DK_POLICIES, "dk")
+    check_choice(variance, get_args(DirectVariance), "variance")
+    df = to_pandas(data)
+    by_cols = as_list(by)
+    design_cols = [c for c in (weights, cluster, strata) if c is not None] + by_cols
+    require_columns(df, [question], role="direct question")
+    require_columns(df, design_cols)
+    notes: list[str] = []
+    if design_cols:
+        df, dropped, _ = drop_missing(df, design_cols)
+        notes += dropped
+    design = read_design(df, weights, cluster, strata)
+    codes, labels = answer_codes(df[question])
+    if not labels:
+        raise DataError(f"column '{question}' has no answers", column=question)
+    n_missing = int((codes < 0).sum())
+    if n_missing:
+        notes.append(f"{n_missing} rows have no answer to '{question}' (left out of the shares)")
+    dk_list = parse_values(dk_values)
+    if dk_list is None:
+        dk_idx = [i for i, lab in enumerate(labels) if _norm(lab) in DEFAULT_DK_LABELS]
+    else:
+        dk_idx = find_labels(labels, dk_list, question, "dk")
+    sup_list = parse_values(support)
+    support_idx = None
+    if sup_list is not None:
+        support_idx = find_labels(labels, sup_list, question, "support")
+        clash = set(support_idx) & set(dk_idx)
+        if clash:
+            raise DataError(
+                f"answer(s) {[labels[i] for i in clash]} are both support and don't know",
+                column=question,
+            )
+    elif dk != "no":
+        raise UnsupportedError("dk='drop' or 'bounds' needs a support set (support=...)")
+    crit = z_value(level)
+    w = design.w
+    everyone = np.ones(len(df), dtype=bool)
+    args = (labels, w)
+    rest = (support_idx, dk_idx, dk, design, variance, crit, level)
+    overall = _table(codes, *args, everyone, *rest)
+    groups = []
+    for group, mask in group_masks(df, by_cols):
+        n_g = int((mask & (codes >= 0)).sum())
+        if n_g < min_n:
+            groups.append(
+                (group, DirectTable(n=n_g, note=f"too small: {n_g} answers (need {min_n})"))
+            )
+            continue
+        groups.append((group, _table(codes, *args, mask, *rest)))
+    return DirectResult(
+        question=question,
+        overall=overall,
+        by=groups,
+        support_values=None if support_idx is None else [labels[i] for i in support_idx],
+        dk_values=[labels[i] for i in dk_idx],
+        dk=dk,
+        variance=variance,
+        notes=notes,
+        level=level,
+    )

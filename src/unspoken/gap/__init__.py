@@ -1,0 +1,32 @@
+"""The falsification gap: what people say (a direct question), what they hide (an indirect
+design: a list experiment or randomized response), and the difference.
+
+``unspoken.gap(...)`` is :func:`unspoken.gap.estimator.gap`; this package is callable so that
+``unspoken.gap`` works both as the module and as the function.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from typing import Any
+
+from unspoken.gap.estimator import (
+    GapResult,
+    GapRow,
+    HiddenShare,
+    ListDiM,
+    gap,
+)
+
+__all__ = ["GapResult", "GapRow", "HiddenShare", "ListDiM", "gap"]
+
+
+class _CallableModule(types.ModuleType):
+    """``unspoken.gap(...)`` calls the estimator (the package shares the function's name)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> GapResult:
+        return gap(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

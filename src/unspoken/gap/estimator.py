@@ -1,0 +1,715 @@
+"""The gap estimator: direct share, hidden share and their difference, with a joint variance.
+
+Both shares are written as sums of per-respondent influence values over the rows of one
+data set: the direct share ``d`` (a weighted domain mean, see :mod:`unspoken.direct`) and the
+hidden share ``h`` from any indirect estimator that satisfies :class:`HiddenShare` (the list
+difference in means, the list ML, randomized response). Stacking ``(psi^d_i, psi^h_i)`` and
+summing by the design (rows, clusters, strata) gives their joint covariance ``V``, so
+
+    gap = h - d,   Var(gap) = V_hh + V_dd - 2 V_hd.
+
+When the direct question is asked of everyone (or of the control group) the two estimates
+share respondents and ``V_hd`` is not zero; when it is asked of a separate subsample the
+influence values never overlap and ``V_hd`` is zero (up to the design's centring). All three
+layouts therefore go through the same formula. Subgroup estimates are domain estimates
+(influence values zero outside the group, variance over the whole design).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, get_args, runtime_checkable
+
+import numpy as np
+import pandas as pd
+
+from unspoken.direct import (
+    DEFAULT_DK_LABELS,
+    DK_POLICIES,
+    DkPolicy,
+    _norm,
+    answer_codes,
+    as_list,
+    check_choice,
+    design_vcov,
+    estimate_dict,
+    find_labels,
+    group_masks,
+    parse_values,
+    read_design,
+    share_influence,
+)
+from unspoken.errors import DataError, UnsupportedError
+from unspoken.inference.covariance import SurveyDesign
+from unspoken.results import Estimate, ResultMixin, format_table, z_value
+
+GapMethod = Literal["dim", "ml"]
+_LAYOUT_TEXT = {
+    "everyone": "everyone",
+    "control": "the control group only",
+    "separate": "a separate subsample",
+    "mixed": "part of the list sample",
+}
+GapVariance = Literal["survey", "hc0"]
+Layout = Literal["everyone", "control", "separate", "mixed"]
+
+
+@runtime_checkable
+class HiddenShare(Protocol):
+    """An indirect estimator giving a prevalence and per-respondent influence values.
+
+    ``row_positions`` are the 0-based positions, in the data frame the estimator was fitted
+    on, of the rows its influence values refer to. ``prevalence_influence(mask)`` returns the
+    prevalence in the rows where ``mask`` (boolean, aligned with ``row_positions``; ``None`` =
+    all) is true, and the influence values ``psi`` (aligned with ``row_positions``, zero
+    outside the mask) such that ``estimate - truth ≈ sum(psi)``.
+    """
+
+    row_positions: np.ndarray
+
+    def prevalence_influence(
+        self, mask: np.ndarray | None = None
+    ) -> tuple[float, np.ndarray]: ...  # pragma: no cover - protocol
+
+
+@dataclass
+class ListDiM:
+    """The design-based list estimate: weighted mean count of the treated list minus that of
+    the control list (Imai 2011 eq. 1; Raghavarao & Federer 1979).
+
+    ``psi_i = w_i (y_i - ybar_1)/W_1`` for treated rows, ``-w_i (y_i - ybar_0)/W_0`` for control.
+    """
+
+    y: np.ndarray
+    treat: np.ndarray
+    w: np.ndarray
+    row_positions: np.ndarray
+
+    def prevalence_influence(self, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        m = np.ones(len(self.y), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        e1, p1 = share_influence(self.y, self.w, m & (self.treat == 1))
+        e0, p0 = share_influence(self.y, self.w, m & (self.treat == 0))
+        return float(e1[0] - e0[0]), (p1 - p0)[:, 0]
+
+    def arm_counts(self, mask: np.ndarray | None = None) -> dict[str, int]:
+        m = np.ones(len(self.y), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+        return {
+            "treated": int((m & (self.treat == 1)).sum()),
+            "control": int((m & (self.treat == 0)).sum()),
+        }
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass
+class GapRow:
+    """Direct share, hidden share and gap in one domain, or the reason there are none."""
+
+    direct: Estimate | None = None
+    hidden: Estimate | None = None
+    gap: Estimate | None = None
+    gap_se_independent: float | None = None
+    correlation: float | None = None
+    dk_share: Estimate | None = None
+    direct_upper: Estimate | None = None
+    gap_lower: Estimate | None = None
+    placebo: dict[str, Estimate] | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    note: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        if self.gap is None:
+            return {
+                "direct": None,
+                "list": None,
+                "gap": None,
+                "counts": self.counts,
+                "note": self.note,
+            }
+        g = estimate_dict(self.gap) or {}
+        g["std_error_independent"] = self.gap_se_independent
+        d: dict[str, Any] = {
+            "direct": estimate_dict(self.direct),
+            "list": estimate_dict(self.hidden),
+            "gap": g,
+            "correlation": self.correlation,
+            "counts": self.counts,
+        }
+        if self.dk_share is not None:
+            d["dk_share"] = estimate_dict(self.dk_share)
+        if self.direct_upper is not None:
+            d["bounds"] = {
+                "direct": {
+                    "lower": estimate_dict(self.direct),
+                    "upper": estimate_dict(self.direct_upper),
+                },
+                "gap": {
+                    "lower": estimate_dict(self.gap_lower),
+                    "upper": estimate_dict(self.gap),
+                },
+            }
+        if self.placebo is not None:
+            d["placebo"] = {k: estimate_dict(v) for k, v in self.placebo.items()}
+        if self.note:
+            d["note"] = self.note
+        return d
+
+
+@dataclass
+class GapResult(ResultMixin):
+    """The falsification gap overall and by subgroup (gap = hidden - direct)."""
+
+    method: str
+    layout: str
+    overall: GapRow
+    by: list[tuple[dict[str, Any], GapRow]]
+    direct_column: str
+    support_values: list[Any]
+    dk_values: list[Any]
+    dk: str
+    variance: str
+    n: int
+    hidden_label: str = "list"
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+    level: float = 0.95
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "model": "gap",
+            "method": self.method,
+            "layout": self.layout,
+            "direct_question": self.direct_column,
+            "support_values": self.support_values,
+            "dk_values": self.dk_values,
+            "dk": self.dk,
+            "variance": self.variance,
+            "n": self.n,
+            "overall": self.overall.to_dict(),
+            "by": [{"group": g, **row.to_dict()} for g, row in self.by],
+        }
+        d.update(self.extra)
+        if self.notes:
+            d["notes"] = list(self.notes)
+        return d
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per (group, quantity): direct, list, gap (and bounds / placebo lines)."""
+        rows = []
+        for g, r in [({}, self.overall), *self.by]:
+            grp = ", ".join(f"{k} = {v}" for k, v in g.items()) or "(all)"
+            if r.gap is None:
+                rows.append({"group": grp, "quantity": r.note})
+                continue
+            items: list[tuple[str, Estimate | None]] = [
+                ("direct" if r.direct_upper is None else "direct (low)", r.direct),
+                ("direct (high)", r.direct_upper),
+                (self.hidden_label, r.hidden),
+                ("gap" if r.gap_lower is None else "gap (high)", r.gap),
+                ("gap (low)", r.gap_lower),
+                ("don't know", r.dk_share),
+            ]
+            if r.placebo:
+                items += [(f"placebo: {k}", v) for k, v in r.placebo.items()]
+            for name, e in items:
+                if e is None:
+                    continue
+                rows.append(
+                    {
+                        "group": grp,
+                        "quantity": name,
+                        "estimate": e.estimate,
+                        "std_error": e.std_error,
+                        "ci_low": e.ci_low,
+                        "ci_high": e.ci_high,
+                        "n": e.n,
+                    }
+                )
+        out = pd.DataFrame(rows)
+        if "n" in out:
+            out["n"] = out["n"].astype("Int64")
+        return out
+
+    def summary(self) -> str:
+        pct = round(self.level * 100)
+        lines = [
+            "unspoken: the falsification gap (gap = hidden share - direct share)",
+            "",
+            f"method = {self.method}   layout = direct question asked of "
+            f"{_LAYOUT_TEXT.get(self.layout, self.layout)}"
+            f"   n = {self.n}   variance = {self.variance}",
+            f"direct question '{self.direct_column}', support = "
+            f"{', '.join(map(str, self.support_values))}",
+        ]
+        if self.dk_values:
+            lines.append(
+                f"don't know / refused = {', '.join(map(str, self.dk_values))} (dk = {self.dk})"
+            )
+        lines += ["", format_table(self.tidy()), ""]
+        r = self.overall
+        if r.gap is not None and r.gap_se_independent is not None:
+            lines.append(
+                f"Correlation of the two estimates: {r.correlation:.3f}; the gap's s.e. "
+                f"ignoring it would be {r.gap_se_independent:.4f} instead of "
+                f"{r.gap.std_error:.4f}. Intervals are {pct}% Wald intervals."
+            )
+        for note in self.notes:
+            lines.append(f"Note: {note}")
+        for k, v in self.extra.items():
+            if isinstance(v, dict) and "summary" in v:
+                lines.append(f"{k}: {v['summary']}")
+        return "\n".join(lines)
+
+    def plot(self, path: str | None = None, title: str | None = None):
+        """Direct vs hidden share with intervals by subgroup (SVG/PNG by the file's suffix)."""
+        from unspoken.gap.plot import plot_gap
+
+        return plot_gap(self, path, title=title)
+
+
+# --------------------------------------------------------------------------- input
+
+
+def _support_indicator(
+    codes: np.ndarray,
+    labels: list[Any],
+    column: str,
+    support: list[Any] | None,
+    dk_idx: list[int],
+) -> list[int]:
+    """Positions of the support answers (given, or the "yes" of a yes/no question)."""
+    if support is not None:
+        idx = find_labels(labels, support, column, "support")
+        clash = set(idx) & set(dk_idx)
+        if clash:
+            raise DataError(
+                f"answer(s) {[labels[i] for i in sorted(clash)]} are both support and don't know",
+                column=column,
+            )
+        return idx
+    substantive = [i for i in range(len(labels)) if i not in dk_idx]
+    yes = [i for i in substantive if _norm(labels[i]) in ("1", "1.0", "yes", "true")]
+    other = [i for i in substantive if i not in yes]
+    if len(yes) == 1 and len(other) <= 1:
+        return yes
+    shown = ", ".join(repr(v) for v in labels)
+    raise DataError(
+        f"cannot tell which answers of '{column}' mean support (answers: {shown}); give "
+        "support=... (on the command line --support VALUES, e.g. 'definitely,rather')",
+        column=column,
+    )
+
+
+def _layout(has_list: np.ndarray, has_direct: np.ndarray, treat: np.ndarray) -> Layout:
+    both = has_list & has_direct
+    if not both.any():
+        return "separate"
+    if has_direct[has_list].all():
+        return "everyone"
+    if (treat[both] == 0).all() and has_direct[has_list & (treat == 0)].all():
+        return "control"
+    return "mixed"
+
+
+def _parse_placebo_prevalence(value: Any, df: pd.DataFrame) -> float | str:
+    if value is None:
+        raise UnsupportedError("placebo_treat needs placebo_prevalence (a number or a column)")
+    if isinstance(value, int | float | np.floating):
+        p = float(value)
+    else:
+        text = str(value).strip()
+        if text in df.columns:
+            return text
+        try:
+            p = float(text)
+        except ValueError:
+            raise DataError(
+                f"placebo prevalence {value!r} is neither a number nor a column of the data"
+            ) from None
+    if not 0.0 <= p <= 1.0:
+        raise DataError(f"placebo prevalence must lie in [0, 1], got {p}")
+    return p
+
+
+# --------------------------------------------------------------------------- estimator
+
+
+@dataclass
+class _Prepared:
+    df: pd.DataFrame
+    design: SurveyDesign
+    hidden: Any
+    has_list: np.ndarray
+    treat_full: np.ndarray  # 1 treated, 0 control, -1 not in the list part (or placebo arm)
+    support: np.ndarray
+    is_dk: np.ndarray
+    has_direct: np.ndarray
+    placebo: Any
+    layout: str
+    labels: list[Any]
+    support_idx: list[int]
+    dk_idx: list[int]
+    notes: list[str]
+
+
+def gap(
+    data: Any,
+    outcome: str | None = None,
+    treat: str | None = None,
+    J: int | None = None,
+    direct: str | None = None,
+    support: str | Sequence[Any] | None = None,
+    *,
+    covariates: str | None = None,
+    by: str | Sequence[str] | None = None,
+    method: GapMethod = "dim",
+    dk: DkPolicy = "no",
+    dk_values: str | Sequence[Any] | None = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+    placebo_treat: str | None = None,
+    placebo_prevalence: float | str | None = None,
+    hidden: HiddenShare | None = None,
+    control: Any = None,
+    min_n: int = 30,
+    variance: GapVariance = "survey",
+    level: float = 0.95,
+) -> GapResult:
+    """The falsification gap ``hidden share - direct share``, overall and by subgroup.
+
+    The data hold a list experiment (``outcome`` count, ``treat`` arm, ``J`` control items)
+    and a direct question ``direct`` on the same item, asked of everyone, of the control
+    group only, or of a separate subsample (rows with no list answer). ``support`` lists the
+    answers that count as support (a 0/1 or yes/no column needs none). ``dk`` says how
+    "don't know"/refusals (``dk_values``, recognised from their labels when not given) enter:
+    as non-support ("no"), dropped ("drop"), or as bounds ("bounds": both bounds of the gap).
+
+    ``method="dim"`` is design-based (difference in means); ``method="ml"`` fits the list ML
+    with ``covariates`` and a logistic regression of the direct answer on the same
+    covariates, averaging predictions (R ``predict(fit, direct.glm = ...)``), with delta-
+    method variances. Instead of a list experiment, ``hidden=`` takes any fitted indirect
+    estimator that satisfies :class:`HiddenShare` (e.g. randomized response) fitted on the
+    same data frame.
+
+    A placebo list (``placebo_treat`` = 1 for respondents who got the control list plus an
+    innocuous item of prevalence ``placebo_prevalence``, a number or a column holding the
+    directly asked placebo item) estimates the list's design effect (deflation) and gives a
+    deflation-corrected hidden share and gap (see :mod:`unspoken.gap.placebo`).
+
+    Groups with fewer than ``min_n`` respondents in an arm (treated, control, direct,
+    placebo) are reported as too small.
+    """
+    check_choice(method, get_args(GapMethod), "method")
+    check_choice(dk, DK_POLICIES, "dk")
+    check_choice(variance, get_args(GapVariance), "variance")
+    if direct is None:
+        raise DataError("gap needs the direct question column (direct=...)")
+    if min_n < 1:
+        raise DataError(f"min_n must be at least 1, got {min_n}")
+    if covariates is not None and method == "dim" and hidden is None:
+        raise UnsupportedError(
+            "covariates are used by method='ml'; the design-based gap (method='dim') uses none"
+        )
+    prep = _prepare(
+        data, outcome, treat, J, direct, support, by, dk_values, weights, cluster, strata,
+        placebo_treat, placebo_prevalence, hidden, control,
+    )  # fmt: skip
+    notes = prep.notes
+    hidden_obj = prep.hidden
+    extra: dict[str, Any] = {}
+    if method == "ml":
+        from unspoken.gap.model import model_based_shares
+
+        if hidden is not None:
+            raise UnsupportedError("method='ml' fits its own list model; do not pass hidden=")
+        if placebo_treat is not None:
+            raise UnsupportedError("placebo lists are supported with method='dim' only")
+        hidden_obj, direct_obj, info = model_based_shares(
+            prep, outcome, treat, J, covariates, weights, direct
+        )
+        extra.update(info)
+    else:
+        direct_obj = None
+    crit = z_value(level)
+    ctx = _Context(prep, hidden_obj, direct_obj, dk, variance, crit, level, min_n)
+    everyone = np.ones(len(prep.df), dtype=bool)
+    overall = ctx.row(everyone, check_size=False)
+    rows = [(g, ctx.row(mask)) for g, mask in group_masks(prep.df, as_list(by))]
+    if method == "ml":
+        notes.append(
+            "model-based shares: predictions averaged over each part's own respondents, "
+            "variance by the delta method with stacked M-estimator influence values"
+        )
+    return GapResult(
+        method=method if hidden is None else type(hidden).__name__,
+        layout=prep.layout,
+        overall=overall,
+        by=rows,
+        direct_column=direct,
+        support_values=[prep.labels[i] for i in prep.support_idx],
+        dk_values=[prep.labels[i] for i in prep.dk_idx],
+        dk=dk,
+        variance=variance,
+        n=len(prep.df),
+        hidden_label="list" if hidden is None else "hidden",
+        notes=notes,
+        extra=extra,
+        level=level,
+    )
+
+
+def _prepare(
+    data, outcome, treat, J, direct, support, by, dk_values, weights, cluster, strata,
+    placebo_treat, placebo_prevalence, hidden, control,
+) -> _Prepared:  # fmt: skip
+    from unspoken.io import binary_column, drop_missing, integer_column, require_columns, to_pandas
+
+    df = to_pandas(data)
+    by_cols = as_list(by)
+    require_columns(df, [direct], role="direct question")
+    design_cols = [c for c in (weights, cluster, strata) if c is not None] + by_cols
+    require_columns(df, design_cols)
+    notes: list[str] = []
+    positions = np.arange(len(df))
+    if hidden is None:
+        if outcome is None or treat is None or J is None:
+            raise DataError("gap needs outcome=, treat= and J= (or a fitted hidden= estimator)")
+        if int(J) != J or J < 1:
+            raise DataError(f"J (the number of control items) must be a positive integer, not {J}")
+        J = int(J)
+        list_cols = [outcome, treat] + ([placebo_treat] if placebo_treat else [])
+        require_columns(df, list_cols, role="list experiment")
+    else:
+        if not isinstance(hidden, HiddenShare):
+            raise UnsupportedError(
+                "hidden= must provide row_positions and prevalence_influence(mask)"
+            )
+        if design_cols:
+            raise UnsupportedError(
+                "with hidden= the data must be the frame it was fitted on: weights, cluster, "
+                "strata and by columns must have no missing values"
+            )
+    if design_cols:
+        df, dropped, positions = drop_missing(df, design_cols)
+        notes += dropped
+    # the list part: rows with both a count and an arm
+    n = len(df)
+    treat_full = np.full(n, -1, dtype=np.int64)
+    y_full = np.full(n, np.nan)
+    placebo_arm = np.zeros(n, dtype=bool)
+    if hidden is None:
+        has_list = (df[outcome].notna() & df[treat].notna()).to_numpy().copy()
+        if placebo_treat:
+            has_list = has_list & df[placebo_treat].notna().to_numpy()
+        if not has_list.any():
+            raise DataError(
+                f"no row has both a list count ('{outcome}') and an arm ('{treat}')",
+                column=outcome,
+            )
+        sub = df.loc[has_list]
+        tcodes, _ = binary_column(sub, treat, control=control)
+        y = integer_column(sub, outcome, low=0, high=J + 1, role="list count")
+        if placebo_treat:
+            pcodes, _ = binary_column(sub, placebo_treat, role="placebo list")
+            both = (pcodes == 1) & (tcodes == 1)
+            if both.any():
+                raise DataError(
+                    f"rows are in the sensitive ('{treat}') and the placebo "
+                    f"('{placebo_treat}') arm at once",
+                    column=placebo_treat,
+                    rows=positions[np.flatnonzero(has_list)[both]],
+                )
+            placebo_arm[has_list] = pcodes == 1
+        arm = np.where(placebo_arm[has_list], -1, tcodes)
+        over = (arm == 0) & (y > J)
+        if over.any():
+            raise DataError(
+                f"control-list counts must lie in [0, {J}] (J = {J}) but {int(over.sum())} "
+                f"exceed it",
+                column=outcome,
+                rows=positions[np.flatnonzero(has_list)[over]],
+            )
+        treat_full[has_list] = arm
+        y_full[has_list] = y
+    else:
+        has_list = np.zeros(n, dtype=bool)
+        rp = np.asarray(hidden.row_positions, dtype=np.int64)
+        if rp.size and (rp.min() < 0 or rp.max() >= n):
+            raise DataError("hidden.row_positions point outside the data given")
+        has_list[rp] = True
+    # the direct question
+    codes, labels = answer_codes(df[direct])
+    has_direct = codes >= 0
+    if not has_direct.any():
+        raise DataError(f"column '{direct}' has no answers", column=direct)
+    dk_list = parse_values(dk_values)
+    if dk_list is None:
+        dk_idx = [i for i, lab in enumerate(labels) if _norm(lab) in DEFAULT_DK_LABELS]
+    else:
+        dk_idx = find_labels(labels, dk_list, direct, "dk")
+    support_idx = _support_indicator(codes, labels, direct, parse_values(support), dk_idx)
+    sup = np.isin(codes, support_idx)
+    is_dk = np.isin(codes, dk_idx)
+    layout = _layout(has_list & ~placebo_arm, has_direct, treat_full)
+    # drop rows with neither part from the design
+    keep = has_list | has_direct | placebo_arm
+    if not keep.all():
+        notes.append(
+            f"{int((~keep).sum())} rows have neither a list answer nor a direct answer (left out)"
+        )
+        if hidden is not None:
+            raise DataError(
+                "with hidden= every row must hold a hidden or a direct answer; subset the "
+                "data before fitting"
+            )
+        df = df.loc[keep]
+        positions = positions[keep]
+        treat_full, y_full, placebo_arm = treat_full[keep], y_full[keep], placebo_arm[keep]
+        has_list, has_direct, sup, is_dk = has_list[keep], has_direct[keep], sup[keep], is_dk[keep]
+    design = read_design(df, weights, cluster, strata)
+    if hidden is None:
+        in_list = np.flatnonzero(treat_full >= 0)
+        hidden_obj: Any = ListDiM(y_full[in_list], treat_full[in_list], design.w[in_list], in_list)
+    else:
+        hidden_obj = hidden
+    placebo = None
+    if placebo_treat:
+        from unspoken.gap.placebo import PlaceboList
+
+        prev = _parse_placebo_prevalence(placebo_prevalence, df)
+        placebo = PlaceboList.build(df, y_full, treat_full, placebo_arm, design.w, prev)
+    elif placebo_prevalence is not None:
+        raise UnsupportedError("placebo_prevalence needs placebo_treat (the placebo-arm column)")
+    return _Prepared(
+        df=df,
+        design=design,
+        hidden=hidden_obj,
+        has_list=has_list,
+        treat_full=treat_full,
+        support=sup.astype(float),
+        is_dk=is_dk,
+        has_direct=has_direct,
+        placebo=placebo,
+        layout=layout,
+        labels=labels,
+        support_idx=support_idx,
+        dk_idx=dk_idx,
+        notes=notes,
+    )
+
+
+@dataclass
+class _Context:
+    prep: _Prepared
+    hidden: Any
+    direct_model: Any
+    dk: str
+    variance: str
+    crit: float
+    level: float
+    min_n: int
+
+    def _counts(self, mask: np.ndarray) -> dict[str, int]:
+        p = self.prep
+        c = {
+            "treated": int((mask & (p.treat_full == 1)).sum()),
+            "control": int((mask & (p.treat_full == 0)).sum()),
+            "direct": int((mask & p.has_direct).sum()),
+        }
+        if p.placebo is not None:
+            c["placebo"] = int((mask & p.placebo.arm).sum())
+        if isinstance(self.hidden, ListDiM) or p.placebo is not None:
+            return c
+        c.pop("treated")
+        c.pop("control")
+        rp = np.asarray(self.hidden.row_positions)
+        c["hidden"] = int(mask[rp].sum())
+        return c
+
+    def _est(self, value: float, var: float, n: int | None) -> Estimate:
+        se = float(np.sqrt(max(var, 0.0)))
+        return Estimate.from_se(value, se, self.level, n=n, crit=self.crit)
+
+    def row(self, mask: np.ndarray, check_size: bool = True) -> GapRow:
+        p = self.prep
+        counts = self._counts(mask)
+        small = {k: v for k, v in counts.items() if v < self.min_n}
+        if small:
+            what = ", ".join(f"{v} {k}" for k, v in small.items())
+            note = f"too small: {what} (need at least {self.min_n} per arm)"
+            if check_size:
+                return GapRow(counts=counts, note=note)
+            if any(v == 0 for v in small.values()):
+                raise DataError(f"nothing to estimate: {what}")
+        n_all = len(p.df)
+        rp = np.asarray(self.hidden.row_positions, dtype=np.int64)
+        h_est, h_psi_own = self.hidden.prevalence_influence(mask[rp])
+        h_psi = np.zeros(n_all)
+        np.add.at(h_psi, rp, h_psi_own)
+        w = p.design.w
+        ddom = mask & p.has_direct
+        if self.dk == "drop":
+            ddom = ddom & ~p.is_dk
+        if self.direct_model is not None:
+            d_est, d_psi = self.direct_model.share_influence(ddom)
+            d_est = np.array([d_est])
+            d_psi = d_psi[:, None]
+        else:
+            d_est, d_psi = share_influence(p.support, w, ddom)
+        cols = [d_psi[:, 0], h_psi]
+        names = ["direct", "hidden"]
+        values = [float(d_est[0]), float(h_est)]
+        dd = mask & p.has_direct
+        if p.dk_idx:
+            k_est, k_psi = share_influence(p.is_dk.astype(float), w, dd)
+            cols.append(k_psi[:, 0])
+            names.append("dk")
+            values.append(float(k_est[0]))
+        if self.dk == "bounds":
+            if self.direct_model is not None:
+                raise UnsupportedError("dk='bounds' is supported with method='dim' only")
+            u_est, u_psi = share_influence(p.support + p.is_dk, w, dd)
+            cols.append(u_psi[:, 0])
+            names.append("upper")
+            values.append(float(u_est[0]))
+        if p.placebo is not None:
+            pl_vals, pl_psi, pl_names = p.placebo.influence(mask)
+            cols += [pl_psi[:, j] for j in range(pl_psi.shape[1])]
+            names += pl_names
+            values += list(pl_vals)
+        Psi = np.column_stack(cols)
+        V = design_vcov(Psi, p.design, self.variance)
+        idx = {nm: j for j, nm in enumerate(names)}
+        val = np.asarray(values)
+
+        def lin(coef: dict[str, float], n: int | None, const: float = 0.0) -> Estimate:
+            c = np.zeros(len(names))
+            for k, v in coef.items():
+                c[idx[k]] = v
+            return self._est(float(c @ val) + const, float(c @ V @ c), n)
+
+        n_d = int(ddom.sum())
+        n_h = counts.get("hidden", counts.get("treated", 0) + counts.get("control", 0))
+        row = GapRow(counts=counts)
+        row.direct = lin({"direct": 1.0}, n_d)
+        row.hidden = lin({"hidden": 1.0}, n_h)
+        row.gap = lin(
+            {"hidden": 1.0, "direct": -1.0},
+            n_h + n_d - int((mask & p.has_list & p.has_direct).sum()),
+        )
+        vd, vh, cdh = V[0, 0], V[1, 1], V[0, 1]
+        row.gap_se_independent = float(np.sqrt(max(vd + vh, 0.0)))
+        row.correlation = float(cdh / np.sqrt(vd * vh)) if vd > 0 and vh > 0 else None
+        if "dk" in idx:
+            row.dk_share = lin({"dk": 1.0}, int(dd.sum()))
+        if "upper" in idx:
+            row.direct_upper = lin({"upper": 1.0}, int(dd.sum()))
+            row.gap_lower = lin({"hidden": 1.0, "upper": -1.0}, row.gap.n)
+        if p.placebo is not None:
+            row.placebo = p.placebo.report(lin, n_h, row.gap.n)
+        if small:
+            row.note = f"small sample: {', '.join(f'{v} {k}' for k, v in small.items())}"
+        return row

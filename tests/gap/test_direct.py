@@ -1,0 +1,153 @@
+"""The direct poll against R survey's closed forms (svymean / svyby, Taylor linearisation)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import unspoken
+from unspoken.errors import DataError, UnsupportedError
+
+ANSWERS = ["definitely", "rather", "rather not", "definitely not", "hard to say"]
+
+
+@pytest.fixture(scope="module")
+def poll() -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    n = 400
+    return pd.DataFrame(
+        {
+            "q": rng.choice(ANSWERS, n, p=[0.4, 0.3, 0.1, 0.1, 0.1]),
+            "w": rng.uniform(0.3, 3.0, n),
+            "psu": rng.integers(0, 40, n),
+            "stratum": rng.integers(0, 4, n),
+            "tv": rng.choice(["tv", "web"], n, p=[0.6, 0.4]),
+        }
+    )
+
+
+def svymean_var(y: np.ndarray, w: np.ndarray, dom: np.ndarray) -> float:
+    """R survey, svydesign(ids = ~1, weights = ~w): n/(n-1) sum_i z_i^2 over ALL n rows,
+    z_i = w_i (y_i - ybar_D)/W_D in the domain and 0 outside (svyby keeps every PSU)."""
+    n = len(y)
+    W = w[dom].sum()
+    ybar = (w[dom] * y[dom]).sum() / W
+    z = np.where(dom, w * (y - ybar) / W, 0.0)
+    total = 0.0
+    for zi in z:  # the textbook sum, written out
+        total += zi * zi
+    return n / (n - 1) * total
+
+
+def svy_strat_cluster_var(y, w, dom, psu, stratum) -> float:
+    """R survey, svydesign(ids = ~psu, strata = ~stratum, weights = ~w, nest = TRUE):
+    sum_h n_h/(n_h-1) sum_j (z_hj - zbar_h)^2 with z_hj the PSU totals."""
+    W = w[dom].sum()
+    ybar = (w[dom] * y[dom]).sum() / W
+    z = np.where(dom, w * (y - ybar) / W, 0.0)
+    frame = pd.DataFrame({"z": z, "psu": psu, "h": stratum})
+    tot = frame.groupby(["h", "psu"])["z"].sum().reset_index()
+    v = 0.0
+    for _, part in tot.groupby("h"):
+        nh = len(part)
+        v += nh / (nh - 1) * ((part["z"] - part["z"].mean()) ** 2).sum()
+    return v
+
+
+def test_unweighted_share_is_binomial_se(poll):
+    res = unspoken.direct_poll(poll, "q")
+    cats = dict(res.overall.categories)
+    y = (poll["q"] == "rather").to_numpy(float)
+    p = y.mean()
+    se = np.sqrt(p * (1 - p) / (len(y) - 1))  # s^2/n with s^2 the sample variance
+    assert cats["rather"].estimate == pytest.approx(p, rel=1e-12)
+    assert cats["rather"].std_error == pytest.approx(se, rel=1e-10)
+    assert cats["rather"].n == int(y.sum())
+
+
+def test_weighted_support_and_domains_match_svyby(poll):
+    res = unspoken.direct_poll(poll, "q", support="definitely,rather", weights="w", by="tv")
+    y = poll["q"].isin(["definitely", "rather"]).to_numpy(float)
+    w = poll["w"].to_numpy()
+    allrows = np.ones(len(y), bool)
+    sup = res.overall.support
+    assert sup.estimate == pytest.approx(np.average(y, weights=w), rel=1e-12)
+    assert sup.std_error == pytest.approx(np.sqrt(svymean_var(y, w, allrows)), rel=1e-10)
+    for group, table in res.by:
+        dom = (poll["tv"] == group["tv"]).to_numpy()
+        assert table.support.estimate == pytest.approx(np.average(y[dom], weights=w[dom]))
+        v = svymean_var(y, w, dom)
+        assert table.support.std_error == pytest.approx(np.sqrt(v), rel=1e-10)
+        assert table.support.std_error**2 != pytest.approx(
+            (dom.sum() / (dom.sum() - 1)) / (len(y) / (len(y) - 1)) * v, rel=1e-6
+        )  # the domain uses the full sample's n/(n-1), as svyby does
+
+
+def test_cluster_and_strata_match_survey_closed_form(poll):
+    res = unspoken.direct_poll(
+        poll, "q", support="definitely", weights="w", cluster="psu", strata="stratum", by="tv"
+    )
+    y = (poll["q"] == "definitely").to_numpy(float)
+    w = poll["w"].to_numpy()
+    psu, h = poll["psu"].to_numpy(), poll["stratum"].to_numpy()
+    v = svy_strat_cluster_var(y, w, np.ones(len(y), bool), psu, h)
+    assert res.overall.support.std_error == pytest.approx(np.sqrt(v), rel=1e-10)
+    group, table = res.by[1]
+    dom = (poll["tv"] == group["tv"]).to_numpy()
+    v = svy_strat_cluster_var(y, w, dom, psu, h)
+    assert table.support.std_error == pytest.approx(np.sqrt(v), rel=1e-10)
+
+
+def test_dk_policies(poll):
+    y = poll["q"].isin(["definitely", "rather"]).to_numpy(float)
+    dk = (poll["q"] == "hard to say").to_numpy()
+    drop = unspoken.direct_poll(poll, "q", support="definitely,rather", dk="drop")
+    assert drop.overall.support.estimate == pytest.approx(y[~dk].mean())
+    assert drop.overall.support.n == int((~dk).sum())
+    bounds = unspoken.direct_poll(poll, "q", support="definitely,rather", dk="bounds")
+    assert bounds.overall.support.estimate == pytest.approx(y.mean())
+    assert bounds.overall.support_upper.estimate == pytest.approx(y.mean() + dk.mean())
+    assert bounds.dk_values == ["hard to say"]
+    d = bounds.to_dict()
+    assert d["overall"]["support_bounds"]["upper"]["estimate"] == pytest.approx(
+        y.mean() + dk.mean()
+    )
+
+
+def test_missing_answers_stay_in_design(poll):
+    df = poll.copy()
+    df.loc[:49, "q"] = None
+    res = unspoken.direct_poll(df, "q", support="definitely")
+    y = (df["q"] == "definitely").to_numpy(float)
+    answered = df["q"].notna().to_numpy()
+    assert res.overall.n == 350
+    assert res.overall.support.std_error == pytest.approx(
+        np.sqrt(svymean_var(y, np.ones(len(y)), answered)), rel=1e-10
+    )
+    assert any("50 rows have no answer" in n for n in res.notes)
+    assert poll["q"].notna().all()  # the user's frame is untouched
+
+
+def test_small_group_reported_as_too_small(poll):
+    df = poll.copy()
+    df["g"] = np.where(np.arange(len(df)) < 20, "few", "many")
+    res = unspoken.direct_poll(df, "q", support="definitely", by="g")
+    few = dict((g["g"], t) for g, t in res.by)["few"]
+    assert few.support is None and "too small" in few.note
+    out = res.to_dict()
+    assert out["by"][0]["note"].startswith("too small")
+
+
+def test_bad_input(poll):
+    with pytest.raises(DataError, match="'nope'"):
+        unspoken.direct_poll(poll, "nope")
+    with pytest.raises(DataError, match="support value 'maybe'"):
+        unspoken.direct_poll(poll, "q", support="maybe")
+    with pytest.raises(UnsupportedError):
+        unspoken.direct_poll(poll, "q", dk="bounds")
+    df = poll.copy()
+    df.loc[3, "w"] = -1
+    with pytest.raises(DataError, match="'w'") as e:
+        unspoken.direct_poll(df, "q", weights="w")
+    assert 3 in e.value.rows

@@ -1,0 +1,235 @@
+"""The falsification gap: closed forms, layouts, coverage with a known falsification rate."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import unspoken
+from unspoken.errors import DataError, UnsupportedError
+from unspoken.gap import HiddenShare, ListDiM
+from unspoken.simulate.gap import simulate_gap
+
+
+def hand_gap(df: pd.DataFrame) -> tuple[float, float, float]:
+    """Gap and its variance written out: psi over all n rows, survey n/(n-1) sum psi^2."""
+    n = len(df)
+    lst = df["y"].notna().to_numpy()
+    dirq = df["direct"].notna().to_numpy()
+    t = df["treat"].to_numpy()
+    y = df["y"].to_numpy()
+    d = pd.to_numeric(df["direct"]).to_numpy()
+    t1, t0 = lst & (t == 1), lst & (t == 0)
+    m1, m0, md = y[t1].mean(), y[t0].mean(), d[dirq].mean()
+    psi_h = np.zeros(n)
+    psi_h[t1] = (y[t1] - m1) / t1.sum()
+    psi_h[t0] = -(y[t0] - m0) / t0.sum()
+    psi_d = np.zeros(n)
+    psi_d[dirq] = (d[dirq] - md) / dirq.sum()
+    g = psi_h - psi_d
+    return (
+        (m1 - m0) - md,
+        n / (n - 1) * np.sum(g * g),
+        n / (n - 1) * (np.sum(psi_h**2) + np.sum(psi_d**2)),
+    )
+
+
+@pytest.mark.parametrize("layout", ["everyone", "control", "separate"])
+def test_closed_form_each_layout(layout):
+    df, _ = simulate_gap(800, layout=layout, seed=3)
+    res = unspoken.gap(df, "y", "treat", 4, "direct")
+    est, var, var_indep = hand_gap(df)
+    assert res.layout == layout
+    assert res.overall.gap.estimate == pytest.approx(est, rel=1e-12)
+    assert res.overall.gap.std_error == pytest.approx(np.sqrt(var), rel=1e-10)
+    assert res.overall.gap_se_independent == pytest.approx(np.sqrt(var_indep), rel=1e-10)
+    if layout == "separate":
+        assert res.overall.correlation == pytest.approx(0.0, abs=1e-12)
+    elif layout == "everyone":
+        assert res.overall.correlation > 0.02
+
+
+def test_mis_separate_subsamples():
+    """mis: the list and the direct question come from disjoint subsamples."""
+    mis = unspoken.datasets.load("mis")
+    res = unspoken.gap(mis, "y", "treat", 4, "sensitive")
+    lst = mis[mis["list.data"] == 1]
+    dim = lst.loc[lst.treat == 1, "y"].mean() - lst.loc[lst.treat == 0, "y"].mean()
+    sens = mis.loc[mis["sens.data"] == 1, "sensitive"]
+    assert res.layout == "separate"
+    assert res.overall.hidden.estimate == pytest.approx(dim, rel=1e-12)
+    assert res.overall.direct.estimate == pytest.approx(77 / 218, rel=1e-12)
+    assert res.overall.gap.estimate == pytest.approx(dim - sens.mean(), rel=1e-12)
+    assert res.overall.counts == {"treated": 211, "control": 232, "direct": 218}
+
+
+def test_weights_and_clusters_enter():
+    df, _ = simulate_gap(900, seed=5)
+    rng = np.random.default_rng(0)
+    df["w"] = rng.uniform(0.5, 2, len(df))
+    df["psu"] = rng.integers(0, 60, len(df))
+    res = unspoken.gap(df, "y", "treat", 4, "direct", weights="w", cluster="psu")
+    w, t, y = df["w"].to_numpy(), df["treat"].to_numpy(), df["y"].to_numpy()
+    d = df["direct"].astype(float).to_numpy()
+    h = np.average(y[t == 1], weights=w[t == 1]) - np.average(y[t == 0], weights=w[t == 0])
+    assert res.overall.hidden.estimate == pytest.approx(h, rel=1e-12)
+    assert res.overall.direct.estimate == pytest.approx(np.average(d, weights=w), rel=1e-12)
+    unclustered = unspoken.gap(df, "y", "treat", 4, "direct", weights="w")
+    assert res.overall.gap.std_error != pytest.approx(unclustered.overall.gap.std_error, rel=1e-3)
+
+
+def test_subgroups_and_small_groups():
+    df, truth = simulate_gap(
+        3000, groups=["tv", "web", "rare"], group_probs=[0.5, 0.49, 0.01],
+        prevalence=[0.5, 0.7, 0.6], falsification=[0.4, 0.1, 0.2], seed=11,
+    )  # fmt: skip
+    res = unspoken.gap(df, "y", "treat", 4, "direct", by="group")
+    rows = {g["group"]: r for g, r in res.by}
+    assert rows["rare"].gap is None and "too small" in rows["rare"].note
+    assert rows["rare"].counts["treated"] < 30
+    sub = df[df.group == "tv"]
+    one = unspoken.gap(sub, "y", "treat", 4, "direct")
+    assert rows["tv"].gap.estimate == pytest.approx(one.overall.gap.estimate, rel=1e-12)
+    assert rows["tv"].gap.ci_low < truth.by_group["tv"]["gap"] < rows["tv"].gap.ci_high
+    js = res.to_dict()
+    assert js["by"][0]["note"].startswith("too small")
+    assert set(js["overall"]) >= {"direct", "list", "gap"}
+    lowered = unspoken.gap(df, "y", "treat", 4, "direct", by="group", min_n=5)
+    assert {g["group"]: r for g, r in lowered.by}["rare"].gap is not None
+
+
+def test_dk_policies_and_bounds():
+    df, _ = simulate_gap(1500, categories=True, dk_rate=0.15, seed=2)
+    sup = "definitely,rather"
+    no = unspoken.gap(df, "y", "treat", 4, "direct", sup, dk="no")
+    drop = unspoken.gap(df, "y", "treat", 4, "direct", sup, dk="drop")
+    bnd = unspoken.gap(df, "y", "treat", 4, "direct", sup, dk="bounds")
+    yes = df["direct"].isin(["definitely", "rather"]).to_numpy()
+    dk = (df["direct"] == "hard to say").to_numpy()
+    assert no.overall.direct.estimate == pytest.approx(yes.mean())
+    assert drop.overall.direct.estimate == pytest.approx(yes[~dk].mean())
+    assert no.overall.dk_share.estimate == pytest.approx(dk.mean())
+    assert bnd.overall.direct_upper.estimate == pytest.approx(yes.mean() + dk.mean())
+    assert bnd.overall.gap_lower.estimate == pytest.approx(
+        bnd.overall.hidden.estimate - yes.mean() - dk.mean()
+    )
+    assert bnd.overall.gap.estimate == pytest.approx(no.overall.gap.estimate)
+    b = bnd.to_dict()["overall"]["bounds"]["gap"]
+    assert b["lower"]["estimate"] < b["upper"]["estimate"]
+    assert bnd.dk_values == ["hard to say"]
+
+
+def test_placebo_known_and_measured():
+    df, truth = simulate_gap(6000, placebo_fraction=1 / 3, deflation=0.3, seed=4)
+    known = unspoken.gap(
+        df, "y", "treat", 4, "direct", placebo_treat="placebo", placebo_prevalence=0.5
+    )
+    pl = known.overall.placebo
+    ctrl = (df.treat == 0) & (df.placebo == 0)
+    tau_p = df.loc[df.placebo == 1, "y"].mean() - df.loc[ctrl, "y"].mean()
+    tau_s = df.loc[df.treat == 1, "y"].mean() - df.loc[ctrl, "y"].mean()
+    assert pl["list"].estimate == pytest.approx(tau_p, rel=1e-12)
+    assert pl["deflation"].estimate == pytest.approx(tau_p - 0.5, rel=1e-12)
+    assert known.overall.hidden.estimate == pytest.approx(tau_s, rel=1e-12)
+    d = df["direct"].astype(float).mean()
+    assert pl["gap_corrected"].estimate == pytest.approx(tau_s - (tau_p - 0.5) - d, rel=1e-12)
+    # the deflation is detected and the correction moves the gap towards the truth
+    assert pl["deflation"].ci_high < 0
+    assert abs(pl["gap_corrected"].estimate - truth.gap) < abs(
+        known.overall.gap.estimate - truth.gap
+    )
+    measured = unspoken.gap(
+        df, "y", "treat", 4, "direct", placebo_treat="placebo", placebo_prevalence="placebo_direct"
+    )
+    mp = measured.overall.placebo
+    assert mp["truth"].estimate == pytest.approx(df["placebo_direct"].mean())
+    # measured on the same respondents, the placebo truth is correlated with the placebo
+    # list, so subtracting it can even lower the variance: just check it is accounted for
+    assert mp["gap_corrected"].std_error != pytest.approx(pl["gap_corrected"].std_error)
+    assert mp["deflation"].ci_high < 0
+    with pytest.raises(UnsupportedError):
+        unspoken.gap(df, "y", "treat", 4, "direct", placebo_treat="placebo")
+
+
+class _ConstantHidden:
+    """A stand-in indirect estimator (e.g. randomized response) on every row."""
+
+    def __init__(self, z: np.ndarray) -> None:
+        self.z = z
+        self.row_positions = np.arange(len(z))
+
+    def prevalence_influence(self, mask=None):
+        m = np.ones(len(self.z), bool) if mask is None else mask
+        est = self.z[m].mean()
+        return est, np.where(m, (self.z - est) / m.sum(), 0.0)
+
+
+def test_any_hidden_share_estimator():
+    df, _ = simulate_gap(500, seed=8)
+    z = np.random.default_rng(1).random(len(df)) < 0.4
+    hid = _ConstantHidden(z.astype(float))
+    assert isinstance(hid, HiddenShare)
+    assert isinstance(ListDiM(np.zeros(2), np.array([0, 1]), np.ones(2), np.arange(2)), HiddenShare)
+    res = unspoken.gap(df, direct="direct", hidden=hid)
+    assert res.overall.hidden.estimate == pytest.approx(z.mean())
+    assert res.overall.gap.estimate == pytest.approx(z.mean() - df["direct"].astype(float).mean())
+
+
+def test_bad_input():
+    df, _ = simulate_gap(300, seed=1)
+    with pytest.raises(DataError, match="'directt'"):
+        unspoken.gap(df, "y", "treat", 4, "directt")
+    bad = df.copy()
+    bad.loc[5, "y"] = 9
+    bad.loc[5, "treat"] = 0
+    with pytest.raises(DataError, match="'y'") as e:
+        unspoken.gap(bad, "y", "treat", 4, "direct")
+    assert 5 in e.value.rows
+    bad = df.copy()
+    bad["direct"] = bad["direct"].map({1.0: "a", 0.0: "b"})
+    with pytest.raises(DataError, match="support"):
+        unspoken.gap(bad, "y", "treat", 4, "direct")
+    with pytest.raises(UnsupportedError):
+        unspoken.gap(df, "y", "treat", 4, "direct", method="bayes")
+    with pytest.raises(UnsupportedError):
+        unspoken.gap(df, "y", "treat", 4, "direct", covariates="x")
+
+
+def _coverage(layout: str, reps: int, n: int) -> tuple[float, float]:
+    hits = 0
+    for r in range(reps):
+        df, truth = simulate_gap(n, layout=layout, prevalence=0.55, falsification=0.3, seed=r)
+        g = unspoken.gap(df, "y", "treat", 4, "direct").overall.gap
+        hits += g.ci_low <= truth.gap <= g.ci_high
+    return hits / reps, truth.gap
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("layout", ["everyone", "control", "separate"])
+def test_coverage_each_layout(layout):
+    cover, gap_true = _coverage(layout, 500, 1000)
+    assert gap_true == pytest.approx(-0.45 * 0.3)
+    assert 0.93 <= cover <= 0.97, cover
+
+
+@pytest.mark.slow
+def test_naive_interval_is_wrong_on_shared_respondents():
+    """Low-variance control items make the two estimates strongly correlated: the joint s.e.
+    matches the spread over replications, the naive one (independence) overstates it."""
+    est, se, naive = [], [], []
+    for r in range(500):
+        df, truth = simulate_gap(800, J=3, control_probs=[0.05, 0.95, 0.05], seed=1000 + r)
+        row = unspoken.gap(df, "y", "treat", 3, "direct").overall
+        est.append(row.gap.estimate)
+        se.append(row.gap.std_error)
+        naive.append(row.gap_se_independent)
+    sd = np.std(est, ddof=1)
+    assert np.mean(se) / sd == pytest.approx(1.0, abs=0.08)
+    ratio = np.mean(naive) / sd
+    assert ratio > 1.12, ratio  # about 19% too wide here
+    err = np.abs(np.asarray(est) - truth.gap)
+    covered = err <= 1.959964 * np.asarray(se)
+    naive_covered = err <= 1.959964 * np.asarray(naive)
+    assert 0.93 <= covered.mean() <= 0.97
+    assert naive_covered.mean() > 0.975  # too conservative: loses power
