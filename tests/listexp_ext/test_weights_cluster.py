@@ -1,0 +1,159 @@
+"""Weights, clusters and strata: list estimators against closed-form Taylor linearisation
+(R survey's svyglm / svymean with-replacement variance, written out with loops here), and
+a clustered simulation where cluster-robust intervals cover and naive ones do not."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import expit
+
+from unspoken import datasets
+from unspoken.errors import UnsupportedError
+from unspoken.listexp.multi import fit_multi
+
+
+def stratified_psu_variance(scores, psu, strata):
+    """sum_h n_h/(n_h-1) sum_j (z_hj - zbar_h)(z_hj - zbar_h)' with z_hj the PSU totals of the
+    rows of ``scores`` (each row already multiplied by its weight)."""
+    k = scores.shape[1]
+    B = np.zeros((k, k))
+    for h in np.unique(strata):
+        in_h = strata == h
+        Z = np.array([scores[in_h & (psu == c)].sum(0) for c in np.unique(psu[in_h])])
+        nh = len(Z)
+        D = Z - Z.mean(0)
+        B += nh / (nh - 1) * D.T @ D
+    return B
+
+
+@pytest.fixture(scope="module")
+def race_design():
+    race = datasets.load("race")
+    rng = np.random.default_rng(7)
+    race = race.assign(
+        wt=rng.uniform(0.5, 2.5, len(race)).round(3),
+        stratum=np.where(race["south"] == 1, "S", "N"),
+    )
+    return race
+
+
+def test_weighted_lm_with_clusters_and_strata_matches_svyglm_closed_form(race_design):
+    df = race_design
+    f = "y ~ age + male"
+    y = df["y"].to_numpy(float)
+    t = df["treat"].to_numpy()
+    X0 = np.column_stack([np.ones(len(df)), df["age"], df["male"]])
+    X = np.hstack([X0 * t[:, None], X0])  # sensitive (T x X) block first, then control
+    w = df["wt"].to_numpy()
+    A = (X * w[:, None]).T @ X
+    b = np.linalg.solve(A, X.T @ (w * y))
+    e = y - X @ b
+    S = X * (w * e)[:, None]
+    Ainv = np.linalg.inv(A)
+    psu = pd.factorize(df["state"])[0]
+    strata = pd.factorize(df["stratum"])[0]
+
+    fit = fit_multi(df, f, "treat", 3, method="lm", weights="wt", cluster="state", strata="stratum")
+    assert fit.vcov_type == "survey"
+    np.testing.assert_allclose(fit.params_, b, rtol=1e-10)
+    V = Ainv @ stratified_psu_variance(S, psu, strata) @ Ainv
+    np.testing.assert_allclose(fit.cov, V, rtol=1e-8)
+
+    # clusters alone: G/(G-1) sum_g s_g s_g'
+    fit = fit_multi(df, f, "treat", 3, method="lm", weights="wt", cluster="state")
+    assert fit.vcov_type == "cluster"
+    G = psu.max() + 1
+    Sg = np.array([S[psu == g].sum(0) for g in range(G)])
+    np.testing.assert_allclose(fit.cov, Ainv @ (G / (G - 1) * Sg.T @ Sg) @ Ainv, rtol=1e-8)
+
+
+def test_weighted_difference_in_means_matches_svymean_domain_contrast(race_design):
+    """Intercept-only lm = weighted difference in means; its survey variance is that of the
+    contrast of two domain (ratio) means, linearised as z_i = T_i w_i (y_i - ybar_1)/W_1 -
+    (1-T_i) w_i (y_i - ybar_0)/W_0 and summed over PSUs within strata."""
+    df = race_design
+    y, t, w = df["y"].to_numpy(float), df["treat"].to_numpy(), df["wt"].to_numpy()
+    W1, W0 = w[t == 1].sum(), w[t == 0].sum()
+    m1, m0 = np.sum((w * y)[t == 1]) / W1, np.sum((w * y)[t == 0]) / W0
+    z = np.where(t == 1, (y - m1) / W1, -(y - m0) / W0)
+    psu = pd.factorize(df["state"])[0]
+    strata = pd.factorize(df["stratum"])[0]
+    v = stratified_psu_variance((w * z)[:, None], psu, strata)[0, 0]
+    fit = fit_multi(
+        df, "y ~ 1", "treat", 3, method="lm", weights="wt", cluster="state", strata="stratum"
+    )
+    assert fit.prevalence[0].estimate == pytest.approx(m1 - m0, rel=1e-12)
+    assert fit.prevalence[0].std_error ** 2 == pytest.approx(v, rel=1e-8)
+
+
+@pytest.mark.parametrize("method", ["ml", "nls"])
+def test_weighted_clustered_ml_and_nls_sandwich(race_design, method):
+    """ML and NLS with weights and clusters: bread^-1 (G/(G-1) sum_g s_g s_g') bread^-1 with
+    the weighted scores/estimating functions, checked against numerical derivatives of the
+    weighted objective (independent of the analytic Hessian used inside)."""
+    df = race_design
+    fit = fit_multi(df, "y ~ age + male", "treat", 3, method=method, weights="wt", cluster="state")
+    assert fit.vcov_type == "cluster"
+    unw = fit_multi(df, "y ~ age + male", "treat", 3, method=method)
+    assert not np.allclose(fit.params_, unw.params_)  # the weights are used
+    if method == "ml":
+        from unspoken.listexp.multi import _MLModel, prepare_multi
+
+        d = prepare_multi(df, "y ~ age + male", "treat", 3, weights="wt", cluster="state")
+        m = _MLModel(d, level=False)
+        th = fit.params_
+        h = 1e-5
+        P = len(th)
+        grad = lambda x: np.array(  # noqa: E731
+            [(m.loglik(x + h * e) - m.loglik(x - h * e)) / (2 * h) for e in np.eye(P)]
+        )
+        assert np.max(np.abs(grad(th))) < 1e-4
+        H = np.array([(grad(th + 1e-4 * e) - grad(th - 1e-4 * e)) / 2e-4 for e in np.eye(P)])
+        _, S, _ = m.derivatives(th)
+        S = S * d.w[:, None]
+        psu = d.design.cluster
+        G = psu.max() + 1
+        Sg = np.array([S[psu == g].sum(0) for g in range(G)])
+        Hinv = np.linalg.inv(-(H + H.T) / 2)
+        V = Hinv @ (G / (G - 1) * Sg.T @ Sg) @ Hinv
+        np.testing.assert_allclose(fit.cov, V, rtol=2e-3)
+
+
+def test_unsupported_combinations_are_refused(race_design):
+    with pytest.raises(UnsupportedError, match="strata"):
+        fit_multi(race_design, "y ~ 1", "treat", 3, method="lm", strata="stratum", vcov="hc1")
+    with pytest.raises(UnsupportedError, match="cluster"):
+        fit_multi(race_design, "y ~ 1", "treat", 3, method="ml", cluster="state", vcov="model")
+    with pytest.raises(UnsupportedError, match="leverage"):
+        fit_multi(race_design, "y ~ 1", "treat", 3, method="ml", vcov="hc3")
+
+
+def _clustered_sample(rng, G=40, m=30, J=3):
+    g = np.repeat(np.arange(G), m)
+    t = rng.integers(0, 2, G)[g]  # whole clusters are assigned (cluster randomisation)
+    u = rng.normal(0, 1.0, G)[g]
+    y0 = rng.binomial(J, expit(-0.2 + u))
+    z = rng.random(G * m) < expit(-1.0 + 0.8 * u)
+    y = y0 + t * z
+    return pd.DataFrame({"y": y, "t": t, "g": g})
+
+
+def _true_prevalence():
+    """E[expit(-1 + 0.8 u)], u ~ N(0, 1), by Gauss-Hermite quadrature."""
+    x, wq = np.polynomial.hermite_e.hermegauss(80)
+    return float(np.sum(wq * expit(-1.0 + 0.8 * x)) / np.sqrt(2 * np.pi))
+
+
+@pytest.mark.slow
+def test_cluster_robust_intervals_cover_where_naive_ones_do_not():
+    rng = np.random.default_rng(99)
+    truth = _true_prevalence()
+    cover_cl, cover_naive = [], []
+    for _ in range(500):
+        df = _clustered_sample(rng)
+        cl = fit_multi(df, "y ~ 1", "t", 3, method="lm", cluster="g").prevalence[0]
+        nv = fit_multi(df, "y ~ 1", "t", 3, method="lm", vcov="hc0").prevalence[0]
+        cover_cl.append(cl.ci_low <= truth <= cl.ci_high)
+        cover_naive.append(nv.ci_low <= truth <= nv.ci_high)
+    assert 0.93 <= np.mean(cover_cl) <= 0.97
+    assert np.mean(cover_naive) < 0.85
