@@ -32,6 +32,8 @@ _LAZY: dict[str, str] = {
     "rr": "unspoken.rr",
     "rr_regression": "unspoken.rr.regression",
     "rr_prevalence": "unspoken.rr.regression",
+    "polls": "unspoken.polls",
+    "fit_polls": "unspoken.polls",
 }
 
 

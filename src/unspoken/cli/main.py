@@ -20,6 +20,7 @@ COMMANDS: dict[str, str] = {
     "list": "list_cmd",
     "design-test": "design_test_cmd",
     "list-double": "list_double_cmd",
+    "polls": "polls_cmd",
 }
 
 HELP = {
@@ -27,6 +28,7 @@ HELP = {
     "list": "Fit a list experiment (item count technique).",
     "design-test": "Test a list experiment for design effects (Blair & Imai 2012).",
     "list-double": "Double list experiment: pooled/averaged estimates, list consistency.",
+    "polls": "Pool polls: one trend across pollsters, house effects, anchors (Jackman).",
 }
 
 

@@ -1,0 +1,157 @@
+"""``unspoken polls``: pool polls into one trend with house effects and honest bands."""
+
+from __future__ import annotations
+
+import warnings
+
+import click
+
+from unspoken.cli.common import data_argument, emit_json, encoding_option, json_option, print_text
+
+
+def _default_n(values: tuple[str, ...]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for v in values:
+        name, sep, num = v.rpartition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"expected POLLSTER=N, got {v!r}", param_hint="--default-n")
+        try:
+            out[name.strip()] = float(num)
+        except ValueError:
+            raise click.BadParameter(
+                f"N must be a number in {v!r}", param_hint="--default-n"
+            ) from None
+    return out
+
+
+@click.command("polls")
+@data_argument
+@click.option("--share", default="share", show_default=True, help="Column with the poll share.")
+@click.option("--pollster", default="pollster", show_default=True, help="Pollster column.")
+@click.option("--date", "date_col", default=None, help="Poll date column (default: 'date').")
+@click.option("--start", "start_col", default=None, help="Fieldwork start column.")
+@click.option("--end", "end_col", default=None, help="Fieldwork end column.")
+@click.option("--n", "n_col", default=None, help="Sample size column.")
+@click.option(
+    "--default-n",
+    "default_n",
+    multiple=True,
+    metavar="POLLSTER=N",
+    help="Sample size for a pollster's polls without one (repeat per pollster).",
+)
+@click.option("--dk", default=None, help="'Hard to say' / don't know share column.")
+@click.option(
+    "--scale",
+    type=click.Choice(["all", "decided"]),
+    default="all",
+    show_default=True,
+    help="Share of all respondents, or of those with an opinion (needs --dk).",
+)
+@click.option(
+    "--anchor",
+    "anchors",
+    multiple=True,
+    metavar="SPEC",
+    help="sum-to-zero (default) | pollster:NAME | value:DATE:EST:SE (repeatable; EST in the "
+    "units of the shares, SE 0 fixes the level).",
+)
+@click.option(
+    "--period",
+    type=click.Choice(["day", "week"]),
+    default="day",
+    show_default=True,
+    help="Time step of the latent random walk.",
+)
+@click.option(
+    "--units",
+    type=click.Choice(["auto", "percent", "proportion"]),
+    default="auto",
+    show_default=True,
+    help="Units of the shares.",
+)
+@click.option(
+    "--fieldwork",
+    type=click.Choice(["spread", "midpoint"]),
+    default="spread",
+    show_default=True,
+    help="A poll measures the mean over its fieldwork, or its middle day.",
+)
+@click.option("--no-extra-variance", is_flag=True, help="No extra variance per pollster.")
+@click.option("--sigma", type=float, default=None, help="Fix the innovation SD per period.")
+@click.option(
+    "--window", type=int, default=30, show_default=True, help="Days for the reported change."
+)
+@click.option(
+    "--plot", "plot_file", default=None, metavar="FILE", help="Write a plot (png/svg/pdf)."
+)
+@encoding_option
+@json_option
+def command(
+    data: str,
+    share: str,
+    pollster: str,
+    date_col: str | None,
+    start_col: str | None,
+    end_col: str | None,
+    n_col: str | None,
+    default_n: tuple[str, ...],
+    dk: str | None,
+    scale: str,
+    anchors: tuple[str, ...],
+    period: str,
+    units: str,
+    fieldwork: str,
+    no_extra_variance: bool,
+    sigma: float | None,
+    window: int,
+    plot_file: str | None,
+    encoding: str | None,
+    as_json: bool,
+) -> None:
+    """Pool polls of several pollsters into one latent trend (Jackman's model).
+
+    Each poll measures the latent share over its fieldwork plus its pollster's house effect,
+    with binomial error and an extra variance per pollster; the trend is a random walk.
+    Fitted exactly (banded Kalman-equivalent smoother, maximum likelihood).
+
+    Example: unspoken polls putin_approval --share approve --date date --dk hard_to_say
+    --default-n Levada=1600 --default-n FOM=1500 --default-n VCIOM=1600 --period week
+    """
+    from unspoken.cli.common import load_frame
+    from unspoken.polls import fit_polls
+
+    if date_col is None and start_col is None and end_col is None:
+        date_col = "date"
+    frame = load_frame(data, encoding=encoding)
+    anchor: list[str] | str = list(anchors) if anchors else "sum-to-zero"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fit_polls(
+            frame,
+            share,
+            pollster,
+            date=date_col,
+            start=start_col,
+            end=end_col,
+            n=n_col,
+            default_n=_default_n(default_n) or None,
+            dk=dk,
+            scale=scale,
+            anchor=anchor,
+            period=period,
+            units=units,
+            extra_variance=not no_extra_variance,
+            fieldwork=fieldwork,
+            sigma=sigma,
+            window=window,
+        )
+    for w in caught:
+        click.echo(f"Warning: {w.message}", err=True)
+    if plot_file:
+        result.plot(plot_file)
+    if as_json:
+        emit_json(result)
+        return
+    print_text(result.summary())
+    if plot_file:
+        print_text(f"Plot written to {plot_file}")

@@ -1,0 +1,109 @@
+"""How much of the spread between pollsters is the size of their "hard to say" category?
+
+Pollster ``j`` reports approval among all respondents, ``a_j = p_j (1 - d_j)``, where ``p_j``
+is approval among those with an opinion and ``d_j`` its "hard to say" share. Around the
+averages ``p_bar`` (decided-scale trend, averaged over the polled periods) and ``d_bar``
+(mean over pollsters of their mean "hard to say" share),
+
+    a_j - a_bar  ~  (1 - d_bar) (p_j - p_bar)  -  p_bar (d_j - d_bar).
+
+The first term is the house effect on the decided scale, put into all-respondent points;
+the second is the part due to the "hard to say" share alone. Both models are fitted with
+sum-to-zero house effects. The share of the between-pollster variance explained by "hard to
+say" is ``1 - sum_j [(1 - d_bar) h_j^dec]^2 / sum_j (h_j^all)^2``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from unspoken.results import ResultMixin, format_table
+
+
+@dataclass
+class HardToSayComparison(ResultMixin):
+    table: pd.DataFrame  # per pollster
+    explained: float  # share of the between-pollster variance explained by "hard to say"
+    p_bar: float
+    d_bar: float
+    units: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "explained_share": self.explained,
+            "decided_mean": self.p_bar,
+            "hard_to_say_mean": self.d_bar,
+            "pollsters": self.table.to_dict(orient="records"),
+        }
+
+    def summary(self) -> str:
+        return (
+            "House effects on the share of all respondents vs. the share of those with an "
+            "opinion (both sum-to-zero; decided effects converted to all-respondent units):\n"
+            + format_table(self.table, digits=2)
+            + f"\n'Hard to say' explains {100 * self.explained:.0f}% of the between-pollster "
+            "variance of house effects"
+        )
+
+
+def compare_house_effects(data: Any, **kw: Any) -> HardToSayComparison:
+    """Fit the model on both scales (sum-to-zero) and decompose the house effects."""
+    from unspoken.polls.model import fit_polls
+
+    common = dict(kw)
+    common.update(anchor="sum-to-zero", compare_scales=False, duplicates="keep")
+    import warnings
+
+    from unspoken.polls.data import PollDataWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PollDataWarning)
+        all_fit = fit_polls(data, scale="all", **common)
+        dec_fit = fit_polls(data, scale="decided", **common)
+    f = all_fit.factor
+    # mean "hard to say" per pollster, over polls that report it
+    from unspoken.polls.data import prepare_polls
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PollDataWarning)
+        pp = prepare_polls(
+            data,
+            share=kw["share"],
+            pollster=kw["pollster"],
+            date=kw.get("date"),
+            start=kw.get("start"),
+            end=kw.get("end"),
+            n=kw.get("n"),
+            default_n=kw.get("default_n"),
+            dk=kw["dk"],
+            scale="decided",
+            units=kw.get("units", "auto"),
+            duplicates="keep",
+        )
+    dk_mean = pp.table.groupby("pollster")["dk"].mean().reindex(all_fit.house_effects["pollster"])
+    d = dk_mean.to_numpy()
+    d_bar = float(np.mean(d))
+    p_bar = float(dec_fit.polls["trend"].mean()) / f
+    h_all = all_fit.house_effects["estimate"].to_numpy()
+    h_dec = dec_fit.house_effects["estimate"].to_numpy()
+    h_dec_conv = (1 - d_bar) * h_dec
+    dk_part = -p_bar * (d - d_bar) * f
+    table = pd.DataFrame(
+        {
+            "pollster": all_fit.house_effects["pollster"].to_numpy(),
+            "hard_to_say_mean": d * f,
+            "house_all": h_all,
+            "house_all_se": all_fit.house_effects["std_error"].to_numpy(),
+            "house_decided": h_dec,
+            "house_decided_se": dec_fit.house_effects["std_error"].to_numpy(),
+            "decided_part": h_dec_conv,
+            "hard_to_say_part": dk_part,
+        }
+    )
+    denom = float(np.sum(h_all**2))
+    explained = 1.0 - float(np.sum(h_dec_conv**2)) / denom if denom > 0 else float("nan")
+    return HardToSayComparison(table, explained, p_bar * f, d_bar * f, all_fit.units)

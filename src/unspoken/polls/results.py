@@ -1,0 +1,408 @@
+"""The result of pooling polls: trend with bands, house effects, residuals, plot."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from unspoken.errors import UnsupportedError
+from unspoken.results import Estimate, ResultMixin, format_table, z_value
+
+
+@dataclass
+class PollsResult(ResultMixin):
+    """Pooled-polls fit. Shares, house effects and SDs are in the units of the input
+    (percentage points for percent data). ``sigma`` is the innovation SD per period."""
+
+    scale: str
+    units: str
+    factor: float
+    period: str
+    identification: str
+    fieldwork: str
+    trend: pd.DataFrame
+    house_effects: pd.DataFrame
+    polls: pd.DataFrame
+    anchors: pd.DataFrame
+    sigma: float
+    sigma_se: float
+    loglik: float
+    converged: bool
+    iterations: int
+    gradient_norm: float
+    level: float
+    window: int
+    notes: list[str] = field(default_factory=list)
+    hard_to_say: Any = None
+    elapsed: float | None = None
+    sigma_fixed: bool = False
+    _sol: Any = field(default=None, repr=False)
+    _C: Any = field(default=None, repr=False)
+    _hyper: Any = field(default=None, repr=False)
+
+    model: str = "polls"
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def _build(
+        cls,
+        *,
+        polls,
+        grid,
+        design,
+        sol,
+        fit,
+        ident,
+        anchors,
+        fieldwork,
+        notes,
+        window,
+        level,
+        sigma_fixed,
+        hyper=None,
+    ) -> PollsResult:
+        f = polls.factor
+        z = z_value(level)
+        var = sol.alpha_var()
+        if hyper is not None:
+            var = var + np.einsum("ij,jk,ik->i", hyper.D_alpha, hyper.cov, hyper.D_alpha)
+        se = np.sqrt(np.maximum(var, 0.0))
+        est = sol.alpha
+        trend = pd.DataFrame(
+            {
+                "date": grid.dates(),
+                "estimate": est * f,
+                "std_error": se * f,
+                "ci_low": (est - z * se) * f,
+                "ci_high": (est + z * se) * f,
+            }
+        )
+        C = design.C
+        delta = sol.delta(C)
+        dcov = sol.delta_cov(C)
+        if hyper is not None:
+            dcov = dcov + hyper.D_delta @ hyper.cov @ hyper.D_delta.T
+        dse = np.sqrt(np.maximum(np.diag(dcov), 0.0))
+        t = polls.table
+        house = design.house
+        trend_at = design.W @ est
+        fitted = trend_at + delta[house]
+        resid = design.y - fitted
+        counts = np.bincount(house, minlength=design.J)
+        rms_binom = np.sqrt(
+            np.bincount(house, resid**2 / design.vb, minlength=design.J) / np.maximum(counts, 1)
+        )
+        tau_se = np.full(design.J, np.nan)
+        if fit.cov_log_sigma_tau is not None:
+            d = np.sqrt(np.maximum(np.diag(fit.cov_log_sigma_tau), 0.0))
+            tau_se[np.flatnonzero(fit.free_tau)] = d[1:]
+            tau_se[~fit.free_tau] = np.nan
+        tau_se = np.where(fit.tau > 0, tau_se, np.nan)
+        house_effects = pd.DataFrame(
+            {
+                "pollster": polls.pollsters,
+                "n_polls": counts,
+                "estimate": delta * f,
+                "std_error": dse * f,
+                "ci_low": (delta - z * dse) * f,
+                "ci_high": (delta + z * dse) * f,
+                "extra_sd": fit.tau * f,
+                "extra_sd_se": tau_se * f,
+                "extra_sd_estimated": fit.free_tau,
+                "rms_binomial_z": rms_binom,
+            }
+        )
+        res = pd.DataFrame(
+            {
+                "row": t["row"].to_numpy(),
+                "pollster": t["pollster"].to_numpy(),
+                "start": t["start"].to_numpy(),
+                "end": t["end"].to_numpy(),
+                "share": design.y * f,
+                "n": t["n"].to_numpy(),
+                "trend": trend_at * f,
+                "fitted": fitted * f,
+                "residual": resid * f,
+                "std_residual": resid / np.sqrt(sol.v),
+            }
+        )
+        anc = pd.DataFrame(
+            {
+                "date": [pd.Timestamp(a.date).floor("D") for a in anchors],
+                "estimate": [a.estimate for a in anchors],
+                "std_error": [a.std_error for a in anchors],
+                "label": [a.label for a in anchors],
+            }
+        )
+        sigma_se = math.nan
+        if fit.cov_log_sigma_tau is not None and np.isfinite(fit.cov_log_sigma_tau[0, 0]):
+            sigma_se = fit.sigma * math.sqrt(fit.cov_log_sigma_tau[0, 0])
+        return cls(
+            scale=polls.scale,
+            units=polls.units,
+            factor=f,
+            period=grid.period,
+            identification=ident,
+            fieldwork=fieldwork,
+            trend=trend,
+            house_effects=house_effects,
+            polls=res,
+            anchors=anc,
+            sigma=fit.sigma * f,
+            sigma_se=sigma_se * f,
+            loglik=fit.loglik,
+            converged=fit.converged,
+            iterations=fit.iterations,
+            gradient_norm=fit.gradient_norm,
+            level=level,
+            window=window,
+            notes=notes,
+            sigma_fixed=sigma_fixed,
+            _sol=sol,
+            _C=C,
+            _hyper=hyper,
+        )
+
+    # ------------------------------------------------------------------ quantities
+    @property
+    def n_polls(self) -> int:
+        return len(self.polls)
+
+    @property
+    def days_per_period(self) -> int:
+        return 1 if self.period == "day" else 7
+
+    def latest(self) -> Estimate:
+        """The trend on the last date of the series (last poll or anchor)."""
+        r = self.trend.iloc[-1]
+        return Estimate.from_se(
+            r["estimate"], r["std_error"], level=self.level, label=str(r["date"].date())
+        )
+
+    def change(self, window: int | None = None) -> Estimate:
+        """Change of the trend over the last ``window`` days (rounded to whole periods)."""
+        w = self.window if window is None else int(window)
+        k = max(1, round(w / self.days_per_period))
+        T = len(self.trend)
+        if k >= T:
+            raise UnsupportedError(f"window of {w} days is longer than the series")
+        c = np.zeros(T)
+        c[-1] = 1.0
+        c[-1 - k] = -1.0
+        est = float(self.trend["estimate"].iloc[-1] - self.trend["estimate"].iloc[-1 - k])
+        var = self._sol.contrast_var(c)
+        if self._hyper is not None:
+            g = c @ self._hyper.D_alpha
+            var += float(g @ self._hyper.cov @ g)
+        se = math.sqrt(max(var, 0.0)) * self.factor
+        d0 = self.trend["date"].iloc[-1 - k].date()
+        d1 = self.trend["date"].iloc[-1].date()
+        return Estimate.from_se(est, se, level=self.level, label=f"{d0} to {d1}")
+
+    def estimate_on(self, date: Any) -> Estimate:
+        """The trend on one date (its period)."""
+        ts = pd.Timestamp(date)
+        dates = self.trend["date"]
+        pos = int(np.searchsorted(dates.to_numpy(), ts.to_datetime64(), side="right") - 1)
+        if pos < 0 or ts > dates.iloc[-1] + pd.Timedelta(days=self.days_per_period - 1):
+            raise UnsupportedError(f"{ts.date()} is outside the series")
+        r = self.trend.iloc[pos]
+        return Estimate.from_se(
+            r["estimate"], r["std_error"], level=self.level, label=str(ts.date())
+        )
+
+    # ------------------------------------------------------------------ tables
+    def tidy(self, what: Literal["house_effects", "trend", "polls"] = "house_effects"):
+        """A copy of one table: ``house_effects``, ``trend`` or ``polls`` (residuals)."""
+        tables = {"house_effects": self.house_effects, "trend": self.trend, "polls": self.polls}
+        if what not in tables:
+            raise UnsupportedError(f"what must be one of {', '.join(tables)}, not {what!r}")
+        return tables[what].copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        he = self.house_effects
+        latest = self.latest()
+        out: dict[str, Any] = {
+            "model": "polls",
+            "scale": self.scale,
+            "units": self.units,
+            "period": self.period,
+            "identification": self.identification,
+            "fieldwork": self.fieldwork,
+            "n_polls": self.n_polls,
+            "pollsters": he["pollster"].tolist(),
+            "house_effects": [
+                {
+                    "pollster": r.pollster,
+                    "n_polls": int(r.n_polls),
+                    "estimate": r.estimate,
+                    "std_error": r.std_error,
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                    "extra_sd": r.extra_sd,
+                    "extra_sd_se": r.extra_sd_se,
+                    "rms_binomial_z": r.rms_binomial_z,
+                }
+                for r in he.itertuples(index=False)
+            ],
+            "trend": [
+                {
+                    "date": str(pd.Timestamp(r.date).date()),
+                    "estimate": r.estimate,
+                    "std_error": r.std_error,
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                }
+                for r in self.trend.itertuples(index=False)
+            ],
+            "sigma": self.sigma,
+            "sigma_se": self.sigma_se,
+            "sigma_fixed": self.sigma_fixed,
+            "loglik": self.loglik,
+            "converged": self.converged,
+            "iterations": self.iterations,
+            "gradient_norm": self.gradient_norm,
+            "level": self.level,
+            "latest": {"date": latest.label, **latest.to_dict()},
+        }
+        if len(self.trend) > 1:
+            ch = self.change()
+            out["change"] = {"window_days": self.window, "dates": ch.label, **ch.to_dict()}
+            out["change"].pop("item", None)
+        out["latest"].pop("item", None)
+        out["anchors"] = [
+            {"date": str(r.date.date()), "estimate": r.estimate, "std_error": r.std_error}
+            for r in self.anchors.itertuples(index=False)
+        ]
+        out["polls"] = [
+            {
+                "row": int(r.row),
+                "pollster": r.pollster,
+                "start": str(pd.Timestamp(r.start).date()),
+                "end": str(pd.Timestamp(r.end).date()),
+                "share": r.share,
+                "n": r.n,
+                "fitted": r.fitted,
+                "residual": r.residual,
+                "std_residual": r.std_residual,
+            }
+            for r in self.polls.itertuples(index=False)
+        ]
+        if self.hard_to_say is not None:
+            out["hard_to_say"] = self.hard_to_say.to_dict()
+        if self.notes:
+            out["notes"] = list(self.notes)
+        if self.elapsed is not None:
+            out["elapsed_s"] = self.elapsed
+        return out
+
+    def summary(self) -> str:
+        u = "points" if self.units == "percent" else "(proportion)"
+        lines = [
+            "unspoken: pooled polls (latent random walk + house effects)",
+            "",
+            f"polls = {self.n_polls}   pollsters = {len(self.house_effects)}   "
+            f"periods = {len(self.trend)} ({self.period}s)   scale = {self.scale}   "
+            f"fieldwork = {self.fieldwork}",
+            f"identification: {self.identification}   log-likelihood (restricted) = "
+            f"{self.loglik:.3f}   converged = {self.converged}",
+            f"innovation SD per {self.period} = {self.sigma:.4g} {u}"
+            + ("" if math.isnan(self.sigma_se) else f" (s.e. {self.sigma_se:.2g})")
+            + (" [fixed]" if self.sigma_fixed else ""),
+            "",
+            "House effects (" + u + "):",
+            format_table(
+                self.house_effects[
+                    [
+                        "pollster",
+                        "n_polls",
+                        "estimate",
+                        "std_error",
+                        "ci_low",
+                        "ci_high",
+                        "extra_sd",
+                        "rms_binomial_z",
+                    ]
+                ],
+                digits=3,
+            ),
+            "",
+        ]
+        lat = self.latest()
+        lines.append(f"Latest ({lat.label}): {lat.summary()}")
+        if len(self.trend) > 1:
+            ch = self.change()
+            lines.append(f"Change over {self.window} days ({ch.label}): {ch.summary()}")
+        if len(self.anchors):
+            for r in self.anchors.itertuples(index=False):
+                lines.append(
+                    f"Anchor: {r.date.date()} = {r.estimate:g}"
+                    + (f" (s.e. {r.std_error:g})" if r.std_error > 0 else " (fixed)")
+                )
+        if self.hard_to_say is not None:
+            lines += ["", self.hard_to_say.summary()]
+        for note in self.notes:
+            lines.append(f"Note: {note}")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ plot
+    def plot(self, path: Any = None, ax: Any = None, title: str | None = None):
+        """Polls coloured by pollster, the trend with its band, and any anchors.
+
+        Uses matplotlib's Agg canvas (no pyplot, no change of the global backend). Returns
+        the figure; writes it to ``path`` when given (format from the extension).
+        """
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        if ax is None:
+            fig = Figure(figsize=(9, 4.8))
+            FigureCanvasAgg(fig)
+            ax = fig.add_subplot(1, 1, 1)
+        else:
+            fig = ax.figure
+        tr = self.trend
+        pct = round(self.level * 100)
+        ax.fill_between(
+            tr["date"], tr["ci_low"], tr["ci_high"], color="0.8", label=f"{pct}% band", linewidth=0
+        )
+        ax.plot(tr["date"], tr["estimate"], color="black", linewidth=1.3, label="trend")
+        p = self.polls
+        mid = p["start"] + (p["end"] - p["start"]) / 2
+        colours = [f"C{k % 10}" for k in range(len(self.house_effects))]
+        for k, name in enumerate(self.house_effects["pollster"]):
+            m = (p["pollster"] == name).to_numpy()
+            ax.scatter(mid[m], p["share"][m], s=9, alpha=0.7, color=colours[k], label=str(name))
+        a = self.anchors
+        if len(a):
+            z = z_value(self.level)
+            ax.errorbar(
+                a["date"],
+                a["estimate"],
+                yerr=z * a["std_error"],
+                fmt="D",
+                color="crimson",
+                markersize=6,
+                capsize=3,
+                label="anchor",
+                zorder=5,
+            )
+        unit = " (%)" if self.units == "percent" else ""
+        ax.set_ylabel(
+            (
+                "share of all respondents"
+                if self.scale == "all"
+                else "share of those with an opinion"
+            )
+            + unit
+        )
+        ax.set_title(title or f"Pooled polls ({self.identification})")
+        ax.legend(loc="best", fontsize=8, frameon=False, ncol=2)
+        fig.autofmt_xdate()
+        if path is not None:
+            fig.savefig(path, dpi=120, bbox_inches="tight")
+        return fig
