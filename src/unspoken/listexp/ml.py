@@ -31,6 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 from scipy.special import expit, gammaln
 
 from unspoken.errors import ConvergenceError
@@ -239,7 +240,8 @@ def newton_maximize(
     message = "maximum number of iterations reached"
     converged = False
     it = 0
-    for it in range(1, maxiter + 1):
+    while it < maxiter:
+        it += 1
         if not np.all(np.isfinite(g)) or not np.isfinite(ll):
             message = "the log-likelihood or its gradient is not finite"
             break
@@ -248,7 +250,16 @@ def newton_maximize(
         if pd_ok and decrement < tol:
             converged = True
             message = f"Newton decrement {decrement:.2e} < {tol:.0e}"
-            it -= 1
+            # one last full step sharpens the gradient at negligible cost
+            cand = theta + d
+            ll_c, g_c, H_c = full(cand)
+            if (
+                np.isfinite(ll_c)
+                and ll_c >= ll - 1e-12 * (1 + abs(ll))
+                and np.all(np.isfinite(g_c))
+                and np.max(np.abs(g_c)) <= np.max(np.abs(g))
+            ):
+                theta, ll, g, H = cand, ll_c, g_c, H_c
             break
         size = float(np.max(np.abs(d)))
         step = 1.0 if size <= max_step else max_step / size
@@ -548,3 +559,147 @@ def standard_start(
     resid = np.clip(y[tr] - J * expit(Xt @ psi), 0.01, 0.99)
     delta = binomial_fit(Xt, resid, 1.0, v[tr], maxiter=10, tol=1e-6)
     return np.concatenate([delta, psi])
+
+
+# --------------------------------------------------------------------------- compression
+
+
+def compress_rows(
+    columns: Sequence[np.ndarray], weights: np.ndarray | None = None, min_gain: float = 0.5
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Group identical rows of ``columns`` (1-d arrays of equal length).
+
+    Returns ``(codes, representatives, pattern_weights)`` — each row's pattern, one row index
+    per pattern and the summed (frequency x probability) weight of each pattern — or ``None``
+    when it would not pay (continuous covariates, or fewer than ``1 - min_gain`` of the rows
+    are duplicates). Log-likelihood, gradient and Hessian of the compressed data are exactly
+    those of the full data; per-respondent scores are the pattern's scores.
+    """
+    n = len(columns[0])
+    if n < 2000:
+        return None
+    probe = slice(0, min(n, 5000))
+    for c in columns:
+        if len(np.unique(c[probe])) > 200:
+            return None
+    codes = (
+        pd.DataFrame({i: c for i, c in enumerate(columns)})
+        .groupby(list(range(len(columns))), sort=False)
+        .ngroup()
+        .to_numpy()
+    )
+    G = int(codes.max()) + 1
+    if min_gain * n < G:
+        return None
+    reps = np.empty(G, dtype=np.int64)
+    reps[codes] = np.arange(n)
+    pw = np.bincount(codes, weights=weights, minlength=G).astype(float)
+    return codes, reps, pw
+
+
+# --------------------------------------------------------------------------- standard ML fit
+
+
+def ml_core(
+    y: np.ndarray,
+    t: np.ndarray,
+    X: np.ndarray,
+    terms: list[str],
+    J: int,
+    w: np.ndarray | None,
+    constrained: bool = True,
+    start: np.ndarray | None = None,
+    strict: bool = False,
+    quiet: bool = False,
+    em_maxiter: int = 5,
+    compress: bool = True,
+    tol: float = 1e-10,
+):
+    """Maximum likelihood of the standard binomial model (constrained or not).
+
+    Starting values: :func:`standard_start` (constrained); for the unconstrained model the
+    constrained MLE with ``psi_0 = psi_1``. Then ``em_maxiter`` EM iterations and the Newton
+    polish of :func:`newton_maximize` with the exact Hessian. Identical ``(y, t, x)`` rows are
+    compressed into weighted patterns when that pays (discrete covariates).
+    """
+    from unspoken.listexp.standard import Core
+
+    k = X.shape[1]
+    yf = np.asarray(y, dtype=float)
+    tf = np.asarray(t, dtype=float)
+    comp = compress_rows([yf, tf, *X.T], w) if compress else None
+    if comp is not None:
+        codes, reps, pw = comp
+        yc, tc, Xc, wc = yf[reps], tf[reps], X[reps], pw
+    else:
+        codes = None
+        yc, tc, Xc, wc = yf, tf, X, w
+    notes: list[str] = []
+    if start is None or (not constrained and start.size != 3 * k):
+        th_con = standard_start(yc, tc, Xc, J, wc)
+        if not constrained:
+            mod_c = BinomialListModel(yc, tc, Xc, J, True, wc)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                rc, _ = fit_index_model(mod_c, th_con, em_maxiter=em_maxiter, tol=tol)
+            d, p = rc.theta[:k], rc.theta[k:]
+            start = np.concatenate([d, p, p])
+        else:
+            start = th_con
+    model = BinomialListModel(yc, tc, Xc, J, constrained, wc)
+    with warnings.catch_warnings():
+        if quiet:
+            warnings.simplefilter("ignore", RuntimeWarning)
+        res, n_em = fit_index_model(model, start, em_maxiter=em_maxiter, tol=tol, strict=strict)
+    A = -res.hessian
+    try:
+        np.linalg.cholesky(A)
+        model_cov = np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        model_cov = np.linalg.pinv(A)
+        notes.append(
+            "the observed information is not positive definite at the estimate: standard "
+            "errors are unreliable (a parameter may be at the edge, e.g. no respondent with "
+            "the trait in some group)"
+        )
+    if not res.converged:
+        notes.append(
+            f"maximum likelihood did not converge ({res.message}); the estimates are not a "
+            "maximum and should not be used"
+        )
+    theta = res.theta
+
+    def influence() -> np.ndarray:
+        S = model.scores(theta)
+        if codes is not None:
+            S = S[codes]
+        if w is not None:
+            S = S * w[:, None]
+        return S @ model_cov.T
+
+    post = model.posterior(theta)
+    if codes is not None:
+        post = post[codes]
+    parts = ["sensitive"] * k + (
+        ["control"] * k if constrained else ["control.z0"] * k + ["control.z1"] * k
+    )
+    return Core(
+        theta=theta,
+        parts=parts,
+        terms=list(terms) * (2 if constrained else 3),
+        influence=influence,
+        model_cov=model_cov,
+        loglik=res.loglik,
+        converged=res.converged,
+        iterations=res.iterations,
+        gradient_norm=res.gradient_norm,
+        link="logit",
+        posterior=post,
+        notes=notes,
+        extra={
+            "em_iterations": n_em,
+            "newton_iterations": res.iterations,
+            "optimizer_message": res.message,
+            "compressed_patterns": None if codes is None else len(yc),
+        },
+    )

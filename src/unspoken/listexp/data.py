@@ -1,0 +1,241 @@
+"""Validated data of a standard-design list experiment.
+
+:func:`prepare_list_data` turns a user's frame, a formula and the column roles into a
+:class:`ListData`: the counts ``y``, the 0/1 treatment ``t``, the design matrix ``X``, ``J``,
+the survey design (weights, clusters, strata), an optional subgroup column, and notes on
+what was done (listwise deletion, inferred J). Every problem raises
+:class:`~unspoken.errors.DataError` naming the column and the rows at fault; row numbers are
+0-based positions in the data as given (validation runs before incomplete rows are dropped,
+so the numbers always refer to the user's own rows).
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from unspoken.errors import DataError
+from unspoken.formula import (
+    DesignMatrix,
+    check_full_rank,
+    formula_columns,
+    model_matrix,
+    split_formula,
+)
+from unspoken.inference.covariance import SurveyDesign
+
+__all__ = ["ListData", "prepare_list_data"]
+
+MissingPolicy = Literal["listwise", "error"]
+
+
+@dataclass
+class ListData:
+    """A checked standard-design list experiment (complete cases only)."""
+
+    y: np.ndarray
+    t: np.ndarray
+    X: np.ndarray
+    terms: list[str]
+    J: int
+    design: DesignMatrix
+    survey: SurveyDesign
+    frame: pd.DataFrame
+    kept: np.ndarray
+    outcome: str
+    treat: str
+    treat_info: dict[str, Any]
+    n_input: int
+    by: str | None = None
+    by_codes: np.ndarray | None = None
+    by_labels: list[Any] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    @property
+    def n_treated(self) -> int:
+        return int(self.t.sum())
+
+    @property
+    def weights(self) -> np.ndarray | None:
+        return self.survey.weights
+
+
+def _fill_missing(s: pd.Series) -> pd.Series:
+    """``s`` with missing values replaced by one of its present values (for validating the
+    present values in place, so that error rows are positions in the user's data)."""
+    present = s.dropna()
+    if len(present) == len(s) or len(present) == 0:
+        return s
+    return s.where(s.notna(), present.iloc[0])
+
+
+def prepare_list_data(
+    data: Any,
+    formula: str,
+    treat: str,
+    J: int | None = None,
+    control: Any = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+    by: str | None = None,
+    missing: MissingPolicy = "listwise",
+    check_arms: bool = True,
+) -> ListData:
+    """Validate and assemble a standard list experiment.
+
+    ``formula`` is ``"y ~ x1 + x2"`` (``"y ~ 1"`` for none): the outcome is the item count,
+    ``0..J`` in the control group and ``0..J+1`` in the treated group. ``treat`` is a
+    two-valued column, ``control`` the value of the control group (0/False/"control" by
+    default). ``J`` (number of control items) defaults to the largest control-group count,
+    which is reported in the notes. Missing values: ``"listwise"`` drops incomplete rows
+    (reported in the notes), ``"error"`` refuses them.
+    """
+    from unspoken.io import (
+        binary_column,
+        drop_missing,
+        factor_column,
+        integer_column,
+        require_columns,
+        to_pandas,
+        weight_column,
+    )
+
+    if missing not in ("listwise", "error"):
+        raise DataError(f"missing must be 'listwise' or 'error', not {missing!r}")
+    df = to_pandas(data)
+    n_input = len(df)
+    if not isinstance(formula, str):
+        raise DataError(f"formula must be text such as 'y ~ x1 + x2', got {type(formula)}")
+    lhs, rhs = split_formula(formula)
+    if lhs is None:
+        raise DataError(f"formula '{formula}' has no outcome: write it as 'y ~ x1 + x2'")
+    require_columns(df, [lhs], role="outcome")
+    require_columns(df, [treat], role="treatment")
+    covs = formula_columns(rhs, list(df.columns))
+    for col, role in ((weights, "weights"), (cluster, "cluster"), (strata, "strata"), (by, "by")):
+        if col is not None:
+            require_columns(df, [col], role=role)
+    if lhs == treat:
+        raise DataError(f"the outcome and the treatment are the same column '{lhs}'", column=lhs)
+    if treat in covs or lhs in covs:
+        bad = treat if treat in covs else lhs
+        raise DataError(
+            f"column '{bad}' cannot be a covariate in the formula: it is the "
+            f"{'treatment' if bad == treat else 'outcome'}",
+            column=bad,
+        )
+
+    # ---- validate the present values in the user's own row numbering
+    tcol = _fill_missing(df[treat])
+    tmp = pd.DataFrame({treat: tcol}, index=df.index)
+    t_all, _ = binary_column(tmp, treat, control=control)
+    ycol = _fill_missing(df[lhs])
+    ymiss = df[lhs].isna().to_numpy()
+    tmp = pd.DataFrame({lhs: ycol}, index=df.index)
+    y_all = integer_column(tmp, lhs, low=0, role="item count")
+    present = ~ymiss & ~df[treat].isna().to_numpy()
+    ctrl = present & (t_all == 0)
+    if J is None:
+        if not ctrl.any():
+            raise DataError(f"the control group of column '{treat}' is empty", column=treat)
+        J_used = int(y_all[ctrl].max())
+        inferred = True
+    else:
+        if isinstance(J, bool) or int(J) != J or J < 1:
+            raise DataError(f"J (the number of control items) must be a positive integer, not {J}")
+        J_used = int(J)
+        inferred = False
+    over_c = ctrl & (y_all > J_used)
+    if over_c.any():
+        rows = np.flatnonzero(over_c)
+        raise DataError(
+            f"column '{lhs}': {len(rows)} control-group count(s) exceed J = {J_used} "
+            f"(e.g. {y_all[rows[0]]}); a control respondent can name at most J items. "
+            "Is J right, or is the treatment coded the other way round (control=...)?",
+            column=lhs,
+            rows=rows,
+        )
+    over_t = present & (t_all == 1) & (y_all > J_used + 1)
+    if over_t.any():
+        rows = np.flatnonzero(over_t)
+        raise DataError(
+            f"column '{lhs}': {len(rows)} treated-group count(s) exceed J + 1 = {J_used + 1} "
+            f"(e.g. {y_all[rows[0]]}); is J right?",
+            column=lhs,
+            rows=rows,
+        )
+    if weights is not None:
+        tmp = pd.DataFrame({weights: _fill_missing(df[weights])}, index=df.index)
+        w_all = weight_column(tmp, weights)
+        zero = (w_all == 0) & df[weights].notna().to_numpy()
+        if zero.any():
+            raise DataError(
+                f"column '{weights}' (weights) has {int(zero.sum())} zero weight(s); drop "
+                "those rows before the analysis",
+                column=weights,
+                rows=np.flatnonzero(zero),
+            )
+
+    # ---- complete cases
+    cols = list(
+        dict.fromkeys([lhs, treat, *covs, *(c for c in (weights, cluster, strata, by) if c)])
+    )
+    frame, notes, kept = drop_missing(df, cols, policy=missing)
+    notes = list(notes)
+    t, info = binary_column(frame, treat, control=control)
+    y = y_all[kept]
+    if inferred:
+        notes.append(f"J = {J_used} taken from the largest control-group count (pass J= to set it)")
+    if y.max() < J_used:
+        msg = (
+            f"no respondent reported {J_used} or more items although J = {J_used}; "
+            "check that J (the number of control items) is right"
+        )
+        warnings.warn(msg, UserWarning, stacklevel=3)
+        notes.append(msg)
+
+    # ---- design
+    dm = model_matrix(rhs, frame)
+    X = dm.X
+    check_full_rank(X, dm.names, "covariate design")
+    if check_arms and X.shape[1] > 1:
+        check_full_rank(X[t == 1], dm.names, "covariate design in the treated group")
+        check_full_rank(X[t == 0], dm.names, "covariate design in the control group")
+
+    w = None
+    if weights is not None:
+        w = np.asarray(frame[weights], dtype=float)
+    cl = factor_column(frame, cluster, role="cluster")[0] if cluster else None
+    st = factor_column(frame, strata, role="strata")[0] if strata else None
+    survey = SurveyDesign(len(frame), w, cl, st)
+    by_codes, by_labels = (None, [])
+    if by is not None:
+        by_codes, by_labels = factor_column(frame, by, role="by")
+    return ListData(
+        y=y.astype(np.int64),
+        t=t.astype(np.int64),
+        X=X,
+        terms=list(dm.names),
+        J=J_used,
+        design=dm,
+        survey=survey,
+        frame=frame,
+        kept=kept,
+        outcome=lhs,
+        treat=treat,
+        treat_info=info,
+        n_input=n_input,
+        by=by,
+        by_codes=by_codes,
+        by_labels=by_labels,
+        notes=notes,
+    )

@@ -1,0 +1,654 @@
+"""Standard-design list experiment estimators and the public entry point.
+
+Design: respondents are randomised to a control list of ``J`` items or a treated list of the
+same items plus the sensitive one, and report only how many items apply. Estimators
+(``method``):
+
+``"dim"``  difference in mean counts, treated minus control; with weights a difference of
+           weighted means. Its default variance is ``"hc2"``, which for this two-group
+           regression is Welch's unpooled variance ``s_1^2/n_1 + s_0^2/n_0``.
+``"lm"``   least squares of ``Y`` on ``X`` and ``T X`` (Imai 2011, eq. 3): the interaction
+           coefficients are the sensitive-item model (prevalence ``mean x_i' delta``), the
+           main effects the control-item model. Default variance ``"hc3"`` like R ``list``.
+``"nls"``  Imai's (2011) two-step nonlinear least squares: ``psi`` from the control group's
+           NLS of ``Y/J`` on ``expit(X psi)``, then ``delta`` from the treated group's NLS
+           of ``Y - J expit(X psi_hat)`` on ``expit(X delta)``. Variance: the two-step
+           M-estimation sandwich (Gauss-Newton bread, outer-product meat; R ``list``'s).
+``"ml"``   maximum likelihood of the binomial model (see :mod:`unspoken.listexp.ml`),
+           constrained (``psi_0 = psi_1``) or not; variance the inverse of the exact
+           observed information.
+
+Weights are probability weights (weighted least squares or a weighted log-likelihood);
+variances of every kind come from influence values through
+:func:`unspoken.inference.covariance.vcov_from_influence`.
+
+The headline quantity is the prevalence of the sensitive item in the sample,
+``sum_i v_i expit(x_i' delta) / sum_i v_i`` (``x_i' delta`` for ``lm``; the difference in
+means for ``dim``), with a delta-method standard error (treating the covariates as fixed,
+as R's ``predict(avg = TRUE)`` does) and a Wald interval with the t critical value on
+``n`` degrees of freedom (R ``list``'s ``qt(., df = n)``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal, get_args
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+from unspoken.errors import DataError, UnsupportedError
+from unspoken.inference.covariance import (
+    VCOV_KINDS,
+    SurveyDesign,
+    bootstrap_cov,
+    vcov_from_influence,
+)
+from unspoken.listexp.data import ListData, prepare_list_data
+from unspoken.results import Estimate, FitResult, GroupEstimate
+
+__all__ = ["ListFit", "Method", "ictreg", "list_experiment"]
+
+Method = Literal["ml", "lm", "nls", "dim"]
+METHODS: tuple[str, ...] = get_args(Method)
+
+# variance kinds each estimator supports
+_ALLOWED: dict[str, set[str]] = {
+    "dim": {"model", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap"},
+    "lm": {"model", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap"},
+    "nls": {"hc0", "hc1", "cluster", "survey", "bootstrap"},
+    "ml": {"model", "hc0", "hc1", "cluster", "survey", "bootstrap"},
+}
+_DEFAULT = {"dim": "hc2", "lm": "hc3", "nls": "hc0", "ml": "model"}
+
+
+def t_crit(level: float, df: float) -> float:
+    """Two-sided t critical value (R ``qt(1 - (1 - level)/2, df)``)."""
+    from scipy.stats import t as t_dist
+
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie between 0 and 1, got {level}")
+    return float(t_dist.ppf(0.5 + level / 2, df))
+
+
+# --------------------------------------------------------------------------- result
+
+
+@dataclass
+class ListFit(FitResult):
+    """A fitted standard-design list experiment.
+
+    Beyond :class:`~unspoken.results.FitResult`: :meth:`predict` (average or individual
+    predicted probability of the sensitive trait, also on new data, R's
+    ``predict.ictreg``) and :meth:`posterior` (``P(Z_i = 1 | Y_i, T_i, x_i)``, ML only).
+    """
+
+    method: str = "ml"
+    J: int = 0
+    link: str = "logit"
+    design_: Any = field(default=None, repr=False)
+    X_: np.ndarray | None = field(default=None, repr=False)
+    weights_: np.ndarray | None = field(default=None, repr=False)
+    posterior_: np.ndarray | None = field(default=None, repr=False)
+    row_index_: Any = field(default=None, repr=False)
+
+    @property
+    def k_sensitive(self) -> int:
+        return int(np.sum(np.asarray(self.parts) == "sensitive"))
+
+    def _sens(self) -> tuple[np.ndarray, np.ndarray]:
+        k = self.k_sensitive
+        return self.params_[:k], np.asarray(self.cov)[:k, :k]
+
+    def _X_for(self, newdata: Any) -> np.ndarray:
+        if newdata is None:
+            return self.X_
+        if self.method == "dim":
+            return np.ones((len(newdata), 1))
+        from unspoken.io import to_pandas
+
+        return self.design_.on(to_pandas(newdata))
+
+    def _mean_and_grad(self, X: np.ndarray, weights: np.ndarray | None) -> tuple[float, np.ndarray]:
+        delta, _ = self._sens()
+        v = np.ones(X.shape[0]) if weights is None else weights
+        v = v / v.sum()
+        eta = X @ delta
+        if self.link == "identity":
+            return float(v @ eta), X.T @ v
+        g = expit(eta)
+        return float(v @ g), X.T @ (v * g * (1 - g))
+
+    def predict(
+        self,
+        newdata: Any = None,
+        avg: bool = True,
+        newdata_diff: Any = None,
+        level: float | None = None,
+        weights: np.ndarray | None = None,
+    ) -> Estimate | pd.DataFrame:
+        """Predicted prevalence of the sensitive trait (R ``predict.ictreg``).
+
+        ``avg=True`` gives the (weighted, for the fitted data) mean over respondents as an
+        :class:`Estimate` with a delta-method interval (t critical value, ``n`` degrees of
+        freedom, like R); with ``newdata_diff`` the difference ``mean(newdata) -
+        mean(newdata_diff)``. ``avg=False`` gives one row per respondent: ``fit``,
+        ``se_fit``, ``ci_low``, ``ci_high``.
+        """
+        lev = self.level if level is None else level
+        crit = t_crit(lev, self.n)
+        _, V = self._sens()
+        X = self._X_for(newdata)
+        w = (self.weights_ if newdata is None else weights) if weights is None else weights
+        if avg:
+            est, G = self._mean_and_grad(X, w)
+            if newdata_diff is not None:
+                X2 = self._X_for(newdata_diff)
+                est2, G2 = self._mean_and_grad(X2, None if weights is None else weights)
+                est, G = est - est2, G - G2
+            se = float(np.sqrt(max(G @ V @ G, 0.0)))
+            return Estimate.from_se(est, se, level=lev, n=X.shape[0], crit=crit)
+        delta, _ = self._sens()
+        eta = X @ delta
+        if self.link == "identity":
+            fit, D = eta, X
+        else:
+            fit = expit(eta)
+            D = X * (fit * (1 - fit))[:, None]
+        se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", D, V, D), 0.0))
+        out = pd.DataFrame(
+            {"fit": fit, "se_fit": se, "ci_low": fit - crit * se, "ci_high": fit + crit * se}
+        )
+        if newdata is None and self.row_index_ is not None:
+            out.index = self.row_index_
+        return out
+
+    def posterior(self) -> pd.Series:
+        """Each respondent's posterior probability of the sensitive trait,
+        ``P(Z_i = 1 | Y_i, T_i, x_i)`` at the ML estimate (R ``predict(..., posterior)``).
+        In the constrained model a control respondent's count says nothing about ``Z_i``,
+        so the posterior equals the prior ``expit(x_i' delta)``."""
+        if self.posterior_ is None:
+            raise UnsupportedError("posterior probabilities need a likelihood: use method='ml'")
+        return pd.Series(self.posterior_, index=self.row_index_, name="posterior")
+
+
+# --------------------------------------------------------------------------- estimator cores
+
+
+@dataclass
+class Core:
+    """What one estimator returns before variance and presentation."""
+
+    theta: np.ndarray
+    parts: list[str]
+    terms: list[str]
+    influence: Callable[[], np.ndarray] | None = None
+    model_cov: np.ndarray | None = None
+    leverage: np.ndarray | None = None
+    loglik: float | None = None
+    converged: bool = True
+    iterations: int = 0
+    gradient_norm: float | None = None
+    link: str = "logit"
+    posterior: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _gram(A: np.ndarray, c: np.ndarray, B: np.ndarray | None = None) -> np.ndarray:
+    """``A' diag(c) B``."""
+    return A.T @ ((A if B is None else B) * c[:, None])
+
+
+def lm_core(
+    y: np.ndarray, t: np.ndarray, X: np.ndarray, terms: list[str], w: np.ndarray | None
+) -> Core:
+    """(Weighted) least squares of ``y`` on ``[X, T X]``; sensitive = interaction terms."""
+    n, k = X.shape
+    v = np.ones(n) if w is None else w
+    Z = np.hstack([X, X * t[:, None]])
+    A = _gram(Z, v)
+    try:
+        Ainv = np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        raise DataError("the linear model's design [X, T*X] is singular") from None
+    beta = Ainv @ (Z.T @ (v * y))
+    e = y - Z @ beta
+    order = np.r_[np.arange(k, 2 * k), np.arange(k)]
+    ZA = Z @ Ainv
+    lev = v * np.einsum("ij,ij->i", ZA, Z)
+    sigma2 = float(v @ (e * e)) / (n - 2 * k)
+    model_cov = (sigma2 * Ainv)[np.ix_(order, order)]
+
+    def influence() -> np.ndarray:
+        return (ZA * (v * e)[:, None])[:, order]
+
+    return Core(
+        theta=beta[order],
+        parts=["sensitive"] * k + ["control"] * k,
+        terms=list(terms) * 2,
+        influence=influence,
+        model_cov=model_cov,
+        leverage=lev,
+        link="identity",
+        extra={"resid_se": float(np.sqrt(sigma2)), "resid_df": n - 2 * k},
+    )
+
+
+def _nls_fit(
+    X: np.ndarray, target: np.ndarray, v: np.ndarray, beta0: np.ndarray
+) -> tuple[np.ndarray, bool, int]:
+    """Weighted least squares fit of ``target`` by ``expit(X b)`` (Levenberg-Marquardt)."""
+    from scipy.optimize import least_squares
+
+    sv = np.sqrt(v)
+
+    def resid(b):
+        return sv * (target - expit(X @ b))
+
+    def jac(b):
+        p = expit(X @ b)
+        return -(sv * p * (1 - p))[:, None] * X
+
+    r = least_squares(resid, beta0, jac=jac, method="lm", xtol=1e-14, ftol=1e-14, gtol=1e-14)
+    grad = jac(r.x).T @ resid(r.x)
+    scale = max(1.0, float(np.sum(v)))
+    ok = bool(np.all(np.isfinite(r.x))) and float(np.max(np.abs(grad))) < 1e-6 * scale
+    return r.x, ok, int(r.nfev)
+
+
+def nls_core(
+    y: np.ndarray,
+    t: np.ndarray,
+    X: np.ndarray,
+    terms: list[str],
+    J: int,
+    w: np.ndarray | None,
+    at: np.ndarray | None = None,
+) -> Core:
+    """Imai (2011) two-step NLS with its M-estimation sandwich (influence values).
+
+    ``at`` = ``(delta, psi)`` skips the fit and evaluates the variance there (for checks)."""
+    from unspoken.listexp.ml import binomial_fit
+
+    n, k = X.shape
+    v = np.ones(n) if w is None else w
+    c, tr = t == 0, t == 1
+    X0, X1, y0, y1, v0, v1 = X[c], X[tr], y[c], y[tr], v[c], v[tr]
+    if at is None:
+        psi_start = binomial_fit(X0, y0.astype(float), float(J), v0)
+        psi, ok1, n1 = _nls_fit(X0, y0 / J, v0, psi_start)
+        off = J * expit(X1 @ psi)
+        d_start = binomial_fit(X1, np.clip(y1 - off, 0.01, 0.99), 1.0, v1)
+        delta, ok2, n2 = _nls_fit(X1, y1 - off, v1, d_start)
+    else:
+        delta, psi = np.asarray(at[:k], dtype=float), np.asarray(at[k:], dtype=float)
+        ok1 = ok2 = True
+        n1 = n2 = 0
+    p0, p1, g = expit(X0 @ psi), expit(X1 @ psi), expit(X1 @ delta)
+    e1, e2 = y0 / J - p0, y1 - J * p1 - g
+    # stacked estimating equations m = (m_delta, m_psi); Gauss-Newton Jacobian A
+    A = np.zeros((2 * k, 2 * k))
+    A[:k, :k] = -_gram(X1, v1 * (g * (1 - g)) ** 2)
+    A[:k, k:] = -_gram(X1, v1 * J * p1 * (1 - p1) * g * (1 - g))
+    A[k:, k:] = -_gram(X0, v0 * (p0 * (1 - p0)) ** 2)
+    Ainv = np.linalg.inv(A)
+
+    def influence() -> np.ndarray:
+        m = np.zeros((n, 2 * k))
+        m[tr, :k] = X1 * (v1 * e2 * g * (1 - g))[:, None]
+        m[c, k:] = X0 * (v0 * e1 * p0 * (1 - p0))[:, None]
+        return -m @ Ainv.T
+
+    notes = []
+    if not (ok1 and ok2):
+        notes.append("nonlinear least squares may not have converged (gradient not ~0)")
+    return Core(
+        theta=np.concatenate([delta, psi]),
+        parts=["sensitive"] * k + ["control"] * k,
+        terms=list(terms) * 2,
+        influence=influence,
+        converged=ok1 and ok2,
+        iterations=n1 + n2,
+        notes=notes,
+    )
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def _resolve_vcov(vcov: str | None, method: str, survey: SurveyDesign, notes: list[str]) -> str:
+    if vcov is not None and vcov not in VCOV_KINDS:
+        raise UnsupportedError(f"unknown vcov '{vcov}'; choose one of {', '.join(VCOV_KINDS)}")
+    weighted = survey.weights is not None
+    if vcov is None:
+        if survey.strata is not None:
+            kind = "survey"
+        elif survey.cluster is not None:
+            kind = "cluster"
+        elif weighted and _DEFAULT[method] == "model":
+            kind = "hc0"
+            notes.append(
+                "probability weights: the model-based (inverse information) variance does not "
+                "apply, so the robust sandwich (hc0) is used"
+            )
+        else:
+            kind = _DEFAULT[method]
+    else:
+        kind = vcov
+    if kind not in _ALLOWED[method]:
+        why = {
+            "hc2": "leverage adjustments (hc2/hc3) are defined for linear models only",
+            "hc3": "leverage adjustments (hc2/hc3) are defined for linear models only",
+            "model": "the two-step NLS estimator has no model-based variance; use hc0",
+        }.get(kind, "")
+        raise UnsupportedError(
+            f"vcov='{kind}' is not available for method='{method}'"
+            + (f": {why}" if why else "")
+            + f"; choose one of {', '.join(sorted(_ALLOWED[method]))}"
+        )
+    if kind == "model" and weighted:
+        raise UnsupportedError(
+            "vcov='model' ignores the sampling design of probability weights and is wrong "
+            "with weights; use 'hc0', 'cluster', 'survey' or 'bootstrap'"
+        )
+    if kind == "cluster" and survey.cluster is None:
+        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)")
+    if kind in ("model", "hc0", "hc1", "hc2", "hc3") and survey.cluster is not None:
+        notes.append(
+            f"a cluster column was given but vcov='{kind}' ignores it; use vcov='cluster' "
+            "or 'survey' for cluster-robust standard errors"
+        )
+    return kind
+
+
+def _core_for(
+    method: str,
+    y: np.ndarray,
+    t: np.ndarray,
+    X: np.ndarray,
+    terms: list[str],
+    J: int,
+    w: np.ndarray | None,
+    constrained: bool,
+    start: np.ndarray | None = None,
+    ml_options: dict[str, Any] | None = None,
+) -> Core:
+    if method in ("dim", "lm"):
+        return lm_core(y.astype(float), t, X, terms, w)
+    if method == "nls":
+        return nls_core(y, t, X, terms, J, w)
+    from unspoken.listexp.ml import ml_core
+
+    return ml_core(y, t, X, terms, J, w, constrained, start=start, **(ml_options or {}))
+
+
+def _prevalence_parts(
+    link: str, delta: np.ndarray, X: np.ndarray, v: np.ndarray, rows: np.ndarray | None = None
+) -> tuple[float, np.ndarray]:
+    if rows is not None:
+        X, v = X[rows], v[rows]
+    v = v / v.sum()
+    eta = X @ delta
+    if link == "identity":
+        return float(v @ eta), X.T @ v
+    g = expit(eta)
+    return float(v @ g), X.T @ (v * g * (1 - g))
+
+
+def fit_list(
+    ld: ListData,
+    method: Method = "ml",
+    constrained: bool = True,
+    vcov: str | None = None,
+    level: float = 0.95,
+    bootstrap_reps: int = 500,
+    seed: int | None = None,
+    ml_options: dict[str, Any] | None = None,
+) -> ListFit:
+    """Fit a standard list experiment on validated data (see :func:`list_experiment`)."""
+    if method not in METHODS:
+        raise UnsupportedError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    notes = list(ld.notes)
+    if method == "dim" and ld.X.shape[1] > 1:
+        raise UnsupportedError(
+            "method='dim' (difference in means) takes no covariates: write the formula as "
+            f"'{ld.outcome} ~ 1', or use method='lm', 'nls' or 'ml' for covariates"
+        )
+    if method != "ml" and not constrained:
+        raise UnsupportedError("constrained=False applies to method='ml' only")
+    kind = _resolve_vcov(vcov, method, ld.survey, notes)
+    w = ld.weights
+    y, t, X = ld.y, ld.t, ld.X
+    core = _core_for(method, y, t, X, ld.terms, ld.J, w, constrained, ml_options=ml_options)
+    p = core.theta.size
+    if kind == "model":
+        cov = core.model_cov
+    elif kind == "bootstrap":
+
+        def refit(rows: np.ndarray) -> np.ndarray:
+            try:
+                c = _core_for(
+                    method,
+                    y[rows],
+                    t[rows],
+                    X[rows],
+                    ld.terms,
+                    ld.J,
+                    None if w is None else w[rows],
+                    constrained,
+                    start=core.theta,
+                    ml_options={**(ml_options or {}), "quiet": True} if method == "ml" else None,
+                )
+            except Exception:  # a degenerate resample: counted as failed by bootstrap_cov
+                return np.full(p, np.nan)
+            return c.theta
+
+        cov, _ = bootstrap_cov(refit, ld.n, reps=bootstrap_reps, seed=seed, design=ld.survey)
+        notes.append(f"bootstrap variance from {bootstrap_reps} resamples (seed {seed})")
+    else:
+        cov = vcov_from_influence(
+            core.influence(), kind, design=ld.survey, n_params=p, leverage=core.leverage
+        )
+    cov = np.asarray(cov, dtype=float)
+    notes.extend(core.notes)
+
+    # ---- prevalence, overall and by group
+    k = ld.X.shape[1]
+    delta, Vd = core.theta[:k], cov[:k, :k]
+    v = np.ones(ld.n) if w is None else w
+    crit = t_crit(level, ld.n)
+
+    def prev(rows: np.ndarray | None, n_rows: int, label: str | None = None) -> Estimate:
+        est, G = _prevalence_parts(core.link, delta, X, v, rows)
+        se = float(np.sqrt(max(G @ Vd @ G, 0.0)))
+        return Estimate.from_se(est, se, level=level, n=n_rows, label=label, crit=crit)
+
+    prevalence = prev(None, ld.n)
+    groups: list[GroupEstimate] = []
+    if ld.by is not None and ld.by_codes is not None:
+        if method == "dim":
+            groups = _dim_by_group(ld, kind, level, bootstrap_reps, seed)
+        else:
+            if ld.by not in ld.design.columns:
+                notes.append(
+                    f"prevalence by '{ld.by}' averages the fitted probabilities over each "
+                    f"group; '{ld.by}' is not in the formula, so groups differ only through "
+                    "the covariates"
+                )
+            for code, lab in enumerate(ld.by_labels):
+                rows = np.flatnonzero(ld.by_codes == code)
+                groups.append(GroupEstimate({ld.by: lab}, prev(rows, len(rows))))
+
+    # ---- extras
+    ytr = y[t == 1]
+    extra: dict[str, Any] = {
+        "method": method,
+        "J": ld.J,
+        "n_treated": ld.n_treated,
+        "n_control": ld.n - ld.n_treated,
+        "treated_share_zero": float(np.mean(ytr == 0)) if ytr.size else None,
+        "treated_share_all": float(np.mean(ytr == ld.J + 1)) if ytr.size else None,
+        "treatment": {"column": ld.treat, **ld.treat_info},
+        "weighted": w is not None,
+        "n_dropped_missing": ld.n_input - ld.n,
+    }
+    if method == "ml":
+        extra["constrained"] = constrained
+    extra.update(core.extra)
+    model = f"list.{method}"
+    title = {
+        "dim": "List experiment: difference in means",
+        "lm": "List experiment: linear model (Imai 2011)",
+        "nls": "List experiment: two-step nonlinear least squares (Imai 2011)",
+        "ml": "List experiment: maximum likelihood, "
+        f"{'constrained' if constrained else 'unconstrained'} binomial model (Imai 2011)",
+    }[method]
+    return ListFit(
+        model=model,
+        parts=core.parts,
+        terms=core.terms,
+        params_=core.theta,
+        cov=cov,
+        n=ld.n,
+        loglik=core.loglik,
+        converged=core.converged,
+        iterations=core.iterations,
+        gradient_norm=core.gradient_norm,
+        vcov_type=kind,
+        prevalence=prevalence,
+        by=groups,
+        notes=notes,
+        extra=extra,
+        level=level,
+        title=title,
+        method=method,
+        J=ld.J,
+        link=core.link,
+        design_=ld.design,
+        X_=ld.X,
+        weights_=w,
+        posterior_=core.posterior,
+        row_index_=ld.frame.index,
+    )
+
+
+def _dim_by_group(
+    ld: ListData, kind: str, level: float, reps: int, seed: int | None
+) -> list[GroupEstimate]:
+    """Difference in means within each group (its own estimate and variance)."""
+    out = []
+    for code, lab in enumerate(ld.by_labels):
+        rows = np.flatnonzero(ld.by_codes == code)
+        sub = _subset(ld, rows)
+        nt = int(sub.t.sum())
+        if nt < 2 or sub.n - nt < 2:
+            out.append(GroupEstimate({ld.by: lab}, None, "fewer than 2 respondents in an arm"))
+            continue
+        try:
+            fit = fit_list(sub, "dim", vcov=kind, level=level, bootstrap_reps=reps, seed=seed)
+        except (DataError, UnsupportedError) as e:
+            out.append(GroupEstimate({ld.by: lab}, None, str(e)))
+            continue
+        out.append(GroupEstimate({ld.by: lab}, fit.prevalence))
+    return out
+
+
+def _subset(ld: ListData, rows: np.ndarray) -> ListData:
+    from dataclasses import replace
+
+    return replace(
+        ld,
+        y=ld.y[rows],
+        t=ld.t[rows],
+        X=ld.X[rows],
+        survey=ld.survey.subset(rows),
+        frame=ld.frame.iloc[rows],
+        kept=ld.kept[rows],
+        n_input=len(rows),
+        by=None,
+        by_codes=None,
+        by_labels=[],
+        notes=[],
+    )
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def list_experiment(
+    data: Any,
+    formula: str = "y ~ 1",
+    treat: str = "treat",
+    J: int | None = None,
+    method: Method = "ml",
+    constrained: bool = True,
+    control: Any = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+    vcov: str | None = None,
+    by: str | None = None,
+    level: float = 0.95,
+    missing: Literal["listwise", "error"] = "listwise",
+    bootstrap_reps: int = 500,
+    seed: int | None = None,
+    strict: bool = False,
+) -> ListFit:
+    """Fit a standard list experiment (item count technique).
+
+    ``formula`` names the item count on the left and the covariates of both the sensitive
+    and the control-item models on the right (``"y ~ 1"`` for none). ``treat`` is the
+    treatment column, ``control`` its control value; ``J`` the number of control items.
+    ``method``: ``"ml"`` (default; ``constrained=False`` for separate control-item models by
+    trait status, Imai 2011), ``"lm"``, ``"nls"`` or ``"dim"``. ``weights`` (probability
+    weights), ``cluster`` and ``strata`` are column names; ``vcov`` one of ``"model"``,
+    ``"hc0"``-``"hc3"``, ``"cluster"``, ``"survey"``, ``"bootstrap"`` (default: the method's
+    usual one, or the survey design's). ``by`` gives prevalences by subgroup. ML that fails
+    to converge warns and sets ``converged=False`` (``strict=True`` raises
+    :class:`~unspoken.errors.ConvergenceError` instead).
+
+    Returns a :class:`ListFit` with parts ``sensitive`` and ``control`` (``control.z0``,
+    ``control.z1`` unconstrained) and the prevalence of the sensitive item.
+    """
+    if method not in METHODS:
+        raise UnsupportedError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    if not 0 < level < 1:
+        raise UnsupportedError(f"level must lie between 0 and 1, not {level}")
+    ld = prepare_list_data(
+        data,
+        formula,
+        treat,
+        J=J,
+        control=control,
+        weights=weights,
+        cluster=cluster,
+        strata=strata,
+        by=by,
+        missing=missing,
+    )
+    return fit_list(
+        ld,
+        method=method,
+        constrained=constrained,
+        vcov=vcov,
+        level=level,
+        bootstrap_reps=bootstrap_reps,
+        seed=seed,
+        ml_options={"strict": strict},
+    )
+
+
+def ictreg(
+    formula: str,
+    data: Any,
+    treat: str = "treat",
+    J: int | None = None,
+    method: Method = "ml",
+    **kwargs: Any,
+) -> ListFit:
+    """R ``list::ictreg`` argument order (``formula`` first); see :func:`list_experiment`."""
+    return list_experiment(data, formula=formula, treat=treat, J=J, method=method, **kwargs)
