@@ -21,6 +21,9 @@ COMMANDS: dict[str, str] = {
     "design-test": "design_test_cmd",
     "list-double": "list_double_cmd",
     "polls": "polls_cmd",
+    "direct": "direct_cmd",
+    "gap": "gap_cmd",
+    "combined": "combined_cmd",
 }
 
 HELP = {
@@ -29,6 +32,9 @@ HELP = {
     "design-test": "Test a list experiment for design effects (Blair & Imai 2012).",
     "list-double": "Double list experiment: pooled/averaged estimates, list consistency.",
     "polls": "Pool polls: one trend across pollsters, house effects, anchors (Jackman).",
+    "direct": "Direct poll: answer shares with survey intervals, overall and by subgroup.",
+    "gap": "Falsification gap: direct vs hidden (list) share and their difference.",
+    "combined": "Combined list and direct estimator with placebo tests (Aronow et al. 2015).",
 }
 
 

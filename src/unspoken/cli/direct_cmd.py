@@ -1,0 +1,81 @@
+"""``unspoken direct``: shares of the answers to a direct question, overall and by subgroup."""
+
+from __future__ import annotations
+
+import click
+
+from unspoken.cli.common import (
+    data_argument,
+    emit_json,
+    encoding_option,
+    json_option,
+    load_frame,
+    print_text,
+)
+
+
+@click.command("direct")
+@data_argument
+@click.option("--question", required=True, help="Column with the answers to the direct question.")
+@click.option("--support", default=None, help="Answers that count as support, comma-separated.")
+@click.option(
+    "--dk",
+    type=click.Choice(["no", "drop", "bounds"]),
+    default="no",
+    show_default=True,
+    help="Don't know / refusals in the support share: as non-support, dropped, or as bounds.",
+)
+@click.option(
+    "--dk-values",
+    default=None,
+    help="Answers that mean don't know / refused, comma-separated "
+    "(default: recognised from labels such as 'hard to say', 'refused').",
+)
+@click.option("--weights", default=None, help="Column of survey weights.")
+@click.option("--cluster", default=None, help="Column of primary sampling units (clusters).")
+@click.option("--strata", default=None, help="Column of strata.")
+@click.option("--by", multiple=True, help="Subgroup column (repeat for a cross-classification).")
+@click.option(
+    "--min-n",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Smallest number of answers for a subgroup estimate.",
+)
+@encoding_option
+@json_option
+def command(
+    data: str,
+    question: str,
+    support: str | None,
+    dk: str,
+    dk_values: str | None,
+    weights: str | None,
+    cluster: str | None,
+    strata: str | None,
+    by: tuple[str, ...],
+    min_n: int,
+    encoding: str | None,
+    as_json: bool,
+) -> None:
+    """The direct poll of DATA: the share of each answer to --question (and of the --support
+    answers) with design-based 95% intervals (Taylor linearisation, as R survey)."""
+    from unspoken.direct import direct_poll
+
+    df = load_frame(data, encoding=encoding)
+    res = direct_poll(
+        df,
+        question,
+        support,
+        weights=weights,
+        cluster=cluster,
+        strata=strata,
+        by=list(by) or None,
+        dk=dk,
+        dk_values=dk_values,
+        min_n=min_n,  # type: ignore[arg-type]
+    )
+    if as_json:
+        emit_json(res)
+    else:
+        print_text(res.summary())

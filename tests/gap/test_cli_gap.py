@@ -1,0 +1,92 @@
+"""The direct, gap and combined commands through the entry point (JSON parsed), and the plot."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import unspoken
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "unspoken.cli.main", *args], capture_output=True, text=True
+    )
+
+
+def test_gap_json_on_mexico(tmp_path):
+    plot = tmp_path / "gap.svg"
+    out = run(
+        "gap", "mexico", "--outcome", "mex.y.all", "--treat", "mex.t", "--J", "3",
+        "--direct", "mex.direct", "--by", "mex.male", "--plot", str(plot), "--json",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    js = json.loads(out.stdout)
+    assert js["model"] == "gap" and js["layout"] == "everyone"
+    api = unspoken.gap(
+        unspoken.datasets.load("mexico"), "mex.y.all", "mex.t", 3, "mex.direct", by="mex.male"
+    )
+    for key in ("direct", "list", "gap"):
+        assert js["overall"][key]["estimate"] == pytest.approx(
+            getattr(api.overall, "hidden" if key == "list" else key).estimate
+        )
+        assert set(js["overall"][key]) >= {"estimate", "std_error", "ci_low", "ci_high", "n"}
+    assert [b["group"] for b in js["by"]] == [{"mex.male": 0}, {"mex.male": 1}]
+    assert plot.read_text().lstrip().startswith("<?xml")
+
+
+def test_gap_too_small_group_in_json(tmp_path):
+    out = run(
+        "gap", "mexico", "--outcome", "mex.y.all", "--treat", "mex.t", "--J", "3",
+        "--direct", "mex.direct", "--by", "mex.education", "--min-n", "40", "--json",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    js = json.loads(out.stdout)
+    small = [b for b in js["by"] if b["gap"] is None]
+    assert small and all(b["note"].startswith("too small") for b in small)
+
+
+def test_direct_json_shape():
+    out = run("direct", "mexico", "--question", "mex.direct", "--support", "1", "--json")
+    assert out.returncode == 0, out.stderr
+    js = json.loads(out.stdout)
+    assert js["model"] == "direct"
+    cats = js["overall"]["categories"]
+    assert [c["value"] for c in cats] == [0, 1]
+    assert set(cats[0]) == {"value", "estimate", "std_error", "ci_low", "ci_high", "n"}
+    assert js["overall"]["support"]["estimate"] == pytest.approx(57 / 1004)
+    assert js["by"] == []
+
+
+def test_combined_json_shape():
+    out = run(
+        "combined", "combinedListExps", "--outcome", "list1N", "--treat", "list1treat",
+        "--direct", "direct1", "--json",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    js = json.loads(out.stdout)
+    assert js["model"] == "combined"
+    assert [t["name"] for t in js["placebo_tests"]] == ["I", "II"]
+    assert {"estimate", "std_error", "p_value"} <= set(js["placebo_tests"][0])
+
+
+def test_cli_error_names_column():
+    out = run("gap", "mexico", "--outcome", "mex.y", "--treat", "mex.t", "--J", "3",
+              "--direct", "mex.direct")  # fmt: skip
+    assert out.returncode == 2
+    assert "mex.y" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_plot_png(tmp_path):
+    from unspoken.simulate.gap import simulate_gap
+
+    df, _ = simulate_gap(1200, groups=["a", "b"], seed=2)
+    res = unspoken.gap(df, "y", "treat", 4, "direct", by="group")
+    path = tmp_path / "g.png"
+    res.plot(str(path))
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(unspoken.DataError, match=r"\.svg"):
+        res.plot(str(tmp_path / "g.txt"))
