@@ -32,6 +32,7 @@ _LAZY: dict[str, str] = {
     "rr": "unspoken.rr",
     "rr_regression": "unspoken.rr.regression",
     "rr_prevalence": "unspoken.rr.regression",
+    "rr_power": "unspoken.rr.power",
     "polls": "unspoken.polls",
     "fit_polls": "unspoken.polls",
 }

@@ -12,6 +12,7 @@ from unspoken.rr.designs import (
     Warner,
     make_design,
 )
+from unspoken.rr.power import RRPower, rr_power
 from unspoken.rr.regression import RRFit, RRPrevalence, rr_prevalence, rr_regression
 
 __all__ = [
@@ -22,11 +23,13 @@ __all__ = [
     "Mirrored",
     "RRDesign",
     "RRFit",
+    "RRPower",
     "RRPrevalence",
     "Triangular",
     "UnrelatedKnown",
     "Warner",
     "make_design",
+    "rr_power",
     "rr_prevalence",
     "rr_regression",
 ]

@@ -1,0 +1,227 @@
+"""Power and sample size for a randomized response design (R ``rr::power.rr.test``).
+
+The closed-form estimator ``pi_hat = (ybar - a) / b`` has standard error
+``s(pi) / sqrt(n)`` with ``s(pi)^2 = lambda (1 - lambda) / b^2``, ``lambda = a + b pi``
+(the inverse Fisher information of the design, Blair, Imai & Zhou 2015, section 5). The
+test rejects ``pi = pi_null`` when ``pi_hat`` passes the threshold computed with the null
+standard error; the power is the probability of that under ``pi = presp``::
+
+    one-sided:  1 - Phi((pi_null + z_{1-alpha} s(pi_null)/sqrt(n) - presp) / (s(presp)/sqrt(n)))
+    two-sided:  the same with z_{1-alpha/2} for the upper threshold, plus the lower tail.
+
+For two samples of ``n`` respondents each, the difference ``presp_t - presp_c`` is tested
+against ``presp_t_null - presp_c_null`` with ``s^2 = s(pi_t)^2 + s(pi_c)^2``.
+
+Solving for ``n``: by default the smallest ``n`` whose power reaches the target
+(``n_rule="min"``). R ``power.rr.test`` instead returns the first ``n`` in 1..100000 whose
+power is within 0.01 of the target, which can fall short of it; ``n_rule="r"`` reproduces
+that.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from scipy.stats import norm
+
+from unspoken.errors import UnsupportedError
+from unspoken.results import ResultMixin
+from unspoken.rr.designs import RRDesign, make_design
+
+PowerType = Literal["one.sample", "two.sample"]
+Alternative = Literal["one.sided", "two.sided"]
+NRule = Literal["min", "r"]
+
+__all__ = ["RRPower", "rr_power"]
+
+
+@dataclass(frozen=True)
+class RRPower(ResultMixin):
+    """The power of a randomized response test, or the sample size for a target power."""
+
+    design: RRDesign
+    n: int | float
+    power: float
+    achieved_power: float
+    presp: float
+    presp_null: float
+    sig_level: float
+    type: str
+    alternative: str
+    solved_for: str
+    n_rule: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": "rr.power",
+            "n": self.n,
+            "power": self.power,
+            "achieved_power": self.achieved_power,
+            "solved_for": self.solved_for,
+            "design": self.design.to_dict(),
+            "presp": self.presp,
+            "presp_null": self.presp_null,
+            "sig_level": self.sig_level,
+            "type": self.type,
+            "alternative": self.alternative,
+            "n_rule": self.n_rule,
+        }
+
+    def summary(self) -> str:
+        per = " per group" if self.type == "two.sample" else ""
+        lines = [
+            "unspoken: power of a randomized response test",
+            "",
+            self.design.describe(),
+            f"{self.type}, {self.alternative}: prevalence {self.presp:g} against "
+            f"{self.presp_null:g} at significance level {self.sig_level:g}",
+        ]
+        if self.solved_for == "n":
+            lines.append(
+                f"n{per} = {self.n} for power {self.power:.4f} (achieved {self.achieved_power:.4f})"
+            )
+        else:
+            lines.append(f"power = {self.power:.6f} with n{per} = {self.n:g}")
+        return "\n".join(lines)
+
+
+def _check_prob(name: str, v: float | None) -> float:
+    if v is None:
+        raise UnsupportedError(f"rr_power needs {name}")
+    v = float(v)
+    if not 0 <= v <= 1:
+        raise UnsupportedError(f"{name} = {v:g} must be a probability in [0, 1]")
+    return v
+
+
+def _sd(design: RRDesign, pi: float) -> float:
+    """``sqrt(lambda (1 - lambda)) / |b|``: the SD of ``pi_hat`` times ``sqrt(n)``."""
+    lam = design.prob_yes(pi)
+    return float(np.sqrt(max(lam * (1 - lam), 0.0)) / abs(design.b))
+
+
+def _power(
+    n: np.ndarray,
+    effect: float,
+    null: float,
+    s_alt: float,
+    s_null: float,
+    alpha: float,
+    alternative: str,
+) -> np.ndarray:
+    rn = np.sqrt(np.asarray(n, dtype=float))
+    se, se0 = s_alt / rn, s_null / rn
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if alternative == "one.sided":
+            thr = null + norm.ppf(1 - alpha) * se0
+            return norm.sf((thr - effect) / se)
+        z = norm.ppf(1 - alpha / 2)
+        low, high = null - z * se0, null + z * se0
+        return norm.cdf((low - effect) / se) + norm.sf((high - effect) / se)
+
+
+def rr_power(
+    design: str | RRDesign = "forced-known",
+    p: float | None = None,
+    p0: float | None = None,
+    p1: float | None = None,
+    q: float | None = None,
+    *,
+    n: float | None = None,
+    power: float | None = None,
+    presp: float | None = None,
+    presp_null: float | None = None,
+    presp_t: float | None = None,
+    presp_c: float | None = None,
+    presp_t_null: float | None = None,
+    presp_c_null: float | None = None,
+    sig_level: float = 0.05,
+    type: PowerType = "one.sample",
+    alternative: Alternative = "one.sided",
+    n_rule: NRule = "min",
+    max_n: int = 1_000_000,
+) -> RRPower:
+    """Power to detect a prevalence (difference), or the sample size for a target power.
+
+    Arguments as in R ``power.rr.test``: give exactly one of ``n`` and ``power``. One
+    sample: ``presp`` against ``presp_null`` (default 0). Two samples of ``n`` each:
+    ``presp_t - presp_c`` against ``presp_t_null - presp_c_null`` (``presp_c_null``
+    defaults to ``presp_c`` and ``presp_t_null`` to ``presp_c_null``: no difference).
+    """
+    d = make_design(design, p=p, p0=p0, p1=p1, q=q)
+    if type not in ("one.sample", "two.sample"):
+        raise UnsupportedError(f"type must be 'one.sample' or 'two.sample', not {type!r}")
+    if alternative not in ("one.sided", "two.sided"):
+        raise UnsupportedError(
+            f"alternative must be 'one.sided' or 'two.sided', not {alternative!r}"
+        )
+    if n_rule not in ("min", "r"):
+        raise UnsupportedError(f"n_rule must be 'min' or 'r', not {n_rule!r}")
+    if (n is None) == (power is None):
+        raise UnsupportedError("give exactly one of n and power (the other is solved for)")
+    alpha = float(sig_level)
+    if not 0 < alpha < 1:
+        raise UnsupportedError(f"sig_level = {sig_level!r} must lie in (0, 1)")
+    if type == "one.sample":
+        if any(v is not None for v in (presp_t, presp_c, presp_t_null, presp_c_null)):
+            raise UnsupportedError("presp_t/presp_c are for type='two.sample'")
+        pa = _check_prob("presp", presp)
+        p_null = _check_prob("presp_null", 0.0 if presp_null is None else presp_null)
+        effect, null = pa, p_null
+        s_alt, s_null = _sd(d, pa), _sd(d, p_null)
+    else:
+        if presp is not None or presp_null is not None:
+            raise UnsupportedError(
+                "type='two.sample' takes presp_t, presp_c (and presp_t_null, presp_c_null)"
+            )
+        t = _check_prob("presp_t", presp_t)
+        c = _check_prob("presp_c", presp_c)
+        c0 = _check_prob("presp_c_null", c if presp_c_null is None else presp_c_null)
+        t0 = _check_prob("presp_t_null", c0 if presp_t_null is None else presp_t_null)
+        effect, null = t - c, t0 - c0
+        s_alt = float(np.hypot(_sd(d, t), _sd(d, c)))
+        s_null = float(np.hypot(_sd(d, t0), _sd(d, c0)))
+    if s_alt == 0:
+        raise UnsupportedError(
+            "the answers have no variance under the alternative (every answer is certain), so "
+            "the normal approximation of the test does not apply"
+        )
+
+    def at(nn: Any) -> np.ndarray:
+        return _power(nn, effect, null, s_alt, s_null, alpha, alternative)
+
+    if power is None:
+        nn = float(n)  # type: ignore[arg-type]
+        if not nn > 0:
+            raise UnsupportedError(f"n = {n!r} must be positive")
+        pw = float(at(nn))
+        return RRPower(d, n, pw, pw, effect, null, alpha, type, alternative, "power", n_rule)  # type: ignore[arg-type]
+
+    target = float(power)
+    if not 0 < target < 1:
+        raise UnsupportedError(f"power = {power!r} must lie in (0, 1)")
+    limit = 100_000 if n_rule == "r" else int(max_n)
+    grid = np.arange(1, limit + 1)
+    pw = at(grid)
+    hit = np.abs(pw - target) < 0.01 if n_rule == "r" else pw >= target
+    if not hit.any():
+        raise UnsupportedError(
+            f"power {target:g} is not reached with n up to {limit:,} (power there: "
+            f"{pw[-1]:.4f}); a larger effect, another design or a one-sided test may help"
+        )
+    k = int(np.argmax(hit))
+    return RRPower(
+        d,
+        int(grid[k]),
+        target,
+        float(pw[k]),
+        effect,
+        null,
+        alpha,
+        type,
+        alternative,
+        "n",
+        n_rule,
+    )
