@@ -385,3 +385,28 @@ def test_cli_bad_input_exit_code(capsys, tmp_path):
         main(["design-test", str(path), "--outcome", "y", "--treat", "t", "--J", "3"])
     assert ex.value.code == 2
     assert "row 2" in capsys.readouterr().err
+
+
+def test_duplicate_moments_when_a_count_is_never_given():
+    """Nobody answers 2 in either arm: pi(1, 1) and pi(2, 1) are the same estimate, so the
+    duplicate is left out (its covariance would make Sigma singular)."""
+    rng = np.random.default_rng(8)
+    n = 1000
+    t = rng.integers(0, 2, n)
+    y0 = rng.choice([0, 1, 3], size=n)
+    y = y0 + t * ((y0 == 3) & (rng.random(n) < 0.4))
+    res = design_test(pd.DataFrame({"y": y, "t": t}), "y", "t", J=3, gms=False)
+    assert res.tests[1].moments == [0, 1]
+    assert res.tests[0].moments == [1, 2, 3]  # F1(2) - F0(1) differs from F1(1) - F0(0)
+    assert all(0 <= p <= 1 for p in res.p_values.values())
+
+
+def test_one_control_item():
+    rng = np.random.default_rng(4)
+    n = 2000
+    t = rng.integers(0, 2, n)
+    y = rng.integers(0, 2, n)
+    y = y + t * ((y == 1) & (rng.random(n) < 0.5))
+    res = design_test(pd.DataFrame({"y": y, "t": t}), "y", "t", J=1, gms=False)
+    assert [len(b.moments) for b in res.tests] == [1, 1]
+    assert res.tests[0].p_value == 1.0  # pi(1, 0) > 0: no evidence against the null

@@ -301,10 +301,10 @@ def _lr_statistic(est: np.ndarray, sigma: np.ndarray) -> float:
 
 def _chibar_pvalue(lam: float, w: np.ndarray, compat: Compat) -> float:
     """``Pr(sum_k w_k chi2_k >= lam)``; ``compat="list"`` leaves out the atom at 0."""
+    if lam <= 0 and compat == "paper":
+        return 1.0
     k = np.arange(1, len(w))
     p = float(np.sum(w[1:] * stats.chi2.sf(lam, k)))
-    if lam <= 0 and compat == "paper":
-        p += float(w[0])
     return min(1.0, max(0.0, p))
 
 
