@@ -67,6 +67,7 @@ class MultiData:
     notes: list[str] = field(default_factory=list)
     outcome: str = "y"
     treat: str = "treat"
+    extra_X: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)  # noqa: N815
 
     @property
     def K(self) -> int:
@@ -92,6 +93,7 @@ class MultiData:
             list(self.notes),
             self.outcome,
             self.treat,
+            {k: (X[rows], names) for k, (X, names) in self.extra_X.items()},
         )
 
 
@@ -105,8 +107,12 @@ def prepare_multi(
     cluster: str | None = None,
     strata: str | None = None,
     missing: Literal["listwise", "error"] = "listwise",
+    extra_formulas: dict[str, str] | None = None,
 ) -> MultiData:
-    """Check the data of a multi-item design and build the arrays (no model is fitted)."""
+    """Check the data of a multi-item design and build the arrays (no model is fitted).
+
+    ``extra_formulas`` (name -> right-hand side) builds further designs on the same rows
+    (e.g. ceiling/floor models), returned in ``extra_X``."""
     from unspoken.formula import check_full_rank, formula_columns, model_matrix, split_formula
     from unspoken.io import arm_column, drop_missing, integer_column, to_pandas
 
@@ -118,8 +124,15 @@ def prepare_multi(
     if outcome is None:
         raise DataError(f"formula '{formula}' needs an outcome on the left: 'y ~ x1 + x2'")
     cols = [outcome, treat, *formula_columns(rhs, list(df.columns))]
+    extra_rhs = {}
+    for name, f in (extra_formulas or {}).items():
+        lhs, r = split_formula(f)
+        if lhs is not None:
+            raise DataError(f"the {name} formula '{f}' takes a right-hand side only: '~ x1 + x2'")
+        extra_rhs[name] = r
+        cols += formula_columns(r, list(df.columns))
     cols += [c for c in (weights, cluster, strata) if c is not None]
-    df, notes, _ = drop_missing(df, cols, missing)
+    df, notes, _ = drop_missing(df, list(dict.fromkeys(cols)), missing)
     df = df.reset_index(drop=True)
     t, labels = arm_column(df, treat, control)
     if len(labels) < 2:
@@ -140,7 +153,12 @@ def prepare_multi(
     dm = model_matrix(rhs, df)
     check_full_rank(dm.X, dm.names, "covariate design")
     design = survey_design(df, weights, cluster, strata)
-    return MultiData(y, t, dm.X, dm.names, labels, J, design, notes, outcome, treat)
+    extra = {}
+    for name, r in extra_rhs.items():
+        em = model_matrix(r, df)
+        check_full_rank(em.X, em.names, f"{name} design")
+        extra[name] = (em.X, em.names)
+    return MultiData(y, t, dm.X, dm.names, labels, J, design, notes, outcome, treat, extra)
 
 
 # --------------------------------------------------------------------------- helpers

@@ -1,0 +1,423 @@
+"""Ceiling and floor effects in list experiments (Blair & Imai 2012, sec. 3.3; R ``list``
+``ictreg(..., ceiling = TRUE, floor = TRUE)``).
+
+A treated respondent with the sensitive trait (``Z = 1``) whose honest control count is
+``Y*(0) = J`` would answer ``J + 1``, revealing the trait; a share
+``q_c(x) = expit(x_c' phi_c)`` of them hide it and answer ``J`` (*ceiling* liars). One whose
+count is ``Y*(0) = 0`` would answer 1; a share ``q_f(x) = expit(x_f' phi_f)`` answer 0
+(*floor* liars). With ``g = expit(x' delta)`` (trait), ``B(k) = Binomial(k; J, expit(x' psi))``
+(control items, same model in both arms), a treated respondent's answer ``y`` has
+
+    P(y) = (1 - g) B(y) + g B(y - 1) (1 - q_f [y = 1]) (1 - q_c [y = J + 1])
+           + g B(0) q_f [y = 0] + g B(J) q_c [y = J]
+
+and a control respondent's ``B(y)``. The log-likelihood is maximised directly (Newton with
+the exact Hessian from Louis' identity over the mixture components; the engine of
+:mod:`unspoken.listexp.ml`), from the standard model's MLE.
+
+``fit="glm"`` is plain maximum likelihood. ``fit="bayesglm"`` adds R's prior: the
+log-density of independent Cauchy(0, 2.5) distributions on every ceiling/floor coefficient
+(intercept included, on the scale of the inputs) — the objective R ``list`` reports as
+``llik`` and differentiates for its standard errors. R's EM instead updates these
+coefficients with ``arm::bayesglm`` (whose default prior rescales by the inputs' spread and
+uses scale 10 for the intercept), which does not maximise that objective: R warns that the
+log-likelihood is not monotone and stops at the first fall. We maximise the stated objective;
+results are close to R's but not equal (see the tests).
+
+Reported besides the coefficients: the share of respondents at the ceiling (floor) with the
+trait who hide it, ``sum g B(J) q_c / sum g B(J)`` (``sum g B(0) q_f / sum g B(0)``), and the
+share of all respondents who are ceiling (floor) liars, ``mean g B(J) q_c``, with
+delta-method standard errors.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, get_args
+
+import numpy as np
+from scipy.special import expit, gammaln
+
+from unspoken.errors import ConvergenceError, DataError, UnsupportedError
+from unspoken.inference.covariance import bootstrap_cov, vcov_from_influence
+from unspoken.listexp.ml import (
+    BinomialListModel,
+    IndexModel,
+    fit_index_model,
+    newton_maximize,
+    softplus,
+    standard_start,
+)
+from unspoken.listexp.multi import MultiData, _resolve_vcov, prepare_multi
+from unspoken.results import Estimate, FitResult
+
+LiarFit = Literal["glm", "bayesglm"]
+
+__all__ = ["CeilingFloorModel", "fit_ceiling_floor", "mixture_derivs"]
+
+CAUCHY_SCALE = 2.5
+#: a liar coefficient beyond this (|logit| > 15, probabilities within 3e-7 of 0 or 1)
+#: means the maximum lies at infinity (separation), not at a finite estimate
+LIAR_COEF_LIMIT = 15.0
+
+
+def mixture_derivs(
+    log_a: np.ndarray, s: np.ndarray, h: np.ndarray, order: int
+) -> tuple[np.ndarray, list[np.ndarray] | None, dict[tuple[int, int], np.ndarray] | None]:
+    """Index derivatives of ``l_i = log sum_c a_ic`` when each component's log is a sum of
+    log-linear pieces in the indices (Louis 1982).
+
+    ``log_a`` is ``(n, C)`` (``-inf`` for impossible components), ``s`` the complete-data
+    scores ``(n, C, B)`` of each component with respect to the ``B`` indices, ``h`` the
+    diagonal complete-data second derivatives ``(n, C, B)`` (no cross terms). Returns
+    ``(l, [dl/deta_b], {(b, e): d2l/deta_b deta_e})`` as :class:`~unspoken.listexp.ml.IndexModel`
+    wants them.
+    """
+    m = np.max(log_a, axis=1)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(under="ignore"):
+        e = np.exp(log_a - m[:, None])
+    tot = e.sum(1)
+    ll = m + np.log(tot)
+    if order < 1:
+        return ll, None, None
+    r = e / tot[:, None]
+    d1 = np.einsum("nc,ncb->nb", r, s)
+    if order < 2:
+        return ll, list(d1.T), None
+    Eh = np.einsum("nc,ncb->nb", r, h)
+    B = s.shape[2]
+    d2 = {}
+    for b in range(B):
+        for c in range(b, B):
+            v = np.einsum("nc,nc->n", r, s[:, :, b] * s[:, :, c]) - d1[:, b] * d1[:, c]
+            if b == c:
+                v = v + Eh[:, b]
+            d2[(b, c)] = v
+    return ll, list(d1.T), d2
+
+
+class CeilingFloorModel(IndexModel):
+    """Blocks ``sensitive`` (delta, X), ``control`` (psi, X), then ``floor`` (X_f) and/or
+    ``ceiling`` (X_c) when switched on."""
+
+    def __init__(
+        self,
+        y: np.ndarray,
+        t: np.ndarray,
+        X: np.ndarray,
+        J: int,
+        X_floor: np.ndarray | None,
+        X_ceiling: np.ndarray | None,
+        weights: np.ndarray | None = None,
+    ) -> None:
+        self.y = np.asarray(y, dtype=float)
+        self.t = np.asarray(t, dtype=float)
+        self.J = int(J)
+        self.floor = X_floor is not None
+        self.ceiling = X_ceiling is not None
+        self.designs = [X, X]
+        self.block_names = ["sensitive", "control"]
+        if self.floor:
+            self.designs.append(X_floor)
+            self.block_names.append("floor")
+        if self.ceiling:
+            self.designs.append(X_ceiling)
+            self.block_names.append("ceiling")
+        self.weights = weights
+        J_, y_ = self.J, self.y
+        tr = self.t == 1
+
+        def lchoose(k):
+            kc = np.clip(k, 0, J_)
+            out = gammaln(J_ + 1.0) - gammaln(kc + 1.0) - gammaln(J_ - kc + 1.0)
+            return np.where((k >= 0) & (k <= J_), out, -np.inf)
+
+        # components: 0 Z=0 honest; 1 Z=1 honest; 2 floor liar; 3 ceiling liar
+        self.k = np.stack([y_, y_ - 1, np.zeros_like(y_), np.full_like(y_, J_)], axis=1)
+        lc = lchoose(self.k)
+        lc[~tr, 1:] = -np.inf  # control rows: one component
+        lc[:, 2] = np.where(tr & (y_ == 0) & self.floor, lc[:, 2], -np.inf)
+        lc[:, 3] = np.where(tr & (y_ == J_) & self.ceiling, lc[:, 3], -np.inf)
+        self.lc = lc
+        self.kc = np.clip(self.k, 0, J_)
+        self.tr = tr
+        self.f_honest = tr & (y_ == 1) & self.floor  # component 1 carries log(1 - q_f)
+        self.c_honest = tr & (y_ == J_ + 1) & self.ceiling
+
+    def derivs(self, etas, order):
+        J, tr = self.J, self.tr
+        ed, ep = etas[0], etas[1]
+        n = len(ed)
+        nb = len(etas)
+        C = 4
+        # log-linear pieces
+        lg, l1g = ed - softplus(ed), -softplus(ed)
+        lB = self.kc * ep[:, None] - J * softplus(ep)[:, None] + self.lc
+        log_a = lB.copy()
+        log_a[:, 0] += np.where(tr, l1g, 0.0)
+        log_a[:, 1:] += lg[:, None]
+        g, p = expit(ed), expit(ep)
+        s = np.zeros((n, C, nb))
+        h = np.zeros((n, C, nb))
+        s[:, 0, 0] = np.where(tr, -g, 0.0)
+        s[:, 1:, 0] = (1 - g)[:, None]
+        h[:, :, 0] = np.where(tr, -g * (1 - g), 0.0)[:, None]
+        s[:, :, 1] = self.kc - J * p[:, None]
+        h[:, :, 1] = (-J * p * (1 - p))[:, None]
+        b = 2
+        if self.floor:
+            ef = etas[b]
+            q = expit(ef)
+            log_a[:, 1] += np.where(self.f_honest, -softplus(ef), 0.0)
+            log_a[:, 2] += ef - softplus(ef)
+            s[:, 1, b] = np.where(self.f_honest, -q, 0.0)
+            h[:, 1, b] = np.where(self.f_honest, -q * (1 - q), 0.0)
+            s[:, 2, b] = 1 - q
+            h[:, 2, b] = -q * (1 - q)
+            b += 1
+        if self.ceiling:
+            ec = etas[b]
+            q = expit(ec)
+            log_a[:, 1] += np.where(self.c_honest, -softplus(ec), 0.0)
+            log_a[:, 3] += ec - softplus(ec)
+            s[:, 1, b] = np.where(self.c_honest, -q, 0.0)
+            h[:, 1, b] = np.where(self.c_honest, -q * (1 - q), 0.0)
+            s[:, 3, b] = 1 - q
+            h[:, 3, b] = -q * (1 - q)
+        return mixture_derivs(log_a, s, h, order)
+
+
+def _cauchy_terms(theta: np.ndarray, scales: np.ndarray, order: int = 2):
+    """Sum of log Cauchy(0, scale_j) densities of the coefficients with a finite scale
+    (``np.inf`` = no prior), their gradient and (diagonal) Hessian."""
+    m = np.isfinite(scales)
+    sc, b = scales[m], theta[m]
+    s2 = sc**2
+    lp = float(np.sum(-np.log(np.pi * sc) - np.log1p(b**2 / s2)))
+    g = np.zeros_like(theta)
+    g[m] = -2 * b / (s2 + b**2)
+    H = np.zeros((len(theta), len(theta)))
+    idx = np.flatnonzero(m)
+    H[idx, idx] = -2 * (s2 - b**2) / (s2 + b**2) ** 2
+    return lp, g, H
+
+
+def _liar_shares(model: CeilingFloorModel, theta: np.ndarray, w: np.ndarray) -> dict:
+    blocks = model.split(theta)
+    X = model.designs
+    g = expit(X[0] @ blocks[0])
+    p = expit(X[1] @ blocks[1])
+    J = model.J
+    out = {}
+    b = 2
+    for name, on, k in (("floor", model.floor, 0), ("ceiling", model.ceiling, J)):
+        if not on:
+            continue
+        q = expit(X[b] @ blocks[b])
+        Bk = np.exp(
+            gammaln(J + 1.0)
+            - gammaln(k + 1.0)
+            - gammaln(J - k + 1.0)
+            + k * np.log(p)
+            + (J - k) * np.log1p(-p)
+        )
+        at = w * g * Bk
+        out[f"{name}_share_hiding"] = float(np.sum(at * q) / np.sum(at))
+        out[f"{name}_share_of_all"] = float(np.sum(at * q) / np.sum(w))
+        b += 1
+    return out
+
+
+def fit_ceiling_floor(
+    data: Any,
+    formula: str,
+    treat: str,
+    J: int,
+    ceiling: bool = False,
+    floor: bool = False,
+    ceiling_formula: str = "~ 1",
+    floor_formula: str = "~ 1",
+    fit: LiarFit = "glm",
+    control: Any = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+    vcov: str | None = None,
+    level: float = 0.95,
+    bootstrap_reps: int = 200,
+    seed: int | None = None,
+    missing: Literal["listwise", "error"] = "listwise",
+) -> FitResult:
+    """ML with ceiling and/or floor liars (see the module docstring).
+
+    Parts: ``sensitive``, ``control``, ``floor``, ``ceiling`` (the last two when switched
+    on). ``extra`` holds the estimated shares of liars (``ceiling_share_hiding`` etc.) as
+    estimates with standard errors. ``vcov``: ``"model"`` (inverse of the negative Hessian of
+    the objective, prior included for ``fit="bayesglm"``), ``"hc0"``/``"hc1"``,
+    ``"cluster"``, ``"survey"`` or ``"bootstrap"``; the default is ``"model"``, or the robust
+    variance that the weights/cluster/strata call for.
+    """
+    if not (ceiling or floor):
+        raise UnsupportedError("set ceiling=True and/or floor=True (else fit the standard model)")
+    if fit not in get_args(LiarFit):
+        raise UnsupportedError(f"fit must be 'glm' or 'bayesglm', not {fit!r}")
+    extra_f = {}
+    if floor:
+        extra_f["floor"] = floor_formula
+    if ceiling:
+        extra_f["ceiling"] = ceiling_formula
+    d = prepare_multi(data, formula, treat, J, control, weights, cluster, strata, missing, extra_f)
+    if d.K != 1:
+        raise UnsupportedError(
+            "ceiling/floor models are for one sensitive item; the treatment has "
+            f"{d.K} treated values"
+        )
+    kind = _resolve_vcov(vcov, d.design, "model")
+    if kind in ("hc2", "hc3"):
+        raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only")
+
+    res, model = _fit(d, fit)
+    theta = res.theta
+    H = res.hessian
+    try:
+        bread = np.linalg.inv(-H)
+    except np.linalg.LinAlgError:
+        raise ConvergenceError(
+            "the ceiling/floor model's information matrix is singular: the liar model is not "
+            "identified on these data (try an intercept-only ceiling/floor formula)"
+        ) from None
+    if kind == "bootstrap":
+        cov, _ = bootstrap_cov(
+            lambda rows: _fit(d.subset(rows), fit, theta)[0].theta,
+            d.n,
+            bootstrap_reps,
+            seed,
+            d.design,
+        )
+    elif kind == "model":
+        cov = bread
+    else:
+        S = model.scores(theta) * d.w[:, None]
+        cov = vcov_from_influence(S @ bread, kind, d.design)  # type: ignore[arg-type]
+
+    sizes = model.sizes
+    parts = [nm for nm, k in zip(model.block_names, sizes, strict=True) for _ in range(k)]
+    terms = list(d.terms) * 2
+    for nm in model.block_names[2:]:
+        terms += d.extra_X[nm][1]
+
+    # prevalence and liar shares with delta-method standard errors
+    def derived(th):
+        g = expit(d.X @ model.split(th)[0])
+        sh = _liar_shares(model, th, d.w)
+        return np.array([np.average(g, weights=d.w), *sh.values()]), list(sh)
+
+    vals, names = derived(theta)
+    eps = 1e-6
+    Gm = np.array(
+        [
+            (derived(theta + eps * e)[0] - derived(theta - eps * e)[0]) / (2 * eps)
+            for e in np.eye(len(theta))
+        ]
+    ).T
+    Vd = Gm @ cov @ Gm.T
+    ses = np.sqrt(np.clip(np.diag(Vd), 0, None))
+    prev = Estimate.from_se(vals[0], ses[0], level, d.n)
+    shares = {
+        nm: Estimate.from_se(v, s, level, d.n, nm).to_dict()
+        for nm, v, s in zip(names, vals[1:], ses[1:], strict=True)
+    }
+    ll_data = model.loglik(theta)
+    notes = list(d.notes)
+    if fit == "bayesglm":
+        notes.append(
+            "fit='bayesglm': the log-likelihood shown includes the Cauchy(0, 2.5) prior on the "
+            f"ceiling/floor coefficients; without it the log-likelihood is {ll_data:.6f}"
+        )
+    which = " and ".join(n for n, on in (("ceiling", ceiling), ("floor", floor)) if on)
+    return FitResult(
+        model=f"list experiment, ML with {which} liars ({fit})",
+        parts=parts,
+        terms=terms,
+        params_=theta,
+        cov=cov,
+        n=d.n,
+        loglik=res.loglik,
+        converged=res.converged,
+        iterations=res.iterations,
+        gradient_norm=res.gradient_norm,
+        vcov_type=kind,
+        prevalence=prev,
+        notes=notes,
+        extra={
+            "J": d.J,
+            "fit": fit,
+            "liars": shares,
+            "loglik_without_prior": ll_data,
+            "optimizer": res.message,
+        },
+        level=level,
+    )
+
+
+def _prior_scales(model: CeilingFloorModel, intercept_scale: float) -> np.ndarray:
+    """Cauchy scales per coefficient: none for the sensitive/control blocks, 2.5 for the
+    ceiling/floor slopes, ``intercept_scale`` for their intercepts (a column of ones)."""
+    out = []
+    for b, (X, name) in enumerate(zip(model.designs, model.block_names, strict=True)):
+        sc = np.full(X.shape[1], np.inf if b < 2 else CAUCHY_SCALE)
+        if name in ("floor", "ceiling") and np.allclose(X[:, 0], 1.0):
+            sc[0] = intercept_scale
+        out.append(sc)
+    return np.concatenate(out)
+
+
+def _fit(d: MultiData, fit: str, start: np.ndarray | None = None, intercept_scale: float = 2.5):
+    w = None if d.design.weights is None else d.design.w
+    Xf = d.extra_X["floor"][0] if "floor" in d.extra_X else None
+    Xc = d.extra_X["ceiling"][0] if "ceiling" in d.extra_X else None
+    if start is None:
+        base = BinomialListModel(d.y, d.t, d.X, d.J, True, w)
+        r0, _ = fit_index_model(base, standard_start(d.y, d.t, d.X, d.J, w), em_maxiter=5)
+        start = r0.theta
+        for Xq in (Xf, Xc):
+            if Xq is not None:
+                b = np.zeros(Xq.shape[1])
+                if np.allclose(Xq[:, 0], 1):
+                    b[0] = -1.0
+                start = np.concatenate([start, b])
+    model = CeilingFloorModel(d.y, d.t, d.X, d.J, Xf, Xc, w)
+    if fit == "bayesglm":
+        scales = _prior_scales(model, intercept_scale)
+
+        def fun(th, order):
+            ll, g, H = model.evaluate(th, order)
+            lp, gp, Hp = _cauchy_terms(th, scales, order)
+            return (
+                ll + lp,
+                None if g is None else g + gp,
+                None if H is None else H + Hp,
+            )
+    else:
+        fun = model.evaluate
+    res = newton_maximize(fun, start, maxiter=300)
+    if not res.converged:
+        raise ConvergenceError(
+            f"the ceiling/floor model did not converge ({res.message}); its liar "
+            "parameters may not be identified on these data — try fit='bayesglm' or an "
+            "intercept-only ceiling/floor formula"
+        )
+    if not np.all(np.isfinite(res.theta)):
+        raise DataError("the ceiling/floor fit produced non-finite estimates")
+    liar = res.theta[2 * d.X.shape[1] :]
+    info = -res.hessian
+    cond = np.linalg.cond(info)
+    if np.max(np.abs(liar)) > LIAR_COEF_LIMIT or not np.isfinite(cond) or cond > 1e12:
+        raise ConvergenceError(
+            "the ceiling/floor liar model is not identified on these data: its maximum lies "
+            f"at infinity (largest liar coefficient {np.max(np.abs(liar)):.1f}, condition "
+            f"number of the information {cond:.2g}), so no finite estimate or standard error "
+            "exists. Use fit='bayesglm' (weakly informative Cauchy priors, as R list does) "
+            "or an intercept-only ceiling/floor formula"
+        )
+    return res, model

@@ -1,0 +1,56 @@
+"""Data-generating processes for list-experiment variants with a known truth: ceiling and
+floor liars (Blair & Imai 2012), top-coded and uniform response errors (Blair, Chou & Imai
+2019), overdispersed (beta-binomial) control counts, several sensitive items.
+
+All take ``seed`` (an int or a ``numpy.random.Generator``) and return ``(frame, truth)``;
+covariates are ``x1 ~ N(0, 1)`` and ``x2 ~ Bernoulli(0.5)``, the treatment column ``treat``
+(0 = control), the count ``y``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import expit
+
+
+def _base(n: int, rng: np.random.Generator, arms: int = 2):
+    x1 = rng.normal(size=n)
+    x2 = rng.integers(0, 2, n)
+    X = np.column_stack([np.ones(n), x1, x2])
+    t = rng.integers(0, arms, n)
+    return X, x1, x2, t
+
+
+def simulate_liars(
+    n: int = 5000,
+    J: int = 3,
+    delta: tuple[float, float, float] = (-0.5, 0.6, -0.4),
+    psi: tuple[float, float, float] = (0.3, 0.4, -0.3),
+    ceiling: float | None = 0.4,
+    floor: float | None = 0.3,
+    seed: int | np.random.Generator | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Standard design with ceiling liars (share ``ceiling`` of treated respondents with
+    ``Y*(0) = J`` and the trait answer ``J``) and floor liars (share ``floor`` of those with
+    ``Y*(0) = 0`` and the trait answer 0). Liar shares are constant (intercept-only)."""
+    rng = np.random.default_rng(seed)
+    X, x1, x2, t = _base(n, rng)
+    g = expit(X @ np.asarray(delta))
+    z = rng.random(n) < g
+    y0 = rng.binomial(J, expit(X @ np.asarray(psi)))
+    y = y0 + t * z
+    u = rng.random(n)
+    if ceiling is not None:
+        y = np.where((t == 1) & z & (y0 == J) & (u < ceiling), J, y)
+    if floor is not None:
+        y = np.where((t == 1) & z & (y0 == 0) & (u < floor), 0, y)
+    df = pd.DataFrame({"y": y, "treat": t, "x1": x1, "x2": x2})
+    truth = {
+        "sensitive": np.asarray(delta),
+        "control": np.asarray(psi),
+        "ceiling": None if ceiling is None else float(np.log(ceiling / (1 - ceiling))),
+        "floor": None if floor is None else float(np.log(floor / (1 - floor))),
+        "prevalence": float(g.mean()),
+    }
+    return df, truth
