@@ -293,8 +293,13 @@ def _lr_statistic(est: np.ndarray, sigma: np.ndarray) -> float:
     """``min_{theta >= 0} (est - theta)' sigma^{-1} (est - theta)`` as a non-negative LS."""
     if np.all(est >= 0):
         return 0.0
-    chol = np.linalg.cholesky(sigma)
-    a = solve_triangular(chol, np.eye(len(est)), lower=True)  # a' a = sigma^{-1}
+    try:
+        chol = np.linalg.cholesky(sigma)
+        a = solve_triangular(chol, np.eye(len(est)), lower=True)  # a' a = sigma^{-1}
+    except np.linalg.LinAlgError:  # singular sigma: generalised inverse, as R's ginv
+        val, vec = np.linalg.eigh(sigma)
+        ok = val > val.max() * 1e-12
+        a = (vec[:, ok] / np.sqrt(val[ok])).T
     _, rnorm = nnls(a, a @ est)
     return float(rnorm**2)
 
