@@ -24,6 +24,8 @@ COMMANDS: dict[str, str] = {
     "direct": "direct_cmd",
     "gap": "gap_cmd",
     "combined": "combined_cmd",
+    "rr": "rr_cmd",
+    "rr-power": "rr_power_cmd",
 }
 
 HELP = {
@@ -35,6 +37,8 @@ HELP = {
     "direct": "Direct poll: answer shares with survey intervals, overall and by subgroup.",
     "gap": "Falsification gap: direct vs hidden (list) share and their difference.",
     "combined": "Combined list and direct estimator with placebo tests (Aronow et al. 2015).",
+    "rr": "Randomized response / crosswise regression and prevalence (R rr designs).",
+    "rr-power": "Power or sample size for a randomized response design (power.rr.test).",
 }
 
 

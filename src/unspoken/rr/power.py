@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
 
 from unspoken.errors import UnsupportedError
 from unspoken.results import ResultMixin
@@ -115,11 +115,11 @@ def _power(
     se, se0 = s_alt / rn, s_null / rn
     with np.errstate(divide="ignore", invalid="ignore"):
         if alternative == "one.sided":
-            thr = null + norm.ppf(1 - alpha) * se0
-            return norm.sf((thr - effect) / se)
-        z = norm.ppf(1 - alpha / 2)
+            thr = null + ndtri(1 - alpha) * se0
+            return ndtr((effect - thr) / se)
+        z = ndtri(1 - alpha / 2)
         low, high = null - z * se0, null + z * se0
-        return norm.cdf((low - effect) / se) + norm.sf((high - effect) / se)
+        return ndtr((low - effect) / se) + ndtr((effect - high) / se)
 
 
 def rr_power(

@@ -1,0 +1,138 @@
+"""``unspoken rr``: randomized response regression (or prevalence) on a data file."""
+
+from __future__ import annotations
+
+import click
+
+from unspoken.cli.common import data_argument, emit_json, encoding_option, json_option
+from unspoken.rr.designs import DESIGN_NAMES
+from unspoken.rr.regression import RR_VCOV
+
+
+class Fraction(click.ParamType):
+    """A number, also written as a fraction such as 2/3."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float | int):
+            return float(value)
+        text = str(value).strip()
+        try:
+            if "/" in text:
+                num, den = text.split("/")
+                return float(num) / float(den)
+            return float(text)
+        except (ValueError, ZeroDivisionError):
+            self.fail(f"{value!r} is not a number or a fraction like 2/3", param, ctx)
+
+
+FRACTION = Fraction()
+
+
+def design_options(f):
+    """The design and its parameters, named as in R rr."""
+    for opt in reversed(
+        [
+            click.option(
+                "--design",
+                type=click.Choice(list(DESIGN_NAMES)),
+                default="forced-known",
+                show_default=True,
+                help="Randomized response design.",
+            ),
+            click.option(
+                "--p",
+                "p",
+                type=FRACTION,
+                default=None,
+                help="forced-known: P(truthful answer); mirrored/warner: P(the question, not "
+                "its negation); disguised: share of red cards in the yes stack; "
+                "unrelated-known: P(the sensitive question); crosswise/triangular: P(the "
+                "innocuous statement is true).",
+            ),
+            click.option("--p0", "p0", type=FRACTION, default=None, help="P(forced 'no')."),
+            click.option("--p1", "p1", type=FRACTION, default=None, help="P(forced 'yes')."),
+            click.option(
+                "--q", "q", type=FRACTION, default=None, help="P('yes' to the unrelated question)."
+            ),
+        ]
+    ):
+        f = opt(f)
+    return f
+
+
+@click.command("rr")
+@data_argument
+@click.option(
+    "--formula",
+    required=True,
+    help='Answer and covariates, e.g. "rr.q1 ~ cov.age + cov.female" ("y ~ 1": no covariates).',
+)
+@design_options
+@click.option("--weights", default=None, help="Column of probability (sampling) weights.")
+@click.option("--cluster", default=None, help="Column of clusters (PSUs).")
+@click.option("--strata", default=None, help="Column of strata.")
+@click.option(
+    "--vcov",
+    type=click.Choice(list(RR_VCOV)),
+    default=None,
+    help="Variance: model (inverse information), opg (R rrreg's default), hc0, hc1, cluster, "
+    "survey, bootstrap. Default: model, or cluster/survey when those columns are given.",
+)
+@click.option("--by", default=None, help="Column: average predicted prevalence per group.")
+@click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level.")
+@click.option("--seed", type=int, default=None, help="Seed for --vcov bootstrap.")
+@encoding_option
+@json_option
+def command(
+    data: str,
+    formula: str,
+    design: str,
+    p: float | None,
+    p0: float | None,
+    p1: float | None,
+    q: float | None,
+    weights: str | None,
+    cluster: str | None,
+    strata: str | None,
+    vcov: str | None,
+    by: str | None,
+    level: float,
+    seed: int | None,
+    encoding: str | None,
+    as_json: bool,
+) -> None:
+    """Logistic regression of a hidden trait on covariates from randomized response answers
+    in DATA (a file or a bundled data set name), by maximum likelihood.
+
+    Answer coding: y = 1 is a "yes" (forced, mirrored, disguised, unrelated, warner); for
+    crosswise y = 1 is "both statements true or both false"; for triangular "both false".
+
+    Design probabilities may be fractions (2/3). Example: unspoken rr nigeria --formula
+    "rr.q1 ~ cov.age + cov.female" --design forced-known --p 2/3 --p0 1/6 --p1 1/6
+    """
+    from unspoken.cli.common import load_frame, print_text
+    from unspoken.rr.regression import rr_regression
+
+    df = load_frame(data, encoding=encoding)
+    fit = rr_regression(
+        df,
+        formula,
+        design=design,
+        p=p,
+        p0=p0,
+        p1=p1,
+        q=q,
+        weights=weights,
+        cluster=cluster,
+        strata=strata,
+        vcov=vcov,  # type: ignore[arg-type]
+        by=by,
+        level=level,
+        seed=seed,
+    )
+    if as_json:
+        emit_json(fit)
+        return
+    print_text(fit.summary())

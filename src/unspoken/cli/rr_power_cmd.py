@@ -1,0 +1,96 @@
+"""``unspoken rr-power``: power or sample size of a randomized response design."""
+
+from __future__ import annotations
+
+import click
+
+from unspoken.cli.common import emit_json, json_option
+from unspoken.cli.rr_cmd import design_options
+
+
+@click.command("rr-power")
+@design_options
+@click.option("--presp", type=float, default=None, help="One sample: prevalence to detect.")
+@click.option(
+    "--presp-null", type=float, default=None, help="One sample: null prevalence (default 0)."
+)
+@click.option("--presp-t", type=float, default=None, help="Two samples: treated prevalence.")
+@click.option("--presp-c", type=float, default=None, help="Two samples: control prevalence.")
+@click.option("--presp-t-null", type=float, default=None, help="Two samples: null, treated.")
+@click.option("--presp-c-null", type=float, default=None, help="Two samples: null, control.")
+@click.option("--n", "n", type=float, default=None, help="Sample size (per group): solve power.")
+@click.option("--power", type=float, default=None, help="Target power: solve the sample size.")
+@click.option("--sig-level", type=float, default=0.05, show_default=True, help="Test level.")
+@click.option(
+    "--type",
+    "type_",
+    type=click.Choice(["one.sample", "two.sample"]),
+    default="one.sample",
+    show_default=True,
+)
+@click.option(
+    "--alternative",
+    type=click.Choice(["one.sided", "two.sided"]),
+    default="one.sided",
+    show_default=True,
+)
+@click.option(
+    "--n-rule",
+    type=click.Choice(["min", "r"]),
+    default="min",
+    show_default=True,
+    help="min: smallest n reaching the power; r: R power.rr.test's first n within 0.01.",
+)
+@json_option
+def command(
+    design: str,
+    p: float | None,
+    p0: float | None,
+    p1: float | None,
+    q: float | None,
+    presp: float | None,
+    presp_null: float | None,
+    presp_t: float | None,
+    presp_c: float | None,
+    presp_t_null: float | None,
+    presp_c_null: float | None,
+    n: float | None,
+    power: float | None,
+    sig_level: float,
+    type_: str,
+    alternative: str,
+    n_rule: str,
+    as_json: bool,
+) -> None:
+    """Power to detect a prevalence (or a difference between two groups) with a randomized
+    response design, or the sample size for a target power (R rr power.rr.test).
+
+    Example: unspoken rr-power --design forced-known --p 2/3 --p1 1/6 --p0 1/6
+    --presp 0.2 --presp-null 0 --n 200 --sig-level 0.01
+    """
+    from unspoken.cli.common import print_text
+    from unspoken.rr.power import rr_power
+
+    res = rr_power(
+        design,
+        p=p,
+        p0=p0,
+        p1=p1,
+        q=q,
+        n=n if n is None or n != int(n) else int(n),
+        power=power,
+        presp=presp,
+        presp_null=presp_null,
+        presp_t=presp_t,
+        presp_c=presp_c,
+        presp_t_null=presp_t_null,
+        presp_c_null=presp_c_null,
+        sig_level=sig_level,
+        type=type_,  # type: ignore[arg-type]
+        alternative=alternative,  # type: ignore[arg-type]
+        n_rule=n_rule,  # type: ignore[arg-type]
+    )
+    if as_json:
+        emit_json(res)
+        return
+    print_text(res.summary())
