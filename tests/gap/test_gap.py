@@ -233,3 +233,35 @@ def test_naive_interval_is_wrong_on_shared_respondents():
     naive_covered = err <= 1.959964 * np.asarray(naive)
     assert 0.93 <= covered.mean() <= 0.97
     assert naive_covered.mean() > 0.975  # too conservative: loses power
+
+
+def test_bundled_placebo_example_is_reproducible():
+    from unspoken.simulate.gap import make_placebo_example
+
+    bundled = unspoken.datasets.load("gap_placebo")
+    pd.testing.assert_frame_equal(bundled, make_placebo_example(), check_dtype=False)
+    res = unspoken.gap(
+        bundled, "count", "treat", 4, "support", "definitely,rather", dk="drop", by="news",
+        placebo_treat="placebo", placebo_prevalence=0.5,
+    )  # fmt: skip
+    pl = res.overall.placebo
+    assert pl["deflation"].ci_high < 0  # the placebo list reveals the deflation
+    assert pl["gap_corrected"].ci_low < -0.126 < pl["gap_corrected"].ci_high
+    assert res.overall.counts["placebo"] > 900
+
+
+@pytest.mark.slow
+def test_placebo_corrected_gap_coverage():
+    hits = 0
+    reps = 500
+    for r in range(reps):
+        df, truth = simulate_gap(
+            1500, placebo_fraction=1 / 3, deflation=0.2, seed=5000 + r
+        )  # fmt: skip
+        g = unspoken.gap(
+            df, "y", "treat", 4, "direct", placebo_treat="placebo", placebo_prevalence=0.5
+        ).overall.placebo["gap_corrected"]
+        target = truth.placebo["gap_corrected_expected"]
+        hits += g.ci_low <= target <= g.ci_high
+    assert abs(target - truth.gap) < 0.002  # the correction's own bias is negligible here
+    assert 0.93 <= hits / reps <= 0.97, hits / reps

@@ -105,6 +105,17 @@ CATALOG: dict[str, DatasetInfo] = {
             "rr forced-known: outcome rr.q1, p = 2/3, p1 = 1/6, p0 = 1/6",
             "Blair (2014); Blair, Imai & Zhou (2015) JASA",
         ),
+        DatasetInfo(
+            "gap_placebo",
+            "gap/placebo_sim.csv",
+            "Simulated survey: list experiment with a placebo list and a direct question "
+            "with 'hard to say' (N = 3000; true gap -0.126, deflation about -0.097)",
+            "gap with placebo list: outcome count, treat treat, placebo placebo, J = 4, "
+            "direct support (definitely/rather/rather not/definitely not/hard to say), "
+            "placebo item prevalence 0.5 (asked directly: placebo_direct), subgroup news",
+            "Simulated by unspoken.simulate.gap.make_placebo_example(seed=2022); placebo-list "
+            "design of Frye, Gehlbach, Marquardt & Reuter (2023)",
+        ),
         # poll series for unspoken.polls (documented in data/polls/README.md)
         DatasetInfo(
             "putin_approval", "polls/russia_putin_approval.csv",

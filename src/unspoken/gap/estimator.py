@@ -696,10 +696,8 @@ class _Context:
         row = GapRow(counts=counts)
         row.direct = lin({"direct": 1.0}, n_d)
         row.hidden = lin({"hidden": 1.0}, n_h)
-        row.gap = lin(
-            {"hidden": 1.0, "direct": -1.0},
-            n_h + n_d - int((mask & p.has_list & p.has_direct).sum()),
-        )
+        n_gap = int((mask & (p.has_list | ddom)).sum())
+        row.gap = lin({"hidden": 1.0, "direct": -1.0}, n_gap)
         vd, vh, cdh = V[0, 0], V[1, 1], V[0, 1]
         row.gap_se_independent = float(np.sqrt(max(vd + vh, 0.0)))
         row.correlation = float(cdh / np.sqrt(vd * vh)) if vd > 0 and vh > 0 else None
@@ -709,7 +707,7 @@ class _Context:
             row.direct_upper = lin({"upper": 1.0}, int(dd.sum()))
             row.gap_lower = lin({"hidden": 1.0, "upper": -1.0}, row.gap.n)
         if p.placebo is not None:
-            row.placebo = p.placebo.report(lin, n_h, row.gap.n)
+            row.placebo = p.placebo.report(lin, mask, n_h, n_gap)
         if small:
             row.note = f"small sample: {', '.join(f'{v} {k}' for k, v in small.items())}"
         return row

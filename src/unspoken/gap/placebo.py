@@ -91,22 +91,23 @@ class PlaceboList:
         return values, np.column_stack(cols), names
 
     def report(
-        self, lin: Callable[..., Estimate], n_hidden: int, n_gap: int | None
+        self, lin: Callable[..., Estimate], mask: np.ndarray, n_hidden: int, n_gap: int | None
     ) -> dict[str, Any]:
         """Placebo estimate, its truth, the deflation and the corrected shares."""
-        n_arm = None
+        n_arm = int((mask & (self.arm | self.control)).sum())
         out: dict[str, Estimate] = {"list": lin({"placebo_list": 1.0}, n_arm)}
         if self.direct is None:
             p = float(self.prevalence)  # type: ignore[arg-type]
             out["truth"] = Estimate(p, 0.0, p, p)
-            out["deflation"] = lin({"placebo_list": 1.0}, None, -p)
+            out["deflation"] = lin({"placebo_list": 1.0}, n_arm, -p)
             out["list_corrected"] = lin({"hidden": 1.0, "placebo_list": -1.0}, n_hidden, p)
             out["gap_corrected"] = lin(
                 {"hidden": 1.0, "placebo_list": -1.0, "direct": -1.0}, n_gap, p
             )
         else:
-            out["truth"] = lin({"placebo_direct": 1.0}, None)
-            out["deflation"] = lin({"placebo_list": 1.0, "placebo_direct": -1.0}, None)
+            n_asked = int((mask & ~np.isnan(self.direct)).sum())
+            out["truth"] = lin({"placebo_direct": 1.0}, n_asked)
+            out["deflation"] = lin({"placebo_list": 1.0, "placebo_direct": -1.0}, n_arm)
             out["list_corrected"] = lin(
                 {"hidden": 1.0, "placebo_list": -1.0, "placebo_direct": 1.0}, n_hidden
             )

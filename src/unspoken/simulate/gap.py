@@ -156,3 +156,43 @@ def simulate_gap(
             "gap_corrected_expected": prev - shrink_s + shrink_p - dshare,
         }
     return df, truth
+
+
+def make_placebo_example(seed: int = 2022) -> pd.DataFrame:
+    """The bundled ``gap_placebo`` data set: a simulated survey with a list experiment, a
+    placebo list and a direct question with several answer categories.
+
+    3,000 respondents, a third each on the control list (J = 4), the sensitive list and a
+    placebo list whose extra item is innocuous with known prevalence 0.5 (also asked
+    directly: ``placebo_direct``). The direct question has the answers definitely / rather /
+    rather not / definitely not / hard to say; 8% say "hard to say". ``news`` is the main
+    news source: "TV" (55%; true support 0.58, falsification 0.40) or "internet" (true
+    support 0.50, falsification 0.15). Long lists lose one item with probability 0.1.
+    """
+    df, _ = simulate_gap(
+        3000,
+        J=4,
+        prevalence=[0.58, 0.50],
+        falsification=[0.40, 0.15],
+        groups=["TV", "internet"],
+        group_probs=[0.55, 0.45],
+        categories=True,
+        dk_rate=0.08,
+        placebo_fraction=1 / 3,
+        placebo_prevalence=0.5,
+        deflation=0.1,
+        p_treat=0.5,
+        seed=seed,
+    )
+    out = pd.DataFrame(
+        {
+            "id": np.arange(1, len(df) + 1),
+            "news": df["group"],
+            "count": df["y"].astype(int),
+            "treat": df["treat"].astype(int),
+            "placebo": df["placebo"].astype(int),
+            "support": df["direct"],
+            "placebo_direct": df["placebo_direct"].astype(int),
+        }
+    )
+    return out
