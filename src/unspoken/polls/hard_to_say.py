@@ -10,7 +10,10 @@ averages ``p_bar`` (decided-scale trend, averaged over the polled periods) and `
 The first term is the house effect on the decided scale, put into all-respondent points;
 the second is the part due to the "hard to say" share alone. Both models are fitted with
 sum-to-zero house effects. The share of the between-pollster variance explained by "hard to
-say" is ``1 - sum_j [(1 - d_bar) h_j^dec]^2 / sum_j (h_j^all)^2``.
+say" is ``1 - sum_j [(1 - d_bar) h_j^dec]^2 / sum_j (h_j^all)^2``; it is negative when the
+pollsters differ *more* among those with an opinion (the "hard to say" shares then mask, rather
+than create, differences). The decomposition is first order: the two parts need not add up to
+``h_j^all`` exactly.
 """
 
 from __future__ import annotations
@@ -45,8 +48,14 @@ class HardToSayComparison(ResultMixin):
             "House effects on the share of all respondents vs. the share of those with an "
             "opinion (both sum-to-zero; decided effects converted to all-respondent units):\n"
             + format_table(self.table, digits=2)
-            + f"\n'Hard to say' explains {100 * self.explained:.0f}% of the between-pollster "
-            "variance of house effects"
+            + (
+                f"\n'Hard to say' explains {100 * self.explained:.0f}% of the between-pollster "
+                "variance of house effects"
+                if self.explained >= 0
+                else f"\n'Hard to say' explains none of the between-pollster variance: among "
+                f"those with an opinion the pollsters differ more (explained share "
+                f"{100 * self.explained:.0f}%)"
+            )
         )
 
 

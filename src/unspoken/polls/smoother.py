@@ -21,10 +21,12 @@ dense border of width ``q = dim(eta)``. Its Cholesky factor gives the posterior 
 Kalman/RTS smoother), the posterior variances (selected inversion) and the diffuse
 (restricted) log-likelihood (de Jong 1991)
 
-    log L = -1/2 [ (n - d) log 2 pi + log|V| - log|Q|_+ + log|P| + S(x_hat) ],
+    log L = -1/2 [ (n - d) log 2 pi + log|V| - log|Q|_+ + log|P| + S(x_hat) - log|X'X| ],
 
 ``S(x) = (y - Bx)' V^{-1} (y - Bx) + x' Q x``, ``d = q + 1`` diffuse directions,
-``|Q|_+ = T / sigma^{2(T-1)}`` (pseudo-determinant of the random-walk precision). Exact
+``|Q|_+ = T / sigma^{2(T-1)}`` (pseudo-determinant of the random-walk precision) and
+``X = [1, H C]`` the design of the level and house effects (Harville's term, which makes the
+value the same whichever way the house effects are identified). Exact
 anchors are imposed by conditioning (their rows/columns are removed from ``P``), which is the
 limit of soft anchors as ``se -> 0``. Cost: O(T b^2 + n b^2) per evaluation.
 """
@@ -66,6 +68,7 @@ class Design:
     ent_poll: np.ndarray | None = None  # the non-zero entries of W: poll, period, weight
     ent_col: np.ndarray | None = None
     ent_w: np.ndarray | None = None
+    logdet_x: float = 0.0
 
     def __post_init__(self) -> None:
         self.HC = np.ascontiguousarray(self.C[self.house])
@@ -73,6 +76,17 @@ class Design:
         self.ent_poll = coo.row.astype(np.int64)
         self.ent_col = coo.col.astype(np.int64)
         self.ent_w = coo.data.astype(float)
+        # 1/2 log|X'X| of the fixed-effect design X = [1, H C] (anchor rows: [1, 0]) makes the
+        # restricted likelihood the same for every identification (Harville 1974)
+        m = self.soft_idx.size + self.exact_idx.size
+        X = np.vstack(
+            [
+                np.hstack([np.ones((self.n, 1)), self.HC]),
+                np.hstack([np.ones((m, 1)), np.zeros((m, self.HC.shape[1]))]),
+            ]
+        )
+        sign, ld = np.linalg.slogdet(X.T @ X)
+        self.logdet_x = 0.5 * ld if sign > 0 else 0.0
 
     def Wt_dot(self, x: np.ndarray) -> np.ndarray:
         """``W' x`` for a vector over polls."""
@@ -294,7 +308,8 @@ def solve(d: Design, sigma2: float, tau2: np.ndarray, full: bool = True) -> Solu
         n_obs += d.soft_idx.size
     logQ = -(T - 1) * np.log(sigma2) + np.log(T)
     ndiffuse = q + 1
-    loglik = -0.5 * ((n_obs - ndiffuse) * LOG2PI + logV - logQ + logdet + quad)
+    loglik = -0.5 * ((n_obs - ndiffuse) * LOG2PI + logV - logQ + logdet + quad) + d.logdet_x
+
     return Solution(alpha, eta, float(loglik), cb, Z, S_inv, v, K)
 
 

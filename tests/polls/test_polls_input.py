@@ -1,0 +1,186 @@
+"""Bad poll data: clear errors (DataError naming column and rows) or warnings with rows."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from unspoken.errors import DataError, UnsupportedError
+from unspoken.polls import PollDataWarning, fit_polls, prepare_polls
+
+
+def _frame() -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    k = 30
+    dates = pd.date_range("2021-01-01", periods=k, freq="7D")
+    return pd.DataFrame(
+        {
+            "date": np.tile(dates.strftime("%Y-%m-%d"), 2),
+            "who": np.repeat(["X", "Y"], k),
+            "share": np.round(50 + rng.normal(0, 2, 2 * k), 1),
+            "dk": np.round(rng.uniform(3, 12, 2 * k), 1),
+            "n": 1000,
+        }
+    )
+
+
+def test_good_frame_fits_and_is_not_modified() -> None:
+    df = _frame()
+    before = df.copy(deep=True)
+    r = fit_polls(df, "share", "who", date="date", n="n")
+    pd.testing.assert_frame_equal(df, before)
+    assert r.units == "percent"
+    assert r.n_polls == 60
+
+
+def test_polars_frame() -> None:
+    pl = pytest.importorskip("polars")
+    df = _frame()
+    r1 = fit_polls(pl.from_pandas(df), "share", "who", date="date", n="n")
+    r2 = fit_polls(df, "share", "who", date="date", n="n")
+    np.testing.assert_allclose(r1.house_effects["estimate"], r2.house_effects["estimate"])
+
+
+def test_dates_that_do_not_parse() -> None:
+    df = _frame()
+    df.loc[[3, 7], "date"] = ["not a date", "2021-13-45"]
+    with pytest.raises(DataError, match="do not parse") as e:
+        prepare_polls(df, share="share", pollster="who", date="date", n="n")
+    assert e.value.column == "date"
+    assert e.value.rows == [3, 7]
+
+
+def test_end_before_start() -> None:
+    df = _frame().assign(start=lambda d: d["date"], end=lambda d: d["date"])
+    df.loc[5, "end"] = "2020-01-01"
+    with pytest.raises(DataError, match="end before they start") as e:
+        prepare_polls(df, share="share", pollster="who", start="start", end="end", n="n")
+    assert e.value.rows == [5]
+    assert e.value.column == "end"
+
+
+@pytest.mark.parametrize("bad", [-1.0, 101.0])
+def test_share_outside_0_100(bad: float) -> None:
+    df = _frame()
+    df.loc[12, "share"] = bad
+    with pytest.raises(DataError, match="outside 0-100") as e:
+        prepare_polls(df, share="share", pollster="who", date="date", n="n", units="percent")
+    assert e.value.rows == [12]
+
+
+def test_auto_units_proportion_and_share_over_100() -> None:
+    df = _frame()
+    df["share"] = df["share"] / 100
+    p = prepare_polls(df, share="share", pollster="who", date="date", n="n")
+    assert p.factor == 1.0
+    df.loc[4, "share"] = 150.0  # auto -> percent; 150 is out of range
+    with pytest.raises(DataError, match="outside 0-100") as e:
+        prepare_polls(df, share="share", pollster="who", date="date", n="n")
+    assert e.value.rows == [4]
+
+
+def test_pollster_with_one_poll_warns_with_row() -> None:
+    df = _frame()
+    df.loc[len(df)] = ["2021-03-01", "Lonely", 55.0, 5.0, 900]
+    with pytest.warns(PollDataWarning, match=r"single poll: Lonely \(row\(s\) 60\)"):
+        r = fit_polls(df, "share", "who", date="date", n="n")
+    he = r.house_effects.set_index("pollster")
+    assert he.loc["Lonely", "extra_sd"] == 0
+    assert not he.loc["Lonely", "extra_sd_estimated"]
+
+
+def test_duplicates_warn_or_error() -> None:
+    df = _frame()
+    df.loc[len(df)] = [df.loc[2, "date"], "X", 51.0, 5.0, 1000]
+    with pytest.warns(PollDataWarning, match=r"rows 2, 60"):
+        prepare_polls(df, share="share", pollster="who", date="date", n="n")
+    with pytest.raises(DataError, match="duplicated") as e:
+        prepare_polls(df, share="share", pollster="who", date="date", n="n", duplicates="error")
+    assert e.value.rows == [2, 60]
+
+
+def test_missing_sample_size_needs_default() -> None:
+    df = _frame().drop(columns="n")
+    with pytest.raises(DataError, match="no sample size") as e:
+        prepare_polls(df, share="share", pollster="who", date="date")
+    assert e.value.n_bad == 60
+    p = prepare_polls(
+        df, share="share", pollster="who", date="date", default_n={"X": 1600, "Y": 1500}
+    )
+    assert set(p.table["n"]) == {1600.0, 1500.0}
+    with pytest.raises(DataError, match="not in the data: Z"):
+        prepare_polls(df, share="share", pollster="who", date="date", default_n={"Z": 10})
+    # a column with gaps is filled from the defaults
+    df2 = _frame().astype({"n": float})
+    df2.loc[[1, 2], "n"] = np.nan
+    p = prepare_polls(df2, share="share", pollster="who", date="date", n="n", default_n={"X": 777})
+    assert list(p.table["n"][:3]) == [1000.0, 777.0, 777.0]
+
+
+def test_nonpositive_sample_size() -> None:
+    df = _frame()
+    df.loc[8, "n"] = 0
+    with pytest.raises(DataError, match="positive") as e:
+        prepare_polls(df, share="share", pollster="who", date="date", n="n")
+    assert e.value.rows == [8]
+
+
+def test_missing_share_rows_are_dropped_with_a_note() -> None:
+    df = _frame()
+    df.loc[[0, 9], "share"] = np.nan
+    p = prepare_polls(df, share="share", pollster="who", date="date", n="n")
+    assert len(p.table) == 58
+    assert 0 not in set(p.table["row"]) and 9 not in set(p.table["row"])
+    assert any("dropped" in note for note in p.notes)
+
+
+def test_decided_scale() -> None:
+    df = _frame()
+    p = prepare_polls(
+        df, share="share", pollster="who", date="date", n="n", dk="dk", scale="decided"
+    )
+    np.testing.assert_allclose(p.table["share"], df["share"] / (100 - df["dk"]))
+    np.testing.assert_allclose(p.table["n"], 1000 * (1 - df["dk"] / 100))
+    with pytest.raises(UnsupportedError, match="needs"):
+        prepare_polls(df, share="share", pollster="who", date="date", n="n", scale="decided")
+    df.loc[6, "dk"] = 130
+    with pytest.raises(DataError) as e:
+        prepare_polls(df, share="share", pollster="who", date="date", n="n", dk="dk")
+    assert e.value.rows == [6]
+
+
+def test_column_and_option_errors() -> None:
+    df = _frame()
+    with pytest.raises(DataError, match="not found"):
+        prepare_polls(df, share="approve", pollster="who", date="date", n="n")
+    with pytest.raises(UnsupportedError, match="either a date"):
+        prepare_polls(df, share="share", pollster="who", date="date", start="date", n="n")
+    with pytest.raises(UnsupportedError):
+        fit_polls(df, "share", "who", date="date", n="n", period="month")
+
+
+def test_anchor_errors() -> None:
+    df = _frame()
+    with pytest.raises(DataError, match="not in the data"):
+        fit_polls(df, "share", "who", date="date", n="n", anchor="pollster:Nobody")
+    with pytest.raises(UnsupportedError, match="unknown anchor"):
+        fit_polls(df, "share", "who", date="date", n="n", anchor="median")
+    with pytest.raises(UnsupportedError, match="do not combine"):
+        fit_polls(
+            df, "share", "who", date="date", n="n", anchor=["sum-to-zero", "value:2021-02-01:50:1"]
+        )
+    with pytest.raises(DataError, match="does not parse"):
+        fit_polls(df, "share", "who", date="date", n="n", anchor="value:yesterday:50:1")
+    with pytest.raises(DataError, match="outside the range"):
+        fit_polls(df, "share", "who", date="date", n="n", anchor="value:2021-02-01:0.5e3:1")
+    with pytest.raises(UnsupportedError, match="EST and SE"):
+        fit_polls(df, "share", "who", date="date", n="n", anchor="value:2021-02-01:x:1")
+
+
+def test_warnings_do_not_fire_for_clean_data() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fit_polls(_frame(), "share", "who", date="date", n="n")
