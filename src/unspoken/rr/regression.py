@@ -41,6 +41,7 @@ The closed form without covariates is ``pi_hat = (ybar_w - a) / b`` with influen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
@@ -194,50 +195,73 @@ class _Likelihood:
     def maximise(
         self, beta0: np.ndarray, maxit: int = 500
     ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, dict[str, Any]]:
-        beta = np.array(beta0, dtype=float)
-        ll, lam, post = self.evaluate(beta)
-        n_em = n_newton = 0
-        converged = False
-        it = 0
-        for it in range(1, maxit + 1):  # noqa: B007
+        def derivs(state: tuple[np.ndarray, np.ndarray]):
+            lam, post = state
             g = self.X.T @ (self.w * (post - lam))
-            H = self.information(lam, post)
-            try:
-                L = np.linalg.cholesky(H)
-                step = np.linalg.solve(L.T, np.linalg.solve(L, g))
-                newton = True
-            except np.linalg.LinAlgError:
-                Hc = self.X.T @ (self.X * (self.w * lam * (1 - lam))[:, None])
-                step = np.linalg.lstsq(Hc, g, rcond=None)[0]
-                newton = False
-            dec = float(g @ step)
-            if newton and dec < 1e-20:
-                converged = True
-                break
-            t = 1.0
-            while True:
-                cand = beta + t * step
-                ll_new, lam_new, post_new = self.evaluate(cand)
-                if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll):
-                    break
-                t /= 2
-                if t < 1e-12:
-                    break
-            if t < 1e-12:  # no ascent possible: at the maximum up to rounding
-                converged = newton and dec < 1e-12
-                break
-            beta, ll, lam, post = cand, ll_new, lam_new, post_new
-            n_newton += newton
-            n_em += not newton
-        g = self.X.T @ (self.w * (post - lam))
-        info = {
-            "em_steps": n_em,
-            "newton_steps": n_newton,
-            "iterations": it,
-            "gradient_norm": float(np.max(np.abs(g))) if g.size else 0.0,
-            "converged": converged,
-        }
+            Hc = self.X.T @ (self.X * (self.w * lam * (1 - lam))[:, None])
+            return g, self.information(lam, post), Hc
+
+        def evaluate(beta: np.ndarray):
+            ll, lam, post = self.evaluate(beta)
+            return ll, (lam, post)
+
+        beta, ll, (lam, post), info = newton_em(evaluate, derivs, beta0, maxit)
         return beta, ll, lam, post, info
+
+
+def newton_em(
+    evaluate: Callable[[np.ndarray], tuple[float, Any]],
+    derivs: Callable[[Any], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    theta0: np.ndarray,
+    maxit: int = 500,
+) -> tuple[np.ndarray, float, Any, dict[str, Any]]:
+    """Maximise a mixture log-likelihood: Newton steps on the observed information when it
+    is positive definite, else EM-gradient steps on the complete-data information (Lange
+    1995); step halving keeps every step uphill. ``evaluate(theta) -> (loglik, state)``,
+    ``derivs(state) -> (score, observed information, complete-data information)``.
+    Converged when the Newton decrement ``g' H^{-1} g`` is below 1e-20."""
+    theta = np.array(theta0, dtype=float)
+    ll, state = evaluate(theta)
+    n_em = n_newton = 0
+    converged = False
+    it = 0
+    for it in range(1, maxit + 1):  # noqa: B007
+        g, H, Hc = derivs(state)
+        try:
+            L = np.linalg.cholesky(H)
+            step = np.linalg.solve(L.T, np.linalg.solve(L, g))
+            newton = True
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(Hc, g, rcond=None)[0]
+            newton = False
+        dec = float(g @ step)
+        if newton and dec < 1e-20:
+            converged = True
+            break
+        t = 1.0
+        while True:
+            cand = theta + t * step
+            ll_new, state_new = evaluate(cand)
+            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll):
+                break
+            t /= 2
+            if t < 1e-12:
+                break
+        if t < 1e-12:  # no ascent possible: at the maximum up to rounding
+            converged = newton and dec < 1e-12
+            break
+        theta, ll, state = cand, ll_new, state_new
+        n_newton += newton
+        n_em += not newton
+    g = derivs(state)[0]
+    info = {
+        "em_steps": n_em,
+        "newton_steps": n_newton,
+        "iterations": it,
+        "gradient_norm": float(np.max(np.abs(g))) if g.size else 0.0,
+        "converged": converged,
+    }
+    return theta, ll, state, info
 
 
 def _logit(p: float) -> float:
