@@ -59,8 +59,13 @@ class HardToSayComparison(ResultMixin):
         )
 
 
-def compare_house_effects(data: Any, **kw: Any) -> HardToSayComparison:
-    """Fit the model on both scales (sum-to-zero) and decompose the house effects."""
+def compare_house_effects(data: Any, all_fit: Any = None, **kw: Any) -> HardToSayComparison:
+    """Fit the model on both scales (sum-to-zero) and decompose the house effects.
+
+    ``kw`` are :func:`~unspoken.polls.fit_polls` arguments (``share``, ``pollster``, ``dk``,
+    dates, sample sizes, ...); ``all_fit`` may pass an existing sum-to-zero fit on the share
+    of all respondents, which is then not refitted.
+    """
     from unspoken.polls.model import fit_polls
 
     common = dict(kw)
@@ -71,7 +76,8 @@ def compare_house_effects(data: Any, **kw: Any) -> HardToSayComparison:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PollDataWarning)
-        all_fit = fit_polls(data, scale="all", **common)
+        if all_fit is None:
+            all_fit = fit_polls(data, scale="all", **common)
         dec_fit = fit_polls(data, scale="decided", **common)
     f = all_fit.factor
     # mean "hard to say" per pollster, over polls that report it

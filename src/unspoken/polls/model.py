@@ -436,8 +436,10 @@ def fit_polls(
             raise UnsupportedError("compare_scales needs the 'hard to say' column (dk)")
         from unspoken.polls.hard_to_say import compare_house_effects
 
+        reuse = fit if (scale == "all" and ident == "sum-to-zero" and sigma is None) else None
         fit.hard_to_say = compare_house_effects(
             data,
+            all_fit=reuse,
             share=share,
             pollster=pollster,
             date=date,
