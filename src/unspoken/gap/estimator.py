@@ -352,6 +352,7 @@ class _Prepared:
     support_idx: list[int]
     dk_idx: list[int]
     notes: list[str]
+    user_hidden: Any = None
 
 
 def gap(
@@ -413,9 +414,22 @@ def gap(
         raise UnsupportedError(
             "covariates are used by method='ml'; the design-based gap (method='dim') uses none"
         )
+    cov_cols: list[str] = []
+    if method == "ml":
+        if hidden is not None:
+            raise UnsupportedError("method='ml' fits its own list model; do not pass hidden=")
+        if placebo_treat is not None:
+            raise UnsupportedError("placebo lists are supported with method='dim' only")
+        if dk == "bounds":
+            raise UnsupportedError("dk='bounds' is supported with method='dim' only")
+        if covariates:
+            from unspoken.formula import formula_columns
+            from unspoken.io import to_pandas
+
+            cov_cols = formula_columns(covariates, list(to_pandas(data).columns))
     prep = _prepare(
         data, outcome, treat, J, direct, support, by, dk_values, weights, cluster, strata,
-        placebo_treat, placebo_prevalence, hidden, control,
+        placebo_treat, placebo_prevalence, hidden, control, cov_cols,
     )  # fmt: skip
     notes = prep.notes
     hidden_obj = prep.hidden
@@ -423,12 +437,8 @@ def gap(
     if method == "ml":
         from unspoken.gap.model import model_based_shares
 
-        if hidden is not None:
-            raise UnsupportedError("method='ml' fits its own list model; do not pass hidden=")
-        if placebo_treat is not None:
-            raise UnsupportedError("placebo lists are supported with method='dim' only")
         hidden_obj, direct_obj, info = model_based_shares(
-            prep, outcome, treat, J, covariates, weights, direct
+            prep, outcome, treat, J, covariates, weights, direct, dk, level
         )
         extra.update(info)
     else:
@@ -463,7 +473,7 @@ def gap(
 
 def _prepare(
     data, outcome, treat, J, direct, support, by, dk_values, weights, cluster, strata,
-    placebo_treat, placebo_prevalence, hidden, control,
+    placebo_treat, placebo_prevalence, hidden, control, cov_cols=(),
 ) -> _Prepared:  # fmt: skip
     from unspoken.io import binary_column, drop_missing, integer_column, require_columns, to_pandas
 
@@ -471,6 +481,7 @@ def _prepare(
     by_cols = as_list(by)
     require_columns(df, [direct], role="direct question")
     design_cols = [c for c in (weights, cluster, strata) if c is not None] + by_cols
+    design_cols += [c for c in cov_cols if c not in design_cols]
     require_columns(df, design_cols)
     notes: list[str] = []
     positions = np.arange(len(df))
@@ -598,6 +609,7 @@ def _prepare(
         support_idx=support_idx,
         dk_idx=dk_idx,
         notes=notes,
+        user_hidden=hidden,
     )
 
 
@@ -621,7 +633,7 @@ class _Context:
         }
         if p.placebo is not None:
             c["placebo"] = int((mask & p.placebo.arm).sum())
-        if isinstance(self.hidden, ListDiM) or p.placebo is not None:
+        if p.user_hidden is None:
             return c
         c.pop("treated")
         c.pop("control")
