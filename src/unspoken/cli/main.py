@@ -16,6 +16,7 @@ from unspoken.errors import UnspokenError
 
 # command name -> module in unspoken.cli (each module defines ``command``)
 COMMANDS: dict[str, str] = {
+    "demo": "demo_cmd",
     "datasets": "datasets_cmd",
     "list": "list_cmd",
     "design-test": "design_test_cmd",
@@ -29,6 +30,7 @@ COMMANDS: dict[str, str] = {
 }
 
 HELP = {
+    "demo": "Analyse the bundled race list experiment end to end (the main job).",
     "datasets": "List the bundled example data sets (or show one).",
     "list": "Fit a list experiment (item count technique).",
     "design-test": "Test a list experiment for design effects (Blair & Imai 2012).",
