@@ -82,8 +82,10 @@ def _print(out: dict[str, Any]) -> None:
         f"n = {out['n']} respondents, J = {out['J']} control items.\n"
     )
     t = Table(title="Share angered by a black family moving next door (the hidden answer)")
-    for col in ("method", "estimate", "95% interval", "std. error", "notes"):
-        t.add_column(col, justify="right" if col != "method" and col != "notes" else "left")
+    t.add_column("method", no_wrap=True)
+    for col in ("estimate", "95% interval", "std. error"):
+        t.add_column(col, justify="right", no_wrap=True)
+    t.add_column("notes")
     dim, ml = out["difference_in_means"], out["maximum_likelihood"]
     for name, fit, note in (
         ("difference in means", dim, "no model; Welch standard error"),
