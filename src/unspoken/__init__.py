@@ -33,6 +33,7 @@ _LAZY: dict[str, str] = {
     "rr_regression": "unspoken.rr.regression",
     "rr_prevalence": "unspoken.rr.regression",
     "rr_power": "unspoken.rr.power",
+    "rr_predictor": "unspoken.rr.predictor",
     "polls": "unspoken.polls",
     "fit_polls": "unspoken.polls",
 }

@@ -13,6 +13,7 @@ from unspoken.rr.designs import (
     make_design,
 )
 from unspoken.rr.power import RRPower, rr_power
+from unspoken.rr.predictor import RRPredictorFit, rr_predictor
 from unspoken.rr.regression import RRFit, RRPrevalence, rr_prevalence, rr_regression
 
 __all__ = [
@@ -24,12 +25,14 @@ __all__ = [
     "RRDesign",
     "RRFit",
     "RRPower",
+    "RRPredictorFit",
     "RRPrevalence",
     "Triangular",
     "UnrelatedKnown",
     "Warner",
     "make_design",
     "rr_power",
+    "rr_predictor",
     "rr_prevalence",
     "rr_regression",
 ]
