@@ -662,12 +662,30 @@ def ml_core(
             "errors are unreliable (a parameter may be at the edge, e.g. no respondent with "
             "the trait in some group)"
         )
-    if not res.converged:
+    theta = res.theta
+    converged = res.converged
+    se = np.sqrt(np.maximum(np.diag(model_cov), 0))
+    eta_max = max(float(np.max(np.abs(e))) for e in model.etas(theta))
+    if converged and eta_max > 25 and float(np.max(se)) > 100:
+        converged = False
+        bad = [f"{model.block_names[j // k]}:{terms[j % k]}" for j in np.flatnonzero(se > 100)]
+        msg = (
+            "the likelihood has no finite maximum: the coefficient(s) "
+            + ", ".join(bad)
+            + " drift towards infinity (a fitted probability of 0 or 1, e.g. no respondent "
+            "with the trait in some group); the estimates are not a maximum and should not be "
+            "used: simplify the model or use method='dim'/'lm'"
+        )
+        if strict:
+            raise ConvergenceError(msg)
+        if not quiet:
+            warnings.warn(msg, RuntimeWarning, stacklevel=2)
+        notes.append(msg)
+    elif not converged:
         notes.append(
             f"maximum likelihood did not converge ({res.message}); the estimates are not a "
             "maximum and should not be used"
         )
-    theta = res.theta
 
     def influence() -> np.ndarray:
         S = model.scores(theta)
@@ -690,7 +708,7 @@ def ml_core(
         influence=influence,
         model_cov=model_cov,
         loglik=res.loglik,
-        converged=res.converged,
+        converged=converged,
         iterations=res.iterations,
         gradient_norm=res.gradient_norm,
         link="logit",

@@ -295,7 +295,19 @@ def nls_core(
     A[:k, :k] = -_gram(X1, v1 * (g * (1 - g)) ** 2)
     A[:k, k:] = -_gram(X1, v1 * J * p1 * (1 - p1) * g * (1 - g))
     A[k:, k:] = -_gram(X0, v0 * (p0 * (1 - p0)) ** 2)
-    Ainv = np.linalg.inv(A)
+    notes = []
+    try:
+        Ainv = np.linalg.inv(A)
+    except np.linalg.LinAlgError:
+        Ainv = np.linalg.pinv(A)
+        ok1 = ok2 = False
+        notes.append("the NLS estimating equations are singular at the estimate")
+    if max(np.max(np.abs(X1 @ delta)), np.max(np.abs(X0 @ psi))) > 25:
+        ok1 = ok2 = False
+        notes.append(
+            "nonlinear least squares has no finite solution here: coefficients drift towards "
+            "infinity (fitted probabilities of 0 or 1); do not use these estimates"
+        )
 
     def influence() -> np.ndarray:
         m = np.zeros((n, 2 * k))
@@ -303,8 +315,7 @@ def nls_core(
         m[c, k:] = X0 * (v0 * e1 * p0 * (1 - p0))[:, None]
         return -m @ Ainv.T
 
-    notes = []
-    if not (ok1 and ok2):
+    if not (ok1 and ok2) and not notes:
         notes.append("nonlinear least squares may not have converged (gradient not ~0)")
     return Core(
         theta=np.concatenate([delta, psi]),

@@ -1,0 +1,125 @@
+"""The ``unspoken list`` command through its entry point."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from unspoken import datasets
+from unspoken.cli.main import main
+from unspoken.listexp import list_experiment
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as ei:
+        main(list(args))
+        raise SystemExit(0)
+    out = capsys.readouterr()
+    return ei.value.code, out.out, out.err
+
+
+def test_json_output_matches_the_api(capsys):
+    code, out, _err = run(
+        capsys,
+        "list",
+        "race",
+        "--formula",
+        "y ~ south + age",
+        "--treat",
+        "treat",
+        "--J",
+        "3",
+        "--method",
+        "ml",
+        "--by",
+        "south",
+        "--json",
+    )
+    assert code == 0
+    d = json.loads(out)  # exactly one JSON object
+    fit = list_experiment(datasets.load("race"), "y ~ south + age", J=3, by="south")
+    assert d["model"] == "list.ml" and d["n"] == 1213 and d["converged"] is True
+    assert d["loglik"] == pytest.approx(fit.loglik, rel=1e-12)
+    assert [(p["part"], p["term"]) for p in d["params"]][:3] == [
+        ("sensitive", "Intercept"),
+        ("sensitive", "south"),
+        ("sensitive", "age"),
+    ]
+    assert d["params"][0]["estimate"] == pytest.approx(fit.params_[0], rel=1e-10)
+    assert d["prevalence"]["estimate"] == pytest.approx(fit.prevalence.estimate, rel=1e-10)
+    assert {"estimate", "std_error", "ci_low", "ci_high"} <= set(d["prevalence"])
+    assert d["by"][0]["group"] == {"south": 0}
+    assert d["by"][1]["prevalence"]["estimate"] == pytest.approx(
+        fit.by[1].estimate.estimate, rel=1e-10
+    )
+
+
+def test_table_output_and_options(capsys, tmp_path):
+    df = datasets.load("race").assign(w=1.0, psu=lambda d: d.index % 40)
+    path = tmp_path / "race.csv"
+    df.to_csv(path, index=False)
+    code, out, _ = run(
+        capsys,
+        "list",
+        str(path),
+        "--formula",
+        "y ~ age",
+        "--J",
+        "3",
+        "--method",
+        "lm",
+        "--weights",
+        "w",
+        "--cluster",
+        "psu",
+        "--level",
+        "0.9",
+    )
+    assert code == 0
+    assert "sensitive" in out and "Prevalence of the sensitive item" in out
+    assert "90% CI" in out and "cluster" in out
+    code, out, _ = run(
+        capsys,
+        "list",
+        "race",
+        "--method",
+        "ml",
+        "--unconstrained",
+        "--formula",
+        "y ~ age",
+        "--J",
+        "3",
+        "--json",
+    )
+    d = json.loads(out)
+    assert {p["part"] for p in d["params"]} == {"sensitive", "control.z0", "control.z1"}
+    code, out, _ = run(capsys, "list", "affirm", "--method", "dim", "--control", "FALSE", "--json")
+    assert json.loads(out)["model"] == "list.dim"
+
+
+def test_formula_is_never_evaluated(capsys):
+    code, out, err = run(
+        capsys,
+        "list",
+        "race",
+        "--formula",
+        "y ~ I(__import__('os').system('echo hacked'))",
+        "--J",
+        "3",
+    )
+    assert code == 2
+    assert "hacked" not in out
+    assert "not allowed" in err
+    code, out, err = run(capsys, "list", "race", "--formula", "y ~ os.system", "--J", "3")
+    assert code == 2 and "hacked" not in out
+
+
+def test_bad_data_reports_column(capsys, tmp_path):
+    df = datasets.load("race")
+    df.loc[[5, 9], ["y", "treat"]] = [4, 0]
+    path = tmp_path / "bad.csv"
+    df.to_csv(path, index=False)
+    code, out, err = run(capsys, "list", str(path), "--J", "3", "--json")
+    assert code == 2 and out == ""
+    assert "column 'y'" in err and "rows 5, 9" in err
