@@ -207,7 +207,41 @@ def model_based_shares(
             "std_error": np.sqrt(np.diag(cov)).tolist(),
         },
     }
+    info["hausman"] = _hausman(df.iloc[rows], outcome, t, covariates, J, wl, core)
     return hidden, direct_share, info
+
+
+def _hausman(
+    frame: Any, outcome: str, t: np.ndarray, covariates: str | None, J: int,
+    w: np.ndarray | None, core: Any,
+) -> dict[str, Any]:  # fmt: skip
+    """ML vs NLS specification check on the list part (Imai 2011; R ict.hausman.test)."""
+    from unspoken.errors import UnspokenError
+    from unspoken.listexp.hausman import hausman_statistic
+    from unspoken.listexp.standard import list_experiment
+
+    sub = frame.copy()
+    sub["_unspoken_treat"] = t
+    weights = None
+    if w is not None:
+        sub["_unspoken_w"] = w
+        weights = "_unspoken_w"
+    try:
+        nls = list_experiment(
+            sub, f"{outcome} ~ {covariates or '1'}", "_unspoken_treat", J=J, method="nls",
+            control=0.0, weights=weights,
+        )  # fmt: skip
+    except (UnspokenError, np.linalg.LinAlgError) as e:
+        return {"statistic": None, "note": f"the NLS fit failed: {e}"}
+    res = hausman_statistic(core.theta, core.model_cov, nls.params_, nls.cov, abs=True)
+    out = res.to_dict()
+    out.pop("model")
+    out["summary"] = (
+        f"Hausman test ML vs NLS: statistic {res.statistic:.3f}, df {res.df}, p = "
+        f"{res.p_value:.3f} (from |statistic|)" + (" - negative statistic: possible "
+        "misspecification" if res.statistic < 0 else "")
+    )  # fmt: skip
+    return out
 
 
 def _edict(e: Estimate) -> dict[str, Any]:
