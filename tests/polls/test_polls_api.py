@@ -253,10 +253,15 @@ def test_cli_text_default_n_and_errors(capsys) -> None:
         "VCIOM=1600",
         "--period",
         "week",
+        "--since",
+        "2012-01-01",
+        "--until",
+        "2020-12-31",
     ]
     main(args)
     out = capsys.readouterr()
     assert "House effects" in out.out and "Warning:" in out.err
+    assert "polls = 896" in out.out
     with pytest.raises(SystemExit) as e:
         main(["polls", "putin_approval", "--share", "approve"])
     assert e.value.code == 2

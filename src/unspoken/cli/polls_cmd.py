@@ -76,6 +76,8 @@ def _default_n(values: tuple[str, ...]) -> dict[str, float]:
     show_default=True,
     help="A poll measures the mean over its fieldwork, or its middle day.",
 )
+@click.option("--since", default=None, metavar="DATE", help="Only polls fielded from DATE on.")
+@click.option("--until", default=None, metavar="DATE", help="Only polls fielded up to DATE.")
 @click.option("--no-extra-variance", is_flag=True, help="No extra variance per pollster.")
 @click.option("--sigma", type=float, default=None, help="Fix the innovation SD per period.")
 @click.option(
@@ -101,6 +103,8 @@ def command(
     period: str,
     units: str,
     fieldwork: str,
+    since: str | None,
+    until: str | None,
     no_extra_variance: bool,
     sigma: float | None,
     window: int,
@@ -144,6 +148,8 @@ def command(
             fieldwork=fieldwork,
             sigma=sigma,
             window=window,
+            since=since,
+            until=until,
         )
     for w in caught:
         click.echo(f"Warning: {w.message}", err=True)

@@ -90,6 +90,16 @@ def _dates(df: pd.DataFrame, col: str, rows: np.ndarray) -> np.ndarray:
     return parsed.dt.floor("D").to_numpy(dtype="datetime64[ns]")
 
 
+def _bound(value: Any, name: str) -> np.datetime64:
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        raise DataError(f"{name}={value!r} is not a date; use YYYY-MM-DD")
+    return np.datetime64(ts.floor("D").to_datetime64(), "ns")
+
+
 def _parse_default_n(default_n: Mapping[str, float] | None) -> dict[str, float]:
     if default_n is None:
         return {}
@@ -119,9 +129,12 @@ def prepare_polls(
     scale: Scale = "all",
     units: Units = "auto",
     duplicates: Duplicates = "warn",
+    since: Any = None,
+    until: Any = None,
 ) -> Polls:
     """Validate poll data and put shares on the proportion scale.
 
+    ``since`` / ``until`` (dates) keep only the polls whose fieldwork overlaps that span.
     ``scale="decided"`` uses the share of those with an opinion, ``share / (100 - dk)``, with
     effective sample size ``n (1 - dk)``; it needs ``dk``.
     """
@@ -167,6 +180,21 @@ def prepare_polls(
                 column=end,
                 rows=rows[bad],
             )
+    if since is not None or until is not None:
+        keep = np.ones(len(df), bool)
+        if since is not None:
+            keep &= d1 >= _bound(since, "since")
+        if until is not None:
+            keep &= d0 <= _bound(until, "until")
+        if not keep.any():
+            raise DataError(f"no polls between {since or 'the start'} and {until or 'the end'}")
+        if not keep.all():
+            notes.append(
+                f"{int((~keep).sum())} poll(s) outside {since or '...'} .. {until or '...'} "
+                "left out"
+            )
+        df = df.loc[keep].reset_index(drop=True)
+        rows, names, d0, d1 = rows[keep], names[keep], d0[keep], d1[keep]
 
     y = numeric_column(df, share, role="poll share")
     if units == "auto":

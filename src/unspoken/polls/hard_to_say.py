@@ -98,6 +98,8 @@ def compare_house_effects(data: Any, all_fit: Any = None, **kw: Any) -> HardToSa
             scale="decided",
             units=kw.get("units", "auto"),
             duplicates="keep",
+            since=kw.get("since"),
+            until=kw.get("until"),
         )
     dk_mean = pp.table.groupby("pollster")["dk"].mean().reindex(all_fit.house_effects["pollster"])
     d = dk_mean.to_numpy()

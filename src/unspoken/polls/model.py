@@ -378,6 +378,8 @@ def fit_polls(
     duplicates: Duplicates = "warn",
     compare_scales: bool | None = None,
     bands: Bands = "corrected",
+    since: Any = None,
+    until: Any = None,
 ):
     """Pool polls into one latent trend with a house effect per pollster.
 
@@ -392,7 +394,8 @@ def fit_polls(
     ``compare_scales`` (default: on when ``dk`` is given) also reports how much of the spread
     of house effects the "hard to say" shares explain. ``bands="corrected"`` (default) adds
     the uncertainty of the estimated variances to the bands and house-effect standard errors
-    (first order, Kass & Steffey 1989); ``"plugin"`` treats them as known.
+    (first order, Kass & Steffey 1989); ``"plugin"`` treats them as known. ``since`` /
+    ``until`` keep only the polls fielded in that span.
     """
     t0 = time.perf_counter()
     if period not in ("day", "week"):
@@ -414,6 +417,8 @@ def fit_polls(
         scale=scale,
         units=units,
         duplicates=duplicates,
+        since=since,
+        until=until,
     )
     anchors_in = (
         list(anchor)
@@ -453,6 +458,8 @@ def fit_polls(
             extra_variance=extra_variance,
             fieldwork=fieldwork,
             bands=bands,
+            since=since,
+            until=until,
         )
     fit.elapsed = time.perf_counter() - t0
     return fit
