@@ -498,7 +498,7 @@ def _prepare(
             raise UnsupportedError(
                 "hidden= must provide row_positions and prevalence_influence(mask)"
             )
-        if design_cols:
+        if design_cols and df[design_cols].isna().to_numpy().any():
             raise UnsupportedError(
                 "with hidden= the data must be the frame it was fitted on: weights, cluster, "
                 "strata and by columns must have no missing values"
