@@ -134,14 +134,31 @@ def test_row_positions_after_listwise_deletion():
 
 def test_satisfies_the_gap_protocol():
     gap = pytest.importorskip("unspoken.gap")
-    fit = rr_regression(
-        simulate_rr(200, "mirrored", BETA, seed=3, p=0.8), "y ~ x1", design="mirrored", p=0.8
-    )
-    cf = rr_prevalence(
-        simulate_rr(200, "mirrored", BETA, seed=3, p=0.8), "y", design="mirrored", p=0.8
-    )
-    assert isinstance(fit, gap.HiddenShare)
-    assert isinstance(cf, gap.HiddenShare)
+    rng = np.random.default_rng(4)
+    df = simulate_rr(2000, "crosswise", BETA, seed=rng, p=0.2)
+    df["direct"] = ((df["z"] == 1) & (rng.random(len(df)) < 0.5)).astype(int)
+    fit = rr_regression(df, "y ~ x1 + x2", **KW)
+    cf = rr_prevalence(df, "y", **KW)
+    for hidden in (fit, cf):
+        assert isinstance(hidden, gap.HiddenShare)
+        res = gap.gap(df, direct="direct", hidden=hidden).to_dict()
+        P, psi = hidden.prevalence_influence()
+        n = len(psi)
+        # the gap's hidden share and its (survey, n/(n-1)) variance come from our psi
+        assert any(abs(v - P) < 1e-12 for v in _numbers(res))
+        se = np.sqrt(psi @ psi * n / (n - 1))
+        assert any(abs(v - se) < 1e-10 for v in _numbers(res))
+
+
+def _numbers(obj):
+    if isinstance(obj, dict):
+        for v in obj.values():
+            yield from _numbers(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _numbers(v)
+    elif isinstance(obj, float):
+        yield obj
 
 
 def test_json_shape(survey):
