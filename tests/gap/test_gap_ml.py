@@ -99,3 +99,23 @@ def test_ml_gap_coverage_same_respondents():
         g = unspoken.gap(df, "y", "treat", 4, "direct", method="ml").overall.gap
         hits += g.ci_low <= truth.gap <= g.ci_high
     assert 0.93 <= hits / reps <= 0.97, hits / reps
+
+
+def test_list_ml_fit_as_hidden_share_equals_method_ml():
+    """A ListFit from list_experiment(method='ml') is adapted to the HiddenShare protocol
+    (scores recomputed from the likelihood) and gives the same gap as method='ml'."""
+    mexico = unspoken.datasets.load("mexico")
+    fit = unspoken.list_experiment(
+        mexico, "mex.y.all ~ mex.male + mex.urban", "mex.t", J=3, method="ml"
+    )
+    via_fit = unspoken.gap(mexico, "mex.y.all", direct="mex.direct", hidden=fit, by="mex.male")
+    direct = unspoken.gap(mexico, "mex.y.all", "mex.t", 3, "mex.direct", method="ml",
+                          covariates="mex.male + mex.urban", by="mex.male")  # fmt: skip
+    assert via_fit.overall.hidden.estimate == pytest.approx(fit.prevalence.estimate, rel=1e-10)
+    for a, b in [(via_fit.overall, direct.overall)] + [
+        (x[1], y[1]) for x, y in zip(via_fit.by, direct.by, strict=True)
+    ]:
+        assert a.gap.estimate == pytest.approx(b.gap.estimate, rel=1e-6)
+        assert a.gap.std_error == pytest.approx(b.gap.std_error, rel=1e-4)
+    with pytest.raises(unspoken.DataError, match="outcome"):
+        unspoken.gap(mexico, direct="mex.direct", hidden=fit)

@@ -414,6 +414,12 @@ def gap(
         raise UnsupportedError(
             "covariates are used by method='ml'; the design-based gap (method='dim') uses none"
         )
+    if hidden is not None and not isinstance(hidden, HiddenShare) and hasattr(hidden, "X_"):
+        from unspoken.gap.model import list_fit_share
+
+        if outcome is None:
+            raise DataError("to use a list fit as hidden=, give outcome= (the count column)")
+        hidden = list_fit_share(hidden, data, outcome)
     cov_cols: list[str] = []
     if method == "ml":
         if hidden is not None:
@@ -454,7 +460,7 @@ def gap(
             "variance by the delta method with stacked M-estimator influence values"
         )
     return GapResult(
-        method=method if hidden is None else type(hidden).__name__,
+        method=method if hidden is None else getattr(hidden, "model", type(hidden).__name__),
         layout=prep.layout,
         overall=overall,
         by=rows,

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from unspoken.errors import ConvergenceError, DataError
+from unspoken.errors import ConvergenceError, DataError, UnsupportedError
 from unspoken.results import Estimate
 
 
@@ -248,3 +248,56 @@ def _edict(e: Estimate) -> dict[str, Any]:
     d = e.to_dict()
     d.pop("item", None)
     return d
+
+
+def list_fit_share(fit: Any, data: Any, outcome: str) -> ListMLShare:
+    """A :class:`~unspoken.gap.HiddenShare` from a list ML fit (``list_experiment(...,
+    method="ml")``) on ``data``, the frame the fit was made on.
+
+    ``ListFit`` keeps the estimates, their covariance and the design matrix but not the
+    per-respondent scores, so they are recomputed here from the binomial likelihood
+    (:class:`unspoken.listexp.ml.BinomialListModel`) at the fitted parameters; the bread is
+    the inverse of the exact observed information. ``outcome`` names the count column.
+    """
+    from unspoken.io import require_columns, to_pandas
+    from unspoken.listexp.ml import BinomialListModel
+
+    if getattr(fit, "method", None) != "ml":
+        raise UnsupportedError(
+            "only a list ML fit can be adapted; for the difference in means use gap(...) with "
+            "outcome=, treat=, J= (method='dim')"
+        )
+    df = to_pandas(data)
+    treat_info = fit.extra.get("treatment", {})
+    treat = treat_info.get("column")
+    require_columns(df, [outcome, treat], role="list experiment")
+    if not df.index.is_unique:
+        raise DataError("the data's index has duplicate labels: reset it before fitting")
+    rows = df.index.get_indexer(fit.row_index_)
+    if (rows < 0).any():
+        raise DataError("the list fit was made on other data (its rows are not in this frame)")
+    y = df[outcome].to_numpy(dtype=float)[rows]
+    tv = df[treat].to_numpy()[rows]
+    t = np.array([str(v) == str(treat_info.get("treated")) for v in tv], dtype=float)
+    if int(t.sum()) != int(fit.extra.get("n_treated", t.sum())):
+        raise DataError(f"cannot recover the treatment arms from column '{treat}'", column=treat)
+    X = np.asarray(fit.X_, dtype=float)
+    constrained = bool(fit.extra.get("constrained", True))
+    w = fit.weights_
+    model = BinomialListModel(y, t, X, fit.J, constrained, w)
+    theta = np.asarray(fit.params_, dtype=float)
+    _, _, H = model.evaluate(theta, 2)
+    bread = np.linalg.inv(-H)
+    S = model.scores(theta)
+    if w is not None:
+        S = S * np.asarray(w)[:, None]
+    k = X.shape[1]
+    psi = S @ bread
+    return ListMLShare(
+        X=X,
+        delta=theta[:k],
+        psi_theta=psi[:, :k],
+        cov_delta=bread[:k, :k],
+        v=np.ones(len(y)) if w is None else np.asarray(w, dtype=float),
+        row_positions=rows.astype(np.int64),
+    )
