@@ -57,6 +57,7 @@ class ListMLShare:
     cov_delta: np.ndarray
     v: np.ndarray
     row_positions: np.ndarray
+    model: str = "list.ml"
 
     def prevalence_influence(self, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
         m = np.ones(len(self.v), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
