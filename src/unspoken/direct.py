@@ -99,6 +99,23 @@ def find_labels(labels: list[Any], wanted: Sequence[Any], column: str, what: str
     return sorted(set(idx))
 
 
+def reorder(
+    codes: np.ndarray, labels: list[Any], order: Sequence[Any] | None, column: str
+) -> tuple[np.ndarray, list[Any]]:
+    """Put the answers listed in ``order`` first, in that order (the rest keep theirs)."""
+    if not order:
+        return codes, labels
+    first: list[int] = []
+    for value in order:
+        hit = find_labels(labels, [value], column, "order")
+        first += [i for i in hit if i not in first]
+    perm = first + [i for i in range(len(labels)) if i not in first]
+    new_code = np.empty(len(labels), dtype=np.int64)
+    new_code[perm] = np.arange(len(perm))
+    out = np.where(codes >= 0, new_code[np.maximum(codes, 0)], -1)
+    return out, [labels[i] for i in perm]
+
+
 def answer_codes(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
     """Codes ``0..K-1`` of the answers (-1 where missing) and their labels in order.
 
@@ -376,6 +393,7 @@ def direct_poll(
     dk: DkPolicy = "no",
     dk_values: str | Sequence[Any] | None = None,
     variance: DirectVariance = "survey",
+    order: str | Sequence[Any] | None = None,
     min_n: int = 30,
     level: float = 0.95,
 ) -> DirectResult:
@@ -386,7 +404,8 @@ def direct_poll(
     given); ``dk`` how they enter the support share ("no": as non-support; "drop": left out
     of the denominator; "bounds": lower and upper bound). Rows with no answer are outside
     the domain but stay in the design (as R ``svymean(..., na.rm = TRUE)``). Groups with
-    fewer than ``min_n`` answers are reported as too small.
+    fewer than ``min_n`` answers are reported as too small. ``order`` lists answers in the
+    order to report them (default: the categories' order, else sorted).
     """
     from unspoken.io import drop_missing, require_columns, to_pandas
 
@@ -403,6 +422,7 @@ def direct_poll(
         notes += dropped
     design = read_design(df, weights, cluster, strata)
     codes, labels = answer_codes(df[question])
+    codes, labels = reorder(codes, labels, parse_values(order), question)
     if not labels:
         raise DataError(f"column '{question}' has no answers", column=question)
     n_missing = int((codes < 0).sum())

@@ -151,3 +151,12 @@ def test_bad_input(poll):
     with pytest.raises(DataError, match="'w'") as e:
         unspoken.direct_poll(df, "q", weights="w")
     assert 3 in e.value.rows
+
+
+def test_order_of_answers(poll):
+    res = unspoken.direct_poll(poll, "q", order="definitely,rather,rather not,definitely not")
+    assert [v for v, _ in res.overall.categories] == ANSWERS
+    plain = unspoken.direct_poll(poll, "q")
+    a = dict(res.overall.categories)
+    for v, e in plain.overall.categories:
+        assert a[v].estimate == e.estimate and a[v].std_error == e.std_error

@@ -31,6 +31,7 @@ from unspoken.cli.common import (
     help="Answers that mean don't know / refused, comma-separated "
     "(default: recognised from labels such as 'hard to say', 'refused').",
 )
+@click.option("--order", default=None, help="Answers in the order to show them, comma-separated.")
 @click.option("--weights", default=None, help="Column of survey weights.")
 @click.option("--cluster", default=None, help="Column of primary sampling units (clusters).")
 @click.option("--strata", default=None, help="Column of strata.")
@@ -50,6 +51,7 @@ def command(
     support: str | None,
     dk: str,
     dk_values: str | None,
+    order: str | None,
     weights: str | None,
     cluster: str | None,
     strata: str | None,
@@ -71,9 +73,10 @@ def command(
         cluster=cluster,
         strata=strata,
         by=list(by) or None,
-        dk=dk,
+        dk=dk,  # type: ignore[arg-type]
         dk_values=dk_values,
-        min_n=min_n,  # type: ignore[arg-type]
+        min_n=min_n,
+        order=order,
     )
     if as_json:
         emit_json(res)
