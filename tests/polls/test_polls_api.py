@@ -124,6 +124,15 @@ def test_result_api_and_units() -> None:
     assert set(d["trend"][0]) == {"date", "estimate", "ci_low", "ci_high", "std_error"}
     json.loads(r.to_json())
     assert len(r.tidy("polls")) == r.n_polls
+    tp = r.tidy()
+    assert list(tp.columns) == ["part", "term", "estimate", "std_error", "ci_low", "ci_high"]
+    assert list(tp["part"]).count("house_effect") == 3
+    assert r.params[("sigma", "day")] == r.sigma
+    assert r.std_errors[("house_effect", "A")] == r.house_effects["std_error"].iloc[0]
+    ci = r.conf_int()
+    ok = ci["ci_low"].notna()
+    assert ok.sum() >= 4
+    assert (ci["ci_low"][ok] <= r.params[ok]).all()
     with pytest.raises(Exception, match="must be one of"):
         r.tidy("nope")
     # proportions in -> proportions out, same fit

@@ -86,3 +86,40 @@ def test_unidentified_level_is_an_error() -> None:
     d = build_design(y, vb, house, np.eye(3), first, (lens, w), 70, [])  # no anchor
     with pytest.raises(DataError, match="not identified"):
         solve(d, 1e-5, np.zeros(3))
+
+
+@pytest.mark.filterwarnings("ignore::unspoken.polls.PollDataWarning")
+def test_fieldwork_weights_across_weeks() -> None:
+    import pandas as pd
+
+    from unspoken.polls.data import prepare_polls
+    from unspoken.polls.model import fieldwork_weights, make_grid
+
+    df = pd.DataFrame(
+        {
+            "who": ["A", "A", "B"],
+            # Sat 2021-01-09 .. Tue 01-12 spans two ISO weeks; one-day poll; 8-day poll
+            "s": ["2021-01-09", "2021-01-20", "2021-01-04"],
+            "e": ["2021-01-12", "2021-01-20", "2021-01-11"],
+            "y": [50.0, 51.0, 49.0],
+        }
+    )
+    polls = prepare_polls(
+        df, share="y", pollster="who", start="s", end="e", default_n={"A": 1000, "B": 1000}
+    )
+    grid = make_grid(polls, [], "week")
+    assert str(grid.origin)[:10] == "2021-01-04"  # the Monday of the first poll's week
+    first, lens, w = fieldwork_weights(polls, grid, "spread")
+    order = polls.table["row"].to_numpy()
+    got = {}
+    pos = np.r_[0, np.cumsum(lens)]
+    for i, r in enumerate(order):
+        got[int(r)] = (int(first[i]), list(w[pos[i] : pos[i + 1]]))
+    assert got[0] == (0, [0.5, 0.5])
+    assert got[1] == (2, [1.0])
+    assert got[2] == (0, [7 / 8, 1 / 8])
+    day = make_grid(polls, [], "day")
+    first, lens, w = fieldwork_weights(polls, day, "midpoint")
+    assert np.all(lens == 1)
+    # midpoint of 01-09..01-12 is 01-10 (floor), 6 days after 01-04
+    assert first[list(order).index(0)] == 6

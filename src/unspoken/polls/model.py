@@ -290,7 +290,8 @@ def _optimise(d: Design, free_tau: np.ndarray, s_ref: float, sigma0: float | Non
         bounds=bounds,
         options={"maxiter": 300, "ftol": 1e-12},
     )
-    theta = res.x
+    theta = res.x.copy()
+    theta[1:][theta[1:] < 1e-6] = 0.0  # an extra variance this small is on the boundary
     g = grad(theta)
     # projected gradient: ignore components pushing against an active bound
     proj = g.copy()
@@ -345,7 +346,7 @@ def _optimise(d: Design, free_tau: np.ndarray, s_ref: float, sigma0: float | Non
     return _Fit(
         sigma=sigma,
         tau=tau,
-        loglik=-float(res.fun),
+        loglik=-float(f(theta)),
         iterations=int(res.nit),
         converged=bool(res.success) or float(np.max(np.abs(proj))) < 1e-3,
         gradient_norm=float(np.max(np.abs(proj))) if proj.size else 0.0,

@@ -216,12 +216,58 @@ class PollsResult(ResultMixin):
         )
 
     # ------------------------------------------------------------------ tables
-    def tidy(self, what: Literal["house_effects", "trend", "polls"] = "house_effects"):
-        """A copy of one table: ``house_effects``, ``trend`` or ``polls`` (residuals)."""
+    def tidy(
+        self, what: Literal["params", "house_effects", "trend", "polls"] = "params"
+    ) -> pd.DataFrame:
+        """A table: ``params`` (part, term, estimate, std_error, ci_low, ci_high for the house
+        effects, the innovation SD and the extra SDs), or a copy of ``house_effects``,
+        ``trend`` or ``polls`` (residuals)."""
+        if what == "params":
+            z = z_value(self.level)
+            est = self.params
+            se = self.std_errors.to_numpy()
+            return pd.DataFrame(
+                {
+                    "part": est.index.get_level_values(0),
+                    "term": est.index.get_level_values(1),
+                    "estimate": est.to_numpy(),
+                    "std_error": se,
+                    "ci_low": est.to_numpy() - z * se,
+                    "ci_high": est.to_numpy() + z * se,
+                }
+            )
         tables = {"house_effects": self.house_effects, "trend": self.trend, "polls": self.polls}
         if what not in tables:
-            raise UnsupportedError(f"what must be one of {', '.join(tables)}, not {what!r}")
+            raise UnsupportedError(f"what must be one of params, {', '.join(tables)}, not {what!r}")
         return tables[what].copy()
+
+    @property
+    def _index(self) -> pd.MultiIndex:
+        names = [str(p) for p in self.house_effects["pollster"]]
+        parts = ["house_effect"] * len(names) + ["sigma"] + ["extra_sd"] * len(names)
+        terms = [*names, self.period, *names]
+        return pd.MultiIndex.from_arrays([parts, terms], names=["part", "term"])
+
+    @property
+    def params(self) -> pd.Series:
+        """House effects, innovation SD (per period) and extra SDs, indexed by (part, term)."""
+        he = self.house_effects
+        vals = np.r_[he["estimate"].to_numpy(), self.sigma, he["extra_sd"].to_numpy()]
+        return pd.Series(vals, index=self._index, name="estimate")
+
+    @property
+    def std_errors(self) -> pd.Series:
+        """Standard errors of :attr:`params` (NaN for an extra SD estimated at 0 or fixed)."""
+        he = self.house_effects
+        vals = np.r_[he["std_error"].to_numpy(), self.sigma_se, he["extra_sd_se"].to_numpy()]
+        return pd.Series(vals, index=self._index, name="std_error")
+
+    def conf_int(self, level: float | None = None) -> pd.DataFrame:
+        """Wald intervals for :attr:`params`."""
+        z = z_value(self.level if level is None else level)
+        est = self.params.to_numpy()
+        se = self.std_errors.to_numpy()
+        return pd.DataFrame({"ci_low": est - z * se, "ci_high": est + z * se}, index=self._index)
 
     def to_dict(self) -> dict[str, Any]:
         he = self.house_effects
