@@ -265,3 +265,16 @@ def test_placebo_corrected_gap_coverage():
         hits += g.ci_low <= target <= g.ci_high
     assert abs(target - truth.gap) < 0.002  # the correction's own bias is negligible here
     assert 0.93 <= hits / reps <= 0.97, hits / reps
+
+
+def test_placebo_with_dk_bounds():
+    df = unspoken.datasets.load("gap_placebo")
+    res = unspoken.gap(
+        df, "count", "treat", 4, "support", "definitely,rather", dk="bounds",
+        placebo_treat="placebo", placebo_prevalence="placebo_direct",
+    )  # fmt: skip
+    pl, r = res.overall.placebo, res.overall
+    width = r.direct_upper.estimate - r.direct.estimate
+    assert width == pytest.approx(r.dk_share.estimate)
+    low = pl["gap_corrected_lower"].estimate
+    assert low == pytest.approx(pl["gap_corrected"].estimate - width, rel=1e-12)
