@@ -41,6 +41,7 @@ def test_answer_probabilities_from_first_principles():
     d = Triangular(p=0.2)
     assert (d.pi0, d.pi1) == pytest.approx((0.8, 0.0))
     assert d.prob_yes(0.25) == pytest.approx(0.8 * 0.75)
+    np.testing.assert_allclose(d.answer_probs, [[0.2, 1.0], [0.8, 0.0]])
 
 
 @pytest.mark.parametrize(

@@ -98,6 +98,9 @@ def test_weights_equal_to_frequency_replication(survey):
     np.testing.assert_allclose(wfit.params_, rfit.params_, rtol=1e-8)
     np.testing.assert_allclose(wfit.std_errors, rfit.std_errors, rtol=1e-8)
     assert wfit.loglik == pytest.approx(rfit.loglik, rel=1e-10)
+    wopg = rr_regression(df, "y ~ x1 + x2", weights="k", vcov="opg", **KW)
+    ropg = rr_regression(rep, "y ~ x1 + x2", vcov="opg", **KW)
+    np.testing.assert_allclose(wopg.std_errors, ropg.std_errors, rtol=1e-8)
 
 
 def test_by_groups(survey):

@@ -102,6 +102,12 @@ class RRDesign:
         """``P(Y = 1 | Z = 1)``."""
         return self.a + self.b
 
+    @property
+    def answer_probs(self) -> tuple[tuple[float, float], tuple[float, float]]:
+        """``((P(Y=0|Z=0), P(Y=0|Z=1)), (P(Y=1|Z=0), P(Y=1|Z=1)))``: rows are answers,
+        columns the hidden trait."""
+        return ((1.0 - self.pi0, 1.0 - self.pi1), (self.pi0, self.pi1))
+
     def prob_yes(self, prevalence: Any) -> Any:
         """``P(Y = 1) = a + b * prevalence`` (vectorised)."""
         return self.a + self.b * prevalence

@@ -20,9 +20,10 @@ information ``sum w lambda (1 - lambda) x x'``) while the observed information i
 positive definite, and Newton steps on the observed information once it is, each with step
 halving, until the Newton decrement is below 1e-20 (``|grad|`` ~ 1e-10).
 
-Variances: ``"model"`` = ``I^{-1}``; ``"opg"`` = ``(sum s_i s_i')^{-1}`` (the default of R
-``rrreg``); ``"hc0"``, ``"hc1"``, ``"cluster"``, ``"survey"`` from the influence values
-``I^{-1} s_i`` through :func:`unspoken.inference.covariance.vcov_from_influence`;
+Variances: ``"model"`` = ``I^{-1}``; ``"opg"`` = ``(sum s_i s_i' / w_i)^{-1}`` (the default of
+R ``rrreg``; weights act as frequency weights, as in ``"model"``); ``"hc0"``, ``"hc1"``,
+``"cluster"``, ``"survey"`` from the influence values ``I^{-1} s_i`` through
+:func:`unspoken.inference.covariance.vcov_from_influence`;
 ``"bootstrap"`` refits on resampled respondents (clusters within strata).
 
 The average predicted prevalence ``P = sum_i w_i lambda_i / sum_i w_i`` (over all used rows
@@ -33,7 +34,8 @@ or a subgroup) has influence values::
 
 (the first term is the sampling of the covariates, the second the estimation of beta). For
 the model-based variances the two are uncorrelated under the model (``E[s_i | x_i] = 0``),
-so ``Var(P) = g' V g + sum_i (1[i in group] w_i (lambda_i - P) / W_group)^2``.
+so ``Var(P) = g' V g + sum_i (1[i in group] w_i (lambda_i - P) / W_group)^2`` (also used with
+the bootstrap ``V``).
 
 The closed form without covariates is ``pi_hat = (ybar_w - a) / b`` with influence values
 ``w_i (y_i - ybar_w) / (W b)`` (model variance ``ybar (1 - ybar) / (n b^2)``).
@@ -114,7 +116,7 @@ def _prepare(
     strata: str | None,
     missing: Literal["listwise", "error"],
 ) -> _Prepared:
-    df = to_pandas(data)
+    df = data if isinstance(data, pd.DataFrame) else to_pandas(data)  # callers pass a copy
     roles = [(answer, "randomized response answer")]
     roles += [
         (c, role)
@@ -501,7 +503,7 @@ def rr_prevalence(
                 "for covariates"
             )
         answer = lhs
-    prep = _prepare(data, answer, [], d, weights, cluster, strata, missing)
+    prep = _prepare(to_pandas(data), answer, [], d, weights, cluster, strata, missing)
     kind = _default_kind(prep.survey, vcov)
     if kind in ("opg", "bootstrap"):
         raise UnsupportedError(
@@ -640,8 +642,8 @@ def rr_regression(
     beta_infl = sandwich_influence(S, Hinv)
     if kind == "model":
         V = Hinv
-    elif kind == "opg":
-        V = np.linalg.inv(S.T @ S)
+    elif kind == "opg":  # sum_i w_i u_i u_i' (u_i the unweighted score): frequency weights
+        V = np.linalg.inv(S.T @ (S / w[:, None]))
     elif kind == "bootstrap":
 
         def refit(rows: np.ndarray) -> np.ndarray:
