@@ -184,3 +184,27 @@ def test_warnings_do_not_fire_for_clean_data() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         fit_polls(_frame(), "share", "who", date="date", n="n")
+
+
+def test_one_period_and_short_series() -> None:
+    df = pd.DataFrame(
+        {
+            "date": ["2021-01-01"] * 6,
+            "who": list("AABBCC"),
+            "share": [50, 52, 55, 54, 49, 51],
+            "n": 1000,
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PollDataWarning)
+        r = fit_polls(df, "share", "who", date="date", n="n")
+    assert np.isnan(r.sigma)
+    assert len(r.trend) == 1
+    # one period, sum-to-zero: the level is the mean over pollsters of each pollster's
+    # precision-weighted mean (weights 1 / binomial variance; extra SDs are 0 with 2 polls each)
+    p = df["share"].to_numpy() / 100
+    w = 1 / (p * (1 - p) / 1000)
+    means = [np.average(p[k : k + 2], weights=w[k : k + 2]) for k in (0, 2, 4)]
+    assert r.latest().estimate == pytest.approx(100 * np.mean(means), abs=1e-8)
+    assert "change" not in r.to_dict()
+    assert any("one period" in note for note in r.notes)

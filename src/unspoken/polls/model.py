@@ -505,6 +505,40 @@ def _fit_prepared(
     free_tau = (counts >= 3) if extra_variance else np.zeros(len(polls.pollsters), bool)
     s_ref = float(np.median(np.sqrt(vb)))
     notes = list(polls.notes)
+    if grid.T == 1:
+        notes.append("all polls fall in one period: no trend over time, sigma is not estimated")
+        sig = 1e-3 * s_ref  # any value: with one period it does not enter the likelihood
+        fit = (
+            _optimise_tau_only(d, free_tau, s_ref, sig)
+            if free_tau.any()
+            else _Fit(
+                sig,
+                np.zeros(d.J),
+                solve(d, sig * sig, np.zeros(d.J), full=False).loglik,
+                0,
+                True,
+                0.0,
+                None,
+                free_tau,
+            )
+        )
+        fit.sigma = float("nan")
+        sol = solve(d, sig * sig, fit.tau**2, full=True)
+        return PollsResult._build(
+            hyper=None,
+            polls=polls,
+            grid=grid,
+            design=d,
+            sol=sol,
+            fit=fit,
+            ident=ident,
+            anchors=anchors,
+            fieldwork=fieldwork,
+            notes=notes,
+            window=window,
+            level=level,
+            sigma_fixed=False,
+        )
     if sigma is not None:
         if not sigma > 0:
             raise UnsupportedError("sigma must be positive")

@@ -183,6 +183,9 @@ class PollsResult(ResultMixin):
             r["estimate"], r["std_error"], level=self.level, label=str(r["date"].date())
         )
 
+    def _window_fits(self) -> bool:
+        return max(1, round(self.window / self.days_per_period)) < len(self.trend)
+
     def change(self, window: int | None = None) -> Estimate:
         """Change of the trend over the last ``window`` days (rounded to whole periods)."""
         w = self.window if window is None else int(window)
@@ -315,7 +318,7 @@ class PollsResult(ResultMixin):
             "level": self.level,
             "latest": {"date": latest.label, **latest.to_dict()},
         }
-        if len(self.trend) > 1:
+        if self._window_fits():
             ch = self.change()
             out["change"] = {"window_days": self.window, "dates": ch.label, **ch.to_dict()}
             out["change"].pop("item", None)
@@ -380,7 +383,7 @@ class PollsResult(ResultMixin):
         ]
         lat = self.latest()
         lines.append(f"Latest ({lat.label}): {lat.summary()}")
-        if len(self.trend) > 1:
+        if self._window_fits():
             ch = self.change()
             lines.append(f"Change over {self.window} days ({ch.label}): {ch.summary()}")
         if len(self.anchors):
