@@ -176,3 +176,31 @@ def test_bundled_data_agree_with_dense_gaussian(case) -> None:
     np.testing.assert_allclose(
         r.trend["std_error"][free], np.sqrt(dn["alpha_var"][free]) * 100, rtol=1e-5
     )
+
+
+def test_posterior_mean_over_sigma_is_close_to_ml() -> None:
+    """Integrating sigma out (uniform prior, quadrature over the exact restricted likelihood)
+    hardly moves the house effects: the gap to Jackman's numbers is not ML vs Bayes."""
+    from unspoken.polls.smoother import solve
+
+    d, _ = _dense_setup("australia_polls_2004_2007", "ALP", "org", ELECTIONS, **AUS)
+    grid = np.linspace(0.0005, 0.01, 200)
+    ll, he = [], []
+    for s in grid:
+        sol = solve(d, s * s, np.zeros(d.J))
+        ll.append(sol.loglik)
+        he.append(d.C @ sol.eta * 100)
+    w = np.exp(np.array(ll) - max(ll))
+    w /= w.sum()
+    post = w @ np.array(he)
+    r = fit_polls(
+        "australia_polls_2004_2007",
+        "ALP",
+        "org",
+        anchor=ELECTIONS,
+        extra_variance=False,
+        fieldwork="midpoint",
+        **AUS,
+    )
+    np.testing.assert_allclose(post, r.house_effects["estimate"], atol=0.1)
+    assert w @ grid * 100 == pytest.approx(r.sigma, rel=0.05)
