@@ -174,6 +174,8 @@ def test_identifications_are_the_same_trend_up_to_a_shift() -> None:
     assert s.estimate_on(date).estimate == pytest.approx(60.0)
     assert s.estimate_on(date).std_error == pytest.approx(0.5)
     assert s.loglik == pytest.approx(a.loglik, abs=1e-6)
+    t = fit_polls(sim.polls, "share", "pollster", anchor=(date, 60.0, 0.5), **kw)
+    np.testing.assert_allclose(t.trend["estimate"], s.trend["estimate"])
     # two anchors at once (e.g. two elections) are allowed
     late = str(a.trend["date"].iloc[-1].date())
     e = fit_polls(

@@ -421,14 +421,12 @@ def fit_polls(
         since=since,
         until=until,
     )
-    anchors_in = (
-        list(anchor)
-        if isinstance(anchor, list | tuple)
-        and not (
-            isinstance(anchor, tuple) and len(anchor) in (2, 3) and not isinstance(anchor[0], str)
-        )
-        else [anchor]
+    single = (
+        isinstance(anchor, tuple)
+        and len(anchor) in (2, 3)
+        and isinstance(anchor[1], int | float | np.number)
     )
+    anchors_in = list(anchor) if isinstance(anchor, list | tuple) and not single else [anchor]
     ident, C, anchors = _identification(anchors_in, polls.pollsters)
     if bands not in ("corrected", "plugin"):
         raise UnsupportedError(f"bands must be 'corrected' or 'plugin', not {bands!r}")
