@@ -239,7 +239,7 @@ def _hyper_correction(d: Design, fit: _Fit) -> Hyper | None:
 
 
 def _optimise(d: Design, free_tau: np.ndarray, s_ref: float, sigma0: float | None) -> _Fit:
-    """ML for (log sigma, tau_j^2) by L-BFGS-B with central-difference gradients."""
+    """ML for (log sigma, tau_j^2) by SLSQP (bounds tau_j^2 >= 0), central-difference gradients."""
     J = d.J
     nt = int(free_tau.sum())
     s2 = s_ref * s_ref
