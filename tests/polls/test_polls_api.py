@@ -174,6 +174,10 @@ def test_identifications_are_the_same_trend_up_to_a_shift() -> None:
     assert s.estimate_on(date).estimate == pytest.approx(60.0)
     assert s.estimate_on(date).std_error == pytest.approx(0.5)
     assert s.loglik == pytest.approx(a.loglik, abs=1e-6)
+    from unspoken.results import Estimate
+
+    est = Estimate.from_se(0.60, 0.005)  # a proportion, as from a list experiment
+    assert Anchor.from_estimate(date, est) == Anchor(date, 60.0, 0.5)
     t = fit_polls(sim.polls, "share", "pollster", anchor=(date, 60.0, 0.5), **kw)
     np.testing.assert_allclose(t.trend["estimate"], s.trend["estimate"])
     # two anchors at once (e.g. two elections) are allowed

@@ -44,6 +44,17 @@ class Anchor:
     std_error: float = 0.0
     label: str | None = None
 
+    @classmethod
+    def from_estimate(
+        cls, date: Any, estimate: Any, units: Literal["percent", "proportion"] = "percent"
+    ) -> Anchor:
+        """An anchor from an indirect estimate (an :class:`~unspoken.results.Estimate`, e.g.
+        a list experiment's ``.prevalence``, which is a proportion), put into ``units`` (those
+        of the poll shares)."""
+        f = 100.0 if units == "percent" else 1.0
+        label = getattr(estimate, "label", None)
+        return cls(date, f * float(estimate.estimate), f * float(estimate.std_error), label)
+
 
 def parse_anchor(spec: Any) -> str | Anchor:
     """``"sum-to-zero"``, ``"pollster:NAME"``, ``"value:DATE:EST:SE"``, an :class:`Anchor`,
