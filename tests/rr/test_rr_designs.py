@@ -116,6 +116,19 @@ def test_text_answers_and_missing_columns():
         rr_regression(_frame(), "ans ~ x", design="mirrored", p=0.7, weights="wt")
 
 
+def test_bad_weights_and_by_columns():
+    df = _frame()
+    df["w"] = 1.0
+    df.loc[[0, 30], "x"] = np.nan  # dropped rows do not shift the rows reported
+    df.loc[[33, 41], "w"] = [0.0, -2.0]
+    with pytest.raises(DataError) as e:
+        rr_regression(df, "ans ~ x", design="mirrored", p=0.7, weights="w")
+    assert e.value.column == "w" and e.value.rows == [33, 41]
+    with pytest.raises(DataError) as e:
+        rr_regression(df, "ans ~ x", design="mirrored", p=0.7, by="region")
+    assert e.value.column == "region"
+
+
 def test_bad_options():
     with pytest.raises(UnsupportedError):
         rr_regression(_frame(), "ans ~ x", design="mirrored", p=0.7, vcov="hc9")

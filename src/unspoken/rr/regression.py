@@ -125,6 +125,16 @@ def _prepare(
     ]
     for col, role in roles:
         require_columns(df, [col], role=role)
+    if weights is not None:  # checked on the data as given, so rows are the user's rows
+        wt = numeric_column(df, weights, role="weights", allow_missing=True)
+        bad = ~np.isnan(wt) & ~(wt > 0)
+        if bad.any():
+            raise DataError(
+                f"weights must be positive; {int(bad.sum())} are zero or negative (row numbers "
+                "are 0-based positions in the data given)",
+                column=weights,
+                rows=np.flatnonzero(bad),
+            )
     cols = list(dict.fromkeys([answer, *extra_cols, *[c for c, _ in roles[1:]]]))
     used, notes, kept = drop_missing(df, cols, policy=missing)
     y = _answers(used, answer, design, kept)
@@ -503,7 +513,10 @@ def rr_prevalence(
                 "for covariates"
             )
         answer = lhs
-    prep = _prepare(to_pandas(data), answer, [], d, weights, cluster, strata, missing)
+    df0 = to_pandas(data)
+    if by is not None:
+        require_columns(df0, [by], role="by")
+    prep = _prepare(df0, answer, [], d, weights, cluster, strata, missing)
     kind = _default_kind(prep.survey, vcov)
     if kind in ("opg", "bootstrap"):
         raise UnsupportedError(
@@ -594,6 +607,8 @@ def rr_regression(
         raise DataError(f"formula '{formula}' needs the answer column on the left of '~'")
     df0 = to_pandas(data)
     require_columns(df0, [lhs], role="randomized response answer")
+    if by is not None:
+        require_columns(df0, [by], role="by")
     rhs_cols = formula_columns(rhs, list(df0.columns))
     prep = _prepare(df0, lhs, rhs_cols, d, weights, cluster, strata, missing)
     dm = model_matrix(rhs, prep.df)
