@@ -77,6 +77,20 @@ def _fill_missing(s: pd.Series) -> pd.Series:
     return s.where(s.notna(), present.iloc[0])
 
 
+def _check_rank(X: np.ndarray, rows: np.ndarray | None, names: list[str], what: str) -> None:
+    """:func:`~unspoken.formula.check_full_rank` on ``X[rows]``; for many rows on a
+    ``k x k`` matrix ``R`` with ``R'R = X'X`` (same singular values and column dependencies),
+    which avoids an SVD of the full data."""
+    n = X.shape[0] if rows is None else int(np.count_nonzero(rows))
+    if n < 5000:
+        check_full_rank(X if rows is None else X[rows], names, what)
+        return
+    G = X.T @ X if rows is None else X.T @ (X * rows[:, None])
+    vals, vecs = np.linalg.eigh(G)
+    R = np.sqrt(np.clip(vals, 0, None))[:, None] * vecs.T
+    check_full_rank(R, names, what)
+
+
 def prepare_list_data(
     data: Any,
     formula: str,
@@ -111,7 +125,9 @@ def prepare_list_data(
 
     if missing not in ("listwise", "error"):
         raise DataError(f"missing must be 'listwise' or 'error', not {missing!r}")
-    df = to_pandas(data)
+    # a pandas frame is only read here (never written), so it is not copied; other frames
+    # (polars, dicts) are converted
+    df = data if isinstance(data, pd.DataFrame) else to_pandas(data)
     n_input = len(df)
     if not isinstance(formula, str):
         raise DataError(f"formula must be text such as 'y ~ x1 + x2', got {type(formula)}")
@@ -137,7 +153,7 @@ def prepare_list_data(
     # ---- validate the present values in the user's own row numbering
     tcol = _fill_missing(df[treat])
     tmp = pd.DataFrame({treat: tcol}, index=df.index)
-    t_all, _ = binary_column(tmp, treat, control=control)
+    t_all, t_info = binary_column(tmp, treat, control=control)
     ycol = _fill_missing(df[lhs])
     ymiss = df[lhs].isna().to_numpy()
     tmp = pd.DataFrame({lhs: ycol}, index=df.index)
@@ -189,9 +205,15 @@ def prepare_list_data(
     cols = list(
         dict.fromkeys([lhs, treat, *covs, *(c for c in (weights, cluster, strata, by) if c)])
     )
-    frame, notes, kept = drop_missing(df, cols, policy=missing)
+    if not any(df[c].isna().any() for c in cols):
+        frame, notes, kept = df[cols], [], np.arange(n_input)  # nothing to drop: no copy
+    else:
+        frame, notes, kept = drop_missing(df[cols], cols, policy=missing)
     notes = list(notes)
-    t, info = binary_column(frame, treat, control=control)
+    if len(kept) == n_input:
+        t, info = t_all, t_info
+    else:
+        t, info = binary_column(frame, treat, control=control)
     y = y_all[kept]
     if inferred:
         notes.append(f"J = {J_used} taken from the largest control-group count (pass J= to set it)")
@@ -206,10 +228,10 @@ def prepare_list_data(
     # ---- design
     dm = model_matrix(rhs, frame)
     X = dm.X
-    check_full_rank(X, dm.names, "covariate design")
+    _check_rank(X, None, dm.names, "covariate design")
     if check_arms and X.shape[1] > 1:
-        check_full_rank(X[t == 1], dm.names, "covariate design in the treated group")
-        check_full_rank(X[t == 0], dm.names, "covariate design in the control group")
+        _check_rank(X, t == 1, dm.names, "covariate design in the treated group")
+        _check_rank(X, t == 0, dm.names, "covariate design in the control group")
 
     w = None
     if weights is not None:

@@ -89,6 +89,9 @@ class IndexModel:
     designs: list[np.ndarray]
     block_names: list[str]
     weights: np.ndarray | None = None
+    #: evaluate in blocks of this many rows (keeps temporaries in cache); models that set it
+    #: must accept ``derivs(etas, order, rows=slice)`` and read their data at ``rows``
+    chunk_rows: int = 0
 
     # ---- to implement
     def derivs(
@@ -115,21 +118,54 @@ class IndexModel:
     def etas(self, theta: np.ndarray) -> list[np.ndarray]:
         return [X @ b for X, b in zip(self.designs, self.split(theta), strict=True)]
 
+    def _chunks(self) -> list[slice | None]:
+        n, c = self.designs[0].shape[0], self.chunk_rows
+        if c <= 0 or n <= c:
+            return [None]
+        return [slice(s, min(s + c, n)) for s in range(0, n, c)]
+
+    def _at(self, blocks: list[np.ndarray], order: int, sl: slice | None):
+        if sl is None:
+            Xs = self.designs
+            etas = [X @ b for X, b in zip(Xs, blocks, strict=True)]
+            return Xs, self.weights, self.derivs(etas, order)
+        Xs = [X[sl] for X in self.designs]
+        etas = [X @ b for X, b in zip(Xs, blocks, strict=True)]
+        w = None if self.weights is None else self.weights[sl]
+        return Xs, w, self.derivs(etas, order, rows=sl)  # type: ignore[call-arg]
+
     def loglik(self, theta: np.ndarray) -> float:
-        ll = self.derivs(self.etas(theta), 0)[0]
-        return float(ll.sum() if self.weights is None else self.weights @ ll)
+        blocks = self.split(theta)
+        total = 0.0
+        for sl in self._chunks():
+            _, w, (ll, _, _) = self._at(blocks, 0, sl)
+            total += float(ll.sum() if w is None else w @ ll)
+        return total
 
     def evaluate(
         self, theta: np.ndarray, order: int = 2
     ) -> tuple[float, np.ndarray | None, np.ndarray | None]:
         """``(loglik, gradient, Hessian)`` (exact; the last two ``None`` below ``order``)."""
-        ll_i, d1, d2 = self.derivs(self.etas(theta), order)
-        return gradient_hessian(self.designs, ll_i, d1, d2, self.weights, order)
+        blocks = self.split(theta)
+        ll, g, H = 0.0, None, None
+        for sl in self._chunks():
+            Xs, w, (ll_i, d1, d2) = self._at(blocks, order, sl)
+            ll_c, g_c, H_c = gradient_hessian(Xs, ll_i, d1, d2, w, order)
+            ll += ll_c
+            if g_c is not None:
+                g = g_c if g is None else g + g_c
+            if H_c is not None:
+                H = H_c if H is None else H + H_c
+        return ll, g, H
 
     def scores(self, theta: np.ndarray) -> np.ndarray:
         """Per-row score contributions ``dl_i/dtheta`` (unweighted), shape ``(n, k)``."""
-        _, d1, _ = self.derivs(self.etas(theta), 1)
-        return np.hstack([X * g[:, None] for X, g in zip(self.designs, d1, strict=True)])
+        blocks = self.split(theta)
+        out = []
+        for sl in self._chunks():
+            Xs, _, (_, d1, _) = self._at(blocks, 1, sl)
+            out.append(np.hstack([X * g[:, None] for X, g in zip(Xs, d1, strict=True)]))
+        return out[0] if len(out) == 1 else np.vstack(out)
 
 
 def gradient_hessian(
@@ -264,13 +300,20 @@ def newton_maximize(
         size = float(np.max(np.abs(d)))
         step = 1.0 if size <= max_step else max_step / size
         improved = False
+        # the first trial gets the full evaluation it will need if accepted (usual case)
+        cand = theta + step * d
+        ll_new, g_new, H_new = full(cand)
+        if np.isfinite(ll_new) and ll_new >= ll + 1e-4 * step * decrement:
+            theta, ll, g, H = cand, ll_new, g_new, H_new
+            history.append(ll)
+            continue
         for _ in range(60):
+            step /= 2
             cand = theta + step * d
             ll_new = fun(cand, 0)[0]
             if np.isfinite(ll_new) and ll_new >= ll + 1e-4 * step * decrement:
                 improved = True
                 break
-            step /= 2
         if not improved:
             # no further ascent possible in floating point: accept if the decrement is tiny
             if pd_ok and decrement < max(tol, 1e-6):
@@ -380,13 +423,17 @@ class BinomialListModel(IndexModel):
         self._lc0 = self._lchoose(self.y)
         self._lc1 = self._lchoose(self.y1)
 
-    def _lchoose(self, k: np.ndarray) -> np.ndarray:
-        ok = (k >= 0) & (k <= self.J)
-        kc = np.clip(k, 0, self.J)
-        out = gammaln(self.J + 1.0) - gammaln(kc + 1.0) - gammaln(self.J - kc + 1.0)
-        return np.where(ok, out, -np.inf)
+    chunk_rows = 32768
 
-    def _parts(self, etas: list[np.ndarray]):
+    def _lchoose(self, k: np.ndarray) -> np.ndarray:
+        """``log C(J, k)``, ``-inf`` outside 0..J (a table lookup)."""
+        J = self.J
+        ks = np.arange(J + 1.0)
+        table = np.append(gammaln(J + 1.0) - gammaln(ks + 1.0) - gammaln(J - ks + 1.0), -np.inf)
+        idx = np.where((k >= 0) & (k <= J), k, J + 1).astype(np.intp)
+        return table[idx]
+
+    def _parts(self, etas: list[np.ndarray], rows: slice | None = None):
         """log a_1, log a_0 and the indices (few passes over the data: ``log expit(e) =
         e - softplus(e)``, ``k log p + (J - k) log(1 - p) = k e - J softplus(e)``)."""
         J = self.J
@@ -399,19 +446,20 @@ class BinomialListModel(IndexModel):
         else:
             e1 = etas[2]
             sp1 = softplus(e1)
-        la0 = self.y * e0
+        sl = slice(None) if rows is None else rows
+        la0 = self.y[sl] * e0
         la0 -= J * sp0
-        la0 += self._lc0
+        la0 += self._lc0[sl]
         la0 -= spd
-        la1 = self._y1c * e1
+        la1 = self._y1c[sl] * e1
         la1 -= J * sp1
-        la1 += self._lc1
+        la1 += self._lc1[sl]
         la1 += ed
         la1 -= spd
         return la1, la0, ed, e0, e1
 
-    def derivs(self, etas, order):
-        la1, la0, ed, e0, e1 = self._parts(etas)
+    def derivs(self, etas, order, rows=None):
+        la1, la0, ed, e0, e1 = self._parts(etas, rows)
         diff = la1 - la0
         ll = np.abs(diff)
         np.negative(ll, out=ll)
@@ -420,7 +468,8 @@ class BinomialListModel(IndexModel):
         ll += np.maximum(la1, la0)  # logaddexp(la1, la0), safe when one is -inf
         if order < 1:
             return ll, None, None
-        J, y, t = self.J, self.y, self.t
+        sl = slice(None) if rows is None else rows
+        J, y, t, y1c = self.J, self.y[sl], self.t[sl], self._y1c[sl]
         w = expit(diff)
         g = expit(ed)
         p0 = expit(e0)
@@ -431,7 +480,7 @@ class BinomialListModel(IndexModel):
         else:
             p1 = expit(e1)
             r0 = y - J * p0
-            r1 = self._y1c - J * p1
+            r1 = y1c - J * p1
             d1 = [w - g, (1 - w) * r0, w * r1]
         if order < 2:
             return ll, d1, None
@@ -554,10 +603,10 @@ def standard_start(
     """
     v = np.ones(len(y)) if weights is None else weights
     c, tr = t == 0, t == 1
-    psi = binomial_fit(X[c], y[c].astype(float), float(J), v[c], maxiter=10, tol=1e-6)
+    psi = binomial_fit(X[c], y[c].astype(float), float(J), v[c], maxiter=5, tol=1e-4)
     Xt = X[tr]
     resid = np.clip(y[tr] - J * expit(Xt @ psi), 0.01, 0.99)
-    delta = binomial_fit(Xt, resid, 1.0, v[tr], maxiter=10, tol=1e-6)
+    delta = binomial_fit(Xt, resid, 1.0, v[tr], maxiter=5, tol=1e-4)
     return np.concatenate([delta, psi])
 
 
@@ -599,6 +648,9 @@ def compress_rows(
 
 # --------------------------------------------------------------------------- standard ML fit
 
+#: above this many (distinct) rows, starting values come from ML on a subsample of this size
+SUBSAMPLE_ROWS = 50_000
+
 
 def ml_core(
     y: np.ndarray,
@@ -611,14 +663,16 @@ def ml_core(
     start: np.ndarray | None = None,
     strict: bool = False,
     quiet: bool = False,
-    em_maxiter: int = 5,
+    em_maxiter: int | None = None,
     compress: bool = True,
     tol: float = 1e-10,
 ):
     """Maximum likelihood of the standard binomial model (constrained or not).
 
     Starting values: :func:`standard_start` (constrained); for the unconstrained model the
-    constrained MLE with ``psi_0 = psi_1``. Then ``em_maxiter`` EM iterations and the Newton
+    constrained MLE with ``psi_0 = psi_1``; above ``SUBSAMPLE_ROWS`` distinct rows, the MLE on
+    a fixed random subsample of that size. Then ``em_maxiter`` EM iterations (default 5; none
+    from a subsample start) and the Newton
     polish of :func:`newton_maximize` with the exact Hessian. Identical ``(y, t, x)`` rows are
     compressed into weighted patterns when that pays (discrete covariates).
     """
@@ -635,6 +689,30 @@ def ml_core(
         codes = None
         yc, tc, Xc, wc = yf, tf, X, w
     notes: list[str] = []
+    big = len(yc) > SUBSAMPLE_ROWS
+    if em_maxiter is None:
+        em_maxiter = 0 if big else 5
+    if start is None and big:
+        # start from the MLE on a fixed random subsample: consistent, so the Newton polish on
+        # all rows needs only a few (quadratically convergent) steps
+        sub = np.sort(np.random.default_rng(0).choice(len(yc), SUBSAMPLE_ROWS, replace=False))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            pre = ml_core(
+                yc[sub],
+                tc[sub],
+                Xc[sub],
+                terms,
+                J,
+                None if wc is None else wc[sub],
+                constrained,
+                compress=False,
+                tol=1e-6,
+                quiet=True,
+            )
+        if np.all(np.isfinite(pre.theta)) and pre.converged:
+            start = pre.theta
+            notes.append(f"starting values: ML on a random subsample of {SUBSAMPLE_ROWS} rows")
     if start is None or (not constrained and start.size != 3 * k):
         th_con = standard_start(yc, tc, Xc, J, wc)
         if not constrained:
