@@ -74,3 +74,43 @@ def test_coverage_of_bands_and_house_effects() -> None:
     assert tau_mean[0] == pytest.approx(1.0, abs=0.1)
     assert tau_mean[2] == pytest.approx(0.5, abs=0.1)
     assert tau_mean[1] < 0.35
+
+
+@pytest.mark.slow
+def test_anchor_on_indirect_estimate_gives_absolute_house_effects() -> None:
+    """All pollsters overstate (+1, +3, +5 points); an indirect estimate with s.e. 2 points on
+    one day anchors the level. House effects are then absolute and their intervals, which
+    carry the anchor's uncertainty, cover the truth."""
+    truth_he = {"A": 1.0, "B": 3.0, "C": 5.0}
+    reps = 60
+    z, cover, se_a = [], [], []
+    for seed in range(reps):
+        rng = np.random.default_rng(5000 + seed)
+        sim = simulate_polls(
+            n_days=365, house_effects=truth_he, polls_per_pollster=80, sigma=0.25, seed=rng
+        )
+        day = 180
+        date = sim.truth["date"].iloc[day]
+        indirect = sim.truth["share"].iloc[day] + rng.normal(0, 2.0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            r = fit_polls(
+                sim.polls,
+                "share",
+                "pollster",
+                start="start",
+                end="end",
+                n="n",
+                anchor=[(str(date.date()), indirect, 2.0)],
+            )
+        he = r.house_effects.set_index("pollster")
+        true = np.array([truth_he[k] for k in he.index])
+        zz = (he["estimate"].to_numpy() - true) / he["std_error"].to_numpy()
+        z.append(zz)
+        cover.append(np.abs(zz) <= 1.96)
+        se_a.append(he["std_error"].to_numpy())
+    z = np.array(z)
+    assert 0.90 <= float(np.mean(cover)) <= 0.99
+    assert abs(float(z.mean())) < 3 * float(z.std()) / np.sqrt(reps)
+    # the anchor's 2 points dominate the house-effect standard errors
+    assert np.all(np.array(se_a) > 2.0)
