@@ -116,3 +116,31 @@ def test_no_finite_maximum_is_flagged():
     assert any("no finite maximum" in n for n in fit.notes)
     with pytest.raises(ConvergenceError):
         list_experiment(df, "y ~ x1", J=3, strict=True)
+
+
+def test_subsample_start_reaches_the_same_maximum(monkeypatch):
+    """Large data start from ML on a random subsample; the maximum is the same."""
+    import unspoken.listexp.ml as mlmod
+
+    df = simulate_list(12_000, 4, [-0.7, 0.5, -0.3], [0.1, 0.2, -0.2], seed=8)
+    X = np.column_stack([np.ones(len(df)), df["x1"], df["x2"]])
+    y, t = df["y"].to_numpy(), df["treat"].to_numpy()
+    terms = ["Intercept", "x1", "x2"]
+    for constrained in (True, False):
+        ref = ml_core(y, t, X, terms, 4, None, constrained)
+        monkeypatch.setattr(mlmod, "SUBSAMPLE_ROWS", 3000)
+        sub = ml_core(y, t, X, terms, 4, None, constrained)
+        monkeypatch.undo()
+        assert any("subsample of 3000" in n for n in sub.notes)
+        assert sub.converged and ref.converged
+        np.testing.assert_allclose(sub.theta, ref.theta, rtol=1e-7, atol=1e-9)
+        assert sub.loglik == pytest.approx(ref.loglik, abs=1e-8)
+
+
+def test_polars_and_dict_input(race):
+    pl = pytest.importorskip("polars")
+    a = list_experiment(race, F, J=3, method="lm")
+    b = list_experiment(pl.from_pandas(race), F, J=3, method="lm")
+    c = list_experiment({k: race[k].to_numpy() for k in race.columns}, F, J=3, method="lm")
+    np.testing.assert_allclose(b.params_, a.params_, rtol=1e-12)
+    np.testing.assert_allclose(c.params_, a.params_, rtol=1e-12)

@@ -134,19 +134,21 @@ class ListFit(FitResult):
         ``avg=True`` gives the (weighted, for the fitted data) mean over respondents as an
         :class:`Estimate` with a delta-method interval (t critical value, ``n`` degrees of
         freedom, like R); with ``newdata_diff`` the difference ``mean(newdata) -
-        mean(newdata_diff)``. ``avg=False`` gives one row per respondent: ``fit``,
+        mean(newdata_diff)`` (unweighted). ``weights`` weight the mean over ``newdata``.
+        ``avg=False`` gives one row per respondent: ``fit``,
         ``se_fit``, ``ci_low``, ``ci_high``.
         """
         lev = self.level if level is None else level
         crit = t_crit(lev, self.n)
         _, V = self._sens()
         X = self._X_for(newdata)
-        w = (self.weights_ if newdata is None else weights) if weights is None else weights
+        # the fit's own weights for its own respondents; new data are unweighted unless given
+        w = weights if weights is not None else (self.weights_ if newdata is None else None)
         if avg:
             est, G = self._mean_and_grad(X, w)
             if newdata_diff is not None:
                 X2 = self._X_for(newdata_diff)
-                est2, G2 = self._mean_and_grad(X2, None if weights is None else weights)
+                est2, G2 = self._mean_and_grad(X2, None)
                 est, G = est - est2, G - G2
             se = float(np.sqrt(max(G @ V @ G, 0.0)))
             return Estimate.from_se(est, se, level=lev, n=X.shape[0], crit=crit)
@@ -456,7 +458,7 @@ def fit_list(
                 )
             except Exception:  # a degenerate resample: counted as failed by bootstrap_cov
                 return np.full(p, np.nan)
-            return c.theta
+            return c.theta if c.converged else np.full(p, np.nan)
 
         cov, _ = bootstrap_cov(refit, ld.n, reps=bootstrap_reps, seed=seed, design=ld.survey)
         notes.append(f"bootstrap variance from {bootstrap_reps} resamples (seed {seed})")
