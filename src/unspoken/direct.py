@@ -128,6 +128,13 @@ def answer_codes(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
     codes = np.full(len(series), -1, dtype=np.int64)
     if not present.any():
         return codes, []
+    if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
+        series.dtype
+    ):  # fast path: numbers in numeric order
+        values = series.to_numpy()[present]
+        uniq = np.unique(values)
+        codes[present] = np.searchsorted(uniq, values)
+        return codes, [v.item() for v in uniq]
     sub = pd.DataFrame({"q": series[present].to_numpy()})
     if isinstance(series.dtype, pd.CategoricalDtype):
         sub["q"] = pd.Categorical(sub["q"], categories=series.cat.categories)

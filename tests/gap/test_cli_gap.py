@@ -5,19 +5,49 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 
 import unspoken
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "unspoken.cli.main", *args], capture_output=True, text=True
-    )
+@dataclass
+class Out:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_gap_json_on_mexico(tmp_path):
+@pytest.fixture
+def run(capsys):
+    """Run the CLI's entry-point function in-process (one test below uses a real process)."""
+    from unspoken.cli.main import main
+
+    def _run(*args: str) -> Out:
+        capsys.readouterr()
+        code = 0
+        try:
+            main(list(args))
+        except SystemExit as e:
+            code = int(e.code or 0)
+        cap = capsys.readouterr()
+        return Out(code, cap.out, cap.err)
+
+    return _run
+
+
+def test_entry_point_in_a_process():
+    out = subprocess.run(
+        [sys.executable, "-m", "unspoken.cli.main", "combined", "combinedListExps",
+         "--outcome", "list1N", "--treat", "list1treat", "--direct", "direct1", "--json"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["model"] == "combined"
+
+
+def test_gap_json_on_mexico(run, tmp_path):
     plot = tmp_path / "gap.svg"
     out = run(
         "gap", "mexico", "--outcome", "mex.y.all", "--treat", "mex.t", "--J", "3",
@@ -38,7 +68,7 @@ def test_gap_json_on_mexico(tmp_path):
     assert plot.read_text().lstrip().startswith("<?xml")
 
 
-def test_gap_too_small_group_in_json(tmp_path):
+def test_gap_too_small_group_in_json(run, tmp_path):
     out = run(
         "gap", "mexico", "--outcome", "mex.y.all", "--treat", "mex.t", "--J", "3",
         "--direct", "mex.direct", "--by", "mex.education", "--min-n", "40", "--json",
@@ -49,7 +79,7 @@ def test_gap_too_small_group_in_json(tmp_path):
     assert small and all(b["note"].startswith("too small") for b in small)
 
 
-def test_direct_json_shape():
+def test_direct_json_shape(run):
     out = run("direct", "mexico", "--question", "mex.direct", "--support", "1", "--json")
     assert out.returncode == 0, out.stderr
     js = json.loads(out.stdout)
@@ -61,7 +91,7 @@ def test_direct_json_shape():
     assert js["by"] == []
 
 
-def test_combined_json_shape():
+def test_combined_json_shape(run):
     out = run(
         "combined", "combinedListExps", "--outcome", "list1N", "--treat", "list1treat",
         "--direct", "direct1", "--json",
@@ -73,7 +103,7 @@ def test_combined_json_shape():
     assert {"estimate", "std_error", "p_value"} <= set(js["placebo_tests"][0])
 
 
-def test_cli_error_names_column():
+def test_cli_error_names_column(run):
     out = run("gap", "mexico", "--outcome", "mex.y", "--treat", "mex.t", "--J", "3",
               "--direct", "mex.direct")  # fmt: skip
     assert out.returncode == 2

@@ -95,7 +95,7 @@ def test_intercept_only_direct_is_raw_share_and_by_groups():
 def test_ml_gap_coverage_same_respondents():
     hits, reps = 0, 300
     for r in range(reps):
-        df, truth = simulate_gap(1500, control_probs=[0.4] * 4, seed=7000 + r)
+        df, truth = simulate_gap(1000, control_probs=[0.4] * 4, seed=7000 + r)
         g = unspoken.gap(df, "y", "treat", 4, "direct", method="ml").overall.gap
         hits += g.ci_low <= truth.gap <= g.ci_high
     assert 0.93 <= hits / reps <= 0.97, hits / reps
