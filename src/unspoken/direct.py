@@ -166,10 +166,15 @@ def share_influence(
 
 def design_vcov(psi: np.ndarray, design: SurveyDesign, variance: str = "survey") -> np.ndarray:
     """Covariance of the column sums of ``psi`` under ``design`` (see module docstring)."""
-    if variance == "hc0" and design.cluster is None and design.strata is None:
-        return np.atleast_2d(vcov_from_influence(psi, "hc0"))
     if variance not in ("survey", "hc0"):
         raise UnsupportedError(f"variance must be 'survey' or 'hc0', not {variance!r}")
+    if variance == "hc0":
+        if design.cluster is not None or design.strata is not None:
+            raise UnsupportedError(
+                "variance='hc0' treats respondents as independent; with clusters or strata "
+                "use variance='survey'"
+            )
+        return np.atleast_2d(vcov_from_influence(psi, "hc0"))
     return np.atleast_2d(vcov_from_influence(psi, "survey", design=design))
 
 

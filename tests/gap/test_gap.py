@@ -278,3 +278,21 @@ def test_placebo_with_dk_bounds():
     assert width == pytest.approx(r.dk_share.estimate)
     low = pl["gap_corrected_lower"].estimate
     assert low == pytest.approx(pl["gap_corrected"].estimate - width, rel=1e-12)
+
+
+def test_public_names_and_hc0():
+    import unspoken.gap.estimator
+
+    assert callable(unspoken.gap)
+    df, _ = simulate_gap(400, seed=3)
+    res = unspoken.gap(df, "y", "treat", 4, "direct", variance="hc0")
+    n = len(df)
+    survey = unspoken.gap(df, "y", "treat", 4, "direct")
+    assert survey.overall.gap.std_error == pytest.approx(
+        res.overall.gap.std_error * np.sqrt(n / (n - 1)), rel=1e-10
+    )
+    df["psu"] = np.arange(n) % 20
+    with pytest.raises(UnsupportedError, match="survey"):
+        unspoken.gap(df, "y", "treat", 4, "direct", cluster="psu", variance="hc0")
+    assert callable(unspoken.direct_poll) and callable(unspoken.combined_list_direct)
+    assert callable(unspoken.hausman_test)
