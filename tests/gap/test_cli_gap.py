@@ -120,3 +120,22 @@ def test_plot_png(tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(unspoken.DataError, match=r"\.svg"):
         res.plot(str(tmp_path / "g.txt"))
+
+
+def test_gap_placebo_and_bounds_json(run):
+    out = run(
+        "gap", "gap_placebo", "--outcome", "count", "--treat", "treat", "--J", "4",
+        "--direct", "support", "--support", "definitely,rather", "--dk", "bounds",
+        "--placebo-treat", "placebo", "--placebo-prevalence", "0.5", "--by", "news", "--json",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    js = json.loads(out.stdout)
+    o = js["overall"]
+    assert o["placebo"]["deflation"]["ci_high"] < 0
+    assert o["bounds"]["gap"]["lower"]["estimate"] < o["bounds"]["gap"]["upper"]["estimate"]
+    assert o["dk_share"]["estimate"] == pytest.approx(245 / 3000)
+    assert [b["group"]["news"] for b in js["by"]] == ["TV", "internet"]
+    bad = run("gap", "gap_placebo", "--outcome", "count", "--treat", "treat", "--J", "4",
+              "--direct", "support", "--support", "definitely,rather",
+              "--placebo-treat", "placebo")  # fmt: skip
+    assert bad.returncode == 2 and "placebo_prevalence" in bad.stderr
