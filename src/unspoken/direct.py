@@ -51,6 +51,14 @@ DEFAULT_DK_LABELS = frozenset(
         "prefer not to say",
         "dk/na",
         "dk/ref",
+        # Russian polls (Levada, FOM, VCIOM)
+        "затрудняюсь ответить",
+        "затрудняюсь",
+        "трудно сказать",
+        "не знаю",
+        "отказ",
+        "отказ от ответа",
+        "нет ответа",
     }
 )
 

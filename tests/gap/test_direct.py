@@ -160,3 +160,12 @@ def test_order_of_answers(poll):
     a = dict(res.overall.categories)
     for v, e in plain.overall.categories:
         assert a[v].estimate == e.estimate and a[v].std_error == e.std_error
+
+
+def test_dk_labels_recognised_in_english_and_russian():
+    df = pd.DataFrame(
+        {"q": ["Да", "Нет", "Затрудняюсь ответить", "Да", "Отказ от ответа", "Don't know"] * 10}
+    )
+    res = unspoken.direct_poll(df, "q", support="да", dk="drop")
+    assert set(res.dk_values) == {"Затрудняюсь ответить", "Отказ от ответа", "Don't know"}
+    assert res.overall.support.estimate == pytest.approx(2 / 3)
