@@ -151,6 +151,13 @@ def test_satisfies_the_gap_protocol():
         assert any(abs(v - P) < 1e-12 for v in _numbers(res))
         se = np.sqrt(psi @ psi * n / (n - 1))
         assert any(abs(v - se) < 1e-10 for v in _numbers(res))
+    # subgroups: the gap's hidden share per group is the fit's prevalence in that group
+    df["grp"] = np.where(df["x2"] > 0, "a", "b")
+    fit = rr_regression(df, "y ~ x1 + x2", by="grp", **KW)
+    res = gap.gap(df, direct="direct", hidden=fit, by="grp").to_dict()
+    found = list(_numbers(res))
+    for g in fit.by:
+        assert any(abs(v - g.estimate.estimate) < 1e-12 for v in found)
 
 
 def _numbers(obj):
