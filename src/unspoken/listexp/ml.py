@@ -10,7 +10,11 @@ Hessian ``X_b' diag(d2l/deta_b deta_c) X_c``, per-respondent scores for sandwich
 and maximises with :func:`newton_maximize` (damped Newton with line search, an exact Hessian
 or central differences of the analytic gradient, convergence judged by the Newton decrement).
 :func:`em` is a generic EM driver for models that want E and M steps of their own (its M steps
-can use :func:`binomial_newton_step`, a weighted logistic/binomial regression step).
+can use :func:`binomial_newton_step`, a weighted logistic/binomial regression step);
+:func:`fit_index_model` runs a few EM iterations and then the Newton polish, and reports
+non-convergence (warning, or :class:`~unspoken.errors.ConvergenceError` when strict). Large
+data: models that set ``chunk_rows`` are evaluated in row blocks (temporaries stay in cache),
+and :func:`compress_rows` merges identical rows into weighted patterns.
 
 The standard model (Imai 2011, JASA 106:407-416; Blair & Imai 2012, Political Analysis 20:47-77):
 respondent ``i`` holds the sensitive trait ``Z_i ~ Bernoulli(g_i)``, ``g_i = expit(x_i' delta)``,
@@ -40,12 +44,18 @@ __all__ = [
     "BinomialListModel",
     "IndexModel",
     "OptimResult",
+    "binomial_fit",
     "binomial_newton_step",
+    "compress_rows",
     "em",
+    "fit_index_model",
     "gradient_hessian",
     "log_binom_pmf",
+    "ml_core",
     "newton_maximize",
+    "numeric_hessian",
     "softplus",
+    "standard_start",
 ]
 
 
