@@ -620,7 +620,10 @@ def list_experiment(
     trait status, Imai 2011), ``"lm"``, ``"nls"`` or ``"dim"``. ``weights`` (probability
     weights), ``cluster`` and ``strata`` are column names; ``vcov`` one of ``"model"``,
     ``"hc0"``-``"hc3"``, ``"cluster"``, ``"survey"``, ``"bootstrap"`` (default: the method's
-    usual one, or the survey design's). ``by`` gives prevalences by subgroup. ML that fails
+    usual one, or the survey design's: ``"survey"`` with strata, ``"cluster"`` with clusters,
+    ``"hc0"`` for ML with weights — with probability weights the inverse information ignores
+    the sampling design, so ``vcov="model"`` is refused). ``by`` gives prevalences by
+    subgroup (for ``"dim"`` a separate difference in means per group). ML that fails
     to converge warns and sets ``converged=False`` (``strict=True`` raises
     :class:`~unspoken.errors.ConvergenceError` instead).
 
