@@ -500,9 +500,9 @@ def rr_prevalence(
     """Closed-form prevalence ``(ybar_w - a) / b`` of a randomized response item.
 
     ``answer`` is the column of answers (or ``"y ~ 1"``). Variance: ``"model"`` is the
-    binomial ``ybar (1 - ybar) / (n b^2)``; the others use the influence values (see the
-    module docstring). The estimate is not truncated to [0, 1] (it is unbiased); a note says
-    when it falls outside.
+    binomial ``ybar (1 - ybar) / (n b^2)`` (``n`` = sum of weights: frequency weights); the
+    others use the influence values (see the module docstring). The estimate is not
+    truncated to [0, 1] (it is unbiased); a note says when it falls outside.
     """
     d = make_design(design, p=p, p0=p0, p1=p1, q=q)
     if "~" in answer:
@@ -542,7 +542,7 @@ def rr_prevalence(
         if kind == "model":
             m = np.ones(len(y), bool) if mask is None else mask
             yb = float(w[m] @ y[m] / w[m].sum())
-            var = yb * (1 - yb) / (m.sum() * d.b**2)
+            var = yb * (1 - yb) / (w[m].sum() * d.b**2)  # weights as frequency weights
         else:
             var = float(vcov_from_influence(psi, kind, prep.survey, n_params=1))  # type: ignore[arg-type]
         return Estimate.from_se(
