@@ -81,3 +81,17 @@ def test_rank_deficiency_names_the_column(df):
     X = np.column_stack([np.ones(50), df["x"], 2 * df["x"]])
     with pytest.raises(DataError, match="'x2'"):
         check_full_rank(X, ["Intercept", "x", "x2"])
+
+
+@pytest.mark.parametrize("wrap", ["I({})", "C({})", "log({})", "x + {}", "x:{}"])
+@pytest.mark.parametrize("fn", ["exec", "eval", "__import__"])
+def test_refused_code_has_no_side_effect(df, tmp_path, wrap, fn):
+    """A refusal must come before evaluation: each payload (no quote characters) would
+    create a marker file if any part of it ran."""
+    marker = tmp_path / "ran"
+    code = f"open({str(marker)!r}, 'w').close()"
+    spelled = "+".join(f"chr({ord(c)})" for c in code)
+    payload = f"{fn}({spelled})"
+    with pytest.raises(DataError, match="not allowed"):
+        model_matrix(wrap.format(payload), df)
+    assert not marker.exists()

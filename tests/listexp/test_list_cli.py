@@ -98,21 +98,28 @@ def test_table_output_and_options(capsys, tmp_path):
     assert json.loads(out)["model"] == "list.dim"
 
 
-def test_formula_is_never_evaluated(capsys):
-    code, out, err = run(
-        capsys,
-        "list",
-        "race",
-        "--formula",
-        "y ~ I(__import__('os').system('echo hacked'))",
-        "--J",
-        "3",
-    )
-    assert code == 2
-    assert "hacked" not in out
-    assert "not allowed" in err
-    code, out, err = run(capsys, "list", "race", "--formula", "y ~ os.system", "--J", "3")
-    assert code == 2 and "hacked" not in out
+def test_formula_is_never_evaluated(capsys, tmp_path):
+    """Code in a formula must be refused before anything evaluates it: the payloads would
+    create a marker file (a side effect capsys cannot miss, unlike printed output)."""
+    marker = tmp_path / "hacked"
+    code = f"open({str(marker)!r}, 'w').close()"
+    spelled = "+".join(f"chr({ord(c)})" for c in code)  # no quote characters at all
+    payloads = [
+        f"y ~ I(exec({spelled}))",
+        f"y ~ age + C(eval({spelled}))",
+        f"y ~ I(__import__('pathlib').Path('{marker}').touch())",
+        f"y ~ age + I(open('{marker}', 'w').close())",
+        f"y ~ C(__import__('pathlib').Path('{marker}').touch())",
+        "y ~ os.system",
+        "y ~ age.__class__",
+    ]
+    for formula in payloads:
+        code, out, err = run(capsys, "list", "race", "--formula", formula, "--J", "3")
+        assert code == 2, formula
+        assert out == "", formula
+        assert "Traceback" not in err
+        assert not marker.exists(), formula
+        assert "not allowed" in err or "not in the data" in err, err
 
 
 def test_bad_data_reports_column(capsys, tmp_path):
