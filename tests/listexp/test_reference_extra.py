@@ -161,3 +161,34 @@ def test_subgroup_fits_likelihood_and_prediction_at_r_estimates(race, key, south
     p = at_r.predict(newdata=pd.DataFrame({"x": [1.0]}))
     assert p.estimate == pytest.approx(r["predict"]["fit"][0], rel=1e-10)
     assert p.std_error == pytest.approx(r["predict"]["se_fit"][0], rel=1e-5)
+
+
+def test_unconstrained_at_r_estimates_and_lr_statistic(race, ml_fit):
+    """race_ml_unconstrained.json: likelihood, score and the average prediction at R's
+    estimates; the likelihood-ratio statistic of constrained vs unconstrained (R's, from the
+    package log-likelihoods) from our two maxima."""
+    r = ref("race_ml_unconstrained.json")
+    cb = r["crosscheck_base_R"]
+    fit = list_experiment(race, FORMULA, J=3, constrained=False)
+    theta = np.asarray(r["result"]["estimates"], float)
+    m = BinomialListModel(race["y"].to_numpy(), race["treat"].to_numpy(), fit.X_, 3, False)
+    ll, g, _ = m.evaluate(theta)
+    assert ll == pytest.approx(cb["loglik_at_package_estimate"], abs=1e-6)
+    assert np.max(np.abs(g)) == pytest.approx(cb["max_abs_grad_at_package_estimate"], rel=1e-6)
+    at_r = _at_r(fit, r["result"])
+    p = at_r.predict(avg=True)
+    want = r["predict_avg_confidence"]
+    assert p.estimate == pytest.approx(want["fit"][0], rel=1e-10)
+    assert p.std_error == pytest.approx(want["se_fit"][0], rel=1e-8)
+    assert p.ci_low == pytest.approx(want["lwr"][0], rel=1e-8)
+    assert p.ci_high == pytest.approx(want["upr"][0], rel=1e-8)
+    lr = 2 * (fit.loglik - ml_fit.loglik)
+    polished = 2 * (
+        cb["polished_loglik"]
+        - ref("race_ml_constrained.json")["crosscheck_base_R"]["polished_loglik"]
+    )
+    assert lr == pytest.approx(polished, abs=2e-6)
+    # R's statistic comes from two EM stops, each < 1e-6 below its maximum
+    want_lr = r["lr_test_constrained_vs_unconstrained"]
+    assert lr == pytest.approx(want_lr["statistic"], abs=4e-6)
+    assert want_lr["df"] == fit.params_.size - ml_fit.params_.size

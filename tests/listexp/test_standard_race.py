@@ -127,8 +127,11 @@ def test_nls_difference_prediction(race):
     ns = fit.predict(newdata=race.assign(south=0))
     d = fit.predict(newdata=race.assign(south=1), newdata_diff=race.assign(south=0))
     got = [s.estimate, ns.estimate, d.estimate]
-    assert rel(got, r["fit"]) < 2e-3
-    assert rel([s.std_error, ns.std_error, d.std_error], r["se_fit"]) < 2e-3
+    # our NLS estimates are R's to 2e-4 only (R's nls stopping rule, see above), so the
+    # predictions agree to that order (observed 1.2e-4); at R's own estimates they agree
+    # to 1e-10 (test_reference_extra.py)
+    assert rel(got, r["fit"]) < 5e-4
+    assert rel([s.std_error, ns.std_error, d.std_error], r["se_fit"]) < 5e-4
 
 
 # --------------------------------------------------------------------------- ML
