@@ -21,6 +21,9 @@ from unspoken.cli.common import (
 @click.option("--direct", required=True, help="Column with the 0/1 direct answers.")
 @click.option("--covariates", default=None, help="Covariates, e.g. 'gender + ideology'.")
 @click.option("--control", default=None, help="Value of --treat marking the control group.")
+@click.option(
+    "--J", "J", type=int, default=None, help="Number of control items (checks the counts)."
+)
 @encoding_option
 @json_option
 def command(
@@ -30,6 +33,7 @@ def command(
     direct: str,
     covariates: str | None,
     control: str | None,
+    J: int | None,
     encoding: str | None,
     as_json: bool,
 ) -> None:
@@ -38,7 +42,7 @@ def command(
     from unspoken.listexp.combined import combined_list_direct
 
     df = load_frame(data, encoding=encoding)
-    res = combined_list_direct(df, outcome, treat, direct, covariates, control=control)
+    res = combined_list_direct(df, outcome, treat, direct, covariates, control=control, J=J)
     if as_json:
         emit_json(res)
     else:

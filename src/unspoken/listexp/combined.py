@@ -162,6 +162,7 @@ def combined_list_direct(
     covariates: str | None = None,
     *,
     control: Any = None,
+    J: int | None = None,
     level: float = 0.95,
 ) -> CombinedResult:
     """Aronow et al. (2015) combined estimate with its two placebo tests.
@@ -170,17 +171,39 @@ def combined_list_direct(
     ``control=``), ``direct`` the 0/1 direct answer of every respondent, ``covariates`` an
     optional right-hand side (``"gender + ideology"``; text columns are dummy-coded with the
     first level in sorted order as baseline, as R's treatment contrasts). Rows with a missing
-    value in any of these are dropped (listwise, as R).
+    value in any of these are dropped (listwise, as R). Counts must be whole numbers >= 0;
+    with ``J`` (number of control items) also at most J in control and J + 1 when treated.
     """
     from unspoken.formula import formula_columns, model_matrix
-    from unspoken.io import binary_column, drop_missing, numeric_column, require_columns, to_pandas
+    from unspoken.io import (
+        binary_column,
+        drop_missing,
+        integer_column,
+        numeric_column,
+        require_columns,
+        to_pandas,
+    )
 
     df = to_pandas(data)
     require_columns(df, [outcome, treat, direct])
     cov_cols = formula_columns(covariates, list(df.columns)) if covariates else []
-    df, notes, _ = drop_missing(df, [outcome, treat, direct, *cov_cols])
-    y = numeric_column(df, outcome, role="list count")
+    df, notes, kept = drop_missing(df, [outcome, treat, direct, *cov_cols])
+    if J is not None and (isinstance(J, bool) or not isinstance(J, int | np.integer) or J < 1):
+        raise DataError(f"J (number of control items) must be a positive integer, not {J!r}")
+    y = integer_column(df, outcome, low=0, role="list count").astype(float)
     t = binary_column(df, treat, control=control)[0].astype(float)
+    if J is not None:
+        for arm, top in ((0.0, J), (1.0, J + 1)):
+            over = (t == arm) & (y > top)
+            if over.any():
+                group = "control" if arm == 0 else "treated"
+                raise DataError(
+                    f"column '{outcome}': {int(over.sum())} {group}-group count(s) exceed "
+                    f"{top} (J = {J}); is J right, or is the treatment coded the other way "
+                    "round (control=...)? Row numbers are 0-based positions in the data",
+                    column=outcome,
+                    rows=kept[np.flatnonzero(over)],
+                )
     d = numeric_column(df, direct, role="direct answer")
     bad = ~np.isin(d, (0.0, 1.0))
     if bad.any():
