@@ -95,7 +95,7 @@ CLI: dict[str, list[str]] = {
         "--J",
         "3",
         "--json",
-    ],  # fmt: skip
+    ],
     "gap": [
         "gap",
         "{path}",
@@ -108,7 +108,7 @@ CLI: dict[str, list[str]] = {
         "--direct",
         "d",
         "--json",
-    ],  # fmt: skip
+    ],
     "combined": [
         "combined",
         "{path}",
@@ -121,7 +121,7 @@ CLI: dict[str, list[str]] = {
         "--J",
         "3",
         "--json",
-    ],  # fmt: skip
+    ],
 }
 
 
@@ -240,7 +240,7 @@ def test_missing_values_are_dropped_and_reported_with_counts(capsys, tmp_path):
         (
             ["gap", "{path}", "--outcome", "y", "--treat", "treat", "--J", "3", "--direct", "dd"],
             "dd",
-        ),  # fmt: skip
+        ),
         (
             [
                 "combined",
@@ -255,7 +255,7 @@ def test_missing_values_are_dropped_and_reported_with_counts(capsys, tmp_path):
                 "age + sex",
             ],
             "sex",
-        ),  # fmt: skip
+        ),
         (["rr", "{path}", "--formula", "y ~ agee", "--design", "mirrored", "--p", "0.7"], "agee"),
     ],
 )
@@ -304,9 +304,10 @@ def test_unreadable_and_mislabelled_files(capsys, tmp_path):
     for path, needle in cases:
         with pytest.raises(DataError, match=needle):
             unspoken.read_data(path)
-        for cmd in (["list", str(path), "--J", "3", "--json"],
-                    ["rr", str(path), "--formula", "y ~ 1", "--p", "0.7", "--design",
-                     "mirrored", "--json"]):  # fmt: skip
+        for cmd in (
+            ["list", str(path), "--J", "3", "--json"],
+            ["rr", str(path), "--formula", "y ~ 1", "--p", "0.7", "--design", "mirrored", "--json"],
+        ):
             code, out, err = run(capsys, cmd)
             assert code == 2 and out == "" and "Traceback" not in err
             assert needle in " ".join(err.split()), err
@@ -320,6 +321,18 @@ def test_rr_answers_outside_the_answer_set(capsys, tmp_path):
     assert ei.value.column == "rr.q1" and list(ei.value.rows) == [4, 10]
     path = tmp_path / "rr.csv"
     d.to_csv(path, index=False)
-    code, out, err = run(capsys, ["rr", str(path), "--formula", "rr.q1 ~ cov.female",
-                                  "--design", "mirrored", "--p", "0.7", "--json"])  # fmt: skip
+    code, out, err = run(
+        capsys,
+        [
+            "rr",
+            str(path),
+            "--formula",
+            "rr.q1 ~ cov.female",
+            "--design",
+            "mirrored",
+            "--p",
+            "0.7",
+            "--json",
+        ],
+    )
     assert code == 2 and out == "" and "rr.q1" in err and "rows 4, 10" in err
