@@ -287,13 +287,14 @@ def fit_ceiling_floor(
             "identified on these data (try an intercept-only ceiling/floor formula)"
         ) from None
     if kind == "bootstrap":
-        cov, _ = bootstrap_cov(
-            lambda rows: _fit(d.subset(rows), fit, theta)[0].theta,
-            d.n,
-            bootstrap_reps,
-            seed,
-            d.design,
-        )
+
+        def refit(rows):
+            try:
+                return _fit(d.subset(rows), fit, theta)[0].theta
+            except (ConvergenceError, np.linalg.LinAlgError):
+                return np.full(len(theta), np.nan)  # counted as a failed refit
+
+        cov, _ = bootstrap_cov(refit, d.n, bootstrap_reps, seed, d.design)
     elif kind == "model":
         cov = bread
     else:

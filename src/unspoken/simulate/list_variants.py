@@ -54,3 +54,39 @@ def simulate_liars(
         "prevalence": float(g.mean()),
     }
     return df, truth
+
+
+def simulate_response_error(
+    n: int = 5000,
+    J: int = 3,
+    error: str = "topcoded",
+    delta: tuple[float, float, float] = (-0.5, 0.6, -0.4),
+    psi: tuple[float, float, float] = (0.3, 0.4, -0.3),
+    p: float = 0.05,
+    p0: float = 0.05,
+    p1: float = 0.08,
+    seed: int | np.random.Generator | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Standard design with top-coded (share ``p`` answer ``J + T``) or uniform (shares
+    ``p0``/``p1`` answer uniformly on ``0..J + T``) response errors."""
+    rng = np.random.default_rng(seed)
+    X, x1, x2, t = _base(n, rng)
+    g = expit(X @ np.asarray(delta))
+    z = rng.random(n) < g
+    y = rng.binomial(J, expit(X @ np.asarray(psi))) + t * z
+    u = rng.random(n)
+    if error in ("topcoded", "topcode"):
+        y = np.where(u < p, J + t, y)
+        err = {"p": float(np.log(p / (1 - p)))}
+    else:
+        share = np.where(t == 1, p1, p0)
+        y = np.where(u < share, rng.integers(0, J + 1 + t), y)
+        err = {"p0": float(np.log(p0 / (1 - p0))), "p1": float(np.log(p1 / (1 - p1)))}
+    df = pd.DataFrame({"y": y, "treat": t, "x1": x1, "x2": x2})
+    truth = {
+        "sensitive": np.asarray(delta),
+        "control": np.asarray(psi),
+        "error": err,
+        "prevalence": float(g.mean()),
+    }
+    return df, truth
