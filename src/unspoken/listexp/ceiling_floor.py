@@ -68,7 +68,7 @@ def mixture_derivs(
 
     ``log_a`` is ``(n, C)`` (``-inf`` for impossible components), ``s`` the complete-data
     scores ``(n, C, B)`` of each component with respect to the ``B`` indices, ``h`` the
-    diagonal complete-data second derivatives ``(n, C, B)`` (no cross terms). Returns
+    complete-data second derivatives: diagonal ``(n, C, B)`` or full ``(n, C, B, B)``. Returns
     ``(l, [dl/deta_b], {(b, e): d2l/deta_b deta_e})`` as :class:`~unspoken.listexp.ml.IndexModel`
     wants them.
     """
@@ -84,13 +84,16 @@ def mixture_derivs(
     d1 = np.einsum("nc,ncb->nb", r, s)
     if order < 2:
         return ll, list(d1.T), None
-    Eh = np.einsum("nc,ncb->nb", r, h)
+    full = h.ndim == 4
+    Eh = np.einsum("nc,ncbe->nbe", r, h) if full else np.einsum("nc,ncb->nb", r, h)
     B = s.shape[2]
     d2 = {}
     for b in range(B):
         for c in range(b, B):
             v = np.einsum("nc,nc->n", r, s[:, :, b] * s[:, :, c]) - d1[:, b] * d1[:, c]
-            if b == c:
+            if full:
+                v = v + Eh[:, b, c]
+            elif b == c:
                 v = v + Eh[:, b]
             d2[(b, c)] = v
     return ll, list(d1.T), d2

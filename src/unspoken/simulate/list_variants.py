@@ -90,3 +90,31 @@ def simulate_response_error(
         "prevalence": float(g.mean()),
     }
     return df, truth
+
+
+def simulate_overdispersed(
+    n: int = 5000,
+    J: int = 4,
+    delta: tuple[float, float, float] = (-0.5, 0.6, -0.4),
+    psi: tuple[float, float, float] = (0.3, 0.4, -0.3),
+    rho: float = 0.15,
+    seed: int | np.random.Generator | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Standard design whose control counts are beta-binomial with mean ``J expit(x' psi)``
+    and intra-respondent correlation ``rho``."""
+    rng = np.random.default_rng(seed)
+    X, x1, x2, t = _base(n, rng)
+    g = expit(X @ np.asarray(delta))
+    z = rng.random(n) < g
+    mu = expit(X @ np.asarray(psi))
+    theta = (1 - rho) / rho
+    prob = rng.beta(mu * theta, (1 - mu) * theta)
+    y = rng.binomial(J, prob) + t * z
+    df = pd.DataFrame({"y": y, "treat": t, "x1": x1, "x2": x2})
+    truth = {
+        "sensitive": np.asarray(delta),
+        "control": np.asarray(psi),
+        "overdispersion": float(np.log(rho / (1 - rho))),
+        "prevalence": float(g.mean()),
+    }
+    return df, truth

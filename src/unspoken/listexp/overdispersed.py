@@ -1,0 +1,226 @@
+"""Overdispersed control counts: the beta-binomial list model (Imai 2011, sec. 2.3; R
+``list`` ``ictreg(..., overdispersed = TRUE)``).
+
+The control-item count ``Y*(0)`` is beta-binomial with mean ``J mu``, ``mu = expit(x' psi)``,
+and intra-respondent correlation ``rho`` (``Var = J mu (1 - mu) [1 + (J - 1) rho]``), i.e.
+``Beta(mu theta, (1 - mu) theta)`` success probabilities with ``theta = (1 - rho) / rho``.
+``rho`` is estimated on VGAM's scale, ``logit(rho)`` (part ``overdispersion``, term
+``logit(rho)``), as R reports ``par.overdispersion``. The constrained model
+(``psi_0 = psi_1``) is fitted:
+
+    control: BB(y; J, mu, rho)        treated: g BB(y - 1) + (1 - g) BB(y),  g = expit(x' delta)
+
+with the exact Hessian (Louis' identity over ``Z``; digamma/trigamma derivatives of the
+beta-binomial) and the Newton engine of :mod:`unspoken.listexp.ml`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+from scipy.special import betaln, digamma, expit, gammaln, polygamma
+
+from unspoken.errors import ConvergenceError, UnsupportedError
+from unspoken.inference.covariance import bootstrap_cov, vcov_from_influence
+from unspoken.listexp.ceiling_floor import mixture_derivs
+from unspoken.listexp.ml import (
+    BinomialListModel,
+    IndexModel,
+    fit_index_model,
+    newton_maximize,
+    softplus,
+    standard_start,
+)
+from unspoken.listexp.multi import MultiData, _resolve_vcov, prepare_multi
+from unspoken.results import Estimate, FitResult
+
+__all__ = ["BetaBinomialListModel", "fit_overdispersed", "log_betabinom"]
+
+#: logit(rho) below this (rho < 1e-7): no overdispersion, the maximum is on the boundary
+RHO_BOUNDARY = -16.0
+
+
+def log_betabinom(k, J: int, mu, rho):
+    """``log P(k)`` of the beta-binomial with mean ``J mu`` and correlation ``rho``."""
+    theta = (1 - rho) / rho
+    a, b = mu * theta, (1 - mu) * theta
+    lchoose = gammaln(J + 1.0) - gammaln(k + 1.0) - gammaln(J - k + 1.0)
+    return lchoose + betaln(k + a, J - k + b) - betaln(a, b)
+
+
+def _bb_derivs(k, J, eta, zeta):
+    """log BB(k) and its first/second derivatives in ``eta = logit(mu)`` and
+    ``zeta = logit(rho)`` (``theta = exp(-zeta)``)."""
+    mu = expit(eta)
+    theta = np.exp(-zeta)
+    a, b = mu * theta, (1 - mu) * theta
+    lchoose = gammaln(J + 1.0) - gammaln(k + 1.0) - gammaln(J - k + 1.0)
+    f = lchoose + gammaln(k + a) + gammaln(J - k + b) - gammaln(J + theta)
+    f += gammaln(theta) - gammaln(a) - gammaln(b)
+    A1 = digamma(k + a) - digamma(a)
+    B1 = digamma(J - k + b) - digamma(b)
+    T1 = digamma(theta) - digamma(J + theta)
+    A2 = polygamma(1, k + a) - polygamma(1, a)
+    B2 = polygamma(1, J - k + b) - polygamma(1, b)
+    T2 = polygamma(1, theta) - polygamma(1, J + theta)
+    f_mu = theta * (A1 - B1)
+    f_th = mu * A1 + (1 - mu) * B1 + T1
+    f_mumu = theta**2 * (A2 + B2)
+    f_muth = (A1 - B1) + theta * (mu * A2 - (1 - mu) * B2)
+    f_thth = mu**2 * A2 + (1 - mu) ** 2 * B2 + T2
+    m1 = mu * (1 - mu)
+    f_e = f_mu * m1
+    f_z = -theta * f_th
+    f_ee = f_mumu * m1**2 + f_mu * m1 * (1 - 2 * mu)
+    f_ez = -theta * m1 * f_muth
+    f_zz = theta**2 * f_thth + theta * f_th
+    return f, f_e, f_z, f_ee, f_ez, f_zz
+
+
+class BetaBinomialListModel(IndexModel):
+    """Blocks ``sensitive`` (X), ``control`` (X), ``overdispersion`` (a column of ones)."""
+
+    def __init__(self, y, t, X, J, weights=None) -> None:
+        self.y = np.asarray(y, dtype=float)
+        self.t = np.asarray(t, dtype=float)
+        self.J = int(J)
+        self.weights = weights
+        self.designs = [X, X, np.ones((len(self.y), 1))]
+        self.block_names = ["sensitive", "control", "overdispersion"]
+        tr = self.t == 1
+        self.tr = tr
+        k = np.stack([self.y, self.y - 1], axis=1)
+        self.valid = (k >= 0) & (k <= self.J)
+        self.valid[~tr, 1] = False
+        self.kc = np.clip(k, 0, self.J)
+
+    def derivs(self, etas, order):
+        ed, ep, ez = etas
+        tr = self.tr
+        n = len(ed)
+        parts = [_bb_derivs(self.kc[:, c], self.J, ep, ez) for c in (0, 1)]
+        log_a = np.stack([p[0] for p in parts], axis=1)
+        log_a = np.where(self.valid, log_a, -np.inf)
+        log_a[:, 0] += np.where(tr, -softplus(ed), 0.0)
+        log_a[:, 1] += ed - softplus(ed)
+        g = expit(ed)
+        s = np.zeros((n, 2, 3))
+        h = np.zeros((n, 2, 3, 3))
+        s[:, 0, 0] = np.where(tr, -g, 0.0)
+        s[:, 1, 0] = 1 - g
+        h[:, :, 0, 0] = np.where(tr, -g * (1 - g), 0.0)[:, None]
+        for c, (_, fe, fz, fee, fez, fzz) in enumerate(parts):
+            s[:, c, 1], s[:, c, 2] = fe, fz
+            h[:, c, 1, 1], h[:, c, 2, 2] = fee, fzz
+            h[:, c, 1, 2] = h[:, c, 2, 1] = fez
+        return mixture_derivs(log_a, s, h, order)
+
+
+def _fit(d: MultiData, start=None):
+    w = None if d.design.weights is None else d.design.w
+    if start is None:
+        base = BinomialListModel(d.y, d.t, d.X, d.J, True, w)
+        r0, _ = fit_index_model(base, standard_start(d.y, d.t, d.X, d.J, w), em_maxiter=5)
+        start = np.concatenate([r0.theta, [-3.0]])
+    model = BetaBinomialListModel(d.y, d.t, d.X, d.J, w)
+    res = newton_maximize(model.evaluate, start, maxiter=300)
+    if res.theta[-1] < RHO_BOUNDARY:
+        raise ConvergenceError(
+            "overdispersed model: the estimated correlation rho is 0 (logit(rho) runs to "
+            "-infinity), so the maximum is on the boundary and the information is singular "
+            "there; the counts show no overdispersion — use the binomial model"
+        )
+    cond = np.linalg.cond(-res.hessian) if np.all(np.isfinite(res.hessian)) else np.inf
+    if not res.converged or not np.isfinite(cond) or cond > 1e12:
+        raise ConvergenceError(
+            f"overdispersed model did not reach a regular maximum ({res.message}; condition "
+            f"number {cond:.2g})"
+        )
+    return res, model
+
+
+def fit_overdispersed(
+    data: Any,
+    formula: str,
+    treat: str,
+    J: int,
+    constrained: bool = True,
+    control: Any = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+    vcov: str | None = None,
+    level: float = 0.95,
+    bootstrap_reps: int = 200,
+    seed: int | None = None,
+    missing: Literal["listwise", "error"] = "listwise",
+) -> FitResult:
+    """Beta-binomial ML for a list experiment (module docstring). ``extra["rho"]`` is the
+    estimated correlation with a Wald interval from the logit scale."""
+    if not constrained:
+        raise UnsupportedError(
+            "the overdispersed model is fitted with psi_0 = psi_1 (constrained=True) only"
+        )
+    d = prepare_multi(data, formula, treat, J, control, weights, cluster, strata, missing)
+    if d.K != 1:
+        raise UnsupportedError("the overdispersed model is for one sensitive item")
+    if d.J < 2:
+        raise UnsupportedError(
+            "overdispersion needs J >= 2 control items (with J = 1 rho is not identified)"
+        )
+    kind = _resolve_vcov(vcov, d.design, "model")
+    if kind in ("hc2", "hc3"):
+        raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only")
+    res, model = _fit(d)
+    theta = res.theta
+    B = np.linalg.inv(-res.hessian)
+    if kind == "bootstrap":
+
+        def refit(rows):
+            try:
+                return _fit(d.subset(rows), theta)[0].theta
+            except (ConvergenceError, np.linalg.LinAlgError):
+                return np.full(len(theta), np.nan)
+
+        cov, _ = bootstrap_cov(refit, d.n, bootstrap_reps, seed, d.design)
+    elif kind == "model":
+        cov = B
+    else:
+        S = model.scores(theta) * d.w[:, None]
+        cov = vcov_from_influence(S @ B, kind, d.design)  # type: ignore[arg-type]
+    k = d.X.shape[1]
+    se = np.sqrt(np.clip(np.diag(cov), 0, None))
+    from unspoken.results import z_value
+
+    z = z_value(level)
+    lr, sr = theta[-1], se[-1]
+    rho = {
+        "estimate": float(expit(lr)),
+        "std_error": float(expit(lr) * (1 - expit(lr)) * sr),
+        "ci_low": float(expit(lr - z * sr)),
+        "ci_high": float(expit(lr + z * sr)),
+    }
+    g = expit(d.X @ theta[:k])
+    grad = np.zeros(len(theta))
+    grad[:k] = np.average(d.X * (g * (1 - g))[:, None], axis=0, weights=d.w)
+    prev = Estimate.from_se(
+        np.average(g, weights=d.w), float(np.sqrt(max(grad @ cov @ grad, 0))), level, d.n
+    )
+    return FitResult(
+        model="list experiment, ML with beta-binomial (overdispersed) control counts",
+        parts=["sensitive"] * k + ["control"] * k + ["overdispersion"],
+        terms=[*d.terms, *d.terms, "logit(rho)"],
+        params_=theta,
+        cov=cov,
+        n=d.n,
+        loglik=res.loglik,
+        converged=res.converged,
+        iterations=res.iterations,
+        gradient_norm=res.gradient_norm,
+        vcov_type=kind,
+        prevalence=prev,
+        notes=list(d.notes),
+        extra={"J": d.J, "rho": rho},
+        level=level,
+    )
