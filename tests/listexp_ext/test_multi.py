@@ -174,3 +174,21 @@ def test_bad_input(multi):
         fit_multi(multi, FORMULA, "treat", 0)
     with pytest.raises(UnsupportedError, match="cluster"):
         fit_multi(multi, FORMULA, "treat", 3, method="lm", vcov="cluster")
+
+
+def test_design_test_per_item_equals_single_item_data_sets(multi):
+    """race.csv and affirm.csv are exactly the control group plus one item's group of
+    multi.csv, so the per-item design tests must equal the standard tests on them."""
+    from unspoken.listexp.design_test import design_test
+    from unspoken.listexp.multi import design_test_multi
+
+    res = design_test_multi(multi, "y", "treat", 3)
+    assert list(res.results) == ["affirm", "race"]
+    for item in ("race", "affirm"):
+        single = design_test(datasets.load(item), "y", "treat", 3)
+        assert res.results[item].p_bonferroni == pytest.approx(single.p_bonferroni, rel=1e-12)
+        assert [p.estimate for p in res.results[item].pi] == pytest.approx(
+            [p.estimate for p in single.pi], rel=1e-12
+        )
+    d = res.to_dict()
+    assert [x["item"] for x in d["items"]] == ["affirm", "race"]

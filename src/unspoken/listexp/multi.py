@@ -39,12 +39,12 @@ from unspoken.inference.covariance import (
     survey_design,
     vcov_from_influence,
 )
-from unspoken.results import Estimate, FitResult
+from unspoken.results import Estimate, FitResult, ResultMixin
 
 MultiMethod = Literal["lm", "nls", "ml"]
 MultiCondition = Literal["none", "level"]
 
-__all__ = ["MultiData", "fit_multi", "prepare_multi"]
+__all__ = ["MultiData", "MultiDesignTest", "design_test_multi", "fit_multi", "prepare_multi"]
 
 
 # --------------------------------------------------------------------------- data
@@ -457,68 +457,26 @@ class _MLModel:
         return np.concatenate([beta.ravel(), gamma])
 
 
-def maximise(
-    model: Any, theta0: np.ndarray, tol: float = 1e-10, max_iter: int = 500
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Maximise ``model.derivatives`` (loglik, scores, Hessian) by trust-region Newton, then
-    polish with plain Newton steps until the largest score is below ``tol``."""
-
-    cache: dict[str, Any] = {}
-
-    def get(theta):
-        key = theta.tobytes()
-        if cache.get("key") != key:
-            ll, S, H = model.derivatives(theta)
-            cache.update(key=key, ll=ll, g=(S * model.d.w[:, None]).sum(0), H=H, S=S)
-        return cache
-
-    def f(theta):
-        ll = get(theta)["ll"]
-        return -ll if np.isfinite(ll) else 1e300
-
-    res = optimize.minimize(
-        f,
-        theta0,
-        jac=lambda th: -get(th)["g"],
-        hess=lambda th: -get(th)["H"],
-        method="trust-exact",
-        options={"gtol": tol, "maxiter": max_iter},
-    )
-    theta = res.x
-    iters = int(res.nit)
-    for _ in range(20):  # Newton polish (the trust region may stop a hair short)
-        c = get(theta)
-        if np.max(np.abs(c["g"])) < tol:
-            break
-        try:
-            step = np.linalg.solve(-c["H"], c["g"])
-        except np.linalg.LinAlgError:
-            break
-        new = theta + step
-        if not np.isfinite(model.loglik(new)) or model.loglik(new) < c["ll"] - 1e-9:
-            break
-        theta = new
-        iters += 1
-    c = get(theta)
-    gnorm = float(np.max(np.abs(c["g"])))
-    info = {
-        "loglik": c["ll"],
-        "gradient_norm": gnorm,
-        "iterations": iters,
-        "converged": bool(gnorm < 1e-6 * max(1.0, abs(c["ll"]) / model.d.n)),
-        "scores": c["S"],
-        "hessian": c["H"],
-    }
-    return theta, info
-
-
 def _fit_ml(d: MultiData, condition: str, start: np.ndarray | None = None) -> dict[str, Any]:
     model = _MLModel(d, condition == "level")
     theta0 = model.start() if start is None else np.asarray(start, dtype=float)
     if theta0.shape != (model.P,):
         raise DataError(f"start must have {model.P} values, got {theta0.shape}")
-    theta, info = maximise(model, theta0)
-    H = info["hessian"]
+    from unspoken.listexp.ml import newton_maximize
+
+    def fun(theta, order):
+        if order < 1:
+            return model.loglik(theta), None, None
+        ll, S, H = model.derivatives(theta)
+        return ll, (S * d.w[:, None]).sum(0), H
+
+    res = newton_maximize(fun, theta0, maxiter=300)
+    theta = res.theta
+    ll, S, H = model.derivatives(theta)
+    if not res.converged:
+        raise ConvergenceError(
+            f"the multi-item ML fit did not converge ({res.message}); try other start values"
+        )
     try:
         bread = np.linalg.inv(-H)
     except np.linalg.LinAlgError:
@@ -526,20 +484,15 @@ def _fit_ml(d: MultiData, condition: str, start: np.ndarray | None = None) -> di
             "the information matrix of the multi-item ML fit is singular; the model is not "
             "identified on these data (try fewer covariates)"
         ) from None
-    if np.any(np.linalg.eigvalsh(-(H + H.T) / 2) <= 0):
-        raise ConvergenceError(
-            "the multi-item ML fit did not reach a maximum (the Hessian is not negative "
-            "definite); try other start values"
-        )
-    psi = (info["scores"] * d.w[:, None]) @ bread
+    psi = (S * d.w[:, None]) @ bread
     return {
         "coef": theta,
         "psi": psi,
         "model_cov": bread,
-        "loglik": info["loglik"],
-        "gradient_norm": info["gradient_norm"],
-        "iterations": info["iterations"],
-        "converged": info["converged"],
+        "loglik": ll,
+        "gradient_norm": res.gradient_norm,
+        "iterations": res.iterations,
+        "converged": res.converged,
         "model": model,
         "extra": {},
     }
@@ -637,9 +590,14 @@ def fit_multi(
     fit = run(d)
     coef = fit["coef"]
     if kind == "bootstrap":
-        cov, _ = bootstrap_cov(
-            lambda rows: run(d.subset(rows))["coef"], d.n, bootstrap_reps, seed, d.design
-        )
+
+        def refit(rows):
+            try:
+                return run(d.subset(rows))["coef"]
+            except (ConvergenceError, np.linalg.LinAlgError):
+                return np.full(len(fit["coef"]), np.nan)  # counted as a failed refit
+
+        cov, _ = bootstrap_cov(refit, d.n, bootstrap_reps, seed, d.design)
     else:
         cov = _vcov(kind, fit["psi"], d.design, fit["model_cov"], fit.get("leverage"))
 
@@ -695,3 +653,52 @@ def fit_multi(
         },
         level=level,
     )
+
+
+# --------------------------------------------------------------------------- design test
+
+
+@dataclass
+class MultiDesignTest(ResultMixin):
+    """Blair & Imai (2012) design-effect test for each sensitive item (control group vs the
+    item's treated group); ``results`` maps the item to its
+    :class:`~unspoken.listexp.design_test.DesignTestResult`."""
+
+    results: dict[str, Any]
+    control_value: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "test": "design effect, per sensitive item",
+            "control_value": self.control_value,
+            "items": [{"item": k, **v.to_dict()} for k, v in self.results.items()],
+        }
+
+    def summary(self) -> str:
+        out = []
+        for k, v in self.results.items():
+            out += [f"Sensitive item {k!r} (control group vs group {k!r}):", v.summary(), ""]
+        return "\n".join(out).rstrip()
+
+
+def design_test_multi(
+    data: Any,
+    outcome: str,
+    treat: str,
+    J: int,
+    control: Any = None,
+    **kwargs: Any,
+) -> MultiDesignTest:
+    """Run :func:`unspoken.listexp.design_test.design_test` once per sensitive item, on the
+    control group and that item's treated group (each comparison is a standard design)."""
+    from unspoken.io import arm_column, drop_missing, to_pandas
+    from unspoken.listexp.design_test import design_test
+
+    df = to_pandas(data)
+    df, _, _ = drop_missing(df, [outcome, treat], kwargs.get("missing", "listwise"))
+    t, labels = arm_column(df, treat, control)
+    results = {}
+    for k in range(1, len(labels)):
+        sub = df.loc[(t == 0) | (t == k)].reset_index(drop=True)
+        results[str(labels[k])] = design_test(sub, outcome, treat, J, control=labels[0], **kwargs)
+    return MultiDesignTest(results, labels[0])
