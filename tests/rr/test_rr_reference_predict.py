@@ -8,7 +8,9 @@ estimates they must agree to 1e-10 relative (at our exact maximum they agree onl
 stopping error, checked in test_rr_reference.py). ``quasi_bayes_avg`` is a Monte Carlo
 summary (10000 draws from N(coef, vcov), set.seed(1)): we redraw from R's coefficients and
 vcov and compare within Monte Carlo error, and check the delta-method SE against R's
-simulation SE.
+simulation SE. Also the likelihood, scores, OPG vcov and Hessian SEs at R's estimates
+(closed forms of them), which the tests at our exact maximum can compare only to R's EM
+stopping error.
 """
 
 from __future__ import annotations
@@ -103,3 +105,25 @@ def test_delta_method_se_close_to_quasi_bayes_se(nigeria, case):
     _, g, _ = fit._prevalence_parts(np.ones(fit.n, bool))
     se = float(np.sqrt(g @ fit.cov @ g))
     assert se == pytest.approx(ref["predict"]["quasi_bayes_avg"]["se"], rel=0.03)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_likelihood_scores_and_opg_at_r_estimates(nigeria, case):
+    """At R's own (EM-stopped) estimates: our log-likelihood is the one recomputed in base R,
+    our largest score is crosscheck_base_R's, the OPG inverse is R's default vcov (a closed
+    form of the estimates: 1e-8), and the inverse observed information gives R's optim = TRUE
+    (finite-difference Hessian) SEs to 1e-4 (observed 7e-6)."""
+    from unspoken.rr.regression import _Likelihood
+
+    ref, fit, at_r = _fits(nigeria, case)
+    like = _Likelihood(fit._X, fit._y, np.ones(fit.n), fit.design)
+    ll, lam, post = like.evaluate(at_r.params_)
+    assert ll == pytest.approx(ref["loglik_recomputed"], abs=1e-6)
+    S = like.scores(lam, post)
+    grad = np.max(np.abs(S.sum(axis=0)))
+    assert grad == pytest.approx(
+        ref["crosscheck_base_R"]["max_abs_grad_at_package_estimate"], rel=1e-6
+    )
+    np.testing.assert_allclose(np.linalg.inv(S.T @ S), ref["result"]["vcov"], rtol=1e-8)
+    se = np.sqrt(np.diag(np.linalg.inv(like.information(lam, post))))
+    np.testing.assert_allclose(se, ref["se_optim_hessian"]["se"], rtol=1e-4)
