@@ -49,7 +49,7 @@ def test_regression_matches_polished_mle(nigeria, case):
     # the package's own estimates stop short of the maximum (EM); ours are the maximum
     assert fit.loglik >= ref["loglik_recomputed"] - 1e-9
     # model variance = inverse observed information (Hessian)
-    np.testing.assert_allclose(fit.std_errors.to_numpy(), cc["polished_se_hessian"], rtol=1e-5)
+    np.testing.assert_allclose(fit.std_errors.to_numpy(), cc["polished_se_hessian"], rtol=1e-6)
     # R's optim = TRUE standard errors (finite-difference Hessian at the EM estimates)
     np.testing.assert_allclose(fit.std_errors.to_numpy(), ref["se_optim_hessian"]["se"], rtol=1e-3)
     assert fit.prevalence.estimate == pytest.approx(cc["polished_mean_prevalence"], rel=1e-8)
