@@ -256,6 +256,9 @@ def test_ml_subgroup_fits(race):
         sub = race[race["south"] == south]
         fit = list_experiment(sub, "y ~ 1", J=3)
         assert fit.n == r[key]["n"]
+        # no polished maximum is stored for these fits: R's estimates are EM stops (1e-3 is
+        # R's EM error, as for the full-sample fits); likelihood and predictions at R's own
+        # estimates are compared tightly in test_reference_extra.py
         assert rel(fit.params_, r[key]["estimates"]) < 1e-3
         assert rel(fit.std_errors, r[key]["se"]) < 1e-3
         assert fit.loglik == pytest.approx(r[key]["loglik"], abs=1e-6)
