@@ -275,7 +275,8 @@ def fit_ceiling_floor(
             "ceiling/floor models are for one sensitive item; the treatment has "
             f"{d.K} treated values"
         )
-    kind = _resolve_vcov(vcov, d.design, "model")
+    notes = list(d.notes)
+    kind = _resolve_vcov(vcov, d.design, "model", notes)
     if kind in ("hc2", "hc3"):
         raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only")
 
@@ -332,7 +333,6 @@ def fit_ceiling_floor(
         for nm, v, s in zip(names, vals[1:], ses[1:], strict=True)
     }
     ll_data = model.loglik(theta)
-    notes = list(d.notes)
     if fit == "bayesglm":
         notes.append(
             "fit='bayesglm': the log-likelihood shown includes the Cauchy(0, 2.5) prior on the "

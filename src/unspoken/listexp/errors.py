@@ -363,10 +363,10 @@ def fit_response_error(
     d = prepare_multi(data, formula, treat, J, control, weights, cluster, strata, missing)
     if d.K != 1:
         raise UnsupportedError("error models are for one sensitive item (a two-valued treatment)")
-    kind = _resolve_vcov(vcov, d.design, "model")
+    notes = list(d.notes)
+    kind = _resolve_vcov(vcov, d.design, "model", notes)
     if kind in ("hc2", "hc3"):
         raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only")
-    notes = list(d.notes)
     if robust and kind == "model":
         kind = "hc0"
         notes.append(

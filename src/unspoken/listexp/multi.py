@@ -188,14 +188,33 @@ def _vcov(
     return vcov_from_influence(psi, kind, design, leverage=leverage)  # type: ignore[arg-type]
 
 
-def _resolve_vcov(vcov: str | None, design: SurveyDesign, default: str) -> str:
+def _resolve_vcov(
+    vcov: str | None, design: SurveyDesign, default: str, notes: list[str] | None = None
+) -> str:
+    """The variance estimator to use, with the same rules as the standard design: the
+    survey design's default (strata -> survey, cluster -> cluster, weights -> hc0 instead
+    of the model-based variance); ``"model"`` with probability weights is refused, and so is
+    any variance that would ignore a given cluster or strata column."""
+    weighted = design.weights is not None
     if vcov is None:
         d = design.default_kind()
         if d != "model":
             return d
-        return "hc0" if design.weights is not None and default == "model" else default
+        if weighted and default == "model":
+            if notes is not None:
+                notes.append(
+                    "probability weights: the model-based (inverse information) variance does "
+                    "not apply, so the robust sandwich (hc0) is used"
+                )
+            return "hc0"
+        return default
     if vcov not in VCOV_KINDS:
         raise UnsupportedError(f"unknown vcov '{vcov}'; choose one of {', '.join(VCOV_KINDS)}")
+    if vcov == "model" and weighted:
+        raise UnsupportedError(
+            "vcov='model' ignores the sampling design of probability weights and is wrong "
+            "with weights; use 'hc0', 'cluster', 'survey' or 'bootstrap'"
+        )
     if vcov == "cluster" and design.cluster is None:
         raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)")
     if design.strata is not None and vcov not in ("survey", "bootstrap"):
@@ -575,8 +594,14 @@ def fit_multi(
     if start is not None and method != "ml":
         raise UnsupportedError("start values are used by method='ml' only")
     d = prepare_multi(data, formula, treat, J, control, weights, cluster, strata, missing)
-    default = {"lm": "hc3", "nls": "model", "ml": "model"}[method]
-    kind = _resolve_vcov(vcov, d.design, default)
+    default = {"lm": "hc3", "nls": "hc0", "ml": "model"}[method]
+    notes = list(d.notes)
+    if method == "nls" and vcov == "model":
+        raise UnsupportedError(
+            "the two-step NLS estimator has no model-based variance; its variance is the "
+            "sandwich of the stacked estimating equations (vcov='hc0', R's choice)"
+        )
+    kind = _resolve_vcov(vcov, d.design, default, notes)
     if kind in ("hc2", "hc3") and method != "lm":
         raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models (method='lm') only")
 
@@ -625,8 +650,7 @@ def fit_multi(
         Estimate.from_se(vals[j], np.sqrt(max(V[j, j], 0.0)), level, d.n, str(d.labels[j + 1]))
         for j in range(d.K)
     ]
-    notes = list(d.notes)
-    if method == "nls" and kind == "model":
+    if method == "nls" and kind == "hc0":
         notes.append("variance: two-step sandwich of the stacked estimating equations (R's)")
     return FitResult(
         model=f"list experiment, {d.K} sensitive items, {method}"

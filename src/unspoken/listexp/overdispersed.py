@@ -169,7 +169,8 @@ def fit_overdispersed(
         raise UnsupportedError(
             "overdispersion needs J >= 2 control items (with J = 1 rho is not identified)"
         )
-    kind = _resolve_vcov(vcov, d.design, "model")
+    notes = list(d.notes)
+    kind = _resolve_vcov(vcov, d.design, "model", notes)
     if kind in ("hc2", "hc3"):
         raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only")
     res, model = _fit(d)
@@ -220,7 +221,7 @@ def fit_overdispersed(
         gradient_norm=res.gradient_norm,
         vcov_type=kind,
         prevalence=prev,
-        notes=list(d.notes),
+        notes=notes,
         extra={"J": d.J, "rho": rho},
         level=level,
     )
