@@ -296,3 +296,36 @@ def test_public_names_and_hc0():
         unspoken.gap(df, "y", "treat", 4, "direct", cluster="psu", variance="hc0")
     assert callable(unspoken.direct_poll) and callable(unspoken.combined_list_direct)
     assert callable(unspoken.hausman_test)
+
+
+def test_placebo_corrected_gap_closed_form():
+    """The deflation-corrected gap and its s.e. written out: with the placebo truth known,
+    psi = psi_mean(y | treated) - psi_mean(y | placebo) - psi_mean(direct) (the control
+    mean cancels); measured, plus psi_mean(placebo_direct); survey variance n/(n-1) sum psi^2.
+    (test_placebo_known_and_measured only checks that the two s.e. differ.)"""
+    df, _ = simulate_gap(3000, placebo_fraction=1 / 3, deflation=0.3, seed=14)
+    n = len(df)
+    y = df["y"].to_numpy(float)
+    T, P = (df["treat"] == 1).to_numpy(), (df["placebo"] == 1).to_numpy()
+    C = ~T & ~P
+    d, pd_ = df["direct"].to_numpy(float), df["placebo_direct"].to_numpy(float)
+
+    def psi_mean(v, mask):
+        out = np.zeros(n)
+        out[mask] = (v[mask] - v[mask].mean()) / mask.sum()
+        return out
+
+    every = np.ones(n, bool)
+    base = psi_mean(y, T) - psi_mean(y, P) - psi_mean(d, every)
+    tau_s, tau_p = y[T].mean() - y[C].mean(), y[P].mean() - y[C].mean()
+    for truth, extra, value in (
+        (0.5, np.zeros(n), 0.5),
+        ("placebo_direct", psi_mean(pd_, every), pd_.mean()),
+    ):
+        res = unspoken.gap(
+            df, "y", "treat", 4, "direct", placebo_treat="placebo", placebo_prevalence=truth
+        )
+        g = res.overall.placebo["gap_corrected"]
+        assert g.estimate == pytest.approx(tau_s - (tau_p - value) - d.mean(), rel=1e-12)
+        psi = base + extra
+        assert g.std_error == pytest.approx(np.sqrt(n / (n - 1) * psi @ psi), rel=1e-10)
