@@ -317,9 +317,22 @@ def _check_boundary(theta, H, model, converged, message):
             "model without it (error='none')"
         )
     if not converged or not np.isfinite(cond) or cond > 1e12:
+        where = ""
+        if np.all(np.isfinite(H)):
+            _, vecs = np.linalg.eigh(-(H + H.T) / 2)
+            labels = [
+                f"{b}[{j}]"
+                for b, X in zip(model.block_names, model.designs, strict=True)
+                for j in range(X.shape[1])
+            ]
+            top = np.argsort(-np.abs(vecs[:, 0]))[:2]
+            where = "; the flat direction is mostly " + " and ".join(
+                f"{labels[i]} (estimate {theta[i]:.3g})" for i in top
+            )
         raise ConvergenceError(
             f"{model.error} error model did not reach a regular maximum ({message}; condition "
-            f"number of the information {cond:.2g}); its parameters are not identified here"
+            f"number of the information {cond:.2g}){where}: these parameters are not "
+            "identified here (an estimate running to infinity means a share of 0 or 1)"
         )
 
 

@@ -610,7 +610,16 @@ def list_experiment(
     bootstrap_reps: int = 500,
     seed: int | None = None,
     strict: bool = False,
-) -> ListFit:
+    ceiling: bool = False,
+    floor: bool = False,
+    ceiling_formula: str = "~ 1",
+    floor_formula: str = "~ 1",
+    liar_fit: Literal["glm", "bayesglm"] = "glm",
+    error: Literal["none", "topcoded", "topcode", "uniform"] = "none",
+    robust: bool = False,
+    overdispersed: bool = False,
+    multi_condition: Literal["none", "level"] = "none",
+) -> ListFit | FitResult:
     """Fit a standard list experiment (item count technique).
 
     ``formula`` names the item count on the left and the covariates of both the sensitive
@@ -629,11 +638,52 @@ def list_experiment(
 
     Returns a :class:`ListFit` with parts ``sensitive`` and ``control`` (``control.z0``,
     ``control.z1`` unconstrained) and the prevalence of the sensitive item.
+
+    Beyond the standard design (a :class:`~unspoken.results.FitResult` is returned; see
+    :mod:`unspoken.listexp.variants`): a treatment with more than two values is a design
+    with several sensitive items (parts ``sensitive.<value>``, a prevalence per item;
+    ``multi_condition="level"`` lets each item depend on the control count); ``ceiling`` /
+    ``floor`` add liars at the ceiling/floor with their own ``ceiling_formula`` /
+    ``floor_formula`` (``liar_fit="bayesglm"`` for R's Cauchy priors); ``error`` adds
+    top-coded or uniform response errors; ``robust`` constrains the ML prevalence to the
+    difference in means; ``overdispersed`` uses beta-binomial control counts.
     """
     if method not in METHODS:
         raise UnsupportedError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     if not 0 < level < 1:
         raise UnsupportedError(f"level must lie between 0 and 1, not {level}")
+    from unspoken.listexp.variants import fit_variant, is_multi_item, variant_requested
+
+    if variant_requested(ceiling, floor, error, robust, overdispersed, multi_condition) or (
+        is_multi_item(data, treat)
+    ):
+        return fit_variant(
+            data,
+            formula,
+            treat,
+            J,
+            method,
+            constrained=constrained,
+            control=control,
+            weights=weights,
+            cluster=cluster,
+            strata=strata,
+            vcov=vcov,
+            by=by,
+            level=level,
+            missing=missing,
+            bootstrap_reps=bootstrap_reps,
+            seed=seed,
+            ceiling=ceiling,
+            floor=floor,
+            ceiling_formula=ceiling_formula,
+            floor_formula=floor_formula,
+            liar_fit=liar_fit,
+            error=error,
+            robust=robust,
+            overdispersed=overdispersed,
+            multi_condition=multi_condition,
+        )
     ld = prepare_list_data(
         data,
         formula,
