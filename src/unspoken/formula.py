@@ -208,6 +208,22 @@ def model_matrix(rhs: str, df: pd.DataFrame, intercept_name: str = "Intercept") 
     X = np.asarray(mm, dtype=float)
     if X.shape[1] == 0:
         raise DataError(f"formula '{rhs}' has no terms (use '1' for an intercept only)")
+    finite = np.isfinite(X)
+    if not finite.all():  # an infinite covariate value, or e.g. log(0): name term and rows
+        from unspoken.io import _raise_rows
+
+        j = int(np.flatnonzero(~finite.all(axis=0))[0])
+        rows = np.flatnonzero(~finite[:, j])
+        exact = [c for c in used if c == names[j]]
+        inside = sorted((c for c in used if c in names[j]), key=len, reverse=True)
+        column = (exact or inside or [names[j]])[0]
+        _raise_rows(
+            df,
+            column,
+            rows,
+            f"formula '{rhs}': term '{names[j]}' is not a finite number in {len(rows)} "
+            "row(s) (an infinite value in the data, or e.g. the log of 0)",
+        )
     return DesignMatrix(X=X, names=names, columns=used, spec=mm.model_spec, rhs=rhs)
 
 

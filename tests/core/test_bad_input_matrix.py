@@ -336,3 +336,24 @@ def test_rr_answers_outside_the_answer_set(capsys, tmp_path):
         ],
     )
     assert code == 2 and out == "" and "rr.q1" in err and "rows 4, 10" in err
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda d: unspoken.list_experiment(d, "y ~ age + south", J=3),
+        lambda d: unspoken.list_experiment(d, "y ~ age", J=3, method="nls"),
+        lambda d: unspoken.rr_regression(d, "d ~ age", "mirrored", p=0.7),
+        lambda d: unspoken.combined_list_direct(d, "y", "treat", "d", covariates="age"),
+        lambda d: unspoken.gap(d, "y", "treat", 3, "d", method="ml", covariates="age"),
+    ],
+    ids=["list_ml", "list_nls", "rr", "combined", "gap_ml"],
+)
+def test_infinite_covariate_is_named(call):
+    """Before: 'rank deficient' (list, rr), a LAPACK error (combined) or a convergence error
+    (gap) that named no row."""
+    d = _race().astype({"age": float})
+    d.loc[[5, 17], "age"] = np.inf
+    with pytest.raises(DataError, match="not a finite number") as ei:
+        call(d)
+    assert ei.value.column == "age" and list(ei.value.rows) == [5, 17]

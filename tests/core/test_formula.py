@@ -95,3 +95,16 @@ def test_refused_code_has_no_side_effect(df, tmp_path, wrap, fn):
     with pytest.raises(DataError, match="not allowed"):
         model_matrix(wrap.format(payload), df)
     assert not marker.exists()
+
+
+def test_infinite_values_name_term_column_and_rows(df):
+    bad = df.assign(**{"cov.age": df["cov.age"].astype(float)})
+    bad.loc[[3, 7], "cov.age"] = np.inf
+    with pytest.raises(DataError, match=r"term 'cov.age' is not a finite number") as ei:
+        model_matrix("x + cov.age", bad)
+    assert ei.value.column == "cov.age" and list(ei.value.rows) == [3, 7]
+    # a transformation that is not finite (log of 0) names the source column
+    with np.errstate(divide="ignore"), pytest.raises(DataError, match=r"'log\(x\)'") as ei:
+        model_matrix("log(x)", df)
+    assert ei.value.column == "x"
+    assert list(ei.value.rows) == np.flatnonzero(df["x"].to_numpy() == 0).tolist()[:5]
