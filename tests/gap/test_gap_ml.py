@@ -25,15 +25,16 @@ def mis_ml():
 
 def test_point_estimates_match_r_plug_in(mis_ml):
     """R's reported fit is a Monte Carlo mean; the deterministic plug-in means it stores
-    are what the delta method estimates (list mean within 1e-4, direct to 1e-8)."""
+    are what the delta method estimates (list mean within 1e-5: R's EM stops short of the
+    maximum, observed 1.4e-6; direct to 1e-8)."""
     plug = REF["plug_in"]
     r = mis_ml.extra["r_predict"]
-    assert r["list"]["estimate"] == pytest.approx(plug["list_mean"], abs=1e-4)
+    assert r["list"]["estimate"] == pytest.approx(plug["list_mean"], abs=1e-5)
     assert r["direct"]["estimate"] == pytest.approx(plug["direct_mean"], rel=1e-8)
-    assert mis_ml.overall.hidden.estimate == pytest.approx(plug["list_mean"], abs=1e-4)
+    assert mis_ml.overall.hidden.estimate == pytest.approx(plug["list_mean"], abs=1e-5)
     assert mis_ml.overall.direct.estimate == pytest.approx(plug["direct_mean"], rel=1e-8)
     diff = plug["list_mean"] - plug["direct_mean"]
-    assert mis_ml.overall.gap.estimate == pytest.approx(diff, abs=1e-4)
+    assert mis_ml.overall.gap.estimate == pytest.approx(diff, abs=1e-5)
     # R's Monte Carlo means lie within a few Monte Carlo s.e. of the plug-in
     for seed in ("predict_seed1", "predict_seed2"):
         fit = REF[seed]["result"]["fit"]
