@@ -1,4 +1,5 @@
-"""``unspoken list``: fit a standard-design list experiment."""
+"""``unspoken list``: fit a list experiment (standard design, several sensitive items,
+ceiling/floor liars, response errors, overdispersion)."""
 
 from __future__ import annotations
 
@@ -52,6 +53,33 @@ _VCOV = ["model", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap"]
 )
 @click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level.")
 @click.option("--seed", type=int, default=None, help="Seed for --vcov bootstrap.")
+@click.option("--ceiling", is_flag=True, help="ML with ceiling liars (Blair & Imai 2012).")
+@click.option("--floor", "floor_", is_flag=True, help="ML with floor liars.")
+@click.option("--ceiling-formula", default="~ 1", show_default=True, help="Ceiling-liar model.")
+@click.option("--floor-formula", default="~ 1", show_default=True, help="Floor-liar model.")
+@click.option(
+    "--liar-fit",
+    type=click.Choice(["glm", "bayesglm"]),
+    default="glm",
+    show_default=True,
+    help="Ceiling/floor models: plain ML, or with R's Cauchy(0, 2.5) priors.",
+)
+@click.option(
+    "--error",
+    type=click.Choice(["none", "topcoded", "topcode", "uniform"]),
+    default="none",
+    show_default=True,
+    help="Response-error model (Blair, Chou & Imai 2019).",
+)
+@click.option("--robust", is_flag=True, help="ML constrained to the difference in means.")
+@click.option("--overdispersed", is_flag=True, help="Beta-binomial control counts.")
+@click.option(
+    "--multi-condition",
+    type=click.Choice(["none", "level"]),
+    default="none",
+    show_default=True,
+    help="Several sensitive items: let each depend on the control count ('level').",
+)
 @encoding_option
 @json_option
 def command(
@@ -69,6 +97,15 @@ def command(
     vcov: str | None,
     level: float,
     seed: int | None,
+    ceiling: bool,
+    floor_: bool,
+    ceiling_formula: str,
+    floor_formula: str,
+    liar_fit: str,
+    error: str,
+    robust: bool,
+    overdispersed: bool,
+    multi_condition: str,
     encoding: str | None,
     as_json: bool,
 ) -> None:
@@ -99,6 +136,15 @@ def command(
             by=by,
             level=level,
             seed=seed,
+            ceiling=ceiling,
+            floor=floor_,
+            ceiling_formula=ceiling_formula,
+            floor_formula=floor_formula,
+            liar_fit=liar_fit,  # type: ignore[arg-type]
+            error=error,  # type: ignore[arg-type]
+            robust=robust,
+            overdispersed=overdispersed,
+            multi_condition=multi_condition,  # type: ignore[arg-type]
         )
     for w in caught:
         msg = str(w.message)
@@ -131,11 +177,23 @@ def _print_rich(fit) -> None:
         )
     console.print(table)
     pct = round(fit.level * 100)
-    e = fit.prevalence
-    console.print(
-        f"Prevalence of the sensitive item: {e.estimate:.4f} (s.e. {e.std_error:.4f}; "
-        f"{pct}% CI {e.ci_low:.4f} to {e.ci_high:.4f})"
-    )
+    items = fit.prevalence if isinstance(fit.prevalence, list) else [fit.prevalence]
+    for e in items:
+        what = f"sensitive item {e.label!r}" if e.label else "the sensitive item"
+        console.print(
+            f"Prevalence of {what}: {e.estimate:.4f} (s.e. {e.std_error:.4f}; "
+            f"{pct}% CI {e.ci_low:.4f} to {e.ci_high:.4f})"
+        )
+    shares = {
+        **fit.extra.get("liars", {}),
+        **{f"error share {k}": v for k, v in fit.extra.get("error_share", {}).items()},
+        **({"rho (overdispersion)": fit.extra["rho"]} if "rho" in fit.extra else {}),
+    }
+    for name, v in shares.items():
+        console.print(
+            f"{name}: {v['estimate']:.4f} (s.e. {v['std_error']:.4f}; "
+            f"CI {v['ci_low']:.4f} to {v['ci_high']:.4f})"
+        )
     for g in fit.by:
         grp = ", ".join(f"{k} = {v}" for k, v in g.group.items())
         if g.estimate is None:

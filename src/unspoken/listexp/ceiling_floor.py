@@ -329,7 +329,7 @@ def fit_ceiling_floor(
     ses = np.sqrt(np.clip(np.diag(Vd), 0, None))
     prev = Estimate.from_se(vals[0], ses[0], level, d.n)
     shares = {
-        nm: Estimate.from_se(v, s, level, d.n, nm).to_dict()
+        nm: _share_estimate(v, s, level, d.n).to_dict()
         for nm, v, s in zip(names, vals[1:], ses[1:], strict=True)
     }
     ll_data = model.loglik(theta)
@@ -374,6 +374,17 @@ def _prior_scales(model: CeilingFloorModel, intercept_scale: float) -> np.ndarra
             sc[0] = intercept_scale
         out.append(sc)
     return np.concatenate(out)
+
+
+def _share_estimate(value: float, se: float, level: float, n: int) -> Estimate:
+    """A share with its delta-method SE and a Wald interval on the logit scale (so it stays
+    inside [0, 1])."""
+    from unspoken.results import z_value
+
+    v = min(max(value, 1e-12), 1 - 1e-12)
+    half = z_value(level) * se / (v * (1 - v))
+    lo, hi = expit(np.log(v / (1 - v)) - half), expit(np.log(v / (1 - v)) + half)
+    return Estimate(float(value), float(se), float(lo), float(hi), n, None, level)
 
 
 def _fit(d: MultiData, fit: str, start: np.ndarray | None = None, intercept_scale: float = 2.5):
