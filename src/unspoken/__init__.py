@@ -24,6 +24,7 @@ _LAZY: dict[str, str] = {
     "design_test": "unspoken.listexp.design_test",
     "list_experiment": "unspoken.listexp.standard",
     "ictreg": "unspoken.listexp.standard",
+    "double_list_experiment": "unspoken.listexp.double",
     "ListFit": "unspoken.listexp.standard",
     "direct_poll": "unspoken.direct",
     "gap": "unspoken.gap",  # a callable package: unspoken.gap(...) runs the estimator
