@@ -86,3 +86,23 @@ def test_cluster_variance_from_numerical_scores():
     V = B @ (G / (G - 1) * Sg.T @ Sg) @ B
     assert fit.vcov_type == "cluster"
     np.testing.assert_allclose(fit.cov, V, rtol=1e-3)
+
+
+def test_bootstrap_option_for_multi_items_with_clusters():
+    multi = datasets.load("multi")
+    fit = fit_multi(multi, "y ~ male + college", "treat", 3, method="lm", cluster="state")
+    boot = fit_multi(
+        multi,
+        "y ~ male + college",
+        "treat",
+        3,
+        method="lm",
+        cluster="state",
+        vcov="bootstrap",
+        bootstrap_reps=300,
+        seed=4,
+    )
+    assert boot.vcov_type == "bootstrap"
+    np.testing.assert_allclose(boot.params_, fit.params_)
+    ratio = boot.std_errors.to_numpy() / fit.std_errors.to_numpy()
+    assert np.all((ratio > 0.75) & (ratio < 1.3)), ratio
