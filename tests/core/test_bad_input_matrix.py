@@ -357,3 +357,54 @@ def test_infinite_covariate_is_named(call):
     with pytest.raises(DataError, match="not a finite number") as ei:
         call(d)
     assert ei.value.column == "age" and list(ei.value.rows) == [5, 17]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list", "{path}", "--formula", "y ~ {payload}", "--J", "3"],
+        ["rr", "{path}", "--formula", "d ~ {payload}", "--design", "mirrored", "--p", "0.7"],
+        [
+            "combined",
+            "{path}",
+            "--outcome",
+            "y",
+            "--treat",
+            "treat",
+            "--direct",
+            "d",
+            "--covariates",
+            "{payload}",
+        ],
+        [
+            "gap",
+            "{path}",
+            "--outcome",
+            "y",
+            "--treat",
+            "treat",
+            "--J",
+            "3",
+            "--direct",
+            "d",
+            "--method",
+            "ml",
+            "--covariates",
+            "age + {payload}",
+        ],
+    ],
+    ids=["list", "rr", "combined", "gap"],
+)
+def test_formula_code_injection_through_every_command(capsys, tmp_path, args):
+    """Every command taking a formula or covariates refuses code before running it: the
+    payload (no quote characters) would create a marker file."""
+    path = tmp_path / "race.csv"
+    _race().to_csv(path, index=False)
+    marker = tmp_path / "ran"
+    code = "+".join(f"chr({ord(c)})" for c in f"open({str(marker)!r}, 'w').close()")
+    for payload in (f"I(exec({code}))", f"C(eval({code}))", f"log(__import__({code}))"):
+        cmd = [a.format(path=path, payload=payload) for a in args]
+        status, out, err = run(capsys, cmd)
+        assert status == 2 and out == "" and "Traceback" not in err
+        assert "not allowed" in err, err
+        assert not marker.exists()
