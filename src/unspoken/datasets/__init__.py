@@ -118,38 +118,44 @@ CATALOG: dict[str, DatasetInfo] = {
         ),
         # poll series for unspoken.polls (documented in data/polls/README.md)
         DatasetInfo(
-            "putin_approval", "polls/russia_putin_approval.csv",
+            "putin_approval",
+            "polls/russia_putin_approval.csv",
             "Putin approval, Levada + FOM + VCIOM combined, one row per poll (1999-2020)",
             "polls: share approve, pollster pollster, date date, dk hard_to_say (n not given)",
             _TRACKER,
         ),
         DatasetInfo(
-            "putin_approval_levada", "polls/putin-approval-levada-1999.csv",
+            "putin_approval_levada",
+            "polls/putin-approval-levada-1999.csv",
             "Levada Center monthly Putin approval, 1999-2020 (original tracker file)",
             "polls: share Approve, date Date, dk No.Answer, pollster source",
             _TRACKER,
         ),
         DatasetInfo(
-            "putin_approval_fom", "polls/putin-approval-fom.csv",
+            "putin_approval_fom",
+            "polls/putin-approval-fom.csv",
             "FOM weekly Putin job rating, 2013-2020 (original tracker file)",
             "polls: share Approve, date Date, dk hard_to_say, pollster source",
             _TRACKER,
         ),
         DatasetInfo(
-            "putin_approval_vciom", "polls/vciom-presidential-approval-2006.csv",
+            "putin_approval_vciom",
+            "polls/vciom-presidential-approval-2006.csv",
             "VCIOM weekly presidential approval, 2006-2020 (original tracker file)",
             "polls: share Approve, date Date, pollster source (no hard-to-say column)",
             _TRACKER,
         ),
         DatasetInfo(
-            "australia_polls_2004_2007", "polls/australia_2004_2007.csv",
+            "australia_polls_2004_2007",
+            "polls/australia_2004_2007.csv",
             "Australian first-preference polls between the 2004 and 2007 elections (239)",
             "polls: share ALP, pollster org, start startDate, end endDate, n sampleSize",
             "pscl::AustralianElectionPolling; Jackman (2009) Bayesian Analysis for the "
             "Social Sciences, Example 9.3",
         ),
         DatasetInfo(
-            "australia_polls_2004_campaign", "polls/australia_2004_campaign.csv",
+            "australia_polls_2004_campaign",
+            "polls/australia_2004_campaign.csv",
             "Australian 2004 election campaign polls (66), Jackman's replication data",
             "polls: share coalition2PP or coalition, pollster org, start start, end end, "
             "n sampleSize",

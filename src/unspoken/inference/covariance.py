@@ -50,8 +50,10 @@ class SurveyDesign:
 
     def subset(self, idx: np.ndarray) -> SurveyDesign:
         """The design restricted to rows ``idx`` (positions or a boolean mask)."""
+
         def pick(a):
             return None if a is None else a[idx]
+
         n = int(np.count_nonzero(idx)) if np.asarray(idx).dtype == bool else len(idx)
         return SurveyDesign(n, pick(self.weights), pick(self.cluster), pick(self.strata))
 
