@@ -117,13 +117,13 @@ def test_consistency_test_detects_a_list_that_misbehaves(sample):
 def test_simulation_pooled_beats_single_lists_and_covers():
     rng = np.random.default_rng(2024)
     est, ses, covered = [], [], []
-    for _ in range(400):
+    for _ in range(1000):
         df, truth = simulate_double_list(600, psu_sd=0.0, seed=rng)
         fit = double_list_experiment(df, "y1", "y2", "long1")
         e = [fit.prevalence.estimate] + [s["estimate"] for s in fit.extra["single_list"]]
         est.append(e)
         p = fit.prevalence
-        covered.append(p.ci_low <= truth["prevalence"] <= p.ci_high)
+        covered.append(p.ci_low <= truth["population_prevalence"] <= p.ci_high)
         ses.append(p.std_error)
     est = np.array(est)
     sd = est.std(axis=0)

@@ -128,7 +128,7 @@ def test_unsupported_combinations_are_refused(race_design):
         fit_multi(race_design, "y ~ 1", "treat", 3, method="ml", vcov="hc3")
 
 
-def _clustered_sample(rng, G=40, m=30, J=3):
+def _clustered_sample(rng, G=80, m=15, J=3):
     g = np.repeat(np.arange(G), m)
     t = rng.integers(0, 2, G)[g]  # whole clusters are assigned (cluster randomisation)
     u = rng.normal(0, 1.0, G)[g]
@@ -149,11 +149,65 @@ def test_cluster_robust_intervals_cover_where_naive_ones_do_not():
     rng = np.random.default_rng(99)
     truth = _true_prevalence()
     cover_cl, cover_naive = [], []
-    for _ in range(500):
+    for _ in range(1000):
         df = _clustered_sample(rng)
         cl = fit_multi(df, "y ~ 1", "t", 3, method="lm", cluster="g").prevalence[0]
         nv = fit_multi(df, "y ~ 1", "t", 3, method="lm", vcov="hc0").prevalence[0]
         cover_cl.append(cl.ci_low <= truth <= cl.ci_high)
         cover_naive.append(nv.ci_low <= truth <= nv.ci_high)
+    assert 0.93 <= np.mean(cover_cl) <= 0.97
+    assert np.mean(cover_naive) < 0.85
+
+
+# ----------------------------------------------------------- the standard design's estimators
+
+
+def test_standard_dim_and_lm_match_the_closed_forms(race_design):
+    """unspoken.list_experiment(method='dim'/'lm') with weights, clusters and strata against
+    the same closed forms (svymean domain contrast; svyglm sandwich)."""
+    import unspoken
+
+    df = race_design
+    y, t, w = df["y"].to_numpy(float), df["treat"].to_numpy(), df["wt"].to_numpy()
+    psu = pd.factorize(df["state"])[0]
+    strata = pd.factorize(df["stratum"])[0]
+    W1, W0 = w[t == 1].sum(), w[t == 0].sum()
+    m1, m0 = np.sum((w * y)[t == 1]) / W1, np.sum((w * y)[t == 0]) / W0
+    z = np.where(t == 1, (y - m1) / W1, -(y - m0) / W0)
+    v = stratified_psu_variance((w * z)[:, None], psu, strata)[0, 0]
+    fit = unspoken.list_experiment(
+        df, "y ~ 1", J=3, method="dim", weights="wt", cluster="state", strata="stratum"
+    )
+    assert fit.vcov_type == "survey"
+    assert fit.prevalence.estimate == pytest.approx(m1 - m0, rel=1e-12)
+    assert fit.prevalence.std_error**2 == pytest.approx(v, rel=1e-8)
+
+    X0 = np.column_stack([np.ones(len(df)), df["age"], df["male"]])
+    X = np.hstack([X0 * t[:, None], X0])
+    A = (X * w[:, None]).T @ X
+    b = np.linalg.solve(A, X.T @ (w * y))
+    S = X * (w * (y - X @ b))[:, None]
+    Ainv = np.linalg.inv(A)
+    fit = unspoken.list_experiment(
+        df, "y ~ age + male", J=3, method="lm", weights="wt", cluster="state", strata="stratum"
+    )
+    np.testing.assert_allclose(fit.params_, b, rtol=1e-10)
+    V = Ainv @ stratified_psu_variance(S, psu, strata) @ Ainv
+    np.testing.assert_allclose(fit.cov, V, rtol=1e-8)
+
+
+@pytest.mark.slow
+def test_standard_dim_cluster_intervals_cover():
+    import unspoken
+
+    rng = np.random.default_rng(5)
+    truth = _true_prevalence()
+    cover_cl, cover_naive = [], []
+    for _ in range(400):
+        df = _clustered_sample(rng)
+        cl = unspoken.list_experiment(df, "y ~ 1", "t", 3, method="dim", cluster="g")
+        nv = unspoken.list_experiment(df, "y ~ 1", "t", 3, method="dim", vcov="hc0")
+        cover_cl.append(cl.prevalence.ci_low <= truth <= cl.prevalence.ci_high)
+        cover_naive.append(nv.prevalence.ci_low <= truth <= nv.prevalence.ci_high)
     assert 0.93 <= np.mean(cover_cl) <= 0.97
     assert np.mean(cover_naive) < 0.85

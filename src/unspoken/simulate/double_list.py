@@ -28,8 +28,9 @@ def simulate_double_list(
     psu_sd: float = 0.5,
     seed: int | np.random.Generator | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """One simulated double-list sample and its truth (``prevalence`` = sample mean of the
-    respondents' true sensitive-trait probabilities; ``coef`` of the logit)."""
+    """One simulated double-list sample and its truth: ``population_prevalence`` (the
+    expected share with the trait, what the estimators target), ``prevalence`` (this
+    sample's mean of the respondents' trait probabilities) and ``share_with_trait``."""
     rng = np.random.default_rng(seed)
     psu = rng.integers(0, n_psu, n)
     stratum = psu % n_strata
@@ -61,7 +62,21 @@ def simulate_double_list(
             "weight": weight,
         }
     )
+    # population prevalence E[expit(eta)] over the covariate and PSU-effect distributions:
+    # age = U(1.8, 8.5) rounded to 0.1 (end points half as likely), female ~ Bernoulli(0.5),
+    # PSU effect ~ N(0, psu_sd^2) by Gauss-Hermite quadrature
+    ages = np.round(np.arange(1.8, 8.5 + 1e-9, 0.1), 1)
+    pa = np.full(len(ages), 0.1)
+    pa[[0, -1]] = 0.05
+    pa /= pa.sum()
+    gh_x, gh_w = np.polynomial.hermite_e.hermegauss(40)
+    gh_w = gh_w / gh_w.sum()
+    pop = 0.0
+    for fem in (0, 1):
+        e = coef[0] + coef[1] * ages[:, None] + coef[2] * fem + psu_sd * gh_x[None, :]
+        pop += 0.5 * float(pa @ expit(e) @ gh_w)
     truth = {
+        "population_prevalence": pop,
         "prevalence": float(prob.mean()),
         "weighted_prevalence": float(np.average(prob, weights=weight)),
         "share_with_trait": float(z.mean()),
