@@ -91,7 +91,7 @@ CATALOG: dict[str, DatasetInfo] = {
         DatasetInfo(
             "double_list",
             "list/double_list.csv",
-            "Simulated double list experiment (N = 1000; true prevalence 0.40), with survey "
+            "Simulated double list experiment (N = 1000; true prevalence 0.41), with survey "
             "weights, 50 PSUs in 5 strata",
             "double list: outcomes y1, y2, group long1 (1 = sensitive item in list 1), "
             "J1 = J2 = 4; weights weight, cluster psu, strata stratum",
