@@ -76,3 +76,19 @@ def test_multi_refuses_single_item_models():
     multi = datasets.load("multi")
     with pytest.raises(UnsupportedError, match="several sensitive items"):
         unspoken.list_experiment(multi, "y ~ 1", "treat", 3, ceiling=True)
+
+
+def test_multi_item_coding_and_control_value():
+    from unspoken.errors import DataError
+
+    m = datasets.load("multi")
+    m["tnum"] = m["treat"].map({"control": 0, "affirm": 1, "race": 2})
+    m["tlab"] = m["treat"].map({"control": "none", "affirm": "A", "race": "B"})
+    fit = unspoken.list_experiment(m, "y ~ 1", "tnum", 3, method="lm")
+    assert sorted(set(fit.parts)) == ["control", "sensitive.1", "sensitive.2"]
+    with pytest.raises(DataError, match="control") as e:
+        unspoken.list_experiment(m, "y ~ 1", "tlab", 3)
+    assert e.value.column == "tlab"
+    fit2 = unspoken.list_experiment(m, "y ~ 1", "tlab", 3, control="none", method="lm")
+    assert [p.label for p in fit2.prevalence] == ["A", "B"]
+    np.testing.assert_allclose(fit2.params_, fit.params_, rtol=1e-12)
