@@ -15,8 +15,8 @@ Models (the names of R ``list``'s ``ictreg`` for ``multi`` designs):
   ``Z_ik | X, Y_i(0) ~ Bernoulli(expit(X'beta_k + delta_k Y_i(0)))`` with ``delta_k = 0``
   for ``multi_condition="none"`` and free for ``"level"`` (R ``multi.condition``). The
   likelihood of a treated respondent is ``B(y-1) h(y-1) + B(y) (1 - h(y))``. It is
-  maximised directly (trust-region Newton on the exact observed information, which we get
-  from Louis' (1982) identity for the two-point posterior of ``Z_ik``), not by EM.
+  maximised directly by the Newton engine of :mod:`unspoken.listexp.ml` with the exact
+  observed information from Louis' (1982) identity for the two-point posterior of ``Z_ik``.
 
 Prevalence of item k is the (weighted) sample mean of the fitted ``P(Z_ik = 1 | X_i)`` with a
 delta-method standard error that treats the covariates as fixed, as R's ``predict(avg=TRUE)``.
@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 import numpy as np
-from scipy import optimize
 from scipy.special import expit, gammaln, log_expit
 
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
@@ -269,86 +268,41 @@ def _lm_prevalence_grad(d: MultiData, K: int, k: int) -> tuple[np.ndarray, np.nd
 # --------------------------------------------------------------------------- nls
 
 
-def _least_squares(fun_jac, x0: np.ndarray) -> np.ndarray:
-    res = optimize.least_squares(
-        lambda b: fun_jac(b)[0],
-        x0,
-        jac=lambda b: fun_jac(b)[1],
-        method="lm",
-        xtol=1e-15,
-        ftol=1e-15,
-        gtol=1e-15,
-        max_nfev=10000,
-    )
-    return res.x
-
-
-def _binomial_irls(X: np.ndarray, y: np.ndarray, J: int, w: np.ndarray) -> np.ndarray:
-    """Logistic regression of ``y/J`` (a count out of J) by Newton's method (start values)."""
-    b = np.zeros(X.shape[1])
-    frac = np.clip(np.average(y / J, weights=w), 1e-3, 1 - 1e-3)
-    b[0] = np.log(frac / (1 - frac)) if np.allclose(X[:, 0], 1) else 0.0
-    for _ in range(100):
-        p = expit(X @ b)
-        g = X.T @ (w * (y - J * p))
-        H = (X * (w * J * p * (1 - p))[:, None]).T @ X
-        step = np.linalg.solve(H, g)
-        b += step
-        if np.max(np.abs(step)) < 1e-12:
-            break
-    return b
-
-
 def _fit_nls(d: MultiData) -> dict[str, Any]:
-    """Two-step NLS (Imai 2011 sec. 2.2) per item; stacked sandwich with R's bread."""
-    X, y, t, J, w = d.X, d.y.astype(float), d.t, d.J, d.w
-    p_ = X.shape[1]
-    K = d.K
-    c = t == 0
-    Xc, yc, sw_c = X[c], y[c], np.sqrt(w[c])
+    """Two-step NLS (Imai 2011 sec. 2.2) per item with the standard design's estimator
+    (:func:`unspoken.listexp.standard.nls_core`) on the control group plus the item's group.
+    The control step uses the same rows every time, so ``gamma`` is common; the stacked
+    estimating equations are block-triangular, so the per-item influence values stitch
+    exactly into the joint ones (which also give the covariance between items)."""
+    from unspoken.listexp.standard import nls_core
 
-    def fj_control(g):
-        mu = expit(Xc @ g)
-        r = sw_c * (yc - J * mu)
-        jac = -(sw_c * J * mu * (1 - mu))[:, None] * Xc
-        return r, jac
-
-    gamma = _least_squares(fj_control, _binomial_irls(Xc, yc, J, w[c]))
-    betas = []
+    p_, K, n = d.X.shape[1], d.K, d.n
+    w = None if d.design.weights is None else d.design.w
+    psi = np.zeros((n, (K + 1) * p_))
+    betas, gamma, notes, converged, iters = [], None, [], True, 0
     for k in range(1, K + 1):
-        m = t == k
-        Xk, sw = X[m], np.sqrt(w[m])
-        yk = y[m] - J * expit(Xk @ gamma)
-        start = _binomial_irls(Xk, np.clip(yk, 0, 1), 1, w[m])
-
-        def fj(b, Xk=Xk, yk=yk, sw=sw):
-            h = expit(Xk @ b)
-            return sw * (yk - h), -(sw * h * (1 - h))[:, None] * Xk
-
-        betas.append(_least_squares(fj, start))
-    beta = np.array(betas)
-    coef = np.concatenate([beta.ravel(), gamma])
-
-    # estimating functions m_i (sensitive blocks, then control) and Gauss-Newton bread G
-    pc = expit(X @ gamma)
-    n = d.n
-    P = (K + 1) * p_
-    M = np.zeros((n, P))
-    G = np.zeros((P, P))
-    gc = J * pc * (1 - pc)
-    M[c, K * p_ :] = (w[c] * (y[c] - J * pc[c]) * gc[c])[:, None] * X[c]
-    G[K * p_ :, K * p_ :] = -(X[c] * (w[c] * gc[c] ** 2)[:, None]).T @ X[c]
-    for k in range(1, K + 1):
-        m = t == k
-        blk = slice((k - 1) * p_, k * p_)
-        h = expit(X[m] @ beta[k - 1])
-        dh = h * (1 - h)
-        M[m, blk] = (w[m] * (y[m] - J * pc[m] - h) * dh)[:, None] * X[m]
-        G[blk, blk] = -(X[m] * (w[m] * dh**2)[:, None]).T @ X[m]
-        G[blk, K * p_ :] = -(X[m] * (w[m] * dh * gc[m])[:, None]).T @ X[m]
-    Ginv = np.linalg.inv(G)
-    psi = -M @ Ginv.T
-    return {"coef": coef, "psi": psi, "model_cov": psi.T @ psi, "extra": {}}
+        rows = np.flatnonzero((d.t == 0) | (d.t == k))
+        core = nls_core(
+            d.y[rows],
+            (d.t[rows] == k).astype(int),
+            d.X[rows],
+            d.terms,
+            d.J,
+            None if w is None else w[rows],
+        )
+        betas.append(core.theta[:p_])
+        if gamma is None:
+            gamma = core.theta[p_:]
+            ctrl = core.influence()[:, p_:]
+            psi[rows, K * p_ :] = ctrl
+        psi[rows, (k - 1) * p_ : k * p_] = core.influence()[:, :p_]
+        converged &= core.converged
+        iters += core.iterations
+        notes += [f"item {d.labels[k]!r}: {m}" for m in core.notes]
+    if not converged:
+        raise ConvergenceError("multi-item NLS did not converge: " + "; ".join(notes))
+    coef = np.concatenate([*betas, gamma])
+    return {"coef": coef, "psi": psi, "model_cov": None, "iterations": iters, "extra": {}}
 
 
 def _nls_prevalence(d: MultiData, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -465,7 +419,9 @@ class _MLModel:
     def start(self) -> np.ndarray:
         d = self.d
         c = d.t == 0
-        gamma = _binomial_irls(d.X[c], d.y[c].astype(float), d.J, d.w[c])
+        from unspoken.listexp.ml import binomial_fit
+
+        gamma = binomial_fit(d.X[c], d.y[c].astype(float), float(d.J), d.w[c])
         mean0 = np.average(d.y[c], weights=d.w[c])
         beta = np.zeros((d.K, self.kb))
         for j in range(d.K):
