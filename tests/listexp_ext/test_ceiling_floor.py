@@ -162,3 +162,27 @@ def test_weights_and_clusters(race):
         fit_ceiling_floor(race, F, "treat", 3)
     with pytest.raises(UnsupportedError):
         fit_ceiling_floor(race, F, "treat", 3, floor=True, fit="arm")
+
+
+def test_no_ceiling_liars_on_race_is_reported_as_a_boundary(race):
+    """Intercept-only ceiling model on race: the profile log-likelihood rises as the liar
+    share goes to 0, so the MLE is the boundary (no liars) and we say so."""
+    with pytest.raises(ConvergenceError, match="share of ceiling liars is 0"):
+        fit_ceiling_floor(race, F, "treat", 3, ceiling=True, fit="glm")
+    from unspoken.listexp.ml import newton_maximize
+
+    d = prepare_multi(race, F, "treat", 3, extra_formulas={"ceiling": "~ 1"})
+    m = CeilingFloorModel(d.y, d.t, d.X, 3, None, d.extra_X["ceiling"][0])
+    k = 2 * d.X.shape[1]
+    from unspoken.listexp.multi import fit_multi
+
+    start = fit_multi(race, F, "treat", 3, method="ml").params_
+    prof = []
+    for c in (0.0, -2.0, -4.0, -8.0):
+
+        def fun(th, order, c=c):
+            ll, g, H = m.evaluate(np.r_[th, c], order)
+            return ll, None if g is None else g[:k], None if H is None else H[:k, :k]
+
+        prof.append(newton_maximize(fun, start).loglik)
+    assert np.all(np.diff(prof) > 0), prof

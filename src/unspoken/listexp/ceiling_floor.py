@@ -428,6 +428,19 @@ def _fit(d: MultiData, fit: str, start: np.ndarray | None = None, intercept_scal
     info = -res.hessian
     cond = np.linalg.cond(info)
     if np.max(np.abs(liar)) > LIAR_COEF_LIMIT or not np.isfinite(cond) or cond > 1e12:
+        blocks = model.split(res.theta)
+        at_zero = [
+            nm
+            for nm, b, X in zip(model.block_names[2:], blocks[2:], model.designs[2:], strict=True)
+            if X.shape[1] == 1 and b[0] < -LIAR_COEF_LIMIT
+        ]
+        if at_zero:
+            raise ConvergenceError(
+                f"the maximum-likelihood share of {' and '.join(at_zero)} liars is 0: the "
+                "likelihood keeps rising as it goes to 0, so the estimate is on the boundary "
+                "and has no standard error. The data show no sign of these liars; fit the "
+                "model without them, or use liar_fit='bayesglm' for a shrunken estimate"
+            )
         raise ConvergenceError(
             "the ceiling/floor liar model is not identified on these data: its maximum lies "
             f"at infinity (largest liar coefficient {np.max(np.abs(liar)):.1f}, condition "
