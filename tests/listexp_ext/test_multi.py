@@ -229,3 +229,22 @@ def test_ml_is_the_maximum_of_an_independent_likelihood(multi, condition):
     assert np.max(np.abs(grad)) < 1e-4
     r = ref(f"multi_ml_{condition}")["result"]
     assert loglik(np.array(r["estimates"])) <= fit.loglik
+
+
+def test_ml_without_finite_maximum_is_refused():
+    """Item b is never held by respondents with x = 0: its logit has no finite maximum."""
+    from unspoken.errors import ConvergenceError
+
+    rng = np.random.default_rng(3)
+    n = 3000
+    x = rng.integers(0, 2, n)
+    t = rng.integers(0, 3, n)
+    y0 = rng.binomial(3, 0.4, n)
+    z1 = rng.random(n) < 0.3
+    z2 = (rng.random(n) < 0.5) & (x == 1)
+    y = y0 + np.where(t == 1, z1, 0) + np.where(t == 2, z2, 0)
+    import pandas as pd
+
+    df = pd.DataFrame({"y": y, "t": np.array(["control", "a", "b"])[t], "x": x})
+    with pytest.raises(ConvergenceError, match="no finite maximum"):
+        fit_multi(df, "y ~ x", "t", 3, method="ml")

@@ -459,6 +459,18 @@ def _fit_ml(d: MultiData, condition: str, start: np.ndarray | None = None) -> di
             "the information matrix of the multi-item ML fit is singular; the model is not "
             "identified on these data (try fewer covariates)"
         ) from None
+    se = np.sqrt(np.clip(np.diag(bread), 0, None))
+    beta, gamma = model.unpack(theta)
+    eta_max = max(
+        float(np.max(np.abs(d.X @ gamma))), float(np.max(np.abs(d.X @ beta[:, : model.k].T)))
+    )
+    if eta_max > 25 and float(np.max(se)) > 100:
+        raise ConvergenceError(
+            "the multi-item likelihood has no finite maximum: coefficients drift towards "
+            "infinity (a fitted probability of 0 or 1, e.g. no respondent with an item in "
+            f"some group; largest standard error {np.max(se):.3g}); simplify the model or use "
+            "method='lm'"
+        )
     psi = (S * d.w[:, None]) @ bread
     return {
         "coef": theta,
