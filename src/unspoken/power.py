@@ -1,0 +1,860 @@
+"""Power and sample size for list experiments and for the falsification gap.
+
+**List experiment** (difference in means, DiM). With ``J`` control items whose mean share is
+``p`` and whose average pairwise correlation is ``rho``, the control count ``Y*`` has
+
+    V0 = Var(Y | T=0) = J p (1 - p) (1 + (J - 1) rho)
+
+(the variance of a sum: ``J`` item variances plus ``J (J - 1)`` covariances). The treated list
+adds the sensitive item ``Z ~ Bernoulli(pi)``:
+
+    V1 = Var(Y | T=1) = V0 + pi (1 - pi) + 2 Cov(Y*, Z),   Cov(Y*, Z) = r sqrt(V0 pi (1 - pi))
+
+and with ``n1 = s n`` respondents on the treated list and ``n0 = (1 - s) n`` on the control
+list, ``Var(DiM) = V1 / n1 + V0 / n0``. The share ``s`` minimising it for a fixed ``n`` is
+the Neyman allocation ``s* = sqrt(V1) / (sqrt(V1) + sqrt(V0))``. ``V0`` may instead be given
+directly (``control_var``, e.g. from a pilot) or read from a data set's control group.
+
+The test is the Wald test of ``pi = pi0`` with the standard error at the alternative::
+
+    two-sided:  Phi(|d| / se - z_{1-alpha/2}) + Phi(-|d| / se - z_{1-alpha/2})
+    one-sided:  Phi(|d| / se - z_{1-alpha})       (in the direction of d = pi - pi0)
+
+Design advice behind these formulas (Glynn 2013, "What can we learn with statistical truth
+serum?", Public Opinion Quarterly 77(S1); Blair, Coppock & Moor 2020, "When to worry about
+sensitivity bias", APSR 114(4)): the list experiment pays for privacy with variance, which
+comes almost entirely from the control count, so choose control items that are negatively
+correlated (``rho < 0``) and whose shares are far from 0 and 1 only as far as needed to avoid
+floor and ceiling effects (a respondent who would say "yes" to none or all items loses the
+privacy the design promises).
+
+**Falsification gap** (list share - direct share, the direct question asked of everyone).
+Write ``Dbar`` for the direct share over all ``n``. Because the treated and the control
+respondents are disjoint, ``Cov(Ybar1 - Ybar0, Dbar) = [Cov(Y* + Z, D) - Cov(Y*, D)] / n
+= Cov(Z, D) / n``: only the link between the hidden attitude and the direct answer matters,
+and
+
+    Var(gap) = Var(DiM) + [d (1 - d) - 2 Cov(Z, D)] / n.
+
+``Cov(Z, D) = P(Z = 1, D = 1) - pi d`` lies within the Frechet bounds ``max(0, pi + d - 1)
+<= P(Z=1, D=1) <= min(pi, d)``. ``direct_link="falsification"`` takes the upper bound (those
+who hold the view say so; the gap comes from others giving the safe answer: the model of
+:func:`unspoken.simulate.gap.simulate_gap`), ``"independent"`` zero covariance, and
+``"conservative"`` the lower bound (the largest variance any joint distribution allows).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from scipy.special import logit, ndtr, ndtri
+
+from unspoken.errors import DataError, UnsupportedError
+from unspoken.results import ResultMixin
+
+Alternative = Literal["two.sided", "one.sided"]
+DirectLink = Literal["falsification", "independent", "conservative"]
+
+__all__ = [
+    "ListPower",
+    "SimulatedPower",
+    "control_variance",
+    "gap_power",
+    "list_power",
+    "simulate_power",
+]
+
+_MAX_N = 100_000_000
+
+
+# ---------------------------------------------------------------- validation helpers
+def _open_unit(name: str, v: Any) -> float:
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        raise UnsupportedError(f"{name} = {v!r} must be a number in (0, 1)") from None
+    if not 0 < x < 1:
+        raise UnsupportedError(f"{name} = {x:g} must lie strictly between 0 and 1")
+    return x
+
+
+def _check_J(J: Any) -> int:
+    try:
+        j = int(J)
+    except (TypeError, ValueError):
+        raise UnsupportedError(f"J = {J!r} must be a whole number of control items") from None
+    if j != J or j < 1:
+        raise UnsupportedError(f"J = {J!r} must be a whole number of control items, at least 1")
+    return j
+
+
+def _check_alternative(alternative: str) -> str:
+    if alternative not in ("two.sided", "one.sided"):
+        raise UnsupportedError(
+            f"alternative must be 'two.sided' or 'one.sided', not {alternative!r}"
+        )
+    return alternative
+
+
+def control_variance(J: int, control_mean: float | None = None, rho: float = 0.0) -> float:
+    """``Var(Y*) = J p (1 - p) (1 + (J - 1) rho)`` with ``p = control_mean / J`` (default J/2)."""
+    J = _check_J(J)
+    m = J / 2 if control_mean is None else float(control_mean)
+    if not 0 < m < J:
+        raise UnsupportedError(
+            f"control_mean = {m:g} must lie strictly between 0 and J = {J} (a list whose count "
+            "is always 0 or always J has floor or ceiling effects and no privacy)"
+        )
+    p = m / J
+    r = float(rho)
+    low = -1.0 / (J - 1) if J > 1 else -math.inf
+    if not (low <= r <= 1) or (J == 1 and r != 0):
+        raise UnsupportedError(
+            f"rho = {r:g} is not a possible average correlation of {J} items "
+            f"(it must lie in [{max(low, -1):.4g}, 1])"
+        )
+    return J * p * (1 - p) * (1 + (J - 1) * r)
+
+
+def _control_from_data(data: Any, outcome: str, treat: str) -> tuple[float, float, int]:
+    """Mean and variance (ddof=1) of the control group's counts in a data set."""
+    from unspoken.io import require_columns, to_pandas
+
+    df = to_pandas(data) if not isinstance(data, str) else _load(data)
+    require_columns(df, [outcome, treat])
+    t = df[treat]
+    y = df[outcome]
+    ok = t.notna() & y.notna()
+    bad = np.flatnonzero(ok.to_numpy() & ~t.isin([0, 1]).to_numpy())
+    if bad.size:
+        vals = sorted({str(v) for v in t[ok].unique()})[:5]
+        raise DataError(
+            f"the treatment column must be coded 0 (control list) / 1 (treated list); "
+            f"found {', '.join(vals)}",
+            column=treat,
+            rows=bad,
+        )
+    ctrl = y[ok & (t == 0)].to_numpy(dtype=float)
+    if ctrl.size < 2:
+        raise DataError(
+            "fewer than 2 control-group respondents to estimate a variance", column=treat
+        )
+    return float(ctrl.mean()), float(ctrl.var(ddof=1)), int(ctrl.size)
+
+
+def _load(name: str) -> Any:
+    from unspoken import datasets
+    from unspoken.io import read_data
+
+    return datasets.load(name) if name in datasets.names() else read_data(name)
+
+
+# ---------------------------------------------------------------- the power function
+def _power_at(se: np.ndarray | float, effect: float, alpha: float, alternative: str) -> Any:
+    d = abs(effect)
+    with np.errstate(divide="ignore"):
+        if alternative == "one.sided":
+            return ndtr(d / se - ndtri(1 - alpha))
+        z = ndtri(1 - alpha / 2)
+        return ndtr(d / se - z) + ndtr(-d / se - z)
+
+
+def _solve_n(unit_var: float, effect: float, alpha: float, alternative: str, target: float) -> int:
+    """Smallest integer ``n`` with power(n) >= target when ``Var = unit_var / n``."""
+    z_a = ndtri(1 - alpha) if alternative == "one.sided" else ndtri(1 - alpha / 2)
+    guess = unit_var * ((z_a + ndtri(target)) / effect) ** 2
+    if not np.isfinite(guess) or guess > _MAX_N:
+        raise UnsupportedError(
+            f"power {target:g} needs more than {_MAX_N:,} respondents; the difference to "
+            "detect is too small for this design"
+        )
+
+    def pw(n: float) -> float:
+        return float(_power_at(math.sqrt(unit_var / n), effect, alpha, alternative))
+
+    n = max(2, math.ceil(guess) - 2)
+    while n > 2 and pw(n - 1) >= target:  # the approximation ignores the far tail
+        n -= 1
+    while pw(n) < target:
+        n += 1
+    return n
+
+
+@dataclass(frozen=True)
+class ListPower(ResultMixin):
+    """Power of a list experiment (or falsification-gap) test, or the n for a target power."""
+
+    model: str
+    n: int | float
+    power: float
+    solved_for: str
+    prevalence: float
+    null: float
+    J: int
+    alpha: float
+    alternative: str
+    treated_share: float
+    n_treated: float
+    n_control: float
+    control_mean: float | None
+    control_var: float
+    treated_var: float
+    std_error: float
+    optimal_treated_share: float
+    n_optimal: int | None
+    gap: float | None = None
+    gap_null: float | None = None
+    direct_share: float | None = None
+    direct_link: str | None = None
+    cov_direct: float | None = None
+    n_conservative: int | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "model": self.model,
+            "n": self.n,
+            "power": self.power,
+            "solved_for": self.solved_for,
+            "prevalence": self.prevalence,
+            "null": self.null,
+            "J": self.J,
+            "alpha": self.alpha,
+            "alternative": self.alternative,
+            "treated_share": self.treated_share,
+            "n_treated": self.n_treated,
+            "n_control": self.n_control,
+            "control_mean": self.control_mean,
+            "control_var": self.control_var,
+            "treated_var": self.treated_var,
+            "std_error": self.std_error,
+            "optimal_treated_share": self.optimal_treated_share,
+            "n_optimal": self.n_optimal,
+            "notes": list(self.notes),
+        }
+        if self.gap is not None:
+            out.update(
+                gap=self.gap,
+                gap_null=self.gap_null,
+                direct_share=self.direct_share,
+                direct_link=self.direct_link,
+                cov_direct=self.cov_direct,
+                n_conservative=self.n_conservative,
+            )
+        return out
+
+    def summary(self) -> str:
+        side = "two-sided" if self.alternative == "two.sided" else "one-sided"
+        share = (
+            "half of them"
+            if abs(self.treated_share - 0.5) < 1e-12
+            else f"{self.treated_share:.0%} of them"
+        )
+        if self.gap is None:
+            what = f"a prevalence of {self.prevalence:.0%} against {self.null:.0%}"
+        else:
+            what = (
+                f"a falsification gap of {self.gap * 100:+.1f} points (list {self.prevalence:.0%}"
+                f" vs direct {self.direct_share:.0%}) against {self.gap_null * 100:+.1f}"
+            )
+        lines = [
+            "unspoken: power of a list experiment" + (" gap" if self.gap is not None else ""),
+            "",
+        ]
+        if self.solved_for == "n":
+            lines.append(
+                f"To detect {what} with {self.power:.0%} power ({side} test at level "
+                f"{self.alpha:g}) you need about {int(self.n):,} respondents, {share} shown "
+                f"the treated list."
+            )
+        else:
+            lines.append(
+                f"With {round(self.n):,} respondents ({share} shown the treated list), a "
+                f"{side} test at level {self.alpha:g} detects {what} with probability "
+                f"{self.power:.1%}."
+            )
+        lines.append(
+            f"Standard error of the estimate: {self.std_error:.4f}. Control count variance "
+            f"{self.control_var:.4f} (J = {self.J}), treated {self.treated_var:.4f}."
+        )
+        if (
+            self.n_optimal is not None
+            and abs(self.optimal_treated_share - self.treated_share) > 0.005
+        ):
+            lines.append(
+                f"Showing {self.optimal_treated_share:.0%} the treated list (the variance-"
+                f"minimising split) would need {self.n_optimal:,}."
+            )
+        if self.n_conservative is not None and self.n_conservative != self.n:
+            lines.append(
+                f"Without assuming how hidden and direct answers are linked (worst case), "
+                f"{self.n_conservative:,} respondents."
+            )
+        lines.extend(f"Note: {s}" for s in self.notes)
+        return "\n".join(lines)
+
+
+def _resolve_control(
+    J: int,
+    control_mean: float | None,
+    control_var: float | None,
+    data: Any,
+    outcome: str,
+    treat: str,
+    rho: float,
+    notes: list[str],
+) -> tuple[float | None, float]:
+    given = sum(x is not None for x in (control_mean, control_var, data))
+    if data is not None and given > 1:
+        raise UnsupportedError("give data, or control_mean/control_var, not both")
+    if data is not None:
+        m, v, k = _control_from_data(data, outcome, treat)
+        notes.append(f"control-count variance {v:.4f} (mean {m:.3f}) from {k} control respondents")
+        if not 0 < m < J:
+            raise UnsupportedError(
+                f"the control mean in the data ({m:.3f}) does not fit J = {J} control items"
+            )
+        return m, v
+    if control_var is not None:
+        v = float(control_var)
+        if not (v > 0 and np.isfinite(v)):
+            raise UnsupportedError(f"control_var = {control_var!r} must be a positive number")
+        if v > J * J / 4:
+            raise UnsupportedError(
+                f"control_var = {v:g} exceeds J^2/4 = {J * J / 4:g}, the largest variance a "
+                f"count between 0 and {J} can have"
+            )
+        return (None if control_mean is None else float(control_mean)), v
+    if control_mean is None:
+        notes.append(f"control mean not given: assumed J/2 = {J / 2:g} (items at 50%)")
+    return (J / 2 if control_mean is None else float(control_mean)), control_variance(
+        J, control_mean, rho
+    )
+
+
+def _treated_var(v0: float, pi: float, sensitive_cor: float) -> float:
+    r = float(sensitive_cor)
+    if not -1 <= r <= 1:
+        raise UnsupportedError(f"sensitive_cor = {r:g} must lie in [-1, 1]")
+    return v0 + pi * (1 - pi) + 2 * r * math.sqrt(v0 * pi * (1 - pi))
+
+
+def _share(treated_share: float | str, v1: float, v0: float) -> tuple[float, float]:
+    opt = math.sqrt(v1) / (math.sqrt(v1) + math.sqrt(v0))
+    if treated_share == "optimal":
+        return opt, opt
+    return _open_unit("treated_share", treated_share), opt
+
+
+def list_power(
+    J: int,
+    prevalence: float,
+    null: float = 0.0,
+    *,
+    control_mean: float | None = None,
+    control_var: float | None = None,
+    data: Any = None,
+    outcome: str = "y",
+    treat: str = "treat",
+    rho: float = 0.0,
+    sensitive_cor: float = 0.0,
+    n: float | None = None,
+    power: float | None = None,
+    alpha: float = 0.05,
+    alternative: Alternative = "two.sided",
+    treated_share: float | Literal["optimal"] = 0.5,
+) -> ListPower:
+    """Power of the difference-in-means list estimator to detect ``prevalence`` against
+    ``null``, or (with ``power``) the smallest total ``n`` reaching that power.
+
+    The control count's variance comes from ``control_mean`` (mean count, default ``J/2``)
+    and ``rho`` (average inter-item correlation), or ``control_var``, or the control group of
+    ``data`` (a frame, file or bundled data set name; columns ``outcome`` and ``treat``).
+    ``sensitive_cor`` is the correlation of the sensitive item with the control count.
+    ``treated_share`` is the share shown the treated list (``"optimal"``: the Neyman
+    allocation). Give exactly one of ``n`` and ``power``.
+    """
+    J = _check_J(J)
+    pi = _open_unit("prevalence", prevalence)
+    try:
+        pi0 = float(null)
+    except (TypeError, ValueError):
+        raise UnsupportedError(f"null = {null!r} must be a number in [0, 1)") from None
+    if not 0 <= pi0 < 1:
+        raise UnsupportedError(f"null = {pi0:g} must lie in [0, 1)")
+    if pi == pi0:
+        raise UnsupportedError("prevalence equals null: there is no difference to detect")
+    alpha = _open_unit("alpha", alpha)
+    _check_alternative(alternative)
+    if (n is None) == (power is None):
+        raise UnsupportedError("give exactly one of n and power (the other is solved for)")
+    notes: list[str] = []
+    m, v0 = _resolve_control(J, control_mean, control_var, data, outcome, treat, rho, notes)
+    v1 = _treated_var(v0, pi, sensitive_cor)
+    s, s_opt = _share(treated_share, v1, v0)
+    unit = v1 / s + v0 / (1 - s)  # n * Var(DiM)
+    unit_opt = v1 / s_opt + v0 / (1 - s_opt)
+    effect = pi - pi0
+    return _finish(
+        "list.power", n, power, unit, unit_opt, None, effect, alpha, alternative, s, s_opt,
+        dict(prevalence=pi, null=pi0, J=J, control_mean=m, control_var=v0, treated_var=v1),
+        notes,
+    )  # fmt: skip
+
+
+def _finish(
+    model: str,
+    n: float | None,
+    power: float | None,
+    unit: float,
+    unit_opt: float,
+    unit_cons: float | None,
+    effect: float,
+    alpha: float,
+    alternative: str,
+    s: float,
+    s_opt: float,
+    fields: dict[str, Any],
+    notes: list[str],
+) -> ListPower:
+    if power is None:
+        nn = float(n)  # type: ignore[arg-type]
+        if not (nn >= 2 and np.isfinite(nn)):
+            raise UnsupportedError(f"n = {n!r} must be at least 2")
+        pw = float(_power_at(math.sqrt(unit / nn), effect, alpha, alternative))
+        n_out: int | float = int(nn) if nn == int(nn) else nn
+        solved = "power"
+        n_opt = n_cons = None
+    else:
+        pw = _open_unit("power", power)
+        n_out = _solve_n(unit, effect, alpha, alternative, pw)
+        solved = "n"
+        n_opt = _solve_n(unit_opt, effect, alpha, alternative, pw)
+        n_cons = None if unit_cons is None else _solve_n(unit_cons, effect, alpha, alternative, pw)
+    return ListPower(
+        model=model,
+        n=n_out,
+        power=pw,
+        solved_for=solved,
+        alpha=alpha,
+        alternative=alternative,
+        treated_share=s,
+        n_treated=s * n_out,
+        n_control=(1 - s) * n_out,
+        std_error=math.sqrt(unit / n_out),
+        optimal_treated_share=s_opt,
+        n_optimal=n_opt,
+        n_conservative=n_cons,
+        notes=notes,
+        **fields,
+    )
+
+
+def _cov_direct(pi: float, d: float, link: DirectLink | float) -> float:
+    lo, hi = max(0.0, pi + d - 1) - pi * d, min(pi, d) - pi * d
+    if isinstance(link, str):
+        if link == "falsification":
+            return hi
+        if link == "independent":
+            return 0.0
+        if link == "conservative":
+            return lo
+        raise UnsupportedError(
+            "direct_link must be 'falsification', 'independent', 'conservative' or a "
+            f"correlation, not {link!r}"
+        )
+    r = float(link)
+    c = r * math.sqrt(pi * (1 - pi) * d * (1 - d))
+    if not lo - 1e-12 <= c <= hi + 1e-12:
+        raise UnsupportedError(
+            f"a correlation of {r:g} between the hidden and the direct answer is impossible "
+            f"with shares {pi:g} and {d:g} (covariance must lie in [{lo:.4f}, {hi:.4f}])"
+        )
+    return c
+
+
+def gap_power(
+    J: int,
+    *,
+    gap: float | None = None,
+    direct_share: float | None = None,
+    prevalence: float | None = None,
+    gap_null: float = 0.0,
+    direct_link: DirectLink | float = "falsification",
+    control_mean: float | None = None,
+    control_var: float | None = None,
+    data: Any = None,
+    outcome: str = "y",
+    treat: str = "treat",
+    rho: float = 0.0,
+    sensitive_cor: float = 0.0,
+    n: float | None = None,
+    power: float | None = None,
+    alpha: float = 0.05,
+    alternative: Alternative = "two.sided",
+    treated_share: float | Literal["optimal"] = 0.5,
+) -> ListPower:
+    """Power to detect a falsification gap (list share - direct share) against ``gap_null``,
+    or the total ``n`` for a target power, when everyone answers the direct question and a
+    random share ``treated_share`` sees the treated list.
+
+    Give two of ``gap``, ``direct_share`` and ``prevalence`` (``prevalence = direct_share +
+    gap``). ``direct_link`` fixes ``Cov(Z, D)`` (see the module docstring) or gives the
+    correlation of the hidden and the direct answer. The other arguments as in
+    :func:`list_power`. With ``power``, ``n_conservative`` is the n under the worst-case link.
+    """
+    J = _check_J(J)
+    k = sum(x is not None for x in (gap, direct_share, prevalence))
+    if k != 2:
+        raise UnsupportedError("give exactly two of gap, direct_share and prevalence")
+    if gap is None:
+        pi, d = _open_unit("prevalence", prevalence), _open_unit("direct_share", direct_share)
+    elif direct_share is None:
+        pi = _open_unit("prevalence", prevalence)
+        d = pi - float(gap)
+        if not 0 < d < 1:
+            raise UnsupportedError(f"prevalence - gap = {d:g} is not a direct share in (0, 1)")
+    else:
+        d = _open_unit("direct_share", direct_share)
+        pi = d + float(gap)
+        if not 0 < pi < 1:
+            raise UnsupportedError(
+                f"direct_share + gap = {pi:g} is not a prevalence in (0, 1); the gap is list "
+                "share minus direct share (negative when people overstate support directly)"
+            )
+    g = pi - d
+    g0 = float(gap_null)
+    if not -1 < g0 < 1:
+        raise UnsupportedError(f"gap_null = {g0:g} must lie in (-1, 1)")
+    if g == g0:
+        raise UnsupportedError("the gap equals gap_null: there is no difference to detect")
+    alpha = _open_unit("alpha", alpha)
+    _check_alternative(alternative)
+    if (n is None) == (power is None):
+        raise UnsupportedError("give exactly one of n and power (the other is solved for)")
+    notes: list[str] = []
+    m, v0 = _resolve_control(J, control_mean, control_var, data, outcome, treat, rho, notes)
+    v1 = _treated_var(v0, pi, sensitive_cor)
+    s, s_opt = _share(treated_share, v1, v0)
+    c = _cov_direct(pi, d, direct_link)
+    c_cons = _cov_direct(pi, d, "conservative")
+    extra = d * (1 - d) - 2 * c
+    extra_cons = d * (1 - d) - 2 * c_cons
+    unit = v1 / s + v0 / (1 - s) + extra
+    unit_opt = v1 / s_opt + v0 / (1 - s_opt) + extra
+    unit_cons = v1 / s + v0 / (1 - s) + extra_cons
+    if unit <= 0:  # pragma: no cover - impossible for valid inputs
+        raise UnsupportedError("the gap has no variance under these assumptions")
+    link_name = direct_link if isinstance(direct_link, str) else f"correlation {direct_link:g}"
+    return _finish(
+        "gap.power", n, power, unit, unit_opt, unit_cons, g - g0, alpha, alternative, s, s_opt,
+        dict(prevalence=pi, null=pi - g + g0, J=J, control_mean=m, control_var=v0,
+             treated_var=v1, gap=g, gap_null=g0, direct_share=d, direct_link=link_name,
+             cov_direct=c),
+        notes,
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------- simulation-based power
+@dataclass(frozen=True)
+class SimulatedPower(ResultMixin):
+    """Monte Carlo power of an estimator: the share of ``reps`` surveys rejecting the null."""
+
+    estimator: str
+    design: str
+    n: int
+    reps: int
+    power: float
+    mc_se: float
+    mean_estimate: float
+    sd_estimate: float
+    mean_std_error: float
+    truth: float
+    null: float
+    alpha: float
+    alternative: str
+    failures: int
+    seed: Any = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": "simulated.power",
+            "estimator": self.estimator,
+            "design": self.design,
+            "n": self.n,
+            "reps": self.reps,
+            "power": self.power,
+            "mc_se": self.mc_se,
+            "mean_estimate": self.mean_estimate,
+            "sd_estimate": self.sd_estimate,
+            "mean_std_error": self.mean_std_error,
+            "truth": self.truth,
+            "null": self.null,
+            "alpha": self.alpha,
+            "alternative": self.alternative,
+            "failures": self.failures,
+        }
+
+    def summary(self) -> str:
+        return "\n".join(
+            [
+                "unspoken: simulated power",
+                "",
+                f"{self.estimator} on {self.reps:,} simulated {self.design} surveys of "
+                f"{self.n:,}: power {self.power:.3f} (Monte Carlo s.e. {self.mc_se:.3f}) to "
+                f"reject {self.null:g} when the truth is {self.truth:g}.",
+                f"Estimates: mean {self.mean_estimate:.4f}, s.d. {self.sd_estimate:.4f}; "
+                f"mean reported s.e. {self.mean_std_error:.4f}."
+                + (f" {self.failures} fits failed." if self.failures else ""),
+            ]
+        )
+
+
+def _rejects(est: np.ndarray, se: np.ndarray, null: float, truth: float, alpha: float,
+             alternative: str) -> np.ndarray:  # fmt: skip
+    t = (est - null) / se
+    if alternative == "one.sided":
+        return (np.sign(truth - null) * t) > ndtri(1 - alpha)
+    return np.abs(t) > ndtri(1 - alpha / 2)
+
+
+def _progress(enabled: bool | None, total: int) -> Any:
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+    from rich.progress import Progress
+
+    p = Progress(transient=True)
+    p.start()
+    return p, p.add_task("simulating", total=total)
+
+
+def _dim_arrays(y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Row-wise DiM, its SE (sample variances, ddof 1) and per-respondent influence values."""
+    n1 = t.sum(axis=1)
+    n0 = t.shape[1] - n1
+    m1 = (y * t).sum(axis=1) / n1
+    m0 = (y * (1 - t)).sum(axis=1) / n0
+    r = np.where(t == 1, y - m1[:, None], y - m0[:, None])
+    ss1 = (r**2 * t).sum(axis=1)
+    ss0 = (r**2 * (1 - t)).sum(axis=1)
+    se = np.sqrt(ss1 / (n1 - 1) / n1 + ss0 / (n0 - 1) / n0)
+    n = t.shape[1]
+    infl = n * np.where(t == 1, r / n1[:, None], -r / n0[:, None])
+    return m1 - m0, se, infl
+
+
+def simulate_power(
+    estimator: Literal["dim", "ml", "gap"] | Callable[[Any], tuple[float, float]] = "dim",
+    n: int = 1000,
+    reps: int = 1000,
+    seed: int | None = None,
+    *,
+    design: Literal["list", "gap"] = "list",
+    J: int = 4,
+    prevalence: float = 0.2,
+    null: float = 0.0,
+    control_probs: Any = None,
+    direct_share: float | None = None,
+    treated_share: float = 0.5,
+    delta: Any = None,
+    psi: Any = None,
+    formula: str = "y ~ 1",
+    alpha: float = 0.05,
+    alternative: Alternative = "two.sided",
+    progress: bool | None = None,
+    chunk: int = 2_000_000,
+) -> SimulatedPower:
+    """Monte Carlo power: draw ``reps`` surveys of ``n`` respondents from the simulation
+    engine, estimate, and count rejections of ``null`` (Wald test, the estimator's s.e.).
+
+    ``design="list"`` draws from :func:`~unspoken.simulate.listexp.simulate_list` with
+    ``J`` items at share ``control_probs`` (a scalar, default 0.5) and trait prevalence
+    ``prevalence`` (or logit coefficients ``delta``/``psi`` with standard normal covariates
+    ``x1, x2, ...``; the truth is then the sample prevalence's expectation, estimated from the
+    draws). ``design="gap"`` draws from :func:`~unspoken.simulate.gap.simulate_gap` (direct
+    question of everyone, falsification model; ``control_probs`` a list of ``J`` shares) with
+    true prevalence ``prevalence`` and direct share ``direct_share``; the truth and ``null``
+    then refer to the gap. ``estimator``: ``"dim"`` (list) or ``"gap"`` (gap) are computed
+    for all replications at once from one vectorised draw; ``"ml"`` fits
+    :func:`unspoken.list_experiment` with ``formula``; a callable takes the simulated frame
+    and returns ``(estimate, std_error)``. A progress bar shows when stderr is a terminal.
+    """
+    J = _check_J(J)
+    n, reps = int(n), int(reps)
+    if n < 4 or reps < 1:
+        raise UnsupportedError("n must be at least 4 and reps at least 1")
+    alpha = _open_unit("alpha", alpha)
+    _check_alternative(alternative)
+    treated_share = _open_unit("treated_share", treated_share)
+    rng = np.random.default_rng(seed)
+    if design not in ("list", "gap"):
+        raise UnsupportedError(f"design must be 'list' or 'gap', not {design!r}")
+    est = np.full(reps, np.nan)
+    se = np.full(reps, np.nan)
+    bar = _progress(progress, reps)
+
+    def advance(k: int) -> None:
+        if bar is not None:
+            bar[0].update(bar[1], advance=k)
+
+    if design == "list":
+        from unspoken.simulate.listexp import simulate_list
+
+        pi = _open_unit("prevalence", prevalence)
+        cp = 0.5 if control_probs is None else control_probs
+        if np.ndim(cp) != 0:
+            raise UnsupportedError("design='list' takes one control_probs share for all items")
+        cp = _open_unit("control_probs", cp)
+        d = np.array([logit(pi)] if delta is None else delta, dtype=float)
+        p = np.array([logit(cp)] if psi is None else psi, dtype=float)
+        if p.size == 1 and d.size > 1:
+            p = np.concatenate([p, np.zeros(d.size - 1)])
+
+        def draw(m: int) -> Any:
+            return simulate_list(m, J, d, p, treat_share=treated_share, seed=rng)
+
+        truth = pi if d.size == 1 else float("nan")
+        if estimator == "dim":
+            per = max(1, chunk // n)
+            done = 0
+            while done < reps:
+                k = min(per, reps - done)
+                df = draw(k * n)
+                y = df["y"].to_numpy(float).reshape(k, n)
+                t = df["treat"].to_numpy(float).reshape(k, n)
+                e, s, _ = _dim_arrays(y, t)
+                est[done : done + k], se[done : done + k] = e, s
+                if d.size > 1:
+                    truth = float(df["prob_z"].mean()) if done == 0 else truth
+                done += k
+                advance(k)
+            name = "difference in means"
+        elif estimator == "gap":
+            raise UnsupportedError("estimator='gap' needs design='gap'")
+        else:
+            fit_one = _fitter(estimator, formula, J)
+            truths = []
+            for i in range(reps):
+                df = draw(n)
+                truths.append(df.attrs["prevalence"])
+                est[i], se[i] = fit_one(df)
+                advance(1)
+            truth = pi if d.size == 1 else float(np.mean(truths))
+            name = (
+                estimator
+                if isinstance(estimator, str)
+                else getattr(estimator, "__name__", "custom")
+            )
+    else:
+        from unspoken.simulate.gap import simulate_gap
+
+        pi = _open_unit("prevalence", prevalence)
+        if direct_share is None:
+            raise UnsupportedError("design='gap' needs direct_share")
+        dsh = _open_unit("direct_share", direct_share)
+        if dsh < pi:
+            raise UnsupportedError(
+                "the gap simulation's falsification model needs direct_share >= prevalence"
+            )
+        f = (dsh - pi) / (1 - pi)
+        probs = (
+            [0.5] * J if control_probs is None else list(np.atleast_1d(control_probs).astype(float))
+        )
+
+        def draw(m: int) -> Any:
+            df, _ = simulate_gap(
+                m, J=J, prevalence=pi, falsification=f, layout="everyone",
+                control_probs=probs, p_treat=treated_share, seed=rng,
+            )  # fmt: skip
+            return df
+
+        truth = pi - dsh
+        if estimator in ("gap", "dim"):
+            per = max(1, chunk // n)
+            done = 0
+            while done < reps:
+                k = min(per, reps - done)
+                df = draw(k * n)
+                y = df["y"].to_numpy(float).reshape(k, n)
+                t = df["treat"].to_numpy(float).reshape(k, n)
+                e, s, infl = _dim_arrays(y, t)
+                if estimator == "gap":
+                    dd = df["direct"].to_numpy(float).reshape(k, n)
+                    dm = dd.mean(axis=1)
+                    psi_g = infl - (dd - dm[:, None])
+                    e = e - dm
+                    s = np.sqrt((psi_g**2).sum(axis=1)) / n
+                est[done : done + k], se[done : done + k] = e, s
+                done += k
+                advance(k)
+            if estimator == "dim":
+                truth = pi
+            name = "falsification gap" if estimator == "gap" else "difference in means"
+        else:
+            fit_one = _fitter(estimator, formula, J)
+            for i in range(reps):
+                est[i], se[i] = fit_one(draw(n))
+                advance(1)
+            name = (
+                estimator
+                if isinstance(estimator, str)
+                else getattr(estimator, "__name__", "custom")
+            )
+    if bar is not None:
+        bar[0].stop()
+    ok = np.isfinite(est) & np.isfinite(se) & (se > 0)
+    failures = int(reps - ok.sum())
+    if not ok.any():
+        raise UnsupportedError("every simulated fit failed; check the design and estimator")
+    rej = _rejects(est[ok], se[ok], float(null), truth, alpha, alternative)
+    pw = float(rej.mean())
+    m = int(ok.sum())
+    return SimulatedPower(
+        estimator=name,
+        design=design,
+        n=n,
+        reps=reps,
+        power=pw,
+        mc_se=math.sqrt(max(pw * (1 - pw), 1.0 / m) / m),
+        mean_estimate=float(est[ok].mean()),
+        sd_estimate=float(est[ok].std(ddof=1)) if m > 1 else float("nan"),
+        mean_std_error=float(se[ok].mean()),
+        truth=float(truth),
+        null=float(null),
+        alpha=alpha,
+        alternative=alternative,
+        failures=failures,
+        seed=seed,
+    )
+
+
+def _name(estimator: Any) -> str:
+    return estimator if isinstance(estimator, str) else getattr(estimator, "__name__", "custom")
+
+
+def _fitter(estimator: Any, formula: str, J: int) -> Callable[[Any], tuple[float, float]]:
+    if callable(estimator):
+        return estimator
+    if estimator != "ml":
+        raise UnsupportedError(
+            f"estimator must be 'dim', 'ml', 'gap' or a callable, not {estimator!r}"
+        )
+    from unspoken.errors import ConvergenceError
+    from unspoken.listexp.standard import list_experiment
+
+    def fit(df: Any) -> tuple[float, float]:
+        try:
+            res = list_experiment(df, formula, J=J, method="ml")
+        except ConvergenceError:
+            return float("nan"), float("nan")
+        p = res.prevalence
+        return float(p.estimate), float(p.std_error)
+
+    return fit
