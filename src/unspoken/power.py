@@ -218,6 +218,7 @@ class ListPower(ResultMixin):
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "model": self.model,
+            "quantity": "prevalence" if self.gap is None else "gap",
             "n": self.n,
             "power": self.power,
             "solved_for": self.solved_for,
@@ -552,7 +553,7 @@ def gap_power(
         raise UnsupportedError("the gap has no variance under these assumptions")
     link_name = direct_link if isinstance(direct_link, str) else f"correlation {direct_link:g}"
     return _finish(
-        "gap.power", n, power, unit, unit_opt, unit_cons, g - g0, alpha, alternative, s, s_opt,
+        "list.power", n, power, unit, unit_opt, unit_cons, g - g0, alpha, alternative, s, s_opt,
         dict(prevalence=pi, null=pi - g + g0, J=J, control_mean=m, control_var=v0,
              treated_var=v1, gap=g, gap_null=g0, direct_share=d, direct_link=link_name,
              cov_direct=c),

@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "combined": "combined_cmd",
     "rr": "rr_cmd",
     "rr-power": "rr_power_cmd",
+    "list-power": "list_power_cmd",
 }
 
 HELP = {
@@ -41,6 +42,7 @@ HELP = {
     "combined": "Combined list and direct estimator with placebo tests (Aronow et al. 2015).",
     "rr": "Randomized response / crosswise regression and prevalence (R rr designs).",
     "rr-power": "Power or sample size for a randomized response design (power.rr.test).",
+    "list-power": "Sample size or power of a list experiment, or of the falsification gap.",
 }
 
 

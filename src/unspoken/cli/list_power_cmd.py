@@ -1,0 +1,152 @@
+"""``unspoken list-power``: sample size or power of a list experiment (or of the gap)."""
+
+from __future__ import annotations
+
+import click
+
+from unspoken.cli.common import emit_json, encoding_option, json_option, print_text
+
+
+@click.command("list-power")
+@click.option("--J", "J", type=int, required=True, help="Number of control items.")
+@click.option(
+    "--prevalence",
+    type=float,
+    default=None,
+    help="Prevalence of the sensitive item to detect (required unless --gap and --direct-share).",
+)
+@click.option("--null", "null", type=float, default=0.0, show_default=True, help="Null prevalence.")
+@click.option("--control-mean", type=float, default=None, help="Mean control count (default J/2).")
+@click.option("--control-var", type=float, default=None, help="Variance of the control count.")
+@click.option(
+    "--from-data",
+    "from_data",
+    default=None,
+    metavar="DATA",
+    help="Take the control-count variance from a file or bundled data set's control group.",
+)
+@click.option("--outcome", default="y", show_default=True, help="Count column (--from-data).")
+@click.option("--treat", default="treat", show_default=True, help="0/1 list column (--from-data).")
+@encoding_option
+@click.option(
+    "--rho", type=float, default=0.0, show_default=True, help="Average inter-item correlation."
+)
+@click.option(
+    "--sensitive-cor",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Correlation of the sensitive item with the control count.",
+)
+@click.option("--n", "n", type=float, default=None, help="Total respondents: solve for power.")
+@click.option("--power", type=float, default=None, help="Target power: solve for n.")
+@click.option("--alpha", type=float, default=0.05, show_default=True, help="Test level.")
+@click.option(
+    "--alternative",
+    type=click.Choice(["two.sided", "one.sided"]),
+    default="two.sided",
+    show_default=True,
+)
+@click.option(
+    "--treated-share",
+    default="0.5",
+    show_default=True,
+    help="Share shown the treated list, or 'optimal'.",
+)
+@click.option("--gap", type=float, default=None, help="Gap to detect: list share - direct share.")
+@click.option("--direct-share", type=float, default=None, help="Share saying yes when asked.")
+@click.option("--gap-null", type=float, default=0.0, show_default=True, help="Null gap.")
+@click.option(
+    "--direct-link",
+    default="falsification",
+    show_default=True,
+    help="Link of hidden and direct answers: falsification, independent, conservative, "
+    "or a correlation.",
+)
+@json_option
+def command(
+    J: int,
+    prevalence: float | None,
+    null: float,
+    control_mean: float | None,
+    control_var: float | None,
+    from_data: str | None,
+    outcome: str,
+    treat: str,
+    encoding: str | None,
+    rho: float,
+    sensitive_cor: float,
+    n: float | None,
+    power: float | None,
+    alpha: float,
+    alternative: str,
+    treated_share: str,
+    gap: float | None,
+    direct_share: float | None,
+    gap_null: float,
+    direct_link: str,
+    as_json: bool,
+) -> None:
+    """How many respondents a list experiment needs (give --power), or its power (give --n).
+
+    With --gap or --direct-share: the power for the falsification gap (list share minus
+    direct share), the direct question being asked of everyone.
+
+    Example: unspoken list-power --J 4 --prevalence 0.2 --null 0.1 --power 0.8
+    """
+    from unspoken.cli.common import load_frame
+    from unspoken.errors import UnsupportedError
+    from unspoken.power import gap_power, list_power
+
+    share: float | str
+    if treated_share == "optimal":
+        share = "optimal"
+    else:
+        try:
+            share = float(treated_share)
+        except ValueError:
+            raise UnsupportedError(
+                f"--treated-share must be a number in (0, 1) or 'optimal', not {treated_share!r}"
+            ) from None
+    data = load_frame(from_data, encoding=encoding) if from_data is not None else None
+    common = dict(
+        control_mean=control_mean,
+        control_var=control_var,
+        data=data,
+        outcome=outcome,
+        treat=treat,
+        rho=rho,
+        sensitive_cor=sensitive_cor,
+        n=n,
+        power=power,
+        alpha=alpha,
+        alternative=alternative,
+        treated_share=share,
+    )
+    if gap is not None or direct_share is not None:
+        link: str | float = direct_link
+        if direct_link not in ("falsification", "independent", "conservative"):
+            try:
+                link = float(direct_link)
+            except ValueError:
+                raise UnsupportedError(
+                    "--direct-link must be falsification, independent, conservative or a "
+                    f"correlation, not {direct_link!r}"
+                ) from None
+        res = gap_power(
+            J,
+            gap=gap,
+            direct_share=direct_share,
+            prevalence=prevalence,
+            gap_null=gap_null,
+            direct_link=link,  # type: ignore[arg-type]
+            **common,  # type: ignore[arg-type]
+        )
+    else:
+        if prevalence is None:
+            raise UnsupportedError("give --prevalence (or --gap and --direct-share for the gap)")
+        res = list_power(J, prevalence, null, **common)  # type: ignore[arg-type]
+    if as_json:
+        emit_json(res)
+        return
+    print_text(res.summary())
