@@ -629,9 +629,10 @@ def _progress(enabled: bool | None, total: int) -> Any:
         enabled = sys.stderr.isatty()
     if not enabled:
         return None
+    from rich.console import Console
     from rich.progress import Progress
 
-    p = Progress(transient=True)
+    p = Progress(console=Console(stderr=True), transient=True)
     p.start()
     return p, p.add_task("simulating", total=total)
 
