@@ -166,3 +166,4 @@ def test_no_progress_bar_when_not_a_terminal(capsys):
     cap = capsys.readouterr()
     assert cap.out == "" and cap.err == ""
     assert np.isfinite(simulate_power("dim", n=200, reps=20, seed=2, progress=True).power)
+    assert capsys.readouterr().out == ""  # a forced bar goes to stderr, never stdout
