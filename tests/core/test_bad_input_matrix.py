@@ -170,6 +170,8 @@ def files(tmp_path_factory) -> dict[str, str]:
 @pytest.mark.parametrize("defect", list(DEFECTS))
 @pytest.mark.parametrize("command", list(CLI))
 def test_cli(capsys, files, command, defect):
+    if (command, defect) == ("design-test", "three_arms"):
+        pytest.skip("design-test tests each sensitive item of a multi-arm treatment (tests/cli)")
     _, column, rows = DEFECTS[defect]
     args = [a.format(path=files[defect]) for a in CLI[command]]
     code, out, err = run(capsys, args)

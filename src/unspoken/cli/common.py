@@ -1,15 +1,19 @@
-"""Pieces every CLI command shares: loading DATA, printing JSON or tables."""
+"""Pieces every CLI command shares: loading DATA, the options several commands take (one
+help text each), printing JSON, printing a result as rich tables, writing the HTML report."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import click
 import pandas as pd
 
 from unspoken.results import _clean
+
+F = Callable[..., Any]
 
 
 def load_frame(data: str, encoding: str | None = None) -> pd.DataFrame:
@@ -32,8 +36,190 @@ def print_text(text: str) -> None:
     sys.stdout.write(text.rstrip() + "\n")
 
 
+# --------------------------------------------------------------------------- options
+
+
+def _stack(*opts: F) -> F:
+    """Apply several click decorators in the order written."""
+
+    def deco(f: F) -> F:
+        for opt in reversed(opts):
+            f = opt(f)
+        return f
+
+    return deco
+
+
 data_argument = click.argument("data", metavar="DATA")
 encoding_option = click.option(
     "--encoding", default=None, help="Text encoding of a CSV/SPSS/Stata file (e.g. cp1251)."
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+html_option = click.option(
+    "--html",
+    "html_file",
+    default=None,
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Also write a self-contained HTML report (headline, tables, plots) to FILE.",
+)
+
+
+def output_options(f: F) -> F:
+    """--encoding, --json and --html (every command reading DATA takes all three)."""
+    return _stack(encoding_option, json_option, html_option)(f)
+
+
+def plot_option(f: F) -> F:
+    return click.option(
+        "--plot",
+        "plot_file",
+        default=None,
+        metavar="FILE",
+        type=click.Path(dir_okay=False),
+        help="Write a plot to FILE (.svg, .png or .pdf).",
+    )(f)
+
+
+def seed_option(default: int | None = None) -> Callable[[F], F]:
+    return click.option(
+        "--seed",
+        type=int,
+        default=default,
+        show_default=default is not None,
+        help="Seed of the random numbers (bootstrap replications, simulated test weights): "
+        "the same seed gives the same result.",
+    )
+
+
+level_option = click.option(
+    "--level",
+    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    default=0.95,
+    show_default=True,
+    help="Confidence level of the intervals.",
+)
+
+
+def by_option(multiple: bool = False) -> Callable[[F], F]:
+    """--by: one subgroup column, or repeated for a cross-classification."""
+    return click.option(
+        "--by",
+        multiple=multiple,
+        default=None,
+        help="Subgroup column: an estimate for each of its groups"
+        + (" (repeat for a cross-classification)." if multiple else "."),
+    )
+
+
+def survey_design_options(vcov: Sequence[str] | None = None) -> Callable[[F], F]:
+    """--weights, --cluster, --strata and (when ``vcov`` lists its choices) --vcov."""
+    opts = [
+        click.option("--weights", default=None, help="Column of probability (sampling) weights."),
+        click.option(
+            "--cluster", default=None, help="Column of clusters (primary sampling units)."
+        ),
+        click.option("--strata", default=None, help="Column of strata."),
+    ]
+    if vcov is not None:
+        opts.append(
+            click.option(
+                "--vcov",
+                type=click.Choice(list(vcov)),
+                default=None,
+                help="Variance estimator. Default: the model's own, or cluster/survey when "
+                "--cluster/--strata are given.",
+            )
+        )
+    return _stack(*opts)
+
+
+def treat_options(
+    treat_required: bool = True, J: str | None = "required", control: bool = True
+) -> Callable[[F], F]:
+    """--treat, --control and --J. ``J`` is "required", "optional" or None (no --J)."""
+    opts = [
+        click.option(
+            "--treat",
+            required=treat_required,
+            default=None if treat_required else "treat",
+            show_default=not treat_required,
+            help="Column with the list arms (control / treated, or one arm per sensitive item).",
+        )
+    ]
+    if control:
+        opts.append(
+            click.option(
+                "--control", default=None, help="Value of --treat marking the control group."
+            )
+        )
+    if J is not None:
+        opts.append(
+            click.option(
+                "--J",
+                "J",
+                type=click.IntRange(min=1),
+                required=J == "required",
+                default=None,
+                help="Number of control items"
+                + (
+                    "."
+                    if J == "required"
+                    else " (optional: counts are checked against it; default from the data)."
+                ),
+            )
+        )
+    return _stack(*opts)
+
+
+# --------------------------------------------------------------------------- output
+
+
+def render(result: Any, console: Any = None) -> None:
+    """Print a result as text: headline first, then facts, rich tables and notes."""
+    from rich.console import Console
+    from rich.table import Table as RichTable
+    from rich.text import Text
+
+    from unspoken.report.view import describe_all
+
+    con = console or Console(highlight=False)
+    for view in describe_all(result):
+        con.print(Text(view.title, style="bold underline"))
+        for h in view.headline:
+            con.print(Text(h, style="bold"))
+        for w in view.warnings:
+            con.print(Text(f"Warning: {w}", style="bold red"))
+        for fact in view.facts:
+            con.print(Text(fact))
+        for t in view.tables:
+            rt = RichTable(title=t.title, title_justify="left", title_style="bold")
+            for c, a in zip(t.columns, t.align, strict=True):
+                rt.add_column(c, justify="right" if a == "r" else "left")
+            for r in t.rows:
+                rt.add_row(*(Text(c) for c in r))
+            con.print(rt)
+        for note in view.notes:
+            con.print(Text(f"Note: {note}"))
+        con.print()
+
+
+def finish(
+    result: Any,
+    as_json: bool,
+    html_file: str | None = None,
+    title: str | None = None,
+    data_note: str | None = None,
+    warnings: Sequence[str] = (),
+) -> None:
+    """The common end of a command: the HTML report if asked, then JSON or text."""
+    if html_file:
+        from unspoken.report import write_report
+
+        write_report(result, html_file, title=title, data_note=data_note, warnings=warnings)
+    if as_json:
+        emit_json(result)
+    else:
+        render(result)
+    if html_file:
+        click.echo(f"Report written to {html_file}", err=True)

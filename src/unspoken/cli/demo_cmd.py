@@ -6,9 +6,14 @@ from typing import Any
 
 import click
 
-from unspoken.cli.common import emit_json, json_option
+from unspoken.cli.common import emit_json, html_option, json_option, render, seed_option
 
 COVARIATES = "south + age + male + college"
+QUESTION = (
+    "How many of these make you angry: gasoline tax, athletes' salaries, corporations "
+    "polluting [+ for the treated half: 'a black family moving next door to you']?"
+)
+SOURCE = "1991 National Race and Politics Survey, list experiment (Imai 2011; Blair & Imai 2012)"
 
 
 def run_demo(seed: int = 1) -> dict[str, Any]:
@@ -44,77 +49,76 @@ def run_demo(seed: int = 1) -> dict[str, Any]:
 
 
 @click.command("demo")
-@click.option("--seed", default=1, show_default=True, help="Seed of the design-effect test.")
+@seed_option(default=1)
 @json_option
-def command(seed: int, as_json: bool) -> None:
+@html_option
+def command(seed: int, as_json: bool, html_file: str | None) -> None:
     """Analyse the bundled 'race' list experiment: prevalence by difference in means and by
     maximum likelihood, the design-effect test, and floor/ceiling shares."""
     out = run_demo(seed)
+    if html_file:
+        from unspoken.report import write_report
+
+        write_report(
+            demo_results(out),
+            html_file,
+            title="Who would be angered by a black family moving next door? (1991)",
+            data_note=f"{SOURCE}. {QUESTION} n = {out['n']} respondents, J = {out['J']} "
+            "control items.",
+        )
     if as_json:
         emit_json({k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in out.items()})
-        return
-    _print(out)
+    else:
+        click.echo(f"\nunspoken demo: {SOURCE}\n{QUESTION}\n")
+        render(demo_results(out))
+    if html_file:
+        click.echo(f"Report written to {html_file}", err=True)
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
+def demo_results(out: dict[str, Any]) -> list[Any]:
+    """The demo's results in reading order: the two estimates side by side, the ML fit with
+    its regions, the design-effect test, and the difference-in-means fit."""
+    from unspoken.report.view import Table, View, pct, pval
 
-
-def _print(out: dict[str, Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    con = Console()
-    con.print(
-        "\n[bold]unspoken demo[/bold]: 1991 National Race and Politics Survey, list experiment "
-        "(Imai 2011; Blair & Imai 2012)\n"
-        "How many of these make you angry: gasoline tax, athletes' salaries, corporations "
-        "polluting [+ for the treated half: 'a black family moving next door to you']?\n"
-        f"n = {out['n']} respondents, J = {out['J']} control items.\n"
-    )
-    t = Table(title="Share angered by a black family moving next door (the hidden answer)")
-    t.add_column("method", no_wrap=True)
-    for col in ("estimate", "95% interval", "std. error"):
-        t.add_column(col, justify="right", no_wrap=True)
-    t.add_column("notes")
     dim, ml = out["difference_in_means"], out["maximum_likelihood"]
+    p = ml.prevalence
+    summary = View(
+        title="Share angered by a black family moving next door (the hidden answer)",
+        headline=[
+            f"An estimated {pct(p.estimate)} of respondents (95% interval {pct(p.ci_low)} to "
+            f"{pct(p.ci_high)}) would be angered by a black family moving next door "
+            "(maximum likelihood with covariates)."
+        ],
+        facts=[f"n = {out['n']} respondents, J = {out['J']} control items."],
+    )
+    rows = []
     for name, fit, note in (
         ("difference in means", dim, "no model; Welch standard error"),
         ("maximum likelihood", ml, f"covariates: {COVARIATES}; {ml.iterations} iterations"),
     ):
-        p = fit.prevalence
-        t.add_row(
-            name,
-            _pct(p.estimate),
-            f"{_pct(p.ci_low)} to {_pct(p.ci_high)}",
-            _pct(p.std_error),
-            note,
+        e = fit.prevalence
+        rows.append(
+            [name, pct(e.estimate), f"{pct(e.ci_low)} to {pct(e.ci_high)}", pct(e.std_error), note]
         )
-    con.print(t)
-    if ml.by:
-        g = Table(title="Maximum likelihood by region")
-        for col in ("group", "estimate", "95% interval"):
-            g.add_column(col)
-        for grp in ml.by:
-            label = ", ".join(f"{k} = {v}" for k, v in grp.group.items())
-            e = grp.estimate
-            if e is None or isinstance(e, list):
-                g.add_row(label, grp.note or "-", "")
-            else:
-                g.add_row(label, _pct(e.estimate), f"{_pct(e.ci_low)} to {_pct(e.ci_high)}")
-        con.print(g)
-    test = out["design_test"]
-    con.print("\n[bold]Design-effect test[/bold] (Blair & Imai 2012)")
-    con.print(test.summary())
+    summary.tables.append(
+        Table(
+            "Two estimates of the hidden share",
+            ["method", "estimate", "95% interval", "std. error", "notes"],
+            rows,
+            ["l", "r", "r", "r", "l"],
+        )
+    )
     r = out["design_test_r_compat"]
-    con.print(
-        f"R list::ict.test reports Bonferroni p = {r.p_bonferroni:.4f} on these data: its moment "
-        "selection scales by the spread of all estimated shares rather than each share's own "
-        "standard error, dropping shares within sampling error of zero (slightly "
-        "anti-conservative). Use --compat list with design-test to reproduce it."
-    )
-    con.print(
-        "\nRespondents at the floor (0) or ceiling (J+1) of the treated list reveal their "
-        "answer to the sensitive item, so large shares there invite hiding "
-        "(see the ceiling/floor models: unspoken list --ceiling/--floor).\n"
-    )
+    summary.notes = [
+        f"Design-effect test: R list::ict.test reports Bonferroni p = {pval(r.p_bonferroni)} "
+        "on these data: its moment selection scales by the spread of all estimated shares "
+        "rather than each share's own standard error, dropping shares within sampling error "
+        "of zero (slightly anti-conservative). Use --compat list with design-test to "
+        "reproduce it.",
+        f"Treated respondents at the floor (0): {pct(out['treated_share_floor'])}; at the "
+        f"ceiling (J+1): {pct(out['treated_share_ceiling'])}. They reveal their answer to "
+        "the sensitive item, so large shares there invite hiding (see the ceiling/floor "
+        "models: unspoken list --ceiling/--floor).",
+    ]
+    summary.method = {"data": "bundled data set 'race'", "respondents (n)": str(out["n"])}
+    return [summary, ml, out["design_test"], dim]

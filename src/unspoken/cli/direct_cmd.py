@@ -5,12 +5,12 @@ from __future__ import annotations
 import click
 
 from unspoken.cli.common import (
+    by_option,
     data_argument,
-    emit_json,
-    encoding_option,
-    json_option,
+    finish,
     load_frame,
-    print_text,
+    output_options,
+    survey_design_options,
 )
 
 
@@ -32,10 +32,8 @@ from unspoken.cli.common import (
     "(default: recognised from labels such as 'hard to say', 'refused').",
 )
 @click.option("--order", default=None, help="Answers in the order to show them, comma-separated.")
-@click.option("--weights", default=None, help="Column of survey weights.")
-@click.option("--cluster", default=None, help="Column of primary sampling units (clusters).")
-@click.option("--strata", default=None, help="Column of strata.")
-@click.option("--by", multiple=True, help="Subgroup column (repeat for a cross-classification).")
+@survey_design_options()
+@by_option(multiple=True)
 @click.option(
     "--min-n",
     type=click.IntRange(min=1),
@@ -43,8 +41,7 @@ from unspoken.cli.common import (
     show_default=True,
     help="Smallest number of answers for a subgroup estimate.",
 )
-@encoding_option
-@json_option
+@output_options
 def command(
     data: str,
     question: str,
@@ -59,6 +56,7 @@ def command(
     min_n: int,
     encoding: str | None,
     as_json: bool,
+    html_file: str | None,
 ) -> None:
     """The direct poll of DATA: the share of each answer to --question (and of the --support
     answers) with design-based 95% intervals (Taylor linearisation, as R survey)."""
@@ -78,7 +76,4 @@ def command(
         min_n=min_n,
         order=order,
     )
-    if as_json:
-        emit_json(res)
-    else:
-        print_text(res.summary())
+    finish(res, as_json, html_file, data_note=f"Data: {data}")

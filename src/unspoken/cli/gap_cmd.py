@@ -5,22 +5,21 @@ from __future__ import annotations
 import click
 
 from unspoken.cli.common import (
+    by_option,
     data_argument,
-    emit_json,
-    encoding_option,
-    json_option,
+    finish,
     load_frame,
-    print_text,
+    output_options,
+    plot_option,
+    survey_design_options,
+    treat_options,
 )
 
 
 @click.command("gap")
 @data_argument
 @click.option("--outcome", required=True, help="Column with the list counts.")
-@click.option("--treat", required=True, help="Column with the list arms (treated / control).")
-@click.option(
-    "--J", "J", type=click.IntRange(min=1), required=True, help="Number of control items."
-)
+@treat_options()
 @click.option("--direct", required=True, help="Column with the answers to the direct question.")
 @click.option(
     "--support",
@@ -29,7 +28,7 @@ from unspoken.cli.common import (
     "(not needed for a 0/1 or yes/no question).",
 )
 @click.option("--covariates", default=None, help="Covariates for --method ml, e.g. 'x1 + x2'.")
-@click.option("--by", multiple=True, help="Subgroup column (repeat for a cross-classification).")
+@by_option(multiple=True)
 @click.option(
     "--method",
     type=click.Choice(["dim", "ml"]),
@@ -46,10 +45,7 @@ from unspoken.cli.common import (
     help="Don't know / refusals: as non-support, dropped, or as bounds of the gap.",
 )
 @click.option("--dk-values", default=None, help="Direct answers meaning don't know / refused.")
-@click.option("--weights", default=None, help="Column of survey weights.")
-@click.option("--cluster", default=None, help="Column of primary sampling units (clusters).")
-@click.option("--strata", default=None, help="Column of strata.")
-@click.option("--control", default=None, help="Value of --treat marking the control group.")
+@survey_design_options()
 @click.option("--placebo-treat", default=None, help="Column: 1 = respondent got the placebo list.")
 @click.option(
     "--placebo-prevalence",
@@ -63,15 +59,8 @@ from unspoken.cli.common import (
     show_default=True,
     help="Smallest number of respondents per arm for a subgroup estimate.",
 )
-@click.option(
-    "--plot",
-    "plot_file",
-    default=None,
-    type=click.Path(dir_okay=False),
-    help="Draw direct vs hidden shares to this file (.svg or .png).",
-)
-@encoding_option
-@json_option
+@plot_option
+@output_options
 def command(
     data: str,
     outcome: str,
@@ -94,6 +83,7 @@ def command(
     plot_file: str | None,
     encoding: str | None,
     as_json: bool,
+    html_file: str | None,
 ) -> None:
     """The falsification gap in DATA: the direct share, the hidden (list) share and
     gap = hidden - direct, overall and --by subgroup, with 95% intervals that account for
@@ -123,9 +113,6 @@ def command(
     )
     if plot_file:
         res.plot(plot_file)
-    if as_json:
-        emit_json(res)
-    else:
-        print_text(res.summary())
-        if plot_file:
-            click.echo(f"Plot written to {plot_file}", err=True)
+    finish(res, as_json, html_file, data_note=f"Data: {data}")
+    if plot_file:
+        click.echo(f"Plot written to {plot_file}", err=True)

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import click
 
-from unspoken.cli.common import data_argument, emit_json, encoding_option, json_option, print_text
+from unspoken.cli.common import (
+    data_argument,
+    finish,
+    level_option,
+    load_frame,
+    output_options,
+    seed_option,
+    survey_design_options,
+)
 
 
 @click.command("list-double")
@@ -28,20 +36,11 @@ from unspoken.cli.common import data_argument, emit_json, encoding_option, json_
     show_default=True,
     help="Pooled regression over both lists, or the average of the two single-list fits.",
 )
-@click.option("--weights", default=None, help="Probability-weight column.")
-@click.option("--cluster", default=None, help="Cluster (PSU) column.")
-@click.option("--strata", default=None, help="Strata column (survey variance).")
-@click.option(
-    "--vcov",
-    type=click.Choice(["hc0", "hc1", "cluster", "survey", "bootstrap"]),
-    default=None,
-    help="Variance estimator (default hc0; cluster/survey when those columns are given).",
-)
+@survey_design_options(vcov=["hc0", "hc1", "cluster", "survey", "bootstrap"])
 @click.option("--reps", default=500, show_default=True, help="Bootstrap replications.")
-@click.option("--seed", default=None, type=int, help="Seed for the bootstrap.")
-@click.option("--level", default=0.95, show_default=True, help="Confidence level.")
-@encoding_option
-@json_option
+@seed_option()
+@level_option
+@output_options
 def command(
     data,
     y1,
@@ -61,11 +60,11 @@ def command(
     level,
     encoding,
     as_json,
+    html_file,
 ) -> None:
     """Estimate the prevalence of a sensitive item from a double list experiment (DATA is a
     file or a bundled data set such as double_list), with the two single-list estimates and
     the test that the lists agree."""
-    from unspoken.cli.common import load_frame
     from unspoken.listexp.double import double_list_experiment
 
     df = load_frame(data, encoding=encoding)
@@ -87,18 +86,4 @@ def command(
         bootstrap_reps=reps,
         seed=seed,
     )
-    if as_json:
-        emit_json(fit)
-        return
-    ct = fit.extra["consistency_test"]
-    lines = [fit.summary(), ""]
-    for s in fit.extra["single_list"]:
-        lines.append(
-            f"{s['item']}: {s['estimate']:.4f} (s.e. {s['std_error']:.4f}; "
-            f"CI {s['ci_low']:.4f} to {s['ci_high']:.4f})"
-        )
-    lines.append(
-        f"Consistency of the two lists: chi2({ct['df']}) = {ct['statistic']:.3f}, "
-        f"p = {ct['p_value']:.4f}"
-    )
-    print_text("\n".join(lines))
+    finish(fit, as_json, html_file, data_note=f"Data: {data}")

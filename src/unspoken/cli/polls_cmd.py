@@ -6,7 +6,7 @@ import warnings
 
 import click
 
-from unspoken.cli.common import data_argument, emit_json, encoding_option, json_option, print_text
+from unspoken.cli.common import data_argument, finish, load_frame, output_options, plot_option
 
 
 def _default_n(values: tuple[str, ...]) -> dict[str, float]:
@@ -83,11 +83,8 @@ def _default_n(values: tuple[str, ...]) -> dict[str, float]:
 @click.option(
     "--window", type=int, default=30, show_default=True, help="Days for the reported change."
 )
-@click.option(
-    "--plot", "plot_file", default=None, metavar="FILE", help="Write a plot (png/svg/pdf)."
-)
-@encoding_option
-@json_option
+@plot_option
+@output_options
 def command(
     data: str,
     share: str,
@@ -111,6 +108,7 @@ def command(
     plot_file: str | None,
     encoding: str | None,
     as_json: bool,
+    html_file: str | None,
 ) -> None:
     """Pool polls of several pollsters into one latent trend (Jackman's model).
 
@@ -121,7 +119,6 @@ def command(
     Example: unspoken polls putin_approval --share approve --date date --dk hard_to_say
     --default-n Levada=1600 --default-n FOM=1500 --default-n VCIOM=1600 --period week
     """
-    from unspoken.cli.common import load_frame
     from unspoken.polls import fit_polls
 
     if date_col is None and start_col is None and end_col is None:
@@ -151,13 +148,11 @@ def command(
             since=since,
             until=until,
         )
-    for w in caught:
-        click.echo(f"Warning: {w.message}", err=True)
+    warned = [str(w.message) for w in caught]
+    for w in warned:
+        click.echo(f"Warning: {w}", err=True)
     if plot_file:
         result.plot(plot_file)
-    if as_json:
-        emit_json(result)
-        return
-    print_text(result.summary())
+    finish(result, as_json, html_file, data_note=f"Data: {data}", warnings=warned)
     if plot_file:
-        print_text(f"Plot written to {plot_file}")
+        click.echo(f"Plot written to {plot_file}", err=True)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import click
 
-from unspoken.cli.common import data_argument, emit_json, encoding_option, json_option
+from unspoken.cli.common import (
+    by_option,
+    data_argument,
+    finish,
+    level_option,
+    load_frame,
+    output_options,
+    seed_option,
+    survey_design_options,
+)
 from unspoken.rr.designs import DESIGN_NAMES
 from unspoken.rr.regression import RR_VCOV
 
@@ -70,21 +79,11 @@ def design_options(f):
     help='Answer and covariates, e.g. "rr.q1 ~ cov.age + cov.female" ("y ~ 1": no covariates).',
 )
 @design_options
-@click.option("--weights", default=None, help="Column of probability (sampling) weights.")
-@click.option("--cluster", default=None, help="Column of clusters (PSUs).")
-@click.option("--strata", default=None, help="Column of strata.")
-@click.option(
-    "--vcov",
-    type=click.Choice(list(RR_VCOV)),
-    default=None,
-    help="Variance: model (inverse information), opg (R rrreg's default), hc0, hc1, cluster, "
-    "survey, bootstrap. Default: model, or cluster/survey when those columns are given.",
-)
-@click.option("--by", default=None, help="Column: average predicted prevalence per group.")
-@click.option("--level", type=float, default=0.95, show_default=True, help="Confidence level.")
-@click.option("--seed", type=int, default=None, help="Seed for --vcov bootstrap.")
-@encoding_option
-@json_option
+@survey_design_options(vcov=RR_VCOV)
+@by_option()
+@level_option
+@seed_option()
+@output_options
 def command(
     data: str,
     formula: str,
@@ -102,6 +101,7 @@ def command(
     seed: int | None,
     encoding: str | None,
     as_json: bool,
+    html_file: str | None,
 ) -> None:
     """Logistic regression of a hidden trait on covariates from randomized response answers
     in DATA (a file or a bundled data set name), by maximum likelihood.
@@ -109,10 +109,10 @@ def command(
     Answer coding: y = 1 is a "yes" (forced, mirrored, disguised, unrelated, warner); for
     crosswise y = 1 is "both statements true or both false"; for triangular "both false".
 
-    Design probabilities may be fractions (2/3). Example: unspoken rr nigeria --formula
+    --vcov opg is R rrreg's default (outer product of gradients); model is the inverse
+    information. Design probabilities may be fractions (2/3). Example: unspoken rr nigeria --formula
     "rr.q1 ~ cov.age + cov.female" --design forced-known --p 2/3 --p0 1/6 --p1 1/6
     """
-    from unspoken.cli.common import load_frame, print_text
     from unspoken.rr.regression import rr_regression
 
     df = load_frame(data, encoding=encoding)
@@ -132,7 +132,4 @@ def command(
         level=level,
         seed=seed,
     )
-    if as_json:
-        emit_json(fit)
-        return
-    print_text(fit.summary())
+    finish(fit, as_json, html_file, data_note=f"Data: {data}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from unspoken.cli.common import emit_json, json_option
+from unspoken.cli.common import finish, html_option, json_option
 from unspoken.cli.rr_cmd import design_options
 
 
@@ -42,6 +42,7 @@ from unspoken.cli.rr_cmd import design_options
     help="min: smallest n reaching the power; r: R power.rr.test's first n within 0.01.",
 )
 @json_option
+@html_option
 def command(
     design: str,
     p: float | None,
@@ -61,6 +62,7 @@ def command(
     alternative: str,
     n_rule: str,
     as_json: bool,
+    html_file: str | None,
 ) -> None:
     """Power to detect a prevalence (or a difference between two groups) with a randomized
     response design, or the sample size for a target power (R rr power.rr.test).
@@ -68,7 +70,6 @@ def command(
     Example: unspoken rr-power --design forced-known --p 2/3 --p1 1/6 --p0 1/6
     --presp 0.2 --presp-null 0 --n 200 --sig-level 0.01
     """
-    from unspoken.cli.common import print_text
     from unspoken.rr.power import rr_power
 
     res = rr_power(
@@ -90,7 +91,4 @@ def command(
         alternative=alternative,  # type: ignore[arg-type]
         n_rule=n_rule,  # type: ignore[arg-type]
     )
-    if as_json:
-        emit_json(res)
-        return
-    print_text(res.summary())
+    finish(res, as_json, html_file)

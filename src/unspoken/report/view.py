@@ -1,0 +1,681 @@
+"""What a person should see of a result: one presentation model shared by the command line
+(rich tables) and the HTML report.
+
+:func:`describe` turns any unspoken result into a :class:`View`: the headline first (the
+prevalence, the gap, the latest trend, the verdict), short facts, formatted tables
+(numbers as text, shares as percentages), notes and warnings, an optional plot and how the
+result was computed. Nothing here computes statistics; it only reads result objects.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from unspoken.results import Estimate, FitResult
+
+__all__ = ["Table", "View", "describe", "describe_all", "num", "pct", "pval"]
+
+DASH = "–"
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _bad(x: Any) -> bool:
+    return x is None or (isinstance(x, float) and not math.isfinite(x))
+
+
+def pct(x: Any, digits: int = 1) -> str:
+    """A share as a percentage: 0.1553 -> '15.5%'."""
+    return DASH if _bad(x) else f"{100 * float(x):.{digits}f}%"
+
+
+def pts(x: Any, digits: int = 1, sign: bool = False) -> str:
+    """A difference of shares in percentage points: 0.15 -> '15.0 points'."""
+    if _bad(x):
+        return DASH
+    return f"{100 * float(x):{'+' if sign else ''}.{digits}f} points"
+
+
+def num(x: Any, digits: int = 4) -> str:
+    """A number with ``digits`` decimals (tiny or huge numbers in scientific notation)."""
+    if _bad(x):
+        return DASH
+    v = float(x)
+    if v != 0 and (abs(v) < 10 ** (-digits) or abs(v) >= 1e7):
+        return f"{v:.2e}"
+    return f"{v:.{digits}f}"
+
+
+def pval(p: Any) -> str:
+    """A p-value: four decimals, scientific below 1e-4."""
+    if _bad(p):
+        return "NA"
+    p = float(p)
+    return f"{p:.1e}" if p < 1e-4 else f"{p:.4f}"
+
+
+def lvl(level: float) -> str:
+    return f"{round(100 * level)}%"
+
+
+# --------------------------------------------------------------------------- model
+
+
+@dataclass
+class Table:
+    """A table of display strings; ``align`` is 'l' or 'r' per column. ``technical`` tables
+    (model coefficients) are folded away in the HTML report."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    align: list[str] = field(default_factory=list)
+    technical: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.align:
+            self.align = ["l"] + ["r"] * (len(self.columns) - 1)
+
+
+@dataclass
+class View:
+    """The presentation of one result."""
+
+    title: str
+    headline: list[str] = field(default_factory=list)
+    facts: list[str] = field(default_factory=list)
+    tables: list[Table] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    plot: Callable[[], Any] | None = None
+    method: dict[str, str] = field(default_factory=dict)
+
+
+def _est_row(name: str, e: Estimate | None, fmt: Callable[[Any], str] = pct) -> list[str]:
+    if e is None:
+        return [name, DASH, DASH, DASH]
+    return [name, fmt(e.estimate), fmt(e.std_error), f"{fmt(e.ci_low)} to {fmt(e.ci_high)}"]
+
+
+def _est_table(title: str, first: str, rows: list[list[str]], level: float) -> Table:
+    return Table(title, [first, "estimate", "s.e.", f"{lvl(level)} CI"], rows)
+
+
+def _group(g: dict[str, Any]) -> str:
+    return ", ".join(f"{k} = {v}" for k, v in g.items()) or "(all)"
+
+
+def _interval(e: Estimate, fmt: Callable[[Any], str] = pct) -> str:
+    return f"{lvl(e.level)} interval {fmt(e.ci_low)} to {fmt(e.ci_high)}"
+
+
+def _params_table(tidy: Any, title: str = "Model coefficients") -> Table:
+    rows = [
+        [str(r["part"]), str(r["term"]), *(num(r[c]) for c in ("estimate", "std_error")),
+         num(r["ci_low"]), num(r["ci_high"])]
+        for _, r in tidy.iterrows()
+    ]  # fmt: skip
+    return Table(
+        title,
+        ["part", "term", "estimate", "s.e.", "CI low", "CI high"],
+        rows,
+        ["l", "l", "r", "r", "r", "r"],
+        technical=True,
+    )
+
+
+# --------------------------------------------------------------------------- fits
+
+
+def _fit_view(fit: Any) -> View:
+    model = str(fit.model)
+    is_rr = model.startswith("rr.")
+    title = fit.title or _FIT_TITLES.get(model, model)
+    v = View(title=title.removeprefix("unspoken: "))
+    level = fit.level
+    items = (
+        fit.prevalence
+        if isinstance(fit.prevalence, list)
+        else ([] if fit.prevalence is None else [fit.prevalence])
+    )
+    trait = "hold the sensitive trait" if not is_rr else "have the hidden trait"
+    for e in items:
+        who = f"'{e.label}'" if e.label else ""
+        if who:
+            v.headline.append(
+                f"Sensitive item {who}: an estimated {pct(e.estimate)} ({_interval(e)}) {trait}."
+            )
+        else:
+            v.headline.append(f"An estimated {pct(e.estimate)} ({_interval(e)}) {trait}.")
+    info = f"n = {fit.n}"
+    if fit.loglik is not None:
+        info += f"   log-likelihood = {fit.loglik:.4f}   converged = {fit.converged}"
+    info += f"   variance = {fit.vcov_type}"
+    v.facts.append(info)
+    design = getattr(fit, "design", None)
+    if design is not None and hasattr(design, "describe"):
+        v.facts.append(design.describe())
+    if items:
+        title = (
+            "Prevalence of the sensitive item" if not is_rr else "Prevalence (average prediction)"
+        )
+        rows = [_est_row(e.label or "all respondents", e) for e in items]
+        v.tables.append(_est_table(title, "item", rows, level))
+    by_rows = []
+    for g in fit.by:
+        est = g.estimate
+        if est is None:
+            by_rows.append([_group(g.group), g.note or "no estimate", "", ""])
+            continue
+        for e in est if isinstance(est, list) else [est]:
+            name = _group(g.group) + (f" [{e.label}]" if e.label else "")
+            by_rows.append(_est_row(name, e))
+    if by_rows:
+        v.tables.append(_est_table("Prevalence by group", "group", by_rows, level))
+        v.plot = lambda: forest_plot(fit)
+    extra = fit.extra or {}
+    shares = {
+        **extra.get("liars", {}),
+        **{f"error share {k}": s for k, s in extra.get("error_share", {}).items()},
+    }
+    other = [
+        _est_row(k.replace("_", " "), Estimate(**_e4(s), level=level)) for k, s in shares.items()
+    ]
+    if "rho" in extra:
+        other.append(_est_row("rho (overdispersion)", Estimate(**_e4(extra["rho"])), num))
+    for s in extra.get("single_list", []):
+        other.append(_est_row(f"{s.get('item', 'single list')}", Estimate(**_e4(s), level=level)))
+    if other:
+        v.tables.append(_est_table("Other estimated quantities", "quantity", other, level))
+    ct = extra.get("consistency_test")
+    if ct:
+        v.facts.append(
+            f"Consistency of the two lists: chi2({ct['df']}) = {ct['statistic']:.3f}, "
+            f"p = {pval(ct['p_value'])}"
+        )
+    v.tables.append(_params_table(fit.tidy()))
+    v.notes = list(fit.notes)
+    if not fit.converged:
+        v.warnings.append("The fit did not converge: treat its numbers with caution.")
+    v.method = {
+        "method": model,
+        "respondents (n)": str(fit.n),
+        "variance estimator": str(fit.vcov_type),
+        "intervals": f"{lvl(level)} Wald intervals",
+    }
+    if fit.iterations:
+        v.method["iterations"] = str(fit.iterations)
+    return v
+
+
+def _e4(d: dict[str, Any]) -> dict[str, Any]:
+    return {k: d[k] for k in ("estimate", "std_error", "ci_low", "ci_high")}
+
+
+_FIT_TITLES = {
+    "list.dim": "List experiment: difference in means",
+}
+
+
+def forest_plot(fit: Any) -> Any:
+    """Prevalence with its interval for each group of ``fit.by`` (matplotlib, Agg canvas)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rows: list[tuple[str, Estimate]] = []
+    items = fit.prevalence if isinstance(fit.prevalence, list) else [fit.prevalence]
+    for e in items:
+        if e is not None:
+            rows.append(("All respondents" + (f" [{e.label}]" if e.label else ""), e))
+    for g in fit.by:
+        est = g.estimate
+        for e in [] if est is None else est if isinstance(est, list) else [est]:
+            rows.append((_group(g.group) + (f" [{e.label}]" if e.label else ""), e))
+    fig = Figure(figsize=(7.5, 1.2 + 0.45 * len(rows)))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(1, 1, 1)
+    ys = list(range(len(rows)))[::-1]
+    for y, (_name, e) in zip(ys, rows, strict=True):
+        ax.errorbar(
+            100 * e.estimate,
+            y,
+            xerr=[[100 * (e.estimate - e.ci_low)], [100 * (e.ci_high - e.estimate)]],
+            fmt="s" if y == ys[0] else "o",
+            color="#b2182b" if y == ys[0] else "#2166ac",
+            capsize=3,
+            ms=6,
+        )
+    ax.axvline(0, color="0.6", linewidth=0.8)
+    ax.set_yticks(ys)
+    ax.set_yticklabels([r[0] for r in rows])
+    ax.set_xlabel(f"prevalence of the sensitive item, % ({lvl(fit.level)} intervals)")
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ax.grid(axis="x", color="0.9")
+    ax.set_axisbelow(True)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------- other results
+
+
+def _design_test_view(res: Any, item: str | None = None) -> View:
+    v = View(title="Design-effect test (Blair & Imai 2012)" + (f": item '{item}'" if item else ""))
+    v.headline.append(res.verdict)
+    v.facts.append(
+        f"n = {res.n} ({res.n_control} control, {res.n_treated} treated), J = {res.J}, "
+        f"moment selection (GMS) {'on' if res.gms else 'off'}"
+        + (", R list compatibility" if res.compat == "list" else "")
+    )
+    v.facts.append(f"Bonferroni-corrected p-value: {pval(res.p_bonferroni)}")
+    fc = res.floor_ceiling
+    v.facts.append(
+        f"Treated answering 0 (floor): {pct(fc['treated_0'])}; answering J + 1 = {res.J + 1} "
+        f"(ceiling): {pct(fc['treated_J_plus_1'])}"
+    )
+    v.tables.append(
+        Table(
+            "Estimated shares of respondent types, pi(y, z) = Pr(Y(0) = y, Z = z)",
+            ["y", "z", "estimate", "s.e.", ""],
+            [
+                [
+                    str(p.y),
+                    str(p.z),
+                    num(p.estimate),
+                    num(p.std_error),
+                    "negative" if p.estimate < 0 else "",
+                ]
+                for p in res.pi
+            ],
+            ["r", "r", "r", "r", "l"],
+        )
+    )
+    v.tables.append(
+        Table(
+            "Tests of pi(y, z) >= 0",
+            ["z", "p-value", "LR statistic", "method", "moments y"],
+            [
+                [
+                    str(t.z),
+                    pval(t.p_value),
+                    num(t.statistic),
+                    t.method,
+                    ", ".join(str(y) for y in t.moments) or "none",
+                ]
+                for t in res.tests
+            ],
+            ["r", "r", "r", "l", "l"],
+        )
+    )
+    v.notes = list(res.notes)
+    if res.design_effect:
+        v.warnings.append("Design effect detected: the list estimates may be biased.")
+    v.method = {
+        "method": "Blair & Imai (2012) likelihood-ratio test with Bonferroni correction",
+        "respondents (n)": str(res.n),
+        "level (alpha)": f"{res.alpha:g}",
+        "compatibility": res.compat,
+    }
+    return v
+
+
+def _multi_design_test_views(res: Any) -> list[View]:
+    return [_design_test_view(r, item) for item, r in res.results.items()]
+
+
+def _gap_view(res: Any) -> View:
+    v = View(title="The falsification gap: what people hide minus what they say")
+    r = res.overall
+    if r.gap is not None:
+        g = r.gap
+        word = "higher" if g.estimate >= 0 else "lower"
+        hidden = "hidden (list)" if res.hidden_label == "list" else "hidden"
+        v.headline.append(
+            f"The {hidden} share is {pct(r.hidden.estimate)} against {pct(r.direct.estimate)} "
+            f"when asked directly: {pts(abs(g.estimate))} {word} "
+            f"({lvl(g.level)} interval {100 * g.ci_low:.1f} to {pts(g.ci_high)})."
+        )
+        if r.gap_lower is not None:
+            v.headline.append(
+                f"With don't-know answers counted either way, the gap lies between "
+                f"{pts(r.gap_lower.estimate)} and {pts(r.gap.estimate)}."
+            )
+    else:
+        v.headline.append(f"No overall estimate: {r.note}")
+    v.facts.append(
+        f"method = {res.method}   n = {res.n}   variance = {res.variance}   "
+        f"direct question '{res.direct_column}', support = "
+        f"{', '.join(map(str, res.support_values))}"
+    )
+    if res.dk_values:
+        v.facts.append(
+            f"don't know / refused = {', '.join(map(str, res.dk_values))} (dk = {res.dk})"
+        )
+    tidy = res.tidy()
+    rows = []
+    for _, t in tidy.iterrows():
+        if "estimate" not in t or _isna(t.get("estimate")):
+            rows.append([str(t["group"]), str(t["quantity"]), "", "", "", ""])
+            continue
+        q = str(t["quantity"])
+        f = _pts_short if q.startswith("gap") else pct
+        rows.append(
+            [
+                str(t["group"]),
+                q,
+                f(t["estimate"]),
+                f(t["std_error"]),
+                f"{f(t['ci_low'])} to {f(t['ci_high'])}",
+                "" if _isna(t["n"]) else str(t["n"]),
+            ]
+        )
+    v.tables.append(
+        Table(
+            "Direct share, hidden share and gap (gap = hidden - direct, in points)",
+            ["group", "quantity", "estimate", "s.e.", f"{lvl(res.level)} CI", "n"],
+            rows,
+            ["l", "l", "r", "r", "r", "r"],
+        )
+    )
+    if r.gap is not None and r.gap_se_independent is not None:
+        v.facts.append(
+            f"Correlation of the two estimates: {r.correlation:.3f}; the gap's s.e. ignoring "
+            f"it would be {pts(r.gap_se_independent, 2)} instead of {pts(r.gap.std_error, 2)}."
+        )
+    for k, x in res.extra.items():
+        if isinstance(x, dict) and "summary" in x:
+            v.facts.append(f"{k}: {x['summary']}")
+    v.notes = list(res.notes)
+    v.plot = lambda: res.plot()
+    v.method = {
+        "method": f"falsification gap, {res.method}",
+        "respondents (n)": str(res.n),
+        "variance estimator": str(res.variance),
+        "intervals": f"{lvl(res.level)} Wald intervals from joint influence functions",
+    }
+    return v
+
+
+def _pts_short(x: Any) -> str:
+    return DASH if _bad(x) else f"{100 * float(x):.1f} pts"
+
+
+def _isna(x: Any) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(x))
+    except (TypeError, ValueError):
+        return False
+
+
+def _direct_view(res: Any) -> View:
+    v = View(title=f"Direct question '{res.question}': what people say")
+    t = res.overall
+    if t.support is not None:
+        sup = ", ".join(map(str, res.support_values or []))
+        v.headline.append(
+            f"{pct(t.support.estimate)} give a supporting answer ({sup}) "
+            f"({_interval(t.support)}; n = {t.n})."
+        )
+        if t.support_upper is not None:
+            v.headline.append(
+                f"Counting don't-know answers as support: {pct(t.support_upper.estimate)}."
+            )
+    elif t.categories:
+        top = max(t.categories, key=lambda c: c[1].estimate)
+        v.headline.append(
+            f"Most common answer: '{top[0]}', {pct(top[1].estimate)} ({_interval(top[1])})."
+        )
+    if res.dk_values:
+        v.facts.append(
+            f"Don't know / refused = {', '.join(map(str, res.dk_values))} (dk = {res.dk})"
+        )
+    v.facts.append(f"Variance: {res.variance} (Taylor linearisation)")
+    rows = []
+    for _, r in res.tidy().iterrows():
+        if _isna(r.get("estimate")):
+            rows.append([str(r["group"]), str(r["value"]), "", "", "", ""])
+            continue
+        rows.append(
+            [
+                str(r["group"]),
+                str(r["value"]),
+                pct(r["estimate"]),
+                pct(r["std_error"]),
+                f"{pct(r['ci_low'])} to {pct(r['ci_high'])}",
+                "" if _isna(r["n"]) else str(int(r["n"])),
+            ]
+        )
+    v.tables.append(
+        Table(
+            "Share of each answer",
+            ["group", "answer", "share", "s.e.", f"{lvl(res.level)} CI", "n"],
+            rows,
+            ["l", "l", "r", "r", "r", "r"],
+        )
+    )
+    v.notes = list(res.notes)
+    v.method = {
+        "method": "survey-weighted shares of a direct question",
+        "respondents (n)": str(t.n),
+        "variance estimator": f"{res.variance} (Taylor linearisation)",
+        "intervals": f"{lvl(res.level)} intervals",
+    }
+    return v
+
+
+def _combined_view(res: Any) -> View:
+    v = View(title="Combined list and direct estimator (Aronow, Coppock, Crawford & Green 2015)")
+    c = res.combined
+    v.headline.append(
+        f"Combined estimate: {pct(c.estimate)} ({_interval(c)}); direct answers "
+        f"{pct(res.direct.estimate)}, list alone {pct(res.list.estimate)}."
+    )
+    v.facts.append(
+        f"n = {res.n}   treated = {res.n_treated}   direct 'yes' = {res.n_direct_yes}"
+        + (f"   covariates: {', '.join(res.covariates)}" if res.covariates else "")
+    )
+    rows = [
+        _est_row(name, e)
+        for name, e in (("combined", c), ("direct", res.direct), ("list (conventional)", res.list))
+    ]
+    v.tables.append(_est_table("Estimates", "quantity", rows, c.level))
+    v.tables.append(
+        Table(
+            "Placebo tests: (I) list estimate among direct 'yes' = 1; "
+            "(II) effect of the treatment list on the direct answer = 0",
+            ["test", "H0", "estimate", "s.e.", "p-value", "n"],
+            [
+                [
+                    t.name,
+                    f"= {t.null:g}",
+                    num(t.estimate),
+                    num(t.std_error),
+                    pval(t.p_value),
+                    str(t.n),
+                ]
+                for t in res.placebo_tests
+            ],
+        )
+    )
+    for t in res.placebo_tests:
+        if t.p_value < 0.05:
+            v.warnings.append(
+                f"Placebo test {t.name} rejects at the 5% level (p = {pval(t.p_value)}): "
+                "an assumption of the combined estimator looks violated."
+            )
+    v.notes = list(res.notes)
+    v.method = {
+        "method": "combined list and direct estimator",
+        "respondents (n)": str(res.n),
+        "intervals": f"{lvl(c.level)} intervals",
+    }
+    return v
+
+
+def _polls_view(res: Any) -> View:
+    v = View(title="Pooled polls: one trend across pollsters")
+    f = 100.0 if res.units != "percent" else 1.0
+
+    def s(x: Any, d: int = 1) -> str:
+        return DASH if _bad(x) else f"{f * float(x):.{d}f}"
+
+    lat = res.latest()
+    v.headline.append(
+        f"Latest ({lat.label}): {s(lat.estimate)}% "
+        f"({lvl(res.level)} band {s(lat.ci_low)} to {s(lat.ci_high)})."
+    )
+    if res._window_fits():
+        ch = res.change()
+        v.headline.append(
+            f"Change over {res.window} days ({ch.label}): {f * ch.estimate:+.1f} points "
+            f"({lvl(res.level)} interval {s(ch.ci_low)} to {s(ch.ci_high)})."
+        )
+    v.facts.append(
+        f"polls = {res.n_polls}   pollsters = {len(res.house_effects)}   "
+        f"periods = {len(res.trend)} ({res.period}s)   scale = {res.scale}   "
+        f"fieldwork = {res.fieldwork}"
+    )
+    v.facts.append(
+        f"identification: {res.identification}   innovation SD per {res.period} = "
+        f"{s(res.sigma, 3)} points"
+        + (" [fixed]" if res.sigma_fixed else "")
+        + f"   converged = {res.converged}"
+    )
+    he = res.house_effects
+    v.tables.append(
+        Table(
+            "House effects (points; positive = this pollster reads high)",
+            ["pollster", "polls", "estimate", "s.e.", f"{lvl(res.level)} CI", "extra SD"],
+            [
+                [
+                    str(r.pollster),
+                    str(int(r.n_polls)),
+                    s(r.estimate, 2),
+                    s(r.std_error, 2),
+                    f"{s(r.ci_low, 2)} to {s(r.ci_high, 2)}",
+                    s(r.extra_sd, 2),
+                ]
+                for r in he.itertuples(index=False)
+            ],
+        )
+    )
+    for r in res.anchors.itertuples(index=False):
+        v.facts.append(
+            f"Anchor: {r.date.date()} = {r.estimate:g}"
+            + (f" (s.e. {r.std_error:g})" if r.std_error > 0 else " (fixed)")
+        )
+    if res.hard_to_say is not None:
+        v.facts += res.hard_to_say.summary().splitlines()
+    v.notes = list(res.notes)
+    if not res.converged:
+        v.warnings.append("The fit did not converge: treat its numbers with caution.")
+    v.plot = lambda: res.plot()
+    v.method = {
+        "method": "latent random walk with house effects (Jackman 2005), exact smoother",
+        "polls": str(res.n_polls),
+        "intervals": f"{lvl(res.level)} bands",
+    }
+    return v
+
+
+def _rr_prevalence_view(res: Any) -> View:
+    v = View(title="Randomized response: prevalence (closed form)")
+    e = res.prevalence
+    v.headline.append(f"An estimated {pct(e.estimate)} ({_interval(e)}) have the hidden trait.")
+    v.facts.append(res.design.describe())
+    v.facts.append(
+        f"n = {res.n}   mean answer = {res.mean_answer:.4f}   variance = {res.vcov_type}"
+    )
+    v.tables.append(_est_table("Prevalence", "group", [_est_row("all respondents", e)], e.level))
+    rows = []
+    for g in res.by:
+        if g.estimate is None:
+            rows.append([_group(g.group), g.note or "no estimate", "", ""])
+        else:
+            rows.append(_est_row(_group(g.group), g.estimate))
+    if rows:
+        v.tables.append(_est_table("Prevalence by group", "group", rows, e.level))
+    v.notes = list(res.notes)
+    v.method = {
+        "method": res.model,
+        "respondents (n)": str(res.n),
+        "variance estimator": str(res.vcov_type),
+    }
+    return v
+
+
+def _rr_power_view(res: Any) -> View:
+    v = View(title="Power of a randomized response test")
+    per = " per group" if res.type == "two.sample" else ""
+    if res.solved_for == "n":
+        v.headline.append(
+            f"n{per} = {res.n} respondents give power {res.power:.2f} "
+            f"(achieved {res.achieved_power:.4f})."
+        )
+    else:
+        v.headline.append(f"Power = {res.power:.4f} with n{per} = {res.n:g}.")
+    v.facts.append(res.design.describe())
+    v.facts.append(
+        f"{res.type}, {res.alternative}: prevalence {res.presp:g} against "
+        f"{res.presp_null:g} at significance level {res.sig_level:g}"
+    )
+    v.method = {"method": "power of the Wald test (R rr power.rr.test)", "rule for n": res.n_rule}
+    return v
+
+
+def _hausman_view(res: Any) -> View:
+    v = View(title="Hausman test, list ML vs NLS")
+    p = "not computed" if res.p_value is None else pval(res.p_value)
+    v.headline.append(f"Hausman statistic {res.statistic:.4f} on {res.df} df, p = {p}.")
+    v.notes = list(res.notes)
+    return v
+
+
+def _generic_view(res: Any) -> View:
+    v = View(title=type(res).__name__)
+    text = res.summary() if hasattr(res, "summary") else str(res)
+    v.facts = text.splitlines()
+    return v
+
+
+def describe(result: Any) -> list[View]:
+    """The views of one result (several for a multi-item design test)."""
+    from unspoken.gap.estimator import GapResult
+    from unspoken.listexp.design_test import DesignTestResult
+    from unspoken.listexp.multi import MultiDesignTest
+
+    name = type(result).__name__
+    if isinstance(result, View):
+        return [result]
+    if isinstance(result, FitResult):
+        return [_fit_view(result)]
+    if isinstance(result, DesignTestResult):
+        return [_design_test_view(result)]
+    if isinstance(result, MultiDesignTest):
+        return _multi_design_test_views(result)
+    if isinstance(result, GapResult):
+        return [_gap_view(result)]
+    table = {
+        "DirectResult": _direct_view,
+        "CombinedResult": _combined_view,
+        "PollsResult": _polls_view,
+        "RRPrevalence": _rr_prevalence_view,
+        "RRPower": _rr_power_view,
+        "HausmanResult": _hausman_view,
+    }
+    return [table.get(name, _generic_view)(result)]
+
+
+def describe_all(results: Any | Sequence[Any]) -> list[View]:
+    """Views of one result or of a sequence of results, in order."""
+    if isinstance(results, list | tuple):
+        return [v for r in results for v in describe(r)]
+    return describe(results)
