@@ -40,6 +40,7 @@ _LAZY: dict[str, str] = {
     "rr_predictor": "unspoken.rr.predictor",
     "polls": "unspoken.polls",
     "fit_polls": "unspoken.polls",
+    "write_report": "unspoken.report",
 }
 
 

@@ -15,6 +15,7 @@ SHARED = ("--weights", "--cluster", "--strata", "--vcov", "--treat", "--control"
           "--by", "--level", "--seed", "--plot", "--encoding", "--json", "--html")  # fmt: skip
 
 CASES = {
+    "datasets": ["datasets", "race"],
     "list": ["list", "race", "--formula", "y ~ south", "--J", "3", "--by", "south"],
     "list-double": ["list-double", "double_list", "--y1", "y1", "--y2", "y2", "--treat", "long1"],
     "design-test": ["design-test", "race", "--outcome", "y", "--treat", "treat", "--J", "3"],
@@ -146,6 +147,8 @@ def test_data_errors_are_one_clean_line(capsys, name):
            "polls": "--share"}  # fmt: skip
     if name == "rr":
         args[args.index("--formula") + 1] = "nope_col ~ cov.age"
+    elif name == "datasets":
+        args[1] = "nope_col"
     else:
         args[args.index(bad[name]) + 1] = "nope_col"
     code, out, err = run(capsys, args)

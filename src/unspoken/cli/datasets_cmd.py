@@ -4,48 +4,68 @@ from __future__ import annotations
 
 import click
 
-from unspoken.cli.common import emit_json, json_option
+from unspoken.cli.common import emit_json, html_option, json_option, render
 
 
 @click.command("datasets")
 @click.argument("name", required=False)
 @json_option
-def command(name: str | None, as_json: bool) -> None:
+@html_option
+def command(name: str | None, as_json: bool, html_file: str | None) -> None:
     """List the bundled example data sets, or describe NAME and show its first rows."""
-    from rich.console import Console
-    from rich.table import Table
-
     from unspoken import datasets
+    from unspoken.report.view import Table, View
 
     if name is None:
         rows = [
             {"name": d.name, "title": d.title, "design": d.design, "citation": d.citation}
             for d in datasets.CATALOG.values()
         ]
-        if as_json:
-            emit_json({"datasets": rows})
-            return
-        table = Table(title="Bundled data sets (use the name as DATA in any command)")
-        for col in ("name", "title", "design"):
-            table.add_column(col, overflow="fold")
-        for r in rows:
-            table.add_row(r["name"], r["title"], r["design"])
-        Console().print(table)
-        return
-    d = datasets.info(name)
-    df = datasets.load(name)
-    if as_json:
-        emit_json(
-            {
-                "name": d.name,
-                "title": d.title,
-                "design": d.design,
-                "citation": d.citation,
-                "n_rows": len(df),
-                "columns": list(df.columns),
-            }
+        payload = {"datasets": rows}
+        view = View(
+            title="Bundled data sets",
+            headline=["Use a name as DATA in any command, e.g. unspoken list race ..."],
+            tables=[
+                Table(
+                    "Bundled data sets",
+                    ["name", "title", "design"],
+                    [[r["name"], r["title"], r["design"]] for r in rows],
+                    ["l", "l", "l"],
+                )
+            ],
         )
-        return
-    click.echo(f"{d.name}: {d.title}\nDesign: {d.design}\nCite: {d.citation}\n")
-    click.echo(f"{len(df)} rows, columns: {', '.join(df.columns)}\n")
-    click.echo(df.head(8).to_string())
+    else:
+        d = datasets.info(name)
+        df = datasets.load(name)
+        payload = {
+            "name": d.name,
+            "title": d.title,
+            "design": d.design,
+            "citation": d.citation,
+            "n_rows": len(df),
+            "columns": list(df.columns),
+        }
+        head = df.head(8)
+        view = View(
+            title=f"{d.name}: {d.title}",
+            headline=[f"{len(df)} rows, columns: {', '.join(map(str, df.columns))}"],
+            facts=[f"Design: {d.design}", f"Cite: {d.citation}"],
+            tables=[
+                Table(
+                    "First rows",
+                    [str(c) for c in head.columns],
+                    [[str(v) for v in row] for row in head.itertuples(index=False)],
+                    ["l"] * len(head.columns),
+                )
+            ],
+        )
+    if html_file:
+        from unspoken.report import write_report
+
+        write_report(view, html_file)
+    if as_json:
+        emit_json(payload)
+    else:
+        render(view)
+    if html_file:
+        click.echo(f"Report written to {html_file}", err=True)

@@ -153,6 +153,7 @@ def command(
         click.echo(f"Warning: {w}", err=True)
     if plot_file:
         result.plot(plot_file)
-    finish(result, as_json, html_file, data_note=f"Data: {data}", warnings=warned)
+    extra = [w for w in warned if w not in result.notes]
+    finish(result, as_json, html_file, data_note=f"Data: {data}", warnings=extra)
     if plot_file:
         click.echo(f"Plot written to {plot_file}", err=True)

@@ -126,8 +126,8 @@ def _list(items: list[str], cls: str) -> str:
     return f'<ul class="{cls}">{lis}</ul>'
 
 
-def _section(v: View, k: int, version: str, date: str) -> str:
-    parts = [f"<section>\n<h2>{_e(v.title)}</h2>"]
+def _section(v: View, k: int, version: str, date: str, heading: bool = True) -> str:
+    parts = [f"<section>\n<h2>{_e(v.title)}</h2>" if heading else "<section>"]
     parts += [f'<p class="headline">{_e(h)}</p>' for h in v.headline]
     if v.warnings:
         parts.append("<h3>Warnings</h3>" + _list(v.warnings, "warnings"))
@@ -168,7 +168,10 @@ def render_report(
     version = _version()
     date = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     title = title or (views[0].title if len(views) == 1 else "unspoken report")
-    sections = "\n".join(_section(v, k, version, date) for k, v in enumerate(views))
+    sections = "\n".join(
+        _section(v, k, version, date, heading=len(views) > 1 or v.title != title)
+        for k, v in enumerate(views)
+    )
     note = f'<p class="data-note">{_e(data_note)}</p>' if data_note else ""
     return _PAGE.substitute(
         title=_e(title), css=_CSS, data_note=note, sections=sections, version=_e(version), date=date

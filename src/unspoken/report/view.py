@@ -371,7 +371,7 @@ def _gap_view(res: Any) -> View:
                 q,
                 f(t["estimate"]),
                 f(t["std_error"]),
-                f"{f(t['ci_low'])} to {f(t['ci_high'])}",
+                f"{f(t['ci_low'])} to {f(t['ci_high'])}".replace(" pts to", " to"),
                 "" if _isna(t["n"]) else str(t["n"]),
             ]
         )
@@ -421,8 +421,8 @@ def _direct_view(res: Any) -> View:
     if t.support is not None:
         sup = ", ".join(map(str, res.support_values or []))
         v.headline.append(
-            f"{pct(t.support.estimate)} give a supporting answer ({sup}) "
-            f"({_interval(t.support)}; n = {t.n})."
+            f"{pct(t.support.estimate)} give a supporting answer ({sup}; "
+            f"{_interval(t.support)}; n = {t.n})."
         )
         if t.support_upper is not None:
             v.headline.append(
@@ -572,8 +572,26 @@ def _polls_view(res: Any) -> View:
             f"Anchor: {r.date.date()} = {r.estimate:g}"
             + (f" (s.e. {r.std_error:g})" if r.std_error > 0 else " (fixed)")
         )
-    if res.hard_to_say is not None:
-        v.facts += res.hard_to_say.summary().splitlines()
+    h = res.hard_to_say
+    if h is not None:
+        cols = list(h.table.columns)
+        v.tables.append(
+            Table(
+                "House effects among all respondents vs. among those with an opinion "
+                "(points; both sum-to-zero)",
+                [c.replace("_", " ") for c in cols],
+                [[str(x) if isinstance(x, str) else s(x, 2) for x in row]
+                 for row in h.table.itertuples(index=False)],
+            )
+        )  # fmt: skip
+        share = f"{100 * h.explained:.0f}%"
+        v.facts.append(
+            f"'Hard to say' answers explain {share} of the between-pollster variance of the "
+            "house effects."
+            if h.explained >= 0
+            else "'Hard to say' answers explain none of the between-pollster variance: among "
+            f"those with an opinion the pollsters differ more (explained share {share})."
+        )
     v.notes = list(res.notes)
     if not res.converged:
         v.warnings.append("The fit did not converge: treat its numbers with caution.")
