@@ -11,8 +11,11 @@ import pytest
 from unspoken import datasets
 from unspoken.cli.main import COMMANDS, main
 
-SHARED = ("--weights", "--cluster", "--strata", "--vcov", "--treat", "--control", "--J",
-          "--by", "--level", "--seed", "--plot", "--encoding", "--json", "--html")  # fmt: skip
+SHARED = (
+    "--outcome", "--support", "--dk", "--dk-values", "--min-n", "--weights", "--cluster",
+    "--strata", "--vcov", "--treat", "--control", "--J", "--by", "--level", "--seed", "--plot",
+    "--encoding", "--json", "--html",
+)  # fmt: skip
 
 CASES = {
     "datasets": ["datasets", "race"],
@@ -56,13 +59,14 @@ def _commands():
 def test_shared_options_have_one_help_text():
     helps: dict[str, set[str]] = {}
     # list-power belongs to another module owner; list-double's --treat is another role
-    # (which of the two lists holds the sensitive item)
+    # (which of the two lists holds the sensitive item), and polls' --dk is a column of
+    # 'hard to say' shares, not a policy for don't-know answers
     for name, cmd in _commands().items():
         if name == "list-power":
             continue
         for p in cmd.params:
             for opt in getattr(p, "opts", []):
-                if (name, opt) == ("list-double", "--treat"):
+                if (name, opt) in (("list-double", "--treat"), ("polls", "--dk")):
                     continue
                 if opt in SHARED and p.help:
                     helps.setdefault(opt, set()).add(p.help)

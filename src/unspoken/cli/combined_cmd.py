@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import click
 
-from unspoken.cli.common import data_argument, finish, load_frame, output_options, treat_options
+from unspoken.cli.common import (
+    data_argument,
+    finish,
+    load_frame,
+    outcome_option,
+    output_options,
+    treat_options,
+)
 
 
 @click.command("combined")
 @data_argument
-@click.option("--outcome", required=True, help="Column with the list counts.")
+@outcome_option
 @treat_options(J="optional")
 @click.option("--direct", required=True, help="Column with the 0/1 direct answers.")
 @click.option("--covariates", default=None, help="Covariates, e.g. 'gender + ideology'.")

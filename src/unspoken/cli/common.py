@@ -172,6 +172,47 @@ def treat_options(
     return _stack(*opts)
 
 
+outcome_option = click.option(
+    "--outcome", required=True, help="Column with the list counts (items each respondent named)."
+)
+
+
+def support_options(f: F) -> F:
+    """--support, --dk, --dk-values: how answers to a direct question count."""
+    return _stack(
+        click.option(
+            "--support",
+            default=None,
+            help="Answers that count as support, comma-separated "
+            "(not needed for a 0/1 or yes/no question).",
+        ),
+        click.option(
+            "--dk",
+            type=click.Choice(["no", "drop", "bounds"]),
+            default="no",
+            show_default=True,
+            help="Don't know / refused answers: counted as non-support, dropped, or both ways "
+            "(bounds).",
+        ),
+        click.option(
+            "--dk-values",
+            default=None,
+            help="Answers that mean don't know / refused, comma-separated "
+            "(default: recognised from labels such as 'hard to say', 'refused').",
+        ),
+    )(f)
+
+
+min_n_option = click.option(
+    "--min-n",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Smallest number of respondents (per list arm, where there are arms) for a subgroup "
+    "estimate.",
+)
+
+
 # --------------------------------------------------------------------------- output
 
 

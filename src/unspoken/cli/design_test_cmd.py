@@ -9,6 +9,7 @@ from unspoken.cli.common import (
     data_argument,
     finish,
     load_frame,
+    outcome_option,
     output_options,
     seed_option,
     treat_options,
@@ -17,7 +18,7 @@ from unspoken.cli.common import (
 
 @click.command("design-test")
 @data_argument
-@click.option("--outcome", required=True, help="Column with the item counts.")
+@outcome_option
 @treat_options()
 @click.option("--no-gms", is_flag=True, help="Do not drop clearly slack moments (GMS).")
 @click.option(

@@ -9,7 +9,9 @@ from unspoken.cli.common import (
     data_argument,
     finish,
     load_frame,
+    min_n_option,
     output_options,
+    support_options,
     survey_design_options,
 )
 
@@ -17,30 +19,11 @@ from unspoken.cli.common import (
 @click.command("direct")
 @data_argument
 @click.option("--question", required=True, help="Column with the answers to the direct question.")
-@click.option("--support", default=None, help="Answers that count as support, comma-separated.")
-@click.option(
-    "--dk",
-    type=click.Choice(["no", "drop", "bounds"]),
-    default="no",
-    show_default=True,
-    help="Don't know / refusals in the support share: as non-support, dropped, or as bounds.",
-)
-@click.option(
-    "--dk-values",
-    default=None,
-    help="Answers that mean don't know / refused, comma-separated "
-    "(default: recognised from labels such as 'hard to say', 'refused').",
-)
+@support_options
 @click.option("--order", default=None, help="Answers in the order to show them, comma-separated.")
 @survey_design_options()
 @by_option(multiple=True)
-@click.option(
-    "--min-n",
-    type=click.IntRange(min=1),
-    default=30,
-    show_default=True,
-    help="Smallest number of answers for a subgroup estimate.",
-)
+@min_n_option
 @output_options
 def command(
     data: str,

@@ -9,8 +9,11 @@ from unspoken.cli.common import (
     data_argument,
     finish,
     load_frame,
+    min_n_option,
+    outcome_option,
     output_options,
     plot_option,
+    support_options,
     survey_design_options,
     treat_options,
 )
@@ -18,15 +21,10 @@ from unspoken.cli.common import (
 
 @click.command("gap")
 @data_argument
-@click.option("--outcome", required=True, help="Column with the list counts.")
+@outcome_option
 @treat_options()
 @click.option("--direct", required=True, help="Column with the answers to the direct question.")
-@click.option(
-    "--support",
-    default=None,
-    help="Direct answers that count as support, comma-separated "
-    "(not needed for a 0/1 or yes/no question).",
-)
+@support_options
 @click.option("--covariates", default=None, help="Covariates for --method ml, e.g. 'x1 + x2'.")
 @by_option(multiple=True)
 @click.option(
@@ -37,14 +35,6 @@ from unspoken.cli.common import (
     help="dim: difference in means (design-based); ml: list ML vs logistic "
     "regression of the direct answer.",
 )
-@click.option(
-    "--dk",
-    type=click.Choice(["no", "drop", "bounds"]),
-    default="no",
-    show_default=True,
-    help="Don't know / refusals: as non-support, dropped, or as bounds of the gap.",
-)
-@click.option("--dk-values", default=None, help="Direct answers meaning don't know / refused.")
 @survey_design_options()
 @click.option("--placebo-treat", default=None, help="Column: 1 = respondent got the placebo list.")
 @click.option(
@@ -52,13 +42,7 @@ from unspoken.cli.common import (
     default=None,
     help="Known prevalence of the placebo item, or the column asking it directly.",
 )
-@click.option(
-    "--min-n",
-    type=click.IntRange(min=1),
-    default=30,
-    show_default=True,
-    help="Smallest number of respondents per arm for a subgroup estimate.",
-)
+@min_n_option
 @plot_option
 @output_options
 def command(
