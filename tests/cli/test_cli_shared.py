@@ -183,3 +183,26 @@ def test_demo_html_holds_every_result(capsys, tmp_path):
 def test_level_outside_zero_one_is_a_usage_error(capsys):
     code, out, err = run(capsys, [*CASES["list"], "--level", "95"])
     assert code == 2 and out == "" and "Traceback" not in err and "--level" in err
+
+
+def test_bad_plot_suffix_is_a_usage_error(capsys, tmp_path):
+    code, out, err = run(capsys, [*CASES["gap"], "--plot", str(tmp_path / "p.txt")])
+    assert code == 2 and out == "" and "Traceback" not in err and ".svg, .png or .pdf" in err
+
+
+def test_warnings_are_one_plain_line(capsys, monkeypatch):
+    import warnings
+
+    from unspoken import datasets as ds
+
+    original = ds.info
+
+    def noisy(name):
+        warnings.warn("something to know", UserWarning, stacklevel=2)
+        return original(name)
+
+    monkeypatch.setattr(ds, "info", noisy)
+    code, out, err = run(capsys, ["datasets", "race", "--json"])
+    assert code == 0 and json.loads(out)["name"] == "race"
+    lines = err.strip().splitlines()  # (load() looks the data set up again)
+    assert lines and set(lines) == {"Warning: something to know"}

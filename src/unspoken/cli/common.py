@@ -70,6 +70,15 @@ def output_options(f: F) -> F:
     return _stack(encoding_option, json_option, html_option)(f)
 
 
+_PLOT_SUFFIXES = (".svg", ".png", ".pdf")
+
+
+def _check_plot_file(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not value.lower().endswith(_PLOT_SUFFIXES):
+        raise click.BadParameter(f"FILE must end in .svg, .png or .pdf, not {value!r}")
+    return value
+
+
 def plot_option(f: F) -> F:
     return click.option(
         "--plot",
@@ -77,6 +86,7 @@ def plot_option(f: F) -> F:
         default=None,
         metavar="FILE",
         type=click.Path(dir_okay=False),
+        callback=_check_plot_file,
         help="Write a plot to FILE (.svg, .png or .pdf).",
     )(f)
 
