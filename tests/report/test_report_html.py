@@ -172,6 +172,7 @@ def test_direct_poll_escapes_answers_and_question():
     assert "<b>bold</b> & co" in " ".join(c.text)  # shown as text, not markup
     s = json.loads(res.to_json())["overall"]["support"]
     assert pct(s["estimate"]) in c.headlines[0]
+    assert "svg" in c.tags  # support by group
 
 
 def test_malicious_group_column_is_escaped_in_tables_and_svg(race):

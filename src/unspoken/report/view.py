@@ -135,7 +135,8 @@ def _fit_view(fit: Any) -> View:
     model = str(fit.model)
     is_rr = model.startswith("rr.")
     title = fit.title or _FIT_TITLES.get(model, model)
-    v = View(title=title.removeprefix("unspoken: "))
+    title = title.removeprefix("unspoken: ")
+    v = View(title=title[:1].upper() + title[1:])
     level = fit.level
     items = (
         fit.prevalence
@@ -176,7 +177,7 @@ def _fit_view(fit: Any) -> View:
             by_rows.append(_est_row(name, e))
     if by_rows:
         v.tables.append(_est_table("Prevalence by group", "group", by_rows, level))
-        v.plot = lambda: forest_plot(fit)
+        v.plot = lambda: fit_forest_plot(fit)
     extra = fit.extra or {}
     shares = {
         **extra.get("liars", {}),
@@ -221,38 +222,50 @@ _FIT_TITLES = {
 }
 
 
-def forest_plot(fit: Any) -> Any:
-    """Prevalence with its interval for each group of ``fit.by`` (matplotlib, Agg canvas)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    rows: list[tuple[str, Estimate]] = []
+def fit_forest_plot(fit: Any) -> Any:
+    """Prevalence with its interval overall and for each group of ``fit.by``."""
+    overall: list[tuple[str, Estimate]] = []
     items = fit.prevalence if isinstance(fit.prevalence, list) else [fit.prevalence]
     for e in items:
         if e is not None:
-            rows.append(("All respondents" + (f" [{e.label}]" if e.label else ""), e))
+            overall.append(("All respondents" + (f" [{e.label}]" if e.label else ""), e))
+    groups = []
     for g in fit.by:
         est = g.estimate
         for e in [] if est is None else est if isinstance(est, list) else [est]:
-            rows.append((_group(g.group) + (f" [{e.label}]" if e.label else ""), e))
+            groups.append((_group(g.group) + (f" [{e.label}]" if e.label else ""), e))
+    what = "hidden trait" if str(fit.model).startswith("rr.") else "sensitive item"
+    return forest_plot(overall, groups, f"prevalence of the {what}, % ({lvl(fit.level)} intervals)")
+
+
+def forest_plot(
+    overall: list[tuple[str, Estimate]], groups: list[tuple[str, Estimate]], xlabel: str
+) -> Any:
+    """Shares with their intervals, one row each: the overall rows (red squares) above the
+    groups (blue circles). matplotlib's Agg canvas, no pyplot."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    rows = [*overall, *groups]
     fig = Figure(figsize=(7.5, 1.2 + 0.45 * len(rows)))
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
     ys = list(range(len(rows)))[::-1]
-    for y, (_name, e) in zip(ys, rows, strict=True):
+    for k, (y, (_name, e)) in enumerate(zip(ys, rows, strict=True)):
+        top = k < len(overall)
         ax.errorbar(
             100 * e.estimate,
             y,
             xerr=[[100 * (e.estimate - e.ci_low)], [100 * (e.ci_high - e.estimate)]],
-            fmt="s" if y == ys[0] else "o",
-            color="#b2182b" if y == ys[0] else "#2166ac",
+            fmt="s" if top else "o",
+            color="#b2182b" if top else "#2166ac",
             capsize=3,
             ms=6,
         )
     ax.axvline(0, color="0.6", linewidth=0.8)
     ax.set_yticks(ys)
     ax.set_yticklabels([r[0] for r in rows])
-    ax.set_xlabel(f"prevalence of the sensitive item, % ({lvl(fit.level)} intervals)")
+    ax.set_xlabel(xlabel)
     ax.set_ylim(-0.7, len(rows) - 0.3)
     ax.grid(axis="x", color="0.9")
     ax.set_axisbelow(True)
@@ -461,6 +474,13 @@ def _direct_view(res: Any) -> View:
             ["l", "l", "r", "r", "r", "r"],
         )
     )
+    groups = [(_group(g), tb.support) for g, tb in res.by if tb.support is not None]
+    if t.support is not None and groups:
+        v.plot = lambda: forest_plot(
+            [("All respondents", t.support)],
+            groups,
+            f"share giving a supporting answer, % ({lvl(res.level)} intervals)",
+        )
     v.notes = list(res.notes)
     v.method = {
         "method": "survey-weighted shares of a direct question",
