@@ -295,7 +295,7 @@ def _design_test_view(res: Any, item: str | None = None) -> View:
     v.tables.append(
         Table(
             "Estimated shares of respondent types, pi(y, z) = Pr(Y(0) = y, Z = z)",
-            ["y", "z", "estimate", "s.e.", ""],
+            ["y", "z", "estimate", "s.e.", "note"],
             [
                 [
                     str(p.y),
@@ -307,6 +307,7 @@ def _design_test_view(res: Any, item: str | None = None) -> View:
                 for p in res.pi
             ],
             ["r", "r", "r", "r", "l"],
+            technical=True,
         )
     )
     v.tables.append(
@@ -324,6 +325,7 @@ def _design_test_view(res: Any, item: str | None = None) -> View:
                 for t in res.tests
             ],
             ["r", "r", "r", "l", "l"],
+            technical=True,
         )
     )
     v.notes = list(res.notes)
