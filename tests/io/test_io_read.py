@@ -6,6 +6,7 @@ import gzip
 
 import numpy as np
 import pandas as pd
+import pyreadstat
 import pytest
 
 from unspoken.errors import DataError
@@ -17,9 +18,6 @@ from unspoken.io import (
     read_data,
     to_pandas,
 )
-
-pyreadstat = pytest.importorskip("pyreadstat")
-
 
 # ----------------------------------------------------------------------------- fixtures
 
@@ -317,7 +315,8 @@ def test_read_data_frames_are_copied():
 
 
 def test_read_data_polars():
-    pl = pytest.importorskip("polars")
+    import polars as pl
+
     p = pl.DataFrame({"y": [0, 1, 2], "treat": [True, False, True]})
     out = read_data(p)
     assert list(out.columns) == ["y", "treat"]
@@ -328,7 +327,8 @@ def test_read_data_polars():
 
 
 def test_cli_load_frame_uses_read_data(tmp_path):
-    common = pytest.importorskip("unspoken.cli.common")
+    import unspoken.cli.common as common
+
     p = tmp_path / "ru.csv"
     p.write_bytes("y,группа\n1,контроль\n".encode("cp1251"))
     df = common.load_frame(str(p), encoding="cp1251")

@@ -56,7 +56,8 @@ def test_to_pandas_copies_pandas(df):
 
 
 def test_to_pandas_polars_eager_and_lazy():
-    pl = pytest.importorskip("polars")
+    import polars as pl
+
     p = pl.DataFrame({"y": [1, 2, 3], "treat": [0, 1, 1], "g": ["a", None, "b"]})
     before = p.clone()
     for frame in (p, p.lazy()):

@@ -138,7 +138,8 @@ def test_subsample_start_reaches_the_same_maximum(monkeypatch):
 
 
 def test_polars_and_dict_input(race):
-    pl = pytest.importorskip("polars")
+    import polars as pl
+
     a = list_experiment(race, F, J=3, method="lm")
     b = list_experiment(pl.from_pandas(race), F, J=3, method="lm")
     c = list_experiment({k: race[k].to_numpy() for k in race.columns}, F, J=3, method="lm")

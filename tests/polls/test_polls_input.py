@@ -37,7 +37,8 @@ def test_good_frame_fits_and_is_not_modified() -> None:
 
 
 def test_polars_frame() -> None:
-    pl = pytest.importorskip("polars")
+    import polars as pl
+
     df = _frame()
     r1 = fit_polls(pl.from_pandas(df), "share", "who", date="date", n="n")
     r2 = fit_polls(df, "share", "who", date="date", n="n")
