@@ -135,7 +135,8 @@ def test_cli_text_and_options(capsys):
     )  # fmt: skip
     assert code == 0
     n = list_power(3, 0.2, 0.1, data="race", power=0.8).n
-    assert f"you need about {n:,} respondents, half of them shown the treated list" in out
+    text = " ".join(out.split())  # the terminal renderer wraps long lines
+    assert f"you need about {n:,} respondents, half of them shown the treated list" in text
     code, out, _ = _run(
         capsys, "list-power", "--J", "4", "--prevalence", "0.2", "--n", "1000",
         "--treated-share", "optimal", "--alternative", "one.sided", "--rho", "-0.2", "--json",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from unspoken.cli.common import emit_json, encoding_option, json_option, print_text
+from unspoken.cli.common import encoding_option, finish, html_option, json_option
 
 
 @click.command("list-power")
@@ -64,6 +64,7 @@ from unspoken.cli.common import emit_json, encoding_option, json_option, print_t
     "or a correlation.",
 )
 @json_option
+@html_option
 def command(
     J: int,
     prevalence: float | None,
@@ -86,6 +87,7 @@ def command(
     gap_null: float,
     direct_link: str,
     as_json: bool,
+    html_file: str | None,
 ) -> None:
     """How many respondents a list experiment needs (give --power), or its power (give --n).
 
@@ -146,7 +148,4 @@ def command(
         if prevalence is None:
             raise UnsupportedError("give --prevalence (or --gap and --direct-share for the gap)")
         res = list_power(J, prevalence, null, **common)  # type: ignore[arg-type]
-    if as_json:
-        emit_json(res)
-        return
-    print_text(res.summary())
+    finish(res, as_json, html_file)

@@ -680,9 +680,22 @@ def _hausman_view(res: Any) -> View:
 
 
 def _generic_view(res: Any) -> View:
-    v = View(title=type(res).__name__)
+    """A view from a result's text summary: its first line is the title, its first paragraph
+    after that the headline, ``Note:`` lines notes and the rest facts."""
     text = res.summary() if hasattr(res, "summary") else str(res)
-    v.facts = text.splitlines()
+    lines = text.splitlines()
+    title = lines[0].removeprefix("unspoken: ") if lines else type(res).__name__
+    v = View(title=title[:1].upper() + title[1:])
+    rest = lines[1:]
+    while rest and not rest[0].strip():
+        rest = rest[1:]
+    if rest:
+        v.headline.append(rest[0])
+    for line in rest[1:]:
+        if line.startswith("Note: "):
+            v.notes.append(line.removeprefix("Note: "))
+        elif line.strip():
+            v.facts.append(line)
     return v
 
 
