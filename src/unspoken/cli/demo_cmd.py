@@ -76,8 +76,8 @@ def command(seed: int, as_json: bool, html_file: str | None) -> None:
 
 
 def demo_results(out: dict[str, Any]) -> list[Any]:
-    """The demo's results in reading order: the two estimates side by side, the ML fit with
-    its regions, the design-effect test, and the difference-in-means fit."""
+    """The demo's results in reading order: the two estimates side by side, the
+    design-effect test, the ML fit with its regions, and the difference-in-means fit."""
     from unspoken.report.view import Table, View, pct, pval
 
     dim, ml = out["difference_in_means"], out["maximum_likelihood"]
@@ -121,4 +121,4 @@ def demo_results(out: dict[str, Any]) -> list[Any]:
         "models: unspoken list --ceiling/--floor).",
     ]
     summary.method = {"data": "bundled data set 'race'", "respondents (n)": str(out["n"])}
-    return [summary, ml, out["design_test"], dim]
+    return [summary, out["design_test"], ml, dim]
