@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "rr": "rr_cmd",
     "rr-power": "rr_power_cmd",
     "list-power": "list_power_cmd",
+    "serve": "serve_cmd",
 }
 
 HELP = {
@@ -44,6 +45,7 @@ HELP = {
     "rr": "Randomized response / crosswise regression and prevalence (R rr designs).",
     "rr-power": "Power or sample size for a randomized response design (power.rr.test).",
     "list-power": "Sample size or power of a list experiment, or of the falsification gap.",
+    "serve": "Open a local web page: choose data, run an analysis, read the report.",
 }
 
 

@@ -1,0 +1,61 @@
+"""``unspoken serve``: the local web page for people who do not program."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command("serve")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8765,
+    show_default=True,
+    help="Port to listen on (0: any free port).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. Anything but 127.0.0.1/localhost lets others on the "
+    "network reach the page and your data.",
+)
+@click.option("--no-browser", is_flag=True, help="Do not open the page in a web browser.")
+@click.option(
+    "--max-upload-mb",
+    type=click.IntRange(min=1),
+    default=200,
+    show_default=True,
+    help="Largest file that can be uploaded, in MB.",
+)
+def command(port: int, host: str, no_browser: bool, max_upload_mb: int) -> None:
+    """Open a local web page: choose or upload data, pick an analysis, read the report.
+
+    Everything runs on this computer; uploaded files stay in memory and are forgotten when
+    the program stops (Ctrl-C).
+    """
+    from unspoken.web.server import is_loopback, make_server, url_of
+
+    remote = not is_loopback(host)
+    if remote:
+        click.echo(
+            f"Warning: listening on {host}: others on the network could reach this page and "
+            "any data uploaded to it.",
+            err=True,
+        )
+    server = make_server(host, port, allow_remote=remote, max_upload=max_upload_mb * 1024 * 1024)
+    url = url_of(server)
+    click.echo(f"unspoken is running at {url}  (press Ctrl-C to stop)")
+    if not no_browser:
+        import webbrowser
+
+        try:
+            webbrowser.open(url)
+        except Exception:  # a missing browser is not an error
+            click.echo("Could not open a browser; open the address above.", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("\nStopped.")
+    finally:
+        server.server_close()

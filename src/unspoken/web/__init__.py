@@ -1,0 +1,10 @@
+"""A local web page for people who do not program (``unspoken serve``).
+
+Standard library server bound to 127.0.0.1: choose a bundled data set or upload a file (kept
+in memory only), pick an analysis from forms built from the data's columns, and read the same
+self-contained HTML report that ``--html`` writes. See ``docs/web.md``.
+"""
+
+from unspoken.web.server import make_server, url_of
+
+__all__ = ["make_server", "url_of"]

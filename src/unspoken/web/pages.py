@@ -1,0 +1,200 @@
+"""The HTML of the local web page: plain forms, inline CSS, every text escaped."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote
+
+import pandas as pd
+
+from unspoken.web.analyses import ANALYSES, Analysis, Field
+
+_e = html.escape
+
+_CSS = """
+*{box-sizing:border-box}
+body{margin:0;background:#f3f3ef;color:#1d1d1b;
+ font:16px/1.5 system-ui,-apple-system,'Segoe UI',Arial,sans-serif}
+main{max-width:66rem;margin:0 auto;padding:1.2rem 1.6rem 3rem;background:#fff;min-height:100vh}
+h1{font:700 1.8rem/1.2 Georgia,'Times New Roman',serif;margin:.4rem 0 .2rem}
+h1 small{font:400 1rem system-ui,sans-serif;color:#555;display:block;margin-top:.3rem}
+h2{font:700 1.3rem/1.3 Georgia,serif;margin:1.8rem 0 .6rem;padding-top:.8rem;
+ border-top:3px solid #1d1d1b}
+h2 .step{display:inline-block;background:#1d1d1b;color:#fff;border-radius:50%;width:1.7rem;
+ height:1.7rem;text-align:center;font:600 1rem/1.7rem system-ui,sans-serif;margin-right:.5rem}
+.privacy{background:#eef5ee;border-left:4px solid #3d7a46;padding:.5rem .9rem;margin:.8rem 0;
+ font-size:.92rem}
+.error{background:#fdecea;border-left:5px solid #b3261e;padding:.7rem 1rem;margin:.8rem 0;
+ font-weight:600;white-space:pre-wrap}
+.row{display:flex;gap:2rem;flex-wrap:wrap}
+.box{flex:1 1 22rem;border:1px solid #ccc;border-radius:6px;padding:.8rem 1rem}
+.box h3{margin:0 0 .5rem;font-size:1rem}
+label{display:block;font-weight:600;font-size:.92rem;margin:.7rem 0 .15rem}
+.help{display:block;font-weight:400;color:#555;font-size:.82rem}
+select,input[type=text]{font:inherit;padding:.3rem .4rem;width:100%;max-width:26rem;
+ border:1px solid #999;border-radius:4px;background:#fff}
+input[type=file]{font:inherit}
+button{font:600 1rem system-ui,sans-serif;padding:.45rem 1.3rem;margin-top:.8rem;
+ background:#1d4f91;color:#fff;border:0;border-radius:4px;cursor:pointer}
+button:hover{background:#163e73}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(20rem,1fr));gap:0 2rem}
+nav.tabs{display:flex;flex-wrap:wrap;gap:.4rem;margin:.4rem 0 1rem}
+nav.tabs a{padding:.35rem .8rem;border:1px solid #1d4f91;border-radius:4px;color:#1d4f91;
+ text-decoration:none;font-size:.92rem}
+nav.tabs a.on{background:#1d4f91;color:#fff}
+.blurb{color:#333;margin:.2rem 0 .4rem}
+.scroll{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;font-size:.85rem;margin:.4rem 0}
+th,td{padding:.2rem .6rem;border-bottom:1px solid #ddd;text-align:left;white-space:nowrap}
+th{border-bottom:2px solid #1d1d1b}
+.meta{color:#444;font-size:.92rem}
+.links a{margin-right:1.2rem;font-weight:600}
+iframe{width:100%;height:1400px;border:1px solid #ccc;border-radius:6px;margin-top:.6rem}
+footer{margin-top:2rem;color:#666;font-size:.8rem}
+"""
+
+_RESIZE = (
+    "<script>function fit(f){try{f.style.height="
+    "(f.contentWindow.document.documentElement.scrollHeight+30)+'px'}catch(e){}}</script>"
+)
+
+PRIVACY = (
+    "Everything runs on this computer. A file you upload is kept only in this program's "
+    "memory (it is read from a temporary copy that is deleted at once) and is forgotten when "
+    "you stop the program; nothing is sent anywhere, and the page loads nothing from the "
+    "internet."
+)
+
+
+def page(body: str, title: str = "unspoken") -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{_e(title)}</title>\n<style>{_CSS}</style>\n{_RESIZE}\n</head>\n<body>\n<main>\n"
+        "<h1>unspoken<small>Measure what people will not say out loud: list experiments, "
+        "randomized response, the gap between said and hidden, pooled polls.</small></h1>\n"
+        f'<p class="privacy">{_e(PRIVACY)}</p>\n{body}\n'
+        "<footer>unspoken local page. Stop it with Ctrl-C in the window where it was started."
+        "</footer>\n</main>\n</body>\n</html>\n"
+    )
+
+
+def error_box(message: str | None) -> str:
+    if not message:
+        return ""
+    return f'<div class="error" role="alert">{_e(message)}</div>'
+
+
+def data_step(bundled: Sequence[tuple[str, str]], current: str | None) -> str:
+    opts = "".join(
+        f'<option value="{_e(n)}"{" selected" if n == current else ""}>{_e(n)} — {_e(t)}</option>'
+        for n, t in bundled
+    )
+    return (
+        '<h2><span class="step">1</span>Choose the data</h2>\n<div class="row">\n'
+        '<form class="box" method="get" action="/">\n<h3>An example data set</h3>\n'
+        f'<label for="data">Data set</label><select id="data" name="data">{opts}</select>\n'
+        '<button type="submit">Use this data</button>\n</form>\n'
+        '<form class="box" method="post" action="/upload" enctype="multipart/form-data">\n'
+        "<h3>Your own file</h3>\n"
+        '<label for="file">CSV, Parquet, Stata (.dta) or SPSS (.sav) file'
+        '<span class="help">Stays on this computer.</span></label>'
+        '<input id="file" type="file" name="file" required '
+        'accept=".csv,.tsv,.txt,.gz,.parquet,.pq,.dta,.sav,.zsav,.xlsx">\n'
+        '<button type="submit">Upload</button>\n</form>\n</div>'
+    )
+
+
+def data_preview(label: str, df: pd.DataFrame, note: str = "") -> str:
+    head = df.head(8)
+    cols = [str(c) for c in df.columns]
+    th = "".join(f"<th>{_e(c)}</th>" for c in cols)
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{_e(_cell(v))}</td>" for v in row) + "</tr>"
+        for row in head.itertuples(index=False)
+    )
+    kinds = "".join(f"<td>{_e(_kind(df[c]))}</td>" for c in df.columns)
+    return (
+        f'<p class="meta"><strong>{_e(label)}</strong>: {len(df):,} rows, {len(cols)} columns.'
+        f"{' ' + _e(note) if note else ''}</p>\n"
+        '<details open><summary>Columns and first rows</summary><div class="scroll"><table>'
+        f"<thead><tr>{th}</tr><tr>{kinds}</tr></thead><tbody>{rows}</tbody></table></div>"
+        "</details>"
+    )
+
+
+def _cell(v: object) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    s = str(v)
+    return s if len(s) <= 40 else s[:39] + "…"
+
+
+def _kind(s: pd.Series) -> str:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return "(labels)"
+    if pd.api.types.is_bool_dtype(s):
+        return "(yes/no)"
+    if pd.api.types.is_numeric_dtype(s):
+        return "(number)"
+    return "(text)"
+
+
+def tabs(data_id: str, current: str) -> str:
+    links = "".join(
+        f'<a href="/?data={quote(data_id)}&amp;analysis={a.key}"'
+        f"{' class=on' if a.key == current else ''}>{_e(a.title)}</a>"
+        for a in ANALYSES.values()
+    )
+    return f'<nav class="tabs" aria-label="Analyses">{links}</nav>'
+
+
+def _field(f: Field, value: str, columns: Sequence[str]) -> str:
+    fid = f"f-{f.name}"
+    help_ = f'<span class="help">{_e(f.help)}</span>' if f.help else ""
+    lab = f'<label for="{fid}">{_e(f.label)}{help_}</label>'
+    if f.kind in ("column", "column_opt", "choice"):
+        if f.kind == "choice":
+            options = [(c, c) for c in f.choices]
+        else:
+            blank = "— choose a column —" if f.kind == "column" else "(none)"
+            options = [("", blank)] + [(c, c) for c in columns]
+        opts = "".join(
+            f'<option value="{_e(v)}"{" selected" if v == value else ""}>{_e(t)}</option>'
+            for v, t in options
+        )
+        return f'<div>{lab}<select id="{fid}" name="{_e(f.name)}">{opts}</select></div>'
+    extra = ' inputmode="numeric"' if f.kind == "int" else ""
+    return (
+        f'<div>{lab}<input type="text" id="{fid}" name="{_e(f.name)}" value="{_e(value)}"'
+        f"{extra}></div>"
+    )
+
+
+def analysis_form(
+    data_id: str,
+    analysis: Analysis,
+    values: Mapping[str, str],
+    columns: Sequence[str],
+    error: str | None = None,
+) -> str:
+    fields = "\n".join(_field(f, values.get(f.name, ""), columns) for f in analysis.fields)
+    return (
+        f'<p class="blurb">{_e(analysis.blurb)}</p>\n{error_box(error)}\n'
+        '<form method="post" action="/run">\n'
+        f'<input type="hidden" name="data" value="{_e(data_id)}">'
+        f'<input type="hidden" name="analysis" value="{_e(analysis.key)}">\n'
+        f'<div class="grid">\n{fields}\n</div>\n<button type="submit">Run</button>\n</form>'
+    )
+
+
+def result_block(result_id: str, title: str) -> str:
+    rid = quote(result_id)
+    return (
+        f'<h2><span class="step">4</span>Result: {_e(title)}</h2>\n<p class="links">'
+        f'<a href="/report/{rid}.html" target="_blank">Open the report in a new tab</a>'
+        f'<a href="/report/{rid}.html?download=1">Download the report (HTML)</a>'
+        f'<a href="/report/{rid}.json?download=1">Download the numbers (JSON)</a></p>\n'
+        f'<iframe title="Report" src="/report/{rid}.html" onload="fit(this)"></iframe>'
+    )

@@ -1,0 +1,430 @@
+"""The local web server behind ``unspoken serve`` (standard library only).
+
+``make_server(host, port)`` returns a ``ThreadingHTTPServer`` bound to the loopback address
+by default; any other address must be asked for with ``allow_remote=True``. Requests:
+
+- ``GET /`` (``?data=NAME&analysis=KEY``): choose data, see its columns, fill in a form;
+- ``POST /upload`` (multipart/form-data, field ``file``): read a data file into memory;
+- ``POST /run`` (form fields): run the analysis and show its report;
+- ``GET /report/ID.html`` / ``GET /report/ID.json`` (``?download=1``): the report and numbers.
+
+Bad input gives a page with the message in plain words and status 400; unexpected failures
+give status 500 with a short message (the traceback goes to the terminal only).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import html
+import ipaddress
+import json
+import secrets
+import sys
+import tempfile
+import threading
+import traceback
+from collections import OrderedDict
+from dataclasses import dataclass
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+import pandas as pd
+
+from unspoken.errors import DataError, UnspokenError
+from unspoken.web import pages
+from unspoken.web.analyses import ANALYSES, defaults, run
+from unspoken.web.multipart import MultipartError, parse_multipart
+
+MAX_UPLOAD = 200 * 1024 * 1024  # bytes
+MAX_FORM = 1024 * 1024
+_KEEP = 10  # uploads / results kept in memory
+_SUFFIXES = {".csv", ".tsv", ".txt", ".gz", ".parquet", ".pq", ".dta", ".sav", ".zsav", ".xlsx"}
+
+_CSP_PAGE = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+    "img-src data:; frame-src 'self'; form-action 'self'; base-uri 'none'; "
+    "frame-ancestors 'self'"
+)
+_CSP_REPORT = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+
+
+class BadRequestError(Exception):
+    """A request the page answers with status 400 and this message."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class Stored:
+    label: str
+    frame: pd.DataFrame
+    design: str = ""
+    note: str = ""
+
+
+class State:
+    """What the server holds in memory: uploaded frames and recent results."""
+
+    def __init__(self, max_upload: int) -> None:
+        self.max_upload = max_upload
+        self.lock = threading.Lock()
+        self.run_lock = threading.Lock()  # analyses and plots one at a time
+        self.uploads: OrderedDict[str, Stored] = OrderedDict()
+        self.results: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
+        self.bundled_cache: dict[str, Stored] = {}
+
+    def bundled(self) -> list[tuple[str, str]]:
+        from unspoken import datasets
+
+        return [(d.name, d.title) for d in datasets.CATALOG.values()]
+
+    def get(self, data_id: str) -> Stored:
+        from unspoken import datasets
+
+        with self.lock:
+            if data_id in self.uploads:
+                return self.uploads[data_id]
+            if data_id in self.bundled_cache:
+                return self.bundled_cache[data_id]
+        if data_id in datasets.names():
+            d = datasets.info(data_id)
+            s = Stored(d.name, datasets.load(data_id), d.design, f"Design: {d.design}.")
+            with self.lock:
+                self.bundled_cache[data_id] = s
+            return s
+        raise BadRequestError(
+            f"There is no data set '{data_id}'. Choose one or upload a file again."
+        )
+
+    def add_upload(self, stored: Stored) -> str:
+        key = "upload-" + secrets.token_urlsafe(8)
+        with self.lock:
+            self.uploads[key] = stored
+            while len(self.uploads) > _KEEP:
+                self.uploads.popitem(last=False)
+        return key
+
+    def add_result(self, html_text: str, json_text: str, title: str) -> str:
+        key = secrets.token_urlsafe(8)
+        with self.lock:
+            self.results[key] = (html_text, json_text, title)
+            while len(self.results) > _KEEP:
+                self.results.popitem(last=False)
+        return key
+
+
+def read_upload(filename: str | None, data: bytes) -> pd.DataFrame:
+    """Read an uploaded file through :func:`unspoken.io.read_data` from a temporary copy that
+    is deleted before this returns."""
+    from unspoken.io import read_data
+
+    if not data:
+        raise BadRequestError("The uploaded file is empty (or no file was chosen).")
+    name = Path(filename or "upload").name
+    suffixes = "".join(s for s in Path(name).suffixes[-2:] if s.lower() in _SUFFIXES)
+    with tempfile.TemporaryDirectory(prefix="unspoken-web-") as tmp:
+        path = Path(tmp) / f"upload{suffixes.lower()}"
+        path.write_bytes(data)
+        df = read_data(str(path))
+    meta = df.attrs.get("unspoken")
+    if isinstance(meta, dict):
+        meta["source"] = name  # not the deleted temporary path
+    return df
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: UnspokenServer
+    server_version = "unspoken"
+    sys_version = ""
+
+    # ------------------------------------------------------------------ plumbing
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if not self.server.quiet:
+            sys.stderr.write("unspoken serve: " + (format % args) + "\n")
+
+    def _send(
+        self,
+        status: int,
+        body: str | bytes,
+        ctype: str = "text/html; charset=utf-8",
+        csp: str = _CSP_PAGE,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        raw = body.encode("utf-8") if isinstance(body, str) else body
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("Content-Security-Policy", csp)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        self.send_header("Cache-Control", "no-store")
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(raw)
+
+    def _host_ok(self) -> bool:
+        """Refuse requests naming another host (DNS rebinding) when bound to loopback."""
+        if not self.server.loopback_only:
+            return True
+        host = self.headers.get("Host", "")
+        name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+        return is_loopback(name.strip("[]")) or name == ""
+
+    def _guard(self, fn: Any) -> None:
+        if not self._host_ok():
+            self._send(HTTPStatus.FORBIDDEN, pages.page(pages.error_box("Unknown host.")))
+            return
+        try:
+            fn()
+        except BadRequestError as e:
+            self._send(HTTPStatus.BAD_REQUEST, pages.page(self._home(error=str(e))))
+        except Exception as e:  # the server keeps running whatever happens
+            traceback.print_exc(file=sys.stderr)
+            msg = f"Something went wrong inside unspoken ({type(e).__name__}: {e})."
+            with contextlib.suppress(OSError):
+                self._send(HTTPStatus.INTERNAL_SERVER_ERROR, pages.page(pages.error_box(msg)))
+
+    def _home(self, error: str | None = None) -> str:
+        return pages.data_step(self.server.state.bundled(), None) + pages.error_box(error)
+
+    def _read_body(self, limit: int, what: str) -> bytes:
+        length_text = self.headers.get("Content-Length")
+        if length_text is None or not length_text.isdigit():
+            raise BadRequestError(f"The {what} could not be read (no length given).")
+        length = int(length_text)
+        if length > limit:
+            self._discard(length)
+            raise BadRequestError(
+                f"The {what} is too large: {length / 1e6:,.1f} MB; the limit is "
+                f"{limit / 1e6:,.0f} MB. Save fewer columns or rows, or use the command line."
+            )
+        return self.rfile.read(length)
+
+    def _discard(self, length: int) -> None:
+        """Read and drop a too-large body so the browser sees the answer (up to 1 GB)."""
+        if length > 1024**3:
+            self.close_connection = True
+            return
+        left = length
+        while left > 0:
+            chunk = self.rfile.read(min(left, 1 << 20))
+            if not chunk:
+                break
+            left -= len(chunk)
+
+    # ------------------------------------------------------------------ routes
+
+    def do_HEAD(self) -> None:
+        self.do_GET()
+
+    def do_GET(self) -> None:
+        self._guard(self._get)
+
+    def do_POST(self) -> None:
+        self._guard(self._post)
+
+    def _get(self) -> None:
+        url = urlsplit(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
+        if url.path == "/":
+            self._send(HTTPStatus.OK, self._index(query))
+        elif url.path.startswith("/report/"):
+            self._report(url.path[len("/report/") :], query.get("download") == "1")
+        elif url.path == "/favicon.ico":
+            self._send(HTTPStatus.NO_CONTENT, b"", "image/x-icon")
+        else:
+            self._send(HTTPStatus.NOT_FOUND, pages.page(self._home("There is no such page.")))
+
+    def _post(self) -> None:
+        path = urlsplit(self.path).path
+        if path == "/upload":
+            self._upload()
+        elif path == "/run":
+            self._run()
+        else:
+            self._send(HTTPStatus.NOT_FOUND, pages.page(self._home("There is no such page.")))
+
+    def _index(self, query: dict[str, str], error: str | None = None) -> str:
+        state = self.server.state
+        result = ""
+        rid = query.pop("result", None)
+        if rid:
+            with state.lock:
+                found = state.results.get(rid)
+            result = (
+                pages.result_block(rid, found[2])
+                if found
+                else pages.error_box("This result is no longer in memory; press Run again.")
+            )
+        data_id = query.get("data") or None
+        body = [pages.data_step(state.bundled(), data_id)]
+        if data_id is None:
+            body.append(pages.error_box(error))
+            return pages.page("\n".join(body))
+        stored = state.get(data_id)
+        key = query.get("analysis") or "list"
+        if key not in ANALYSES:
+            raise BadRequestError(f"There is no analysis '{key}'.")
+        analysis = ANALYSES[key]
+        columns = [str(c) for c in stored.frame.columns]
+        values = defaults(analysis, columns, stored.design)
+        values.update({k: v for k, v in query.items() if k not in ("data", "analysis")})
+        body += [
+            '<h2><span class="step">2</span>Look at the data</h2>',
+            pages.data_preview(stored.label, stored.frame, stored.note),
+            '<h2><span class="step">3</span>Choose the analysis and run it</h2>',
+            pages.tabs(data_id, key),
+            pages.analysis_form(data_id, analysis, values, columns, error),
+            result,
+        ]
+        return pages.page("\n".join(body), title=f"unspoken: {stored.label}")
+
+    def _upload(self) -> None:
+        body = self._read_body(self.server.state.max_upload, "uploaded file")
+        try:
+            parts = parse_multipart(self.headers.get("Content-Type", ""), body)
+        except MultipartError as e:
+            raise BadRequestError(f"The upload could not be read: {e}.") from None
+        part = parts.get("file")
+        if part is None:
+            raise BadRequestError("The upload did not contain a file (field 'file').")
+        try:
+            df = read_upload(part.filename, part.data)
+        except UnspokenError as e:
+            raise BadRequestError(f"The file could not be read: {e}") from None
+        label = Path(part.filename or "uploaded file").name
+        key = self.server.state.add_upload(Stored(label, df, "", "Uploaded; kept in memory only."))
+        self._send(
+            HTTPStatus.SEE_OTHER,
+            pages.page(f'<p><a href="/?data={key}">Continue</a></p>'),
+            headers={"Location": f"/?data={key}"},
+        )
+
+    def _run(self) -> None:
+        from unspoken.report import render_report
+        from unspoken.results import _clean
+
+        ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if ctype != "application/x-www-form-urlencoded":
+            raise BadRequestError("The form was sent in an unexpected way; reload the page.")
+        raw = self._read_body(MAX_FORM, "form")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadRequestError("The form data are not valid text.") from None
+        form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+        data_id = form.get("data", "")
+        key = form.get("analysis", "")
+        if key not in ANALYSES:
+            raise BadRequestError(f"There is no analysis '{key}'.")
+        stored = self.server.state.get(data_id)
+        analysis = ANALYSES[key]
+        query = dict(form)
+        try:
+            with self.server.state.run_lock:
+                result, warned = run(analysis, stored.frame, form)
+                title = f"{analysis.title} — {stored.label}"
+                report = render_report(result, data_note=f"Data: {stored.label}", warnings=warned)
+            payload = result.to_dict() if hasattr(result, "to_dict") else result
+            numbers = json.dumps(_clean(payload), indent=2)
+        except (UnspokenError, ValueError) as e:
+            message = str(e) if isinstance(e, UnspokenError) else f"The analysis failed: {e}"
+            self._send(HTTPStatus.BAD_REQUEST, self._index(query, error=message))
+            return
+        rid = self.server.state.add_result(report, numbers, title)
+        # post/redirect/get: reloading the result page does not run the analysis again
+        target = "/?" + urlencode({**query, "result": rid})
+        self._send(
+            HTTPStatus.SEE_OTHER,
+            pages.page(f'<p><a href="{html.escape(target)}">See the result</a></p>'),
+            headers={"Location": target},
+        )
+
+    def _report(self, name: str, download: bool) -> None:
+        stem, dot, ext = name.rpartition(".")
+        with self.server.state.lock:
+            found = self.server.state.results.get(stem) if dot and ext in ("html", "json") else None
+        if found is None:
+            self._send(
+                HTTPStatus.NOT_FOUND,
+                pages.page(self._home("This report is no longer in memory; run it again.")),
+            )
+            return
+        html_text, json_text, _ = found
+        headers = {}
+        if download:
+            headers["Content-Disposition"] = f'attachment; filename="unspoken-report.{ext}"'
+        if ext == "html":
+            self._send(HTTPStatus.OK, html_text, csp=_CSP_REPORT, headers=headers)
+        else:
+            self._send(
+                HTTPStatus.OK, json_text, "application/json; charset=utf-8", _CSP_REPORT, headers
+            )
+
+
+class UnspokenServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], state: State, loopback_only: bool, quiet: bool):
+        self.state = state
+        self.loopback_only = loopback_only
+        self.quiet = quiet
+        super().__init__(address, Handler)
+
+
+def make_server(
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    *,
+    allow_remote: bool = False,
+    max_upload: int = MAX_UPLOAD,
+    quiet: bool = False,
+) -> UnspokenServer:
+    """A server for the local page bound to ``host:port`` (``port=0``: any free port).
+
+    Any ``host`` that is not a loopback address (127.0.0.1, ::1, localhost) is refused with
+    :class:`~unspoken.errors.DataError` unless ``allow_remote=True``: others on the network
+    could then reach the page and the data uploaded to it.
+    """
+    loopback = is_loopback(host)
+    if not loopback and not allow_remote:
+        raise DataError(
+            f"refusing to serve on '{host}': only this computer (127.0.0.1) is allowed unless "
+            "you ask for another address explicitly"
+        )
+    if max_upload < 1:
+        raise DataError("max_upload must be a positive number of bytes")
+    cls = UnspokenServer
+    if ":" in host:
+        import socket
+
+        class _V6(UnspokenServer):
+            address_family = socket.AF_INET6
+
+        cls = _V6
+    try:
+        return cls((host.strip("[]"), port), State(max_upload), loopback, quiet)
+    except OSError as e:
+        raise DataError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+
+
+def url_of(server: UnspokenServer) -> str:
+    host, port = server.server_address[:2]
+    shown = f"[{host}]" if ":" in str(host) else host
+    if host in ("0.0.0.0", "::"):
+        shown = "127.0.0.1"
+    return f"http://{shown}:{port}/"

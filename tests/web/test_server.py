@@ -1,0 +1,272 @@
+"""The local web page: a real server on an ephemeral loopback port, driven with urllib."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from unspoken import datasets
+from unspoken.errors import DataError
+from unspoken.listexp.standard import list_experiment
+from unspoken.web import make_server, url_of
+from unspoken.web.multipart import MultipartError, parse_multipart
+
+MAX_UPLOAD = 64 * 1024
+
+
+@pytest.fixture(scope="module")
+def base() -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, max_upload=MAX_UPLOAD, quiet=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield url_of(server)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def _post(url: str, body: bytes, ctype: str) -> tuple[int, str, str]:
+    req = urllib.request.Request(url, data=body, headers={"Content-Type": ctype}, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return r.status, r.read().decode(), r.url
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(), url
+
+
+def _run(base: str, **fields: str) -> tuple[int, str, str]:
+    body = urllib.parse.urlencode(fields).encode()
+    return _post(base + "run", body, "application/x-www-form-urlencoded")
+
+
+def _multipart(filename: str, data: bytes, boundary: str = "b0undaryXYZ") -> tuple[bytes, str]:
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{filename}"\r\nContent-Type: text/csv\r\n\r\n'
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def _error(page: str) -> str:
+    m = re.search(r'<div class="error" role="alert">(.*?)</div>', page, re.S)
+    assert m, "no error box on the page"
+    return html.unescape(m.group(1))
+
+
+def _alive(base: str) -> None:
+    status, page = _get(base)
+    assert status == 200 and "Choose the data" in page
+
+
+LIST_FORM = dict(
+    data="race", analysis="list", outcome="y", treat="treat", J="3", method="dim",
+    covariates="", by="", weights="", control="",
+)  # fmt: skip
+
+
+def test_index_lists_bundled_datasets_and_no_external_assets(base: str) -> None:
+    status, page = _get(base)
+    assert status == 200
+    for name in datasets.names():
+        assert f'<option value="{name}"' in page
+    assert "memory" in page and "nothing is sent anywhere" in page
+    assert not re.search(r"(src|href)=\"(https?:)?//", page)
+
+
+def test_data_page_shows_columns_and_defaults_from_design(base: str) -> None:
+    status, page = _get(base + "?data=race&analysis=list")
+    assert status == 200
+    assert "1,213 rows" in page
+    assert '<option value="y" selected>' in page and '<option value="treat" selected>' in page
+    assert 'name="J" value="3"' in page
+
+
+def test_list_run_matches_api(base: str) -> None:
+    status, page, url = _run(base, **LIST_FORM)
+    assert status == 200 and "result=" in url  # redirected to the result page
+    rid = re.search(r"/report/([\w-]+)\.html", page).group(1)
+    status, report = _get(f"{base}report/{rid}.html")
+    status_j, numbers = _get(f"{base}report/{rid}.json?download=1")
+    assert status == status_j == 200
+    want = list_experiment(datasets.load("race"), "y ~ 1", "treat", J=3, method="dim").prevalence
+    got = json.loads(numbers)["prevalence"]
+    assert got["estimate"] == pytest.approx(want.estimate, rel=1e-12)
+    assert got["std_error"] == pytest.approx(want.std_error, rel=1e-12)
+    assert f"{100 * want.estimate:.1f}%" in report  # the headline of the same report
+
+
+def test_other_analyses_run(base: str) -> None:
+    status, page, _ = _run(
+        base, data="nigeria", analysis="rr", answer="rr.q1", design="forced-known",
+        p="2/3", p0="1/6", p1="1/6", q="", covariates="cov.age + cov.female", by="",
+    )  # fmt: skip
+    assert status == 200, _error(page)
+    status, page, _ = _run(
+        base, data="race", analysis="design-test", outcome="y", treat="treat", J="3",
+        compat="paper", control="",
+    )  # fmt: skip
+    assert status == 200, _error(page)
+    status, page, _ = _run(
+        base, data="gap_placebo", analysis="direct", question="support",
+        support="definitely,rather", dk="no", by="news", by2="", weights="",
+    )  # fmt: skip
+    assert status == 200, _error(page)
+
+
+def test_upload_small_csv_then_run(base: str) -> None:
+    rows = "\n".join(f"{(i * 7) % 4},{i % 2},{i % 3}" for i in range(200))
+    body, ctype = _multipart("my survey.csv", f"count,got_long,region\n{rows}\n".encode())
+    status, page, url = _post(base + "upload", body, ctype)
+    assert status == 200 and "data=upload-" in url
+    assert "my survey.csv" in page and "200 rows" in page
+    data_id = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["data"][0]
+    form = {**LIST_FORM, "data": data_id, "outcome": "count", "treat": "got_long"}
+    status, page, _ = _run(base, **form)
+    assert status == 200, _error(page)
+    assert "/report/" in page
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"outcome": "nope"}, "no column 'nope'"),
+        ({"treat": ""}, "choose a column"),
+        ({"J": "three"}, "whole number"),
+        ({"method": "eval"}, "choose one of"),
+        ({"covariates": "__import__('os')"}, "not allowed"),
+        ({"data": "nothing"}, "no data set 'nothing'"),
+        ({"analysis": "shell"}, "no analysis 'shell'"),
+    ],
+)
+def test_bad_form_gives_400_with_message(base: str, change: dict, expected: str) -> None:
+    status, page, _ = _run(base, **{**LIST_FORM, **change})
+    assert status == 400
+    assert expected in _error(page)
+    assert "Traceback" not in page
+    _alive(base)
+
+
+def test_analysis_error_is_shown_plainly(base: str) -> None:
+    status, page, _ = _run(base, **{**LIST_FORM, "J": "1"})  # counts up to 4 with J = 1
+    assert status == 400
+    assert _error(page) and "Traceback" not in page
+    assert 'name="J" value="1"' in page  # the form keeps what was entered
+    _alive(base)
+
+
+@pytest.mark.parametrize(
+    ("body", "ctype", "expected"),
+    [
+        (b"--x\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\nabc", "multipart/form-data; "
+         "boundary=x", "no closing boundary"),
+        (b"hello", "multipart/form-data", "no valid boundary"),
+        (b"a=1", "application/x-www-form-urlencoded", "not sent as multipart"),
+        (b"--x\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nabc\r\n--x--\r\n",
+         "multipart/form-data; boundary=x", "did not contain a file"),
+        (b"--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\n\r\n"
+         b"\x00\x01\x02garbage\r\n--x--\r\n", "multipart/form-data; boundary=x",
+         "could not be read"),
+    ],
+)  # fmt: skip
+def test_bad_upload_gives_400(base: str, body: bytes, ctype: str, expected: str) -> None:
+    status, page, _ = _post(base + "upload", body, ctype)
+    assert status == 400
+    assert expected in _error(page)
+    _alive(base)
+
+
+def test_too_large_upload_gives_400(base: str) -> None:
+    body, ctype = _multipart("big.csv", b"x\n" + b"1\n" * MAX_UPLOAD)
+    status, page, _ = _post(base + "upload", body, ctype)
+    assert status == 400
+    assert "too large" in _error(page) and "limit" in _error(page)
+    _alive(base)
+
+
+def test_column_names_are_escaped(base: str) -> None:
+    evil = "<script>alert(1)</script>"
+    body, ctype = _multipart("x<b>.csv", f'"{evil}",treat\n1,0\n2,1\n'.encode())
+    status, page, url = _post(base + "upload", body, ctype)
+    assert status == 200
+    assert evil not in page and html.escape(evil) in page
+    data_id = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["data"][0]
+    status, page, _ = _run(base, **{**LIST_FORM, "data": data_id, "outcome": evil + "x"})
+    assert status == 400 and evil not in page
+
+
+def test_unknown_host_header_is_refused(base: str) -> None:
+    req = urllib.request.Request(base, headers={"Host": "evil.example:80"})
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert e.value.code == 403
+
+
+def test_refuses_non_loopback_unless_asked() -> None:
+    with pytest.raises(DataError, match="refusing"):
+        make_server("0.0.0.0", 0)
+    with pytest.raises(DataError, match="refusing"):
+        make_server("192.168.1.10", 0)
+    server = make_server("0.0.0.0", 0, allow_remote=True, quiet=True)
+    server.server_close()
+    server = make_server("localhost", 0, quiet=True)
+    assert server.server_address[0] == "127.0.0.1"
+    server.server_close()
+
+
+def test_multipart_parser() -> None:
+    body = (
+        b'preamble\r\n--B\r\nContent-Disposition: form-data; name="a"\r\n\r\none\r\n'
+        b'--B\r\nContent-Disposition: form-data; name="f"; filename="d.bin"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n\r\n--X\x00\r\n\r\n--B--\r\nepilogue"
+    )
+    parts = parse_multipart("multipart/form-data; boundary=B", body)
+    assert parts["a"].data == b"one" and parts["a"].filename is None
+    assert parts["f"].data == b"\r\n--X\x00\r\n" and parts["f"].filename == "d.bin"
+    with pytest.raises(MultipartError):
+        parse_multipart("multipart/form-data; boundary=B", b"--B\r\nno blank line\r\n--B--\r\n")
+    with pytest.raises(MultipartError):
+        parse_multipart("multipart/form-data; boundary=B", b"--B\r\n\r\nx\r\n--B--\r\n")
+
+
+def test_serve_command_prints_url_warns_for_remote_and_stops(monkeypatch) -> None:
+    from click.testing import CliRunner
+
+    from unspoken.cli.main import cli
+    from unspoken.web.server import UnspokenServer
+
+    def interrupt(self, *a, **k):
+        raise KeyboardInterrupt
+
+    opened: list[str] = []
+    monkeypatch.setattr(UnspokenServer, "serve_forever", interrupt)
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url))
+    res = CliRunner().invoke(cli, ["serve", "--port", "0"])
+    assert res.exit_code == 0, res.output
+    assert re.search(r"running at http://127\.0\.0\.1:\d+/", res.output)
+    assert "Stopped." in res.output and "Warning" not in res.output
+    assert opened and opened[0].startswith("http://127.0.0.1:")
+    res = CliRunner().invoke(cli, ["serve", "--port", "0", "--host", "0.0.0.0", "--no-browser"])
+    assert res.exit_code == 0, res.output
+    assert "others on the network could reach" in res.output
+    assert len(opened) == 1
