@@ -16,6 +16,7 @@ import pytest
 from unspoken import datasets
 from unspoken.errors import DataError
 from unspoken.listexp.standard import list_experiment
+from unspoken.results import _clean
 from unspoken.web import make_server, url_of
 from unspoken.web.multipart import MultipartError, parse_multipart
 
@@ -270,3 +271,68 @@ def test_serve_command_prints_url_warns_for_remote_and_stops(monkeypatch) -> Non
     assert res.exit_code == 0, res.output
     assert "others on the network could reach" in res.output
     assert len(opened) == 1
+
+
+def test_report_is_the_same_as_the_cli_html(base: str, tmp_path) -> None:
+    from unspoken.cli.main import main
+
+    path = tmp_path / "r.html"
+    with pytest.raises(SystemExit) as e:
+        main(["list", "race", "--formula", "y ~ 1", "--treat", "treat", "--J", "3",
+              "--method", "dim", "--html", str(path), "--json"])  # fmt: skip
+        raise SystemExit(0)
+    assert not e.value.code
+    _, page, _ = _run(base, **LIST_FORM)
+    rid = re.search(r"/report/([\w-]+)\.html", page).group(1)
+    _, served = _get(f"{base}report/{rid}.html")
+
+    def undated(t: str) -> str:
+        return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "DATE", t)
+
+    assert undated(served) == undated(path.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("fmt", ["parquet", "dta"])
+def test_upload_binary_formats(base: str, tmp_path, fmt: str) -> None:
+    df = datasets.load("race")[["y", "treat", "south"]]
+    path = tmp_path / f"race.{fmt}"
+    df.to_parquet(path) if fmt == "parquet" else df.to_stata(path, write_index=False)
+    body, ctype = _multipart(path.name, path.read_bytes())
+    status, page, url = _post(base + "upload", body, ctype)
+    assert status == 200 and "1,213 rows" in page
+    data_id = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["data"][0]
+    status, page, _ = _run(base, **{**LIST_FORM, "data": data_id})
+    assert status == 200, _error(page)
+    rid = re.search(r"/report/([\w-]+)\.html", page).group(1)
+    _, numbers = _get(f"{base}report/{rid}.json")
+    want = list_experiment(df, "y ~ 1", "treat", J=3, method="dim").prevalence.estimate
+    assert json.loads(numbers)["prevalence"]["estimate"] == pytest.approx(want, rel=1e-12)
+
+
+def test_gap_with_placebo_and_polls_run(base: str) -> None:
+    from unspoken.gap import gap
+
+    status, page, _ = _run(
+        base, data="gap_placebo", analysis="gap", outcome="count", treat="treat", J="4",
+        direct="support", support="definitely,rather", dk="no", method="dim", covariates="",
+        by="news", by2="", weights="", control="", placebo_treat="placebo",
+        placebo_prevalence="1/2",
+    )  # fmt: skip
+    assert status == 200, _error(page)
+    rid = re.search(r"/report/([\w-]+)\.html", page).group(1)
+    _, numbers = _get(f"{base}report/{rid}.json")
+    want = gap(datasets.load("gap_placebo"), "count", "treat", 4, "support", "definitely,rather",
+               by="news", placebo_treat="placebo", placebo_prevalence=0.5).to_dict()  # fmt: skip
+    assert json.loads(numbers) == json.loads(json.dumps(_clean(want)))
+    status, page, _ = _run(
+        base, data="putin_approval", analysis="polls", share="approve", pollster="pollster",
+        date="date", n="", default_n="Levada=1600, FOM=1500, VCIOM=1600",
+        dk_col="hard_to_say", scale="all", period="week", units="auto",
+    )  # fmt: skip
+    assert status == 200, _error(page)
+    status, page, _ = _run(
+        base, data="putin_approval", analysis="polls", share="approve", pollster="pollster",
+        date="date", n="", default_n="Levada", dk_col="", scale="all", period="week",
+        units="auto",
+    )  # fmt: skip
+    assert status == 400 and "POLLSTER=N" in _error(page)

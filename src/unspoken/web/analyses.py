@@ -132,7 +132,18 @@ def _run_gap(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         dk=v["dk"],
         weights=v["weights"],
         control=v["control"],
+        placebo_treat=v["placebo_treat"],
+        placebo_prevalence=_placebo_prevalence(v["placebo_prevalence"], list(df.columns)),
     )
+
+
+def _placebo_prevalence(text: str | None, columns: list[str]) -> float | str | None:
+    """A known prevalence (0.5, 1/2) or the column asking the placebo item directly."""
+    if not text:
+        return None
+    if text in columns:
+        return text
+    return _fraction(text, "Placebo item prevalence")
 
 
 def _run_rr(df: pd.DataFrame, v: dict[str, Any]) -> Any:
@@ -318,6 +329,20 @@ ANALYSES: dict[str, Analysis] = {
                 _BY2,
                 _WEIGHTS,
                 _CONTROL,
+                Field(
+                    "placebo_treat",
+                    "Placebo list (optional)",
+                    "column_opt",
+                    "1 = the respondent got the placebo list (Frye et al. 2023).",
+                    hint="placebo",
+                ),
+                Field(
+                    "placebo_prevalence",
+                    "Placebo item prevalence",
+                    "text",
+                    "Its known share (e.g. 0.5), or the column asking it directly.",
+                    hint="placebo_prev",
+                ),
             ),
             _run_gap,
         ),
@@ -415,6 +440,8 @@ _HINTS = {
     "pollster": r"pollster ([\w.]+)",
     "date": r"date ([\w.]+)",
     "dk": r"dk ([\w.]+)",
+    "placebo": r"\bplacebo (?!list\b|item\b)([\w.]+)",
+    "placebo_prev": r"placebo item prevalence ([\d./]+)",
 }
 
 

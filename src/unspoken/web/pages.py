@@ -54,9 +54,11 @@ iframe{width:100%;height:1400px;border:1px solid #ccc;border-radius:6px;margin-t
 footer{margin-top:2rem;color:#666;font-size:.8rem}
 """
 
+# the only JavaScript: grow the report frame to the report's height (the page works without)
 _RESIZE = (
-    "<script>function fit(f){try{f.style.height="
-    "(f.contentWindow.document.documentElement.scrollHeight+30)+'px'}catch(e){}}</script>"
+    "<script>function fit(f){function h(){try{var d=f.contentWindow.document;"
+    "f.style.height=(Math.max(d.documentElement.scrollHeight,d.body.scrollHeight)+40)+'px'}"
+    "catch(e){}}h();setTimeout(h,300);setTimeout(h,1500)}</script>"
 )
 
 PRIVACY = (
@@ -182,7 +184,7 @@ def analysis_form(
     fields = "\n".join(_field(f, values.get(f.name, ""), columns) for f in analysis.fields)
     return (
         f'<p class="blurb">{_e(analysis.blurb)}</p>\n{error_box(error)}\n'
-        '<form method="post" action="/run">\n'
+        '<form method="post" action="/run#analysis">\n'
         f'<input type="hidden" name="data" value="{_e(data_id)}">'
         f'<input type="hidden" name="analysis" value="{_e(analysis.key)}">\n'
         f'<div class="grid">\n{fields}\n</div>\n<button type="submit">Run</button>\n</form>'
@@ -192,7 +194,7 @@ def analysis_form(
 def result_block(result_id: str, title: str) -> str:
     rid = quote(result_id)
     return (
-        f'<h2><span class="step">4</span>Result: {_e(title)}</h2>\n<p class="links">'
+        f'<h2 id="result"><span class="step">4</span>Result: {_e(title)}</h2>\n<p class="links">'
         f'<a href="/report/{rid}.html" target="_blank">Open the report in a new tab</a>'
         f'<a href="/report/{rid}.html?download=1">Download the report (HTML)</a>'
         f'<a href="/report/{rid}.json?download=1">Download the numbers (JSON)</a></p>\n'

@@ -285,7 +285,7 @@ class Handler(BaseHTTPRequestHandler):
         body += [
             '<h2><span class="step">2</span>Look at the data</h2>',
             pages.data_preview(stored.label, stored.frame, stored.note),
-            '<h2><span class="step">3</span>Choose the analysis and run it</h2>',
+            '<h2 id="analysis"><span class="step">3</span>Choose the analysis and run it</h2>',
             pages.tabs(data_id, key),
             pages.analysis_form(data_id, analysis, values, columns, error),
             result,
@@ -346,7 +346,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         rid = self.server.state.add_result(report, numbers, title)
         # post/redirect/get: reloading the result page does not run the analysis again
-        target = "/?" + urlencode({**query, "result": rid})
+        target = "/?" + urlencode({**query, "result": rid}) + "#result"
         self._send(
             HTTPStatus.SEE_OTHER,
             pages.page(f'<p><a href="{html.escape(target)}">See the result</a></p>'),
