@@ -336,3 +336,48 @@ def test_gap_with_placebo_and_polls_run(base: str) -> None:
         units="auto",
     )  # fmt: skip
     assert status == 400 and "POLLSTER=N" in _error(page)
+
+
+def test_cross_site_post_is_refused(base: str) -> None:
+    body = urllib.parse.urlencode(LIST_FORM).encode()
+    req = urllib.request.Request(
+        base + "run",
+        data=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": "https://evil.example",
+        },
+    )
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert e.value.code == 403
+    same = urllib.request.Request(
+        base + "run",
+        data=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": base.rstrip("/")},
+    )
+    with urllib.request.urlopen(same, timeout=30) as r:
+        assert r.status == 200
+
+
+def _multipart_fields(fields: dict[str, str], filename: str, data: bytes) -> tuple[bytes, str]:
+    b = "fieldsB"
+    out = b""
+    for k, v in fields.items():
+        out += f'--{b}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+    file_body, _ = _multipart(filename, data, b)
+    return out + file_body, f"multipart/form-data; boundary={b}"
+
+
+def test_upload_cp1251_needs_and_takes_the_encoding(base: str) -> None:
+    text = "ответ,группа\n" + "\n".join(f"{i % 4},{i % 2}" for i in range(60)) + "\n"
+    raw = text.encode("cp1251")
+    body, ctype = _multipart("ru.csv", raw)
+    status, page, _ = _post(base + "upload", body, ctype)
+    assert status == 400 and "choose the text encoding" in _error(page)
+    body, ctype = _multipart_fields({"encoding": "cp1251"}, "ru.csv", raw)
+    status, page, _ = _post(base + "upload", body, ctype)
+    assert status == 200 and '<option value="ответ"' in page
+    body, ctype = _multipart_fields({"encoding": "rot13"}, "ru.csv", raw)
+    status, page, _ = _post(base + "upload", body, ctype)
+    assert status == 400 and "Unknown text encoding" in _error(page)

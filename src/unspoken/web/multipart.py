@@ -54,18 +54,22 @@ def parse_multipart(content_type: str, body: bytes) -> dict[str, Part]:
     close = body.find(b"\r\n" + delim + b"--", start)
     if close < 0:
         raise MultipartError("the form data are incomplete (no closing boundary)")
-    segment = body[start + len(delim) : close]
     parts: dict[str, Part] = {}
-    for piece in segment.split(b"\r\n" + delim):
-        line_end = piece.find(b"\r\n")
-        if line_end < 0 or piece[:line_end].strip(b" \t"):
+    sep_delim = b"\r\n" + delim
+    pos = start + len(delim)
+    while pos < close:  # one part from pos to the next delimiter, copied once
+        nxt = body.find(sep_delim, pos)
+        nxt = close if nxt < 0 or nxt > close else nxt
+        line_end = body.find(b"\r\n", pos, nxt + 2)
+        if line_end < 0 or body[pos:line_end].strip(b" \t"):
             raise MultipartError("a part of the form data is malformed")
-        head, sep, content = piece[line_end + 2 :].partition(b"\r\n\r\n")
-        if not sep:
-            # a part with no headers at all starts directly with the blank line
-            if piece[line_end + 2 : line_end + 4] == b"\r\n":
-                raise MultipartError("a part of the form data has no name")
-            raise MultipartError("a part of the form data has no blank line after its headers")
+        piece_start = line_end + 2
+        head_end = body.find(b"\r\n\r\n", piece_start - 2, nxt)
+        if head_end < 0 or head_end == piece_start - 2:
+            raise MultipartError("a part of the form data has no headers or no blank line")
+        head = body[piece_start:head_end]
+        content = body[head_end + 4 : nxt]
+        pos = nxt + len(sep_delim)
         headers = email.parser.HeaderParser().parsestr(head.decode("utf-8", "replace") + "\r\n\r\n")
         disposition = headers.get("Content-Disposition", "")
         name = headers.get_param("name", header="content-disposition")

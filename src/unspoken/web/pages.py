@@ -61,6 +61,14 @@ _RESIZE = (
     "catch(e){}}h();setTimeout(h,300);setTimeout(h,1500)}</script>"
 )
 
+ENCODINGS = {
+    "cp1251": "Cyrillic, Windows",
+    "koi8-r": "Cyrillic, KOI8-R",
+    "cp1252": "Western European, Windows",
+    "latin-1": "Western European, ISO 8859-1",
+    "utf-16": "UTF-16 (some Excel exports)",
+}
+
 PRIVACY = (
     "Everything runs on this computer. A file you upload is kept only in this program's "
     "memory (it is read from a temporary copy that is deleted at once) and is forgotten when "
@@ -93,6 +101,9 @@ def data_step(bundled: Sequence[tuple[str, str]], current: str | None) -> str:
         f'<option value="{_e(n)}"{" selected" if n == current else ""}>{_e(n)} — {_e(t)}</option>'
         for n, t in bundled
     )
+    enc = '<option value="">automatic (UTF-8)</option>' + "".join(
+        f'<option value="{_e(k)}">{_e(k)} — {_e(v)}</option>' for k, v in ENCODINGS.items()
+    )
     return (
         '<h2><span class="step">1</span>Choose the data</h2>\n<div class="row">\n'
         '<form class="box" method="get" action="/">\n<h3>An example data set</h3>\n'
@@ -104,6 +115,9 @@ def data_step(bundled: Sequence[tuple[str, str]], current: str | None) -> str:
         '<span class="help">Stays on this computer.</span></label>'
         '<input id="file" type="file" name="file" required '
         'accept=".csv,.tsv,.txt,.gz,.parquet,.pq,.dta,.sav,.zsav,.xlsx">\n'
+        '<label for="encoding">Text encoding<span class="help">Only for a CSV or older '
+        "SPSS/Stata file whose letters come out wrong.</span></label>"
+        f'<select id="encoding" name="encoding">{enc}</select>\n'
         '<button type="submit">Upload</button>\n</form>\n</div>'
     )
 

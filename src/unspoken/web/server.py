@@ -123,7 +123,7 @@ class State:
         return key
 
 
-def read_upload(filename: str | None, data: bytes) -> pd.DataFrame:
+def read_upload(filename: str | None, data: bytes, encoding: str | None = None) -> pd.DataFrame:
     """Read an uploaded file through :func:`unspoken.io.read_data` from a temporary copy that
     is deleted before this returns."""
     from unspoken.io import read_data
@@ -135,7 +135,7 @@ def read_upload(filename: str | None, data: bytes) -> pd.DataFrame:
     with tempfile.TemporaryDirectory(prefix="unspoken-web-") as tmp:
         path = Path(tmp) / f"upload{suffixes.lower()}"
         path.write_bytes(data)
-        df = read_data(str(path))
+        df = read_data(str(path), encoding=encoding)
     meta = df.attrs.get("unspoken")
     if isinstance(meta, dict):
         meta["source"] = name  # not the deleted temporary path
@@ -249,6 +249,14 @@ class Handler(BaseHTTPRequestHandler):
             self._send(HTTPStatus.NOT_FOUND, pages.page(self._home("There is no such page.")))
 
     def _post(self) -> None:
+        origin = self.headers.get("Origin")
+        if origin is not None and urlsplit(origin).netloc != self.headers.get("Host", ""):
+            # a form on another web site posting here (cross-site request)
+            self._send(
+                HTTPStatus.FORBIDDEN,
+                pages.page(pages.error_box("Forms can only be sent from this page itself.")),
+            )
+            return
         path = urlsplit(self.path).path
         if path == "/upload":
             self._upload()
@@ -301,10 +309,17 @@ class Handler(BaseHTTPRequestHandler):
         part = parts.get("file")
         if part is None:
             raise BadRequestError("The upload did not contain a file (field 'file').")
+        enc_part = parts.get("encoding")
+        encoding = enc_part.data.decode("ascii", "replace").strip() if enc_part else ""
+        if encoding and encoding not in pages.ENCODINGS:
+            raise BadRequestError(f"Unknown text encoding '{encoding}'.")
         try:
-            df = read_upload(part.filename, part.data)
+            df = read_upload(part.filename, part.data, encoding or None)
         except UnspokenError as e:
-            raise BadRequestError(f"The file could not be read: {e}") from None
+            hint = ""
+            if "encoding" in str(e):
+                hint = " On this page: choose the text encoding next to the file and upload again."
+            raise BadRequestError(f"The file could not be read: {e}{hint}") from None
         label = Path(part.filename or "uploaded file").name
         key = self.server.state.add_upload(Stored(label, df, "", "Uploaded; kept in memory only."))
         self._send(
