@@ -201,7 +201,7 @@ def test_too_large_upload_gives_400(base: str) -> None:
     body, ctype = _multipart("big.csv", b"x\n" + b"1\n" * MAX_UPLOAD)
     status, page, _ = _post(base + "upload", body, ctype)
     assert status == 400
-    assert "too large" in _error(page) and "limit" in _error(page)
+    assert "too large: 128 KB; the limit is 64 KB" in _error(page)
     _alive(base)
 
 

@@ -51,6 +51,14 @@ _CSP_PAGE = (
 _CSP_REPORT = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
 
 
+def _size(n: int) -> str:
+    """Bytes as people read them: '200 MB', '200.3 MB', '64 KB'."""
+    if n < 2**20:
+        return f"{n / 1024:,.0f} KB"
+    mb = n / 2**20
+    return f"{mb:,.0f} MB" if mb == int(mb) else f"{mb:,.1f} MB"
+
+
 class BadRequestError(Exception):
     """A request the page answers with status 400 and this message."""
 
@@ -208,8 +216,8 @@ class Handler(BaseHTTPRequestHandler):
         if length > limit:
             self._discard(length)
             raise BadRequestError(
-                f"The {what} is too large: {length / 1e6:,.1f} MB; the limit is "
-                f"{limit / 1e6:,.0f} MB. Save fewer columns or rows, or use the command line."
+                f"The {what} is too large: {_size(length)}; the limit is "
+                f"{_size(limit)}. Save fewer columns or rows, or use the command line."
             )
         return self.rfile.read(length)
 
