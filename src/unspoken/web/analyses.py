@@ -380,8 +380,10 @@ ANALYSES: dict[str, Analysis] = {
                     "p",
                     "p",
                     "number",
-                    "forced-known: chance of a truthful answer; crosswise/triangular: chance "
-                    "the innocuous statement is true; others: see docs/rr.md.",
+                    "forced-known: chance of a truthful answer; mirrored/warner: of the question, "
+                    "not its negation; disguised: share of red cards in the yes stack; "
+                    "unrelated-known: of the sensitive question; crosswise/triangular: that "
+                    "the innocuous statement is true.",
                     hint="p",
                 ),
                 Field("p0", "p0", "number", "forced-known: chance of a forced 'no'.", hint="p0"),

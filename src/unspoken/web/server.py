@@ -40,7 +40,8 @@ from unspoken.web.multipart import MultipartError, parse_multipart
 
 MAX_UPLOAD = 200 * 1024 * 1024  # bytes
 MAX_FORM = 1024 * 1024
-_KEEP = 10  # uploads / results kept in memory
+_KEEP_UPLOADS = 4  # uploaded frames kept in memory (the oldest is forgotten)
+_KEEP_RESULTS = 20
 _SUFFIXES = {".csv", ".tsv", ".txt", ".gz", ".parquet", ".pq", ".dta", ".sav", ".zsav", ".xlsx"}
 
 _CSP_PAGE = (
@@ -118,7 +119,7 @@ class State:
         key = "upload-" + secrets.token_urlsafe(8)
         with self.lock:
             self.uploads[key] = stored
-            while len(self.uploads) > _KEEP:
+            while len(self.uploads) > _KEEP_UPLOADS:
                 self.uploads.popitem(last=False)
         return key
 
@@ -126,7 +127,7 @@ class State:
         key = secrets.token_urlsafe(8)
         with self.lock:
             self.results[key] = (html_text, json_text, title)
-            while len(self.results) > _KEEP:
+            while len(self.results) > _KEEP_RESULTS:
                 self.results.popitem(last=False)
         return key
 
