@@ -381,3 +381,26 @@ def test_upload_cp1251_needs_and_takes_the_encoding(base: str) -> None:
     body, ctype = _multipart_fields({"encoding": "rot13"}, "ru.csv", raw)
     status, page, _ = _post(base + "upload", body, ctype)
     assert status == 400 and "Unknown text encoding" in _error(page)
+
+
+def test_query_values_are_escaped_in_the_form(base: str) -> None:
+    evil = '"><script>alert(1)</script>'
+    status, page = _get(base + "?data=race&analysis=list&J=" + urllib.parse.quote(evil))
+    assert status == 200
+    assert "<script>alert(1)" not in page and html.escape(evil) in page
+
+
+def test_unexpected_failure_gives_500_and_server_keeps_running(base: str, monkeypatch) -> None:
+    from unspoken.web import analyses
+
+    def boom(df, values):
+        raise RuntimeError("simulated bug")
+
+    broken = analyses.Analysis(
+        "list", "List experiment", "", analyses.ANALYSES["list"].fields, boom
+    )
+    monkeypatch.setitem(analyses.ANALYSES, "list", broken)
+    status, page, _ = _run(base, **LIST_FORM)
+    assert status == 500
+    assert "simulated bug" in _error(page) and "Traceback" not in page
+    _alive(base)
