@@ -43,7 +43,9 @@ def command(port: int, host: str, no_browser: bool, max_upload_mb: int) -> None:
             "any data uploaded to it.",
             err=True,
         )
-    server = make_server(host, port, allow_remote=remote, max_upload=max_upload_mb * 1024 * 1024)
+    server = make_server(
+        host, port, allow_remote=remote, max_upload=max_upload_mb * 1024 * 1024, quiet=True
+    )
     url = url_of(server)
     click.echo(f"unspoken is running at {url}  (press Ctrl-C to stop)")
     if not no_browser:
