@@ -189,9 +189,15 @@ def prepare_polls(
         if not keep.any():
             raise DataError(f"no polls between {since or 'the start'} and {until or 'the end'}")
         if not keep.all():
+            period = (
+                f"from {since} to {until}"
+                if since and until
+                else f"from {since} on"
+                if since
+                else f"up to {until}"
+            )
             notes.append(
-                f"{int((~keep).sum())} poll(s) outside {since or '...'} .. {until or '...'} "
-                "left out"
+                f"{int((~keep).sum())} poll(s) fielded outside the period {period} left out"
             )
         df = df.loc[keep].reset_index(drop=True)
         rows, names, d0, d1 = rows[keep], names[keep], d0[keep], d1[keep]

@@ -379,7 +379,7 @@ def _gap_view(res: Any) -> View:
             rows.append([str(t["group"]), str(t["quantity"]), "", "", "", ""])
             continue
         q = str(t["quantity"])
-        f = _pts_short if q.startswith("gap") else pct
+        f = _pts_short if "gap" in q else pct  # gaps (also "placebo: gap_corrected") in points
         rows.append(
             [
                 str(t["group"]),
