@@ -5,6 +5,7 @@ column and the rows at fault (0-based positions in the data as given)."""
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 
 import numpy as np
@@ -83,46 +84,18 @@ API: dict[str, Callable] = {
     "combined_list_direct": lambda d: unspoken.combined_list_direct(d, "y", "treat", "d", J=3),
 }
 
-CLI: dict[str, list[str]] = {
-    "list": ["list", "{path}", "--J", "3", "--json"],
-    "design-test": [
-        "design-test",
-        "{path}",
-        "--outcome",
-        "y",
-        "--treat",
-        "treat",
-        "--J",
-        "3",
-        "--json",
-    ],
-    "gap": [
-        "gap",
-        "{path}",
-        "--outcome",
-        "y",
-        "--treat",
-        "treat",
-        "--J",
-        "3",
-        "--direct",
-        "d",
-        "--json",
-    ],
-    "combined": [
-        "combined",
-        "{path}",
-        "--outcome",
-        "y",
-        "--treat",
-        "treat",
-        "--direct",
-        "d",
-        "--J",
-        "3",
-        "--json",
-    ],
+# command lines as shell text: {path} (and {payload}) are filled in after splitting
+CLI: dict[str, str] = {
+    "list": "list {path} --J 3 --json",
+    "design-test": "design-test {path} --outcome y --treat treat --J 3 --json",
+    "gap": "gap {path} --outcome y --treat treat --J 3 --direct d --json",
+    "combined": "combined {path} --outcome y --treat treat --direct d --J 3 --json",
 }
+
+
+def argv(command: str, **fields: object) -> list[str]:
+    """The arguments of a command line written as shell text, with ``fields`` filled in."""
+    return [a.format(**fields) for a in shlex.split(command)]
 
 
 def _rows_text(rows: list[int]) -> str:
@@ -180,8 +153,7 @@ CLI_CASES = [
 @pytest.mark.parametrize(("command", "defect"), CLI_CASES)
 def test_cli(capsys, files, command, defect):
     _, column, rows = DEFECTS[defect]
-    args = [a.format(path=files[defect]) for a in CLI[command]]
-    code, out, err = run(capsys, args)
+    code, out, err = run(capsys, argv(CLI[command], path=files[defect]))
     assert code == 2, err
     assert out == ""
     assert "Traceback" not in err
@@ -204,7 +176,7 @@ def test_direct_answer_not_binary(capsys, tmp_path):
     assert ei.value.column == "d"
     path = tmp_path / "direct.csv"
     d.to_csv(path, index=False)
-    code, out, err = run(capsys, [a.format(path=path) for a in CLI["combined"]])
+    code, out, err = run(capsys, argv(CLI["combined"], path=path))
     assert code == 2 and out == "" and "column 'd'" in err and "rows 6, 12" in err
 
 
@@ -241,37 +213,20 @@ def test_missing_values_are_dropped_and_reported_with_counts(capsys, tmp_path):
 @pytest.mark.parametrize(
     ("args", "column"),
     [
-        (["list", "{path}", "--formula", "y ~ agee", "--J", "3"], "agee"),
-        (["list", "{path}", "--formula", "yy ~ age", "--J", "3"], "yy"),
-        (["list", "{path}", "--treat", "tr", "--J", "3"], "tr"),
-        (["list", "{path}", "--J", "3", "--weights", "wt"], "wt"),
-        (["design-test", "{path}", "--outcome", "yy", "--treat", "treat", "--J", "3"], "yy"),
-        (
-            ["gap", "{path}", "--outcome", "y", "--treat", "treat", "--J", "3", "--direct", "dd"],
-            "dd",
-        ),
-        (
-            [
-                "combined",
-                "{path}",
-                "--outcome",
-                "y",
-                "--treat",
-                "treat",
-                "--direct",
-                "d",
-                "--covariates",
-                "age + sex",
-            ],
-            "sex",
-        ),
-        (["rr", "{path}", "--formula", "y ~ agee", "--design", "mirrored", "--p", "0.7"], "agee"),
+        ("list {path} --formula 'y ~ agee' --J 3", "agee"),
+        ("list {path} --formula 'yy ~ age' --J 3", "yy"),
+        ("list {path} --treat tr --J 3", "tr"),
+        ("list {path} --J 3 --weights wt", "wt"),
+        ("design-test {path} --outcome yy --treat treat --J 3", "yy"),
+        ("gap {path} --outcome y --treat treat --J 3 --direct dd", "dd"),
+        ("combined {path} --outcome y --treat treat --direct d --covariates 'age + sex'", "sex"),
+        ("rr {path} --formula 'y ~ agee' --design mirrored --p 0.7", "agee"),
     ],
 )
 def test_missing_column_is_named(capsys, tmp_path, args, column):
     path = tmp_path / "race.csv"
     _race().to_csv(path, index=False)
-    code, out, err = run(capsys, [a.format(path=path) for a in args])
+    code, out, err = run(capsys, argv(args, path=path))
     assert code == 2 and out == "" and "Traceback" not in err
     assert f"'{column}'" in err, err
 
@@ -332,17 +287,9 @@ def test_rr_answers_outside_the_answer_set(capsys, tmp_path):
     d.to_csv(path, index=False)
     code, out, err = run(
         capsys,
-        [
-            "rr",
-            str(path),
-            "--formula",
-            "rr.q1 ~ cov.female",
-            "--design",
-            "mirrored",
-            "--p",
-            "0.7",
-            "--json",
-        ],
+        argv(
+            "rr {path} --formula 'rr.q1 ~ cov.female' --design mirrored --p 0.7 --json", path=path
+        ),
     )
     assert code == 2 and out == "" and "rr.q1" in err and "rows 4, 10" in err
 
@@ -371,36 +318,11 @@ def test_infinite_covariate_is_named(call):
 @pytest.mark.parametrize(
     "args",
     [
-        ["list", "{path}", "--formula", "y ~ {payload}", "--J", "3"],
-        ["rr", "{path}", "--formula", "d ~ {payload}", "--design", "mirrored", "--p", "0.7"],
-        [
-            "combined",
-            "{path}",
-            "--outcome",
-            "y",
-            "--treat",
-            "treat",
-            "--direct",
-            "d",
-            "--covariates",
-            "{payload}",
-        ],
-        [
-            "gap",
-            "{path}",
-            "--outcome",
-            "y",
-            "--treat",
-            "treat",
-            "--J",
-            "3",
-            "--direct",
-            "d",
-            "--method",
-            "ml",
-            "--covariates",
-            "age + {payload}",
-        ],
+        "list {path} --formula 'y ~ {payload}' --J 3",
+        "rr {path} --formula 'd ~ {payload}' --design mirrored --p 0.7",
+        "combined {path} --outcome y --treat treat --direct d --covariates {payload}",
+        "gap {path} --outcome y --treat treat --J 3 --direct d --method ml "
+        "--covariates 'age + {payload}'",
     ],
     ids=["list", "rr", "combined", "gap"],
 )
@@ -412,8 +334,7 @@ def test_formula_code_injection_through_every_command(capsys, tmp_path, args):
     marker = tmp_path / "ran"
     code = "+".join(f"chr({ord(c)})" for c in f"open({str(marker)!r}, 'w').close()")
     for payload in (f"I(exec({code}))", f"C(eval({code}))", f"log(__import__({code}))"):
-        cmd = [a.format(path=path, payload=payload) for a in args]
-        status, out, err = run(capsys, cmd)
+        status, out, err = run(capsys, argv(args, path=path, payload=payload))
         assert status == 2 and out == "" and "Traceback" not in err
         assert "not allowed" in err, err
         assert not marker.exists()
