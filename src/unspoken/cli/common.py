@@ -262,14 +262,18 @@ def finish(
     title: str | None = None,
     data_note: str | None = None,
     warnings: Sequence[str] = (),
+    json_payload: Any = None,
 ) -> None:
-    """The common end of a command: the HTML report if asked, then JSON or text."""
+    """The common end of a command: the HTML report if asked, then JSON or text.
+
+    ``json_payload`` is what ``--json`` prints when it is not ``result`` itself (e.g. a
+    command that renders views but prints the numbers behind them)."""
     if html_file:
         from unspoken.report import write_report
 
         write_report(result, html_file, title=title, data_note=data_note, warnings=warnings)
     if as_json:
-        emit_json(result)
+        emit_json(result if json_payload is None else json_payload)
     else:
         render(result)
     if html_file:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from unspoken.cli.common import emit_json, html_option, json_option, render
+from unspoken.cli.common import finish, html_option, json_option
 
 
 @click.command("datasets")
@@ -59,13 +59,4 @@ def command(name: str | None, as_json: bool, html_file: str | None) -> None:
                 )
             ],
         )
-    if html_file:
-        from unspoken.report import write_report
-
-        write_report(view, html_file)
-    if as_json:
-        emit_json(payload)
-    else:
-        render(view)
-    if html_file:
-        click.echo(f"Report written to {html_file}", err=True)
+    finish(view, as_json, html_file, json_payload=payload)

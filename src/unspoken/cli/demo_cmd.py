@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from unspoken.cli.common import emit_json, html_option, json_option, render, seed_option
+from unspoken.cli.common import finish, html_option, json_option, seed_option
 
 COVARIATES = "south + age + male + college"
 QUESTION = (
@@ -56,23 +56,16 @@ def command(seed: int, as_json: bool, html_file: str | None) -> None:
     """Analyse the bundled 'race' list experiment: prevalence by difference in means and by
     maximum likelihood, the design-effect test, and floor/ceiling shares."""
     out = run_demo(seed)
-    if html_file:
-        from unspoken.report import write_report
-
-        write_report(
-            demo_results(out),
-            html_file,
-            title="Who would be angered by a black family moving next door? (1991)",
-            data_note=f"{SOURCE}. {QUESTION} n = {out['n']} respondents, J = {out['J']} "
-            "control items.",
-        )
-    if as_json:
-        emit_json({k: v.to_dict() if hasattr(v, "to_dict") else v for k, v in out.items()})
-    else:
+    if not as_json:
         click.echo(f"\nunspoken demo: {SOURCE}\n{QUESTION}\n")
-        render(demo_results(out))
-    if html_file:
-        click.echo(f"Report written to {html_file}", err=True)
+    finish(
+        demo_results(out),
+        as_json,
+        html_file,
+        title="Who would be angered by a black family moving next door? (1991)",
+        data_note=f"{SOURCE}. {QUESTION} n = {out['n']} respondents, J = {out['J']} control items.",
+        json_payload=out,
+    )
 
 
 def demo_results(out: dict[str, Any]) -> list[Any]:
