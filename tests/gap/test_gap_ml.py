@@ -121,3 +121,15 @@ def test_list_ml_fit_as_hidden_share_equals_method_ml():
         assert a.gap.std_error == pytest.approx(b.gap.std_error, rel=1e-10)
     with pytest.raises(unspoken.DataError, match="outcome"):
         unspoken.gap(mexico, direct="mex.direct", hidden=fit)
+
+
+def test_direct_logit_collinear_and_separated_covariates_are_refused():
+    """The direct logistic regression names a collinear covariate and refuses separation."""
+    df, _ = simulate_gap(800, control_probs=[0.4] * 4, seed=3)
+    df["x"] = np.random.default_rng(1).normal(size=len(df))
+    df["x2"] = 2 * df["x"]
+    with pytest.raises(unspoken.DataError, match="x2"):
+        unspoken.gap(df, "y", "treat", 4, "direct", method="ml", covariates="x + x2")
+    df["sep"] = df["direct"].astype(float) + 0.01 * df["x"]
+    with pytest.raises(unspoken.ConvergenceError, match="separated"):
+        unspoken.gap(df, "y", "treat", 4, "direct", method="ml", covariates="sep")

@@ -18,12 +18,13 @@ R-style, covariates-fixed result, computed deterministically by the delta method
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy.special import expit
 
+from unspoken.direct import estimate_dict
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
 from unspoken.results import Estimate
 
@@ -43,92 +44,87 @@ def _avg_influence(
 
 
 @dataclass
-class ListMLShare:
-    """The list ML's mean predicted prevalence as a :class:`~unspoken.gap.HiddenShare`.
+class PredictedShare:
+    """Mean of the predictions ``expit(x_i' coef)`` over a domain, with influence values.
 
-    ``row_positions`` are the list respondents; ``psi_theta`` the influence values of the
-    sensitive-item coefficients ``delta`` (rows = list respondents), ``cov_delta`` their
-    model covariance (inverse observed information).
+    ``psi_coef`` are the influence values of ``coef`` (rows aligned with ``X``; zero for rows
+    not used in the fit), ``cov`` its model covariance (inverse information), ``v`` the
+    weights of the average. Used for the direct logistic regression.
     """
 
     X: np.ndarray
-    delta: np.ndarray
-    psi_theta: np.ndarray
-    cov_delta: np.ndarray
+    coef: np.ndarray
+    psi_coef: np.ndarray
+    cov: np.ndarray
     v: np.ndarray
-    row_positions: np.ndarray
-    model: str = "list.ml"
 
-    def prevalence_influence(self, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+    def _average(self, mask: np.ndarray | None) -> tuple[float, np.ndarray, np.ndarray]:
         m = np.ones(len(self.v), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
-        est, psi, _ = _avg_influence(expit(self.X @ self.delta), self.X, self.v,
-                                     self.psi_theta, m)  # fmt: skip
+        return _avg_influence(expit(self.X @ self.coef), self.X, self.v, self.psi_coef, m)
+
+    def share_influence(self, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        """The mean prediction over ``mask`` and its (population) influence values."""
+        est, psi, _ = self._average(mask)
         return est, psi
 
     def conditional(self, mask: np.ndarray | None = None) -> tuple[float, float]:
         """Mean prediction and its s.e. with the covariates held fixed (R's predict)."""
-        m = np.ones(len(self.v), dtype=bool) if mask is None else mask
-        est, _, g = _avg_influence(expit(self.X @ self.delta), self.X, self.v,
-                                   self.psi_theta, m)  # fmt: skip
-        return est, float(np.sqrt(max(g @ self.cov_delta @ g, 0.0)))
+        est, _, g = self._average(mask)
+        return est, float(np.sqrt(max(g @ self.cov @ g, 0.0)))
+
+
+@dataclass
+class ListMLShare(PredictedShare):
+    """The list ML's mean predicted prevalence as a :class:`~unspoken.gap.HiddenShare`.
+
+    ``row_positions`` are the list respondents (the rows of ``X``); ``coef`` the
+    sensitive-item coefficients ``delta``, ``psi_coef`` their influence values and ``cov``
+    their model covariance.
+    """
+
+    row_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    model: str = "list.ml"
+
+    @classmethod
+    def from_fit(
+        cls, X: np.ndarray, theta: np.ndarray, psi: np.ndarray, cov: np.ndarray,
+        v: np.ndarray, rows: np.ndarray,
+    ) -> ListMLShare:  # fmt: skip
+        """From all list-ML parameters ``theta`` (sensitive block first), their influence
+        values ``psi`` (n, p) and covariance ``cov`` (p, p)."""
+        k = X.shape[1]
+        return cls(X, theta[:k], psi[:, :k], np.asarray(cov)[:k, :k], v, rows)
+
+    def prevalence_influence(self, mask: np.ndarray | None = None) -> tuple[float, np.ndarray]:
+        return self.share_influence(mask)
 
 
 def fit_logit(
-    d: np.ndarray, X: np.ndarray, w: np.ndarray, maxiter: int = 100, tol: float = 1e-12
+    d: np.ndarray, X: np.ndarray, w: np.ndarray, names: list[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted logistic regression by Newton's method: ``(gamma, cov, psi_gamma)``.
+    """Weighted logistic regression (Newton, :func:`unspoken.listexp.ml.binomial_fit`):
+    ``(gamma, cov, psi_gamma)``.
 
     ``cov`` is the inverse Fisher information (R ``vcov(glm)`` without weights);
     ``psi_gamma`` the per-row influence values ``I^{-1} w_i x_i (d_i - p_i)``.
     """
-    gamma = np.zeros(X.shape[1])
-    for _ in range(maxiter):
-        p = expit(X @ gamma)
-        grad = X.T @ (w * (d - p))
-        info = (X * (w * p * (1 - p))[:, None]).T @ X
-        try:
-            step = np.linalg.solve(info, grad)
-        except np.linalg.LinAlgError:
-            raise DataError(
-                "the logistic regression of the direct answer is not identified (a covariate "
-                "is constant or collinear among the direct respondents)"
-            ) from None
-        gamma = gamma + step
-        if np.max(np.abs(step)) < tol * (1 + np.max(np.abs(gamma))) or np.max(np.abs(grad)) < 1e-12:
-            break
-    else:  # pragma: no cover - logistic Newton converges unless separated
-        raise ConvergenceError("the logistic regression of the direct answer did not converge")
-    p = expit(X @ gamma)
-    if np.max(np.abs(gamma)) > 30:
+    from unspoken.formula import check_full_rank
+    from unspoken.listexp.ml import binomial_fit
+
+    check_full_rank(X, names, what="logistic regression of the direct answer")
+    gamma = binomial_fit(X, d, 1.0, w, maxiter=100, tol=1e-12)
+    if not np.all(np.isfinite(gamma)) or np.max(np.abs(gamma)) > 30:
         raise ConvergenceError(
             "the logistic regression of the direct answer is separated (a covariate predicts "
             "the answer perfectly); simplify the covariates or use method='dim'"
         )
+    p = expit(X @ gamma)
     info = (X * (w * p * (1 - p))[:, None]).T @ X
     cov = np.linalg.inv(info)
-    psi = (X * (w * (d - p))[:, None]) @ cov
-    return gamma, cov, psi
-
-
-@dataclass
-class DirectLogitShare:
-    """Mean predicted "yes" of the direct logistic regression over a domain."""
-
-    X: np.ndarray  # all rows
-    gamma: np.ndarray
-    cov: np.ndarray
-    psi_gamma: np.ndarray  # all rows (zero outside the fitted rows)
-    v: np.ndarray
-
-    def share_influence(self, mask: np.ndarray) -> tuple[float, np.ndarray]:
-        est, psi, _ = _avg_influence(expit(self.X @ self.gamma), self.X, self.v,
-                                     self.psi_gamma, mask)  # fmt: skip
-        return est, psi
-
-    def conditional(self, mask: np.ndarray) -> tuple[float, float]:
-        est, _, g = _avg_influence(expit(self.X @ self.gamma), self.X, self.v,
-                                   self.psi_gamma, mask)  # fmt: skip
-        return est, float(np.sqrt(max(g @ self.cov @ g, 0.0)))
+    score = X * (w * (d - p))[:, None]
+    if np.max(np.abs(score.sum(axis=0) @ cov)) > 1e-6 * (1 + np.max(np.abs(gamma))):
+        raise ConvergenceError("the logistic regression of the direct answer did not converge")
+    return gamma, cov, score @ cov
 
 
 def model_based_shares(
@@ -141,7 +137,7 @@ def model_based_shares(
     direct: str,
     dk: str,
     level: float,
-) -> tuple[ListMLShare, DirectLogitShare, dict[str, Any]]:
+) -> tuple[ListMLShare, PredictedShare, dict[str, Any]]:
     """Fit both models on the prepared data; return the two share objects and R-style
     (covariates fixed, fits independent) results for comparison with R ``list``."""
     from scipy.stats import t as t_dist
@@ -163,21 +159,14 @@ def model_based_shares(
         raise ConvergenceError(
             "the list ML did not converge: " + "; ".join(core.notes or ["no details"])
         )
-    psi_all = core.influence()
-    hidden = ListMLShare(
-        X=X[rows],
-        delta=core.theta[:k],
-        psi_theta=psi_all[:, :k],
-        cov_delta=np.asarray(core.model_cov)[:k, :k],
-        v=w[rows],
-        row_positions=rows,
-    )
+    hidden = ListMLShare.from_fit(X[rows], core.theta, core.influence(), core.model_cov,
+                                  w[rows], rows)  # fmt: skip
     fit_rows = prep.has_direct & ~(prep.is_dk if dk == "drop" else np.zeros_like(prep.is_dk))
     d = prep.support
-    gamma, cov, psi_g = fit_logit(d[fit_rows], X[fit_rows], w[fit_rows])
+    gamma, cov, psi_g = fit_logit(d[fit_rows], X[fit_rows], w[fit_rows], dm.names)
     psi_gamma = np.zeros((len(df), k))
     psi_gamma[fit_rows] = psi_g
-    direct_share = DirectLogitShare(X=X, gamma=gamma, cov=cov, psi_gamma=psi_gamma, v=w)
+    direct_share = PredictedShare(X=X, coef=gamma, psi_coef=psi_gamma, cov=cov, v=w)
     # R-style: averages over each part's own respondents, covariates fixed, fits independent
     n_list = len(rows)
     crit = float(t_dist.ppf(0.5 + level / 2, n_list))
@@ -193,7 +182,7 @@ def model_based_shares(
         "r_predict": {
             "note": "R list predict(fit, direct.glm = ...) without Monte Carlo: covariates "
             "fixed, the two fits treated as independent, t critical value on n_list df",
-            **{key: _edict(e) for key, e in r_style.items()},
+            **{key: estimate_dict(e) for key, e in r_style.items()},
         },
         "list_fit": {
             "terms": dm.names,
@@ -245,12 +234,6 @@ def _hausman(
     return out
 
 
-def _edict(e: Estimate) -> dict[str, Any]:
-    d = e.to_dict()
-    d.pop("item", None)
-    return d
-
-
 def list_fit_share(fit: Any, data: Any, outcome: str) -> ListMLShare:
     """A :class:`~unspoken.gap.HiddenShare` from a list ML fit (``list_experiment(...,
     method="ml")``) on ``data``, the frame the fit was made on.
@@ -278,8 +261,9 @@ def list_fit_share(fit: Any, data: Any, outcome: str) -> ListMLShare:
     if (rows < 0).any():
         raise DataError("the list fit was made on other data (its rows are not in this frame)")
     y = df[outcome].to_numpy(dtype=float)[rows]
-    tv = df[treat].to_numpy()[rows]
-    t = np.array([str(v) == str(treat_info.get("treated")) for v in tv], dtype=float)
+    t = (df[treat].iloc[rows].astype(str).to_numpy() == str(treat_info.get("treated"))).astype(
+        float
+    )
     if int(t.sum()) != int(fit.extra.get("n_treated", t.sum())):
         raise DataError(f"cannot recover the treatment arms from column '{treat}'", column=treat)
     X = np.asarray(fit.X_, dtype=float)
@@ -290,15 +274,6 @@ def list_fit_share(fit: Any, data: Any, outcome: str) -> ListMLShare:
     _, _, H = model.evaluate(theta, 2)
     bread = np.linalg.inv(-H)
     S = model.scores(theta)
-    if w is not None:
-        S = S * np.asarray(w)[:, None]
-    k = X.shape[1]
-    psi = S @ bread
-    return ListMLShare(
-        X=X,
-        delta=theta[:k],
-        psi_theta=psi[:, :k],
-        cov_delta=bread[:k, :k],
-        v=np.ones(len(y)) if w is None else np.asarray(w, dtype=float),
-        row_positions=rows.astype(np.int64),
-    )
+    v = np.ones(len(y)) if w is None else np.asarray(w, dtype=float)
+    return ListMLShare.from_fit(X, theta, (S * v[:, None]) @ bread, bread, v,
+                                rows.astype(np.int64))  # fmt: skip
