@@ -14,6 +14,7 @@ from unspoken.listexp.ml import (
     em,
     fit_index_model,
     log_binom_pmf,
+    log_choose,
     newton_maximize,
     numeric_hessian,
     standard_start,
@@ -67,6 +68,16 @@ def test_log_binom_pmf_outside_support():
     out = log_binom_pmf(np.array([-1, 0, 3, 4]), 3, np.zeros(4))
     assert np.isneginf(out[0]) and np.isneginf(out[3])
     np.testing.assert_allclose(np.exp(out[1:3]), [1 / 8, 1 / 8])
+
+
+def test_log_choose_against_scipy():
+    from scipy.special import comb
+
+    k = np.array([[-1, 0, 1], [2, 5, 6]])
+    out = log_choose(k, 5)
+    assert np.isneginf(out[0, 0]) and np.isneginf(out[1, 2])
+    np.testing.assert_allclose(np.exp(out[0, 1:]), comb(5, [0, 1]), rtol=1e-12)
+    np.testing.assert_allclose(np.exp(out[1, :2]), comb(5, [2, 5]), rtol=1e-12)
 
 
 def test_em_is_monotone_and_reaches_the_newton_maximum(sim):

@@ -51,6 +51,7 @@ __all__ = [
     "fit_index_model",
     "gradient_hessian",
     "log_binom_pmf",
+    "log_choose",
     "ml_core",
     "newton_maximize",
     "numeric_hessian",
@@ -73,16 +74,20 @@ def softplus(x: np.ndarray) -> np.ndarray:
     return out
 
 
+def log_choose(k: np.ndarray, J: int) -> np.ndarray:
+    """``log C(J, k)`` for integer-valued ``k`` of any shape, ``-inf`` where ``k`` is outside
+    0..J (a lookup in a table of the ``J + 2`` possible values)."""
+    k = np.asarray(k)
+    ks = np.arange(J + 1.0)
+    table = np.append(gammaln(J + 1.0) - gammaln(ks + 1.0) - gammaln(J - ks + 1.0), -np.inf)
+    idx = np.where((k >= 0) & (k <= J), k, J + 1).astype(np.intp)
+    return table[idx]
+
+
 def log_binom_pmf(k: np.ndarray, J: int, eta: np.ndarray) -> np.ndarray:
     """``log f(k; J, expit(eta))`` for integer ``k`` (``-inf`` where ``k`` is outside 0..J)."""
-    k = np.asarray(k)
-    ok = (k >= 0) & (k <= J)
     kc = np.clip(k, 0, J)
-    lchoose = gammaln(J + 1.0) - gammaln(kc + 1.0) - gammaln(J - kc + 1.0)
-    out = lchoose - kc * softplus(-eta) - (J - kc) * softplus(eta)
-    if not ok.all():
-        out = np.where(ok, out, -np.inf)
-    return out
+    return log_choose(k, J) - kc * softplus(-eta) - (J - kc) * softplus(eta)
 
 
 # --------------------------------------------------------------------------- index models
@@ -430,18 +435,10 @@ class BinomialListModel(IndexModel):
         )
         self.y1 = self.y - self.t  # control-item count if Z = 1
         self._y1c = np.clip(self.y1, 0, self.J)  # -inf of impossible counts is in _lc1
-        self._lc0 = self._lchoose(self.y)
-        self._lc1 = self._lchoose(self.y1)
+        self._lc0 = log_choose(self.y, self.J)
+        self._lc1 = log_choose(self.y1, self.J)
 
     chunk_rows = 32768
-
-    def _lchoose(self, k: np.ndarray) -> np.ndarray:
-        """``log C(J, k)``, ``-inf`` outside 0..J (a table lookup)."""
-        J = self.J
-        ks = np.arange(J + 1.0)
-        table = np.append(gammaln(J + 1.0) - gammaln(ks + 1.0) - gammaln(J - ks + 1.0), -np.inf)
-        idx = np.where((k >= 0) & (k <= J), k, J + 1).astype(np.intp)
-        return table[idx]
 
     def _parts(self, etas: list[np.ndarray], rows: slice | None = None):
         """log a_1, log a_0 and the indices (few passes over the data: ``log expit(e) =
