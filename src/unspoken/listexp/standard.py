@@ -112,14 +112,8 @@ class ListFit(FitResult):
         return self.design_.on(to_pandas(newdata))
 
     def _mean_and_grad(self, X: np.ndarray, weights: np.ndarray | None) -> tuple[float, np.ndarray]:
-        delta, _ = self._sens()
         v = np.ones(X.shape[0]) if weights is None else weights
-        v = v / v.sum()
-        eta = X @ delta
-        if self.link == "identity":
-            return float(v @ eta), X.T @ v
-        g = expit(eta)
-        return float(v @ g), X.T @ (v * g * (1 - g))
+        return _prevalence_parts(self.link, self._sens()[0], X, v)
 
     def predict(
         self,
@@ -402,6 +396,8 @@ def _core_for(
 def _prevalence_parts(
     link: str, delta: np.ndarray, X: np.ndarray, v: np.ndarray, rows: np.ndarray | None = None
 ) -> tuple[float, np.ndarray]:
+    """Weighted mean of the fitted prevalence ``h(x_i' delta)`` (``h`` = expit or identity)
+    over ``rows`` and its gradient with respect to ``delta``."""
     if rows is not None:
         X, v = X[rows], v[rows]
     v = v / v.sum()
