@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 from unspoken.results import Estimate, FitResult
 
 __all__ = ["Table", "View", "describe", "describe_all", "num", "pct", "pval"]
@@ -33,11 +35,9 @@ def pct(x: Any, digits: int = 1) -> str:
     return DASH if _bad(x) else f"{100 * float(x):.{digits}f}%"
 
 
-def pts(x: Any, digits: int = 1, sign: bool = False) -> str:
+def pts(x: Any, digits: int = 1) -> str:
     """A difference of shares in percentage points: 0.15 -> '15.0 points'."""
-    if _bad(x):
-        return DASH
-    return f"{100 * float(x):{'+' if sign else ''}.{digits}f} points"
+    return DASH if _bad(x) else f"{100 * float(x):.{digits}f} points"
 
 
 def num(x: Any, digits: int = 4) -> str:
@@ -134,8 +134,7 @@ def _params_table(tidy: Any, title: str = "Model coefficients") -> Table:
 def _fit_view(fit: Any) -> View:
     model = str(fit.model)
     is_rr = model.startswith("rr.")
-    title = fit.title or _FIT_TITLES.get(model, model)
-    title = title.removeprefix("unspoken: ")
+    title = (fit.title or model).removeprefix("unspoken: ")
     v = View(title=title[:1].upper() + title[1:])
     level = fit.level
     items = (
@@ -215,11 +214,6 @@ def _fit_view(fit: Any) -> View:
 
 def _e4(d: dict[str, Any]) -> dict[str, Any]:
     return {k: d[k] for k in ("estimate", "std_error", "ci_low", "ci_high")}
-
-
-_FIT_TITLES = {
-    "list.dim": "List experiment: difference in means",
-}
 
 
 def fit_forest_plot(fit: Any) -> Any:
@@ -423,8 +417,6 @@ def _pts_short(x: Any) -> str:
 
 def _isna(x: Any) -> bool:
     try:
-        import pandas as pd
-
         return bool(pd.isna(x))
     except (TypeError, ValueError):
         return False
