@@ -51,8 +51,3 @@ class UnsupportedError(UnspokenError, ValueError):
 
 class ConvergenceError(UnspokenError, RuntimeError):
     """An optimiser did not reach a maximum; the message says how far it got."""
-
-
-def bad_rows(mask: np.ndarray) -> np.ndarray:
-    """Positions where ``mask`` is true (helper for building :class:`DataError`)."""
-    return np.flatnonzero(np.asarray(mask))

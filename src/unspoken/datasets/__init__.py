@@ -25,7 +25,6 @@ class DatasetInfo:
     title: str
     design: str  # e.g. "list: outcome y, treat treat, J = 3"
     citation: str
-    read_options: tuple[tuple[str, object], ...] = ()
 
 
 _SNIDERMAN = "Sniderman, Tetlock et al. (1991) National Race and Politics Survey"
@@ -188,9 +187,8 @@ def path(name: str):
 
 def load(name: str) -> pd.DataFrame:
     """Read a bundled data set as a pandas DataFrame (a fresh copy each call)."""
-    d = info(name)
     with resources.as_file(path(name)) as p:
-        return pd.read_csv(p, **dict(d.read_options))
+        return pd.read_csv(p)
 
 
 def documentation() -> str:

@@ -185,7 +185,6 @@ def bootstrap_cov(
     reps: int = 500,
     seed: int | np.random.Generator | None = None,
     design: SurveyDesign | None = None,
-    progress: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Bootstrap covariance: ``refit(rows)`` returns the estimate on resampled ``rows``.
 
@@ -194,11 +193,10 @@ def bootstrap_cov(
     and the ``(reps, k)`` draws.
     """
     rng = np.random.default_rng(seed)
-    groups: list[np.ndarray]
     if design is not None and (design.cluster is not None or design.strata is not None):
         psu = design.cluster if design.cluster is not None else np.arange(n)
         strata = design.strata if design.strata is not None else np.zeros(n, dtype=np.int64)
-        groups = []
+        groups: list[list[np.ndarray]] = []  # per stratum, the rows of each PSU
         for h in np.unique(strata):
             in_h = np.flatnonzero(strata == h)
             ids, inv = np.unique(psu[in_h], return_inverse=True)
@@ -206,14 +204,13 @@ def bootstrap_cov(
             bounds = np.searchsorted(inv[order], np.arange(len(ids) + 1))
             groups.append([in_h[order[bounds[j] : bounds[j + 1]]] for j in range(len(ids))])
         draws = []
-        it = range(reps)
-        for _ in _maybe_progress(it, progress):
+        for _ in range(reps):
             rows = np.concatenate(
                 [np.concatenate([g[j] for j in rng.integers(0, len(g), len(g))]) for g in groups]
             )
             draws.append(refit(rows))
     else:
-        draws = [refit(rng.integers(0, n, n)) for _ in _maybe_progress(range(reps), progress)]
+        draws = [refit(rng.integers(0, n, n)) for _ in range(reps)]
     D = np.asarray(draws, dtype=float)
     if D.ndim == 1:
         D = D[:, None]
@@ -223,11 +220,3 @@ def bootstrap_cov(
             f"{reps - ok.sum()} of {reps} bootstrap refits failed; the bootstrap is unreliable"
         )
     return np.atleast_2d(np.cov(D[ok], rowvar=False)), D
-
-
-def _maybe_progress(it, progress: bool):
-    if not progress:
-        return it
-    from rich.progress import track
-
-    return track(it, description="bootstrap", transient=True)
