@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from unspoken.errors import DataError, UnsupportedError
-from unspoken.polls import PollDataWarning, fit_polls, prepare_polls
+from unspoken.polls import PollDataWarning, fit_polls, prepare_polls, simulate_polls
 
 
 def _frame() -> pd.DataFrame:
@@ -209,3 +209,20 @@ def test_one_period_and_short_series() -> None:
     assert r.latest().estimate == pytest.approx(100 * np.mean(means), abs=1e-8)
     assert "change" not in r.to_dict()
     assert any("one period" in note for note in r.notes)
+
+
+def test_fixed_sigma_is_used_and_reported() -> None:
+    sim = simulate_polls(n_days=120, seed=5, polls_per_pollster=20)
+    kw = dict(start="start", end="end", n="n", duplicates="keep")
+    r = fit_polls(sim.polls, "share", "pollster", sigma=0.3, **kw)
+    assert r.sigma == pytest.approx(0.3) and r.sigma_fixed
+    assert any("fixed at 0.3" in note for note in r.notes)
+    assert "[fixed]" in r.summary()
+    free = fit_polls(sim.polls, "share", "pollster", **kw)
+    assert not free.sigma_fixed and free.loglik >= r.loglik - 1e-9
+    with pytest.raises(UnsupportedError, match="sigma must be positive"):
+        fit_polls(sim.polls, "share", "pollster", sigma=0.0, **kw)
+    # one period: sigma does not enter, so a given sigma is not reported as used
+    one = sim.polls.assign(start=sim.polls["start"].iloc[0], end=sim.polls["start"].iloc[0])
+    r1 = fit_polls(one, "share", "pollster", sigma=0.3, **kw)
+    assert np.isnan(r1.sigma) and not r1.sigma_fixed

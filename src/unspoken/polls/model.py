@@ -249,7 +249,7 @@ def _hyper_correction(d: Design, fit: _Fit) -> Hyper | None:
     return Hyper(Da, Dd, cov[np.ix_(idx, idx)])
 
 
-def _optimise(d: Design, free_tau: np.ndarray, s_ref: float, sigma0: float | None) -> _Fit:
+def _optimise(d: Design, free_tau: np.ndarray, s_ref: float) -> _Fit:
     """ML for (log sigma, tau_j^2) by SLSQP (bounds tau_j^2 >= 0), central-difference gradients."""
     J = d.J
     nt = int(free_tau.sum())
@@ -285,10 +285,7 @@ def _optimise(d: Design, free_tau: np.ndarray, s_ref: float, sigma0: float | Non
 
     # start: best of a few innovation SDs, extra variance 0.25 x typical sampling variance
     w0 = np.full(nt, 0.25)
-    if sigma0 is not None:
-        starts = [math.log(sigma0 / s_ref)]
-    else:
-        starts = [math.log(x) for x in (0.01, 0.03, 0.1, 0.3, 1.0)]
+    starts = [math.log(x) for x in (0.01, 0.03, 0.1, 0.3, 1.0)]
     vals = [f(np.r_[ls, w0]) for ls in starts]
     theta0 = np.r_[starts[int(np.argmin(vals))], w0]
     bounds = [(math.log(1e-5), math.log(100.0))] + [(0.0, 400.0)] * nt
@@ -319,10 +316,8 @@ def _optimise(d: Design, free_tau: np.ndarray, s_ref: float, sigma0: float | Non
     phi = np.r_[math.log(sigma), tau[free_tau]]  # log sigma, tau (absolute)
 
     def f_phi(x: np.ndarray) -> float:
-        tau2_ = np.zeros(J)
-        tau2_[free_tau] = x[1:] ** 2
         try:
-            return -solve(d, math.exp(2 * x[0]), tau2_, full=False).loglik
+            return -solve(d, *_phi_variances(x, free_tau), full=False).loglik
         except (FloatingPointError, np.linalg.LinAlgError):
             return np.nan
 
@@ -416,6 +411,8 @@ def fit_polls(
         raise UnsupportedError(f"fieldwork must be 'spread' or 'midpoint', not {fieldwork!r}")
     if not 0 < level < 1:
         raise UnsupportedError(f"level must be between 0 and 1, not {level!r}")
+    if sigma is not None and not sigma > 0:
+        raise UnsupportedError("sigma must be positive")
     polls = prepare_polls(
         data,
         share=share,
@@ -516,51 +513,19 @@ def _fit_prepared(
     notes = list(polls.notes)
     if grid.T == 1:
         notes.append("all polls fall in one period: no trend over time, sigma is not estimated")
-        sig = 1e-3 * s_ref  # any value: with one period it does not enter the likelihood
-        fit = (
-            _optimise_tau_only(d, free_tau, s_ref, sig)
-            if free_tau.any()
-            else _Fit(
-                sig,
-                np.zeros(d.J),
-                solve(d, sig * sig, np.zeros(d.J), full=False).loglik,
-                0,
-                True,
-                0.0,
-                None,
-                free_tau,
-            )
-        )
-        fit.sigma = float("nan")
-        sol = solve(d, sig * sig, fit.tau**2, full=True)
-        return PollsResult._build(
-            hyper=None,
-            polls=polls,
-            grid=grid,
-            design=d,
-            sol=sol,
-            fit=fit,
-            ident=ident,
-            anchors=anchors,
-            fieldwork=fieldwork,
-            notes=notes,
-            window=window,
-            level=level,
-            sigma_fixed=False,
-        )
-    if sigma is not None:
-        if not sigma > 0:
-            raise UnsupportedError("sigma must be positive")
+        sig: float | None = 1e-3 * s_ref  # any value: with one period it is not in the loglik
+    elif sigma is not None:
         sig = sigma / f
-        if free_tau.any():
-            # estimate tau with sigma fixed: optimise over tau only
-            fit = _optimise_tau_only(d, free_tau, s_ref, sig)
-        else:
-            sol = solve(d, sig * sig, np.zeros(d.J), full=False)
-            fit = _Fit(sig, np.zeros(d.J), sol.loglik, 0, True, 0.0, None, free_tau)
         notes.append(f"innovation SD fixed at {sigma:g} per {period} (not estimated)")
     else:
-        fit = _optimise(d, free_tau, s_ref, None)
+        sig = None
+    if sig is None:
+        fit = _optimise(d, free_tau, s_ref)
+    elif free_tau.any():
+        fit = _optimise_tau_only(d, free_tau, s_ref, sig)
+    else:
+        loglik = solve(d, sig * sig, np.zeros(d.J), full=False).loglik
+        fit = _Fit(sig, np.zeros(d.J), loglik, 0, True, 0.0, None, free_tau)
     if not fit.converged:
         notes.append(
             f"the likelihood maximisation did not fully converge (projected gradient "
@@ -568,6 +533,8 @@ def _fit_prepared(
         )
     sol = solve(d, fit.sigma**2, fit.tau**2, full=True)
     hyper = _hyper_correction(d, fit) if bands == "corrected" else None
+    if grid.T == 1:
+        fit.sigma = float("nan")
     return PollsResult._build(
         hyper=hyper,
         polls=polls,
@@ -581,7 +548,7 @@ def _fit_prepared(
         notes=notes,
         window=window,
         level=level,
-        sigma_fixed=sigma is not None,
+        sigma_fixed=sigma is not None and grid.T > 1,
     )
 
 
