@@ -48,6 +48,12 @@ def _clean(x: Any) -> Any:
     return x
 
 
+def json_text(obj: Any, indent: int | None = 2) -> str:
+    """JSON of a result, or of a dict/list holding results (each through its ``to_dict()``);
+    numpy values become Python ones and non-finite numbers ``null``."""
+    return json.dumps(_clean(obj), indent=indent)
+
+
 class ResultMixin:
     """JSON and notebook HTML for any result that has ``to_dict()`` and ``summary()``."""
 
@@ -59,7 +65,7 @@ class ResultMixin:
 
     def to_json(self, indent: int | None = 2) -> str:
         """The result as JSON (non-finite numbers become ``null``)."""
-        return json.dumps(_clean(self.to_dict()), indent=indent)
+        return json_text(self.to_dict(), indent=indent)
 
     def _repr_html_(self) -> str:
         return f"<pre>{html.escape(self.summary())}</pre>"

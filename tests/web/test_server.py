@@ -16,7 +16,7 @@ import pytest
 from unspoken import datasets
 from unspoken.errors import DataError
 from unspoken.listexp.standard import list_experiment
-from unspoken.results import _clean
+from unspoken.results import json_text
 from unspoken.web import make_server, url_of
 from unspoken.web.multipart import MultipartError, parse_multipart
 
@@ -323,7 +323,7 @@ def test_gap_with_placebo_and_polls_run(base: str) -> None:
     _, numbers = _get(f"{base}report/{rid}.json")
     want = gap(datasets.load("gap_placebo"), "count", "treat", 4, "support", "definitely,rather",
                by="news", placebo_treat="placebo", placebo_prevalence=0.5).to_dict()  # fmt: skip
-    assert json.loads(numbers) == json.loads(json.dumps(_clean(want)))
+    assert json.loads(numbers) == json.loads(json_text(want))
     status, page, _ = _run(
         base, data="putin_approval", analysis="polls", share="approve", pollster="pollster",
         date="date", n="", default_n="Levada=1600, FOM=1500, VCIOM=1600",

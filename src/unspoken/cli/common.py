@@ -3,7 +3,6 @@ help text each), printing JSON, printing a result as rich tables, writing the HT
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 import click
 import pandas as pd
 
-from unspoken.results import _clean
+from unspoken.results import json_text
 
 F = Callable[..., Any]
 
@@ -28,8 +27,7 @@ def load_frame(data: str, encoding: str | None = None) -> pd.DataFrame:
 
 def emit_json(obj: Any) -> None:
     """Print one JSON object on stdout and nothing else."""
-    payload = obj.to_dict() if hasattr(obj, "to_dict") else obj
-    click.echo(json.dumps(_clean(payload), indent=2))
+    click.echo(json_text(obj))
 
 
 def print_text(text: str) -> None:

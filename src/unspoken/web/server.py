@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import html
 import ipaddress
-import json
 import secrets
 import sys
 import tempfile
@@ -339,7 +338,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _run(self) -> None:
         from unspoken.report import render_report
-        from unspoken.results import _clean
+        from unspoken.results import json_text
 
         ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype != "application/x-www-form-urlencoded":
@@ -362,8 +361,7 @@ class Handler(BaseHTTPRequestHandler):
                 result, warned = run(analysis, stored.frame, form)
                 title = f"{analysis.title} — {stored.label}"
                 report = render_report(result, data_note=f"Data: {stored.label}", warnings=warned)
-            payload = result.to_dict() if hasattr(result, "to_dict") else result
-            numbers = json.dumps(_clean(payload), indent=2)
+            numbers = json_text(result)
         except (UnspokenError, ValueError) as e:
             message = str(e) if isinstance(e, UnspokenError) else f"The analysis failed: {e}"
             self._send(HTTPStatus.BAD_REQUEST, self._index(query, error=message))
