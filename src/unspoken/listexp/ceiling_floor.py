@@ -35,20 +35,21 @@ from __future__ import annotations
 from typing import Any, Literal, get_args
 
 import numpy as np
-from scipy.special import expit, gammaln
+from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
-from unspoken.inference.covariance import bootstrap_cov, vcov_from_influence
-from unspoken.listexp.ml import (
-    BinomialListModel,
-    IndexModel,
-    fit_index_model,
-    newton_maximize,
-    softplus,
-    standard_start,
+from unspoken.inference.covariance import sandwich_influence
+from unspoken.listexp._variant_common import (
+    log_choose,
+    logit_share,
+    prepare_single_item,
+    prevalence_estimate,
+    standard_mle,
+    variant_cov,
 )
-from unspoken.listexp.multi import MultiData, _resolve_vcov, prepare_multi
-from unspoken.results import Estimate, FitResult
+from unspoken.listexp.ml import IndexModel, log_binom_pmf, newton_maximize, softplus
+from unspoken.listexp.multi import MultiData
+from unspoken.results import FitResult
 
 LiarFit = Literal["glm", "bayesglm"]
 
@@ -129,15 +130,9 @@ class CeilingFloorModel(IndexModel):
         self.weights = weights
         J_, y_ = self.J, self.y
         tr = self.t == 1
-
-        def lchoose(k):
-            kc = np.clip(k, 0, J_)
-            out = gammaln(J_ + 1.0) - gammaln(kc + 1.0) - gammaln(J_ - kc + 1.0)
-            return np.where((k >= 0) & (k <= J_), out, -np.inf)
-
         # components: 0 Z=0 honest; 1 Z=1 honest; 2 floor liar; 3 ceiling liar
         self.k = np.stack([y_, y_ - 1, np.zeros_like(y_), np.full_like(y_, J_)], axis=1)
-        lc = lchoose(self.k)
+        lc = log_choose(self.k, J_)
         lc[~tr, 1:] = -np.inf  # control rows: one component
         lc[:, 2] = np.where(tr & (y_ == 0) & self.floor, lc[:, 2], -np.inf)
         lc[:, 3] = np.where(tr & (y_ == J_) & self.ceiling, lc[:, 3], -np.inf)
@@ -206,25 +201,16 @@ def _cauchy_terms(theta: np.ndarray, scales: np.ndarray, order: int = 2):
 
 
 def _liar_shares(model: CeilingFloorModel, theta: np.ndarray, w: np.ndarray) -> dict:
-    blocks = model.split(theta)
-    X = model.designs
-    g = expit(X[0] @ blocks[0])
-    p = expit(X[1] @ blocks[1])
+    etas = model.etas(theta)
+    g = expit(etas[0])
     J = model.J
     out = {}
     b = 2
     for name, on, k in (("floor", model.floor, 0), ("ceiling", model.ceiling, J)):
         if not on:
             continue
-        q = expit(X[b] @ blocks[b])
-        Bk = np.exp(
-            gammaln(J + 1.0)
-            - gammaln(k + 1.0)
-            - gammaln(J - k + 1.0)
-            + k * np.log(p)
-            + (J - k) * np.log1p(-p)
-        )
-        at = w * g * Bk
+        q = expit(etas[b])
+        at = w * g * np.exp(log_binom_pmf(k, J, etas[1]))
         out[f"{name}_share_hiding"] = float(np.sum(at * q) / np.sum(at))
         out[f"{name}_share_of_all"] = float(np.sum(at * q) / np.sum(w))
         b += 1
@@ -269,68 +255,59 @@ def fit_ceiling_floor(
         extra_f["floor"] = floor_formula
     if ceiling:
         extra_f["ceiling"] = ceiling_formula
-    d = prepare_multi(data, formula, treat, J, control, weights, cluster, strata, missing, extra_f)
-    if d.K != 1:
-        raise UnsupportedError(
-            "ceiling/floor models are for one sensitive item; the treatment has "
-            f"{d.K} treated values"
-        )
-    notes = list(d.notes)
-    kind = _resolve_vcov(vcov, d.design, "model", notes)
-    if kind in ("hc2", "hc3"):
-        raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only")
-
+    d, notes, kind = prepare_single_item(
+        "ceiling/floor models are",
+        data,
+        formula,
+        treat,
+        J,
+        control,
+        weights,
+        cluster,
+        strata,
+        vcov,
+        missing,
+        extra_f,
+    )
     res, model = _fit(d, fit)
     theta = res.theta
-    H = res.hessian
     try:
-        bread = np.linalg.inv(-H)
+        bread = np.linalg.inv(-res.hessian)
     except np.linalg.LinAlgError:
         raise ConvergenceError(
             "the ceiling/floor model's information matrix is singular: the liar model is not "
             "identified on these data (try an intercept-only ceiling/floor formula)"
         ) from None
-    if kind == "bootstrap":
+    cov = variant_cov(
+        kind,
+        d,
+        bread,
+        lambda: sandwich_influence(model.scores(theta) * d.w[:, None], bread),
+        lambda sub: _fit(sub, fit, theta)[0].theta,
+        bootstrap_reps,
+        seed,
+    )
 
-        def refit(rows):
-            try:
-                return _fit(d.subset(rows), fit, theta)[0].theta
-            except (ConvergenceError, np.linalg.LinAlgError):
-                return np.full(len(theta), np.nan)  # counted as a failed refit
-
-        cov, _ = bootstrap_cov(refit, d.n, bootstrap_reps, seed, d.design)
-    elif kind == "model":
-        cov = bread
-    else:
-        S = model.scores(theta) * d.w[:, None]
-        cov = vcov_from_influence(S @ bread, kind, d.design)  # type: ignore[arg-type]
-
-    sizes = model.sizes
-    parts = [nm for nm, k in zip(model.block_names, sizes, strict=True) for _ in range(k)]
+    parts = [nm for nm, k in zip(model.block_names, model.sizes, strict=True) for _ in range(k)]
     terms = list(d.terms) * 2
     for nm in model.block_names[2:]:
         terms += d.extra_X[nm][1]
 
-    # prevalence and liar shares with delta-method standard errors
-    def derived(th):
-        g = expit(d.X @ model.split(th)[0])
-        sh = _liar_shares(model, th, d.w)
-        return np.array([np.average(g, weights=d.w), *sh.values()]), list(sh)
+    # liar shares with delta-method standard errors (central differences of the shares)
+    def share_values(th: np.ndarray) -> np.ndarray:
+        return np.array(list(_liar_shares(model, th, d.w).values()))
 
-    vals, names = derived(theta)
     eps = 1e-6
-    Gm = np.array(
+    G = np.array(
         [
-            (derived(theta + eps * e)[0] - derived(theta - eps * e)[0]) / (2 * eps)
+            (share_values(theta + eps * e) - share_values(theta - eps * e)) / (2 * eps)
             for e in np.eye(len(theta))
         ]
     ).T
-    Vd = Gm @ cov @ Gm.T
-    ses = np.sqrt(np.clip(np.diag(Vd), 0, None))
-    prev = Estimate.from_se(vals[0], ses[0], level, d.n)
-    shares = {
-        nm: _share_estimate(v, s, level, d.n).to_dict()
-        for nm, v, s in zip(names, vals[1:], ses[1:], strict=True)
+    ses = np.sqrt(np.clip(np.diag(G @ cov @ G.T), 0, None))
+    liars = {
+        nm: logit_share(v, se, level, d.n).to_dict()
+        for (nm, v), se in zip(_liar_shares(model, theta, d.w).items(), ses, strict=True)
     }
     ll_data = model.loglik(theta)
     if fit == "bayesglm":
@@ -351,12 +328,12 @@ def fit_ceiling_floor(
         iterations=res.iterations,
         gradient_norm=res.gradient_norm,
         vcov_type=kind,
-        prevalence=prev,
+        prevalence=prevalence_estimate(d, theta, cov, level),
         notes=notes,
         extra={
             "J": d.J,
             "fit": fit,
-            "liars": shares,
+            "liars": liars,
             "loglik_without_prior": ll_data,
             "optimizer": res.message,
         },
@@ -376,25 +353,12 @@ def _prior_scales(model: CeilingFloorModel, intercept_scale: float) -> np.ndarra
     return np.concatenate(out)
 
 
-def _share_estimate(value: float, se: float, level: float, n: int) -> Estimate:
-    """A share with its delta-method SE and a Wald interval on the logit scale (so it stays
-    inside [0, 1])."""
-    from unspoken.results import z_value
-
-    v = min(max(value, 1e-12), 1 - 1e-12)
-    half = z_value(level) * se / (v * (1 - v))
-    lo, hi = expit(np.log(v / (1 - v)) - half), expit(np.log(v / (1 - v)) + half)
-    return Estimate(float(value), float(se), float(lo), float(hi), n, None, level)
-
-
 def _fit(d: MultiData, fit: str, start: np.ndarray | None = None, intercept_scale: float = 2.5):
-    w = None if d.design.weights is None else d.design.w
+    w = d.design.weights
     Xf = d.extra_X["floor"][0] if "floor" in d.extra_X else None
     Xc = d.extra_X["ceiling"][0] if "ceiling" in d.extra_X else None
     if start is None:
-        base = BinomialListModel(d.y, d.t, d.X, d.J, True, w)
-        r0, _ = fit_index_model(base, standard_start(d.y, d.t, d.X, d.J, w), em_maxiter=5)
-        start = r0.theta
+        start = standard_mle(d)
         for Xq in (Xf, Xc):
             if Xq is not None:
                 b = np.zeros(Xq.shape[1])

@@ -45,21 +45,22 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from scipy.special import expit, gammaln
+from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, UnsupportedError
-from unspoken.inference.covariance import bootstrap_cov, vcov_from_influence
-from unspoken.listexp.ceiling_floor import mixture_derivs
-from unspoken.listexp.ml import (
-    BinomialListModel,
-    IndexModel,
-    fit_index_model,
-    newton_maximize,
-    softplus,
-    standard_start,
+from unspoken.listexp._variant_common import (
+    log_choose,
+    logit_share_from_logit,
+    mean_prevalence,
+    prepare_single_item,
+    prevalence_estimate,
+    standard_mle,
+    variant_cov,
 )
-from unspoken.listexp.multi import MultiData, _resolve_vcov, prepare_multi
-from unspoken.results import Estimate, FitResult
+from unspoken.listexp.ceiling_floor import mixture_derivs
+from unspoken.listexp.ml import IndexModel, newton_maximize, softplus
+from unspoken.listexp.multi import MultiData
+from unspoken.results import FitResult
 
 ErrorKind = Literal["none", "topcoded", "topcode", "uniform"]
 
@@ -95,16 +96,10 @@ class ResponseErrorModel(IndexModel):
         self.block_names = ["sensitive", "control"] + ["error"] * n_err
         self.weights = weights
         J_, y_, tr = self.J, self.y, self.t == 1
-
-        def lchoose(k):
-            kc = np.clip(k, 0, J_)
-            out = gammaln(J_ + 1.0) - gammaln(kc + 1.0) - gammaln(J_ - kc + 1.0)
-            return np.where((k >= 0) & (k <= J_), out, -np.inf)
-
         self.tr = tr
         self.k = np.stack([y_, y_ - 1], axis=1)
         self.kc = np.clip(self.k, 0, J_)
-        lc = lchoose(self.k)
+        lc = log_choose(self.k, J_)
         lc[~tr, 1] = -np.inf
         self.lc = lc
         top = J_ + self.t
@@ -155,11 +150,9 @@ class ResponseErrorModel(IndexModel):
         return mixture_derivs(log_a, s, h, order)
 
 
-def _start(d: MultiData, w, error: str) -> np.ndarray:
-    base = BinomialListModel(d.y, d.t, d.X, d.J, True, w)
-    r0, _ = fit_index_model(base, standard_start(d.y, d.t, d.X, d.J, w), em_maxiter=5)
+def _start(d: MultiData, error: str) -> np.ndarray:
     extra = {"none": [], "topcoded": [-3.0], "uniform": [-3.0, -3.0]}[error]
-    return np.concatenate([r0.theta, extra])
+    return np.concatenate([standard_mle(d), extra])
 
 
 def _dim(d: MultiData) -> tuple[float, np.ndarray]:
@@ -169,15 +162,6 @@ def _dim(d: MultiData) -> tuple[float, np.ndarray]:
     m1, m0 = np.sum((w * y)[t == 1]) / W1, np.sum((w * y)[t == 0]) / W0
     psi = np.where(t == 1, w * (y - m1) / W1, -w * (y - m0) / W0)
     return m1 - m0, psi
-
-
-def _prevalence(d: MultiData, theta: np.ndarray) -> tuple[float, np.ndarray]:
-    """Weighted mean of ``g(x_i)`` and its gradient in ``theta``."""
-    k = d.X.shape[1]
-    g = expit(d.X @ theta[:k])
-    grad = np.zeros(len(theta))
-    grad[:k] = np.average(d.X * (g * (1 - g))[:, None], axis=0, weights=d.w)
-    return float(np.average(g, weights=d.w)), grad
 
 
 def _constrained_newton(model, d: MultiData, theta0, tau, maxiter=200, tol=1e-10):
@@ -201,7 +185,7 @@ def _constrained_newton(model, d: MultiData, theta0, tau, maxiter=200, tol=1e-10
 
         def f(c):
             th[0] = c
-            return _prevalence(d, th)[0] - tau
+            return mean_prevalence(d, th)[0] - tau
 
         lo, hi = base - 1.0, base + 1.0
         for _ in range(60):
@@ -229,12 +213,12 @@ def _constrained_newton(model, d: MultiData, theta0, tau, maxiter=200, tol=1e-10
 
     theta = project(np.asarray(theta0, dtype=float))
     ll, g, H = model.evaluate(theta, 2)
-    _, a = _prevalence(d, theta)
+    _, a = mean_prevalence(d, theta)
     lam = float(a @ g / (a @ a))
     it, converged = 0, False
     while it < maxiter:
         it += 1
-        _, a = _prevalence(d, theta)
+        _, a = mean_prevalence(d, theta)
         P = len(theta)
         K = np.zeros((P + 1, P + 1))
         K[:P, :P] = -(H - lam * curvature(theta))
@@ -267,14 +251,13 @@ def _constrained_newton(model, d: MultiData, theta0, tau, maxiter=200, tol=1e-10
             break
         theta = cand
         ll, g, H = model.evaluate(theta, 2)
-    _, a = _prevalence(d, theta)
+    _, a = mean_prevalence(d, theta)
     return theta, ll, g, H, a, it, converged
 
 
 def _fit_ml(d: MultiData, error: str, start=None, robust: bool = False):
-    w = None if d.design.weights is None else d.design.w
-    model = ResponseErrorModel(d.y, d.t, d.X, d.J, error, w)
-    theta0 = _start(d, w, error) if start is None else start
+    model = ResponseErrorModel(d.y, d.t, d.X, d.J, error, d.design.weights)
+    theta0 = _start(d, error) if start is None else start
     if not robust:
         res = newton_maximize(model.evaluate, theta0, maxiter=300)
         _check_boundary(res.theta, res.hessian, model, res.converged, res.message)
@@ -373,13 +356,19 @@ def fit_response_error(
         raise UnsupportedError(
             "error='none' without robust=True is the standard model: use list_experiment"
         )
-    d = prepare_multi(data, formula, treat, J, control, weights, cluster, strata, missing)
-    if d.K != 1:
-        raise UnsupportedError("error models are for one sensitive item (a two-valued treatment)")
-    notes = list(d.notes)
-    kind = _resolve_vcov(vcov, d.design, "model", notes)
-    if kind in ("hc2", "hc3"):
-        raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only")
+    d, notes, kind = prepare_single_item(
+        "error models are",
+        data,
+        formula,
+        treat,
+        J,
+        control,
+        weights,
+        cluster,
+        strata,
+        vcov,
+        missing,
+    )
     if robust and kind == "model":
         kind = "hc0"
         notes.append(
@@ -390,49 +379,36 @@ def fit_response_error(
     fit, model = _fit_ml(d, err, robust=robust)
     theta = fit["theta"]
     B = np.linalg.inv(-fit["hessian"])
-    S = model.scores(theta) * d.w[:, None]
-    if robust:
+
+    def influence() -> np.ndarray:
+        S = model.scores(theta) * d.w[:, None]
+        if not robust:
+            return S @ B
         a = fit["constraint_gradient"]
         Ba = B @ a
         proj = np.eye(len(theta)) - np.outer(Ba, a) / (a @ Ba)
         _, psi_dim = _dim(d)
-        psi = S @ (proj @ B).T + np.outer(psi_dim, Ba / (a @ Ba))
-    else:
-        psi = S @ B
+        return S @ (proj @ B).T + np.outer(psi_dim, Ba / (a @ Ba))
 
-    if kind == "bootstrap":
-
-        def refit(rows):
-            try:
-                return _fit_ml(d.subset(rows), err, theta, robust)[0]["theta"]
-            except (ConvergenceError, np.linalg.LinAlgError):
-                return np.full(len(theta), np.nan)  # counted as a failed refit
-
-        cov, _ = bootstrap_cov(refit, d.n, bootstrap_reps, seed, d.design)
-    elif kind == "model":
-        cov = B
-    else:
-        cov = vcov_from_influence(psi, kind, d.design)  # type: ignore[arg-type]
+    cov = variant_cov(
+        kind,
+        d,
+        B,
+        influence,
+        lambda sub: _fit_ml(sub, err, theta, robust)[0]["theta"],
+        bootstrap_reps,
+        seed,
+    )
 
     k = d.X.shape[1]
     err_terms = {"none": [], "topcoded": ["logit(p)"], "uniform": ["logit(p0)", "logit(p1)"]}[err]
     parts = ["sensitive"] * k + ["control"] * k + ["error"] * len(err_terms)
     terms = [*d.terms, *d.terms, *err_terms]
     se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    from unspoken.results import z_value
-
-    z = z_value(level)
-    shares = {}
-    for j, nm in enumerate(err_terms):
-        lp, s = theta[2 * k + j], se[2 * k + j]
-        shares[nm[6:-1]] = {
-            "estimate": float(expit(lp)),
-            "std_error": float(expit(lp) * (1 - expit(lp)) * s),
-            "ci_low": float(expit(lp - z * s)),
-            "ci_high": float(expit(lp + z * s)),
-        }
-    value, grad = _prevalence(d, theta)
-    prev = Estimate.from_se(value, float(np.sqrt(max(grad @ cov @ grad, 0))), level, d.n)
+    shares = {
+        nm[6:-1]: logit_share_from_logit(theta[2 * k + j], se[2 * k + j], level)
+        for j, nm in enumerate(err_terms)
+    }
     extra: dict[str, Any] = {"J": d.J, "error": err, "robust": robust, "error_share": shares}
     if robust:
         extra["difference_in_means"] = fit["dim"]
@@ -450,7 +426,7 @@ def fit_response_error(
         iterations=fit["iterations"],
         gradient_norm=fit["gradient_norm"],
         vcov_type=kind,
-        prevalence=prev,
+        prevalence=prevalence_estimate(d, theta, cov, level),
         notes=notes,
         extra=extra,
         level=level,

@@ -22,18 +22,18 @@ import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, polygamma
 
 from unspoken.errors import ConvergenceError, UnsupportedError
-from unspoken.inference.covariance import bootstrap_cov, vcov_from_influence
-from unspoken.listexp.ceiling_floor import mixture_derivs
-from unspoken.listexp.ml import (
-    BinomialListModel,
-    IndexModel,
-    fit_index_model,
-    newton_maximize,
-    softplus,
-    standard_start,
+from unspoken.inference.covariance import sandwich_influence
+from unspoken.listexp._variant_common import (
+    logit_share_from_logit,
+    prepare_single_item,
+    prevalence_estimate,
+    standard_mle,
+    variant_cov,
 )
-from unspoken.listexp.multi import MultiData, _resolve_vcov, prepare_multi
-from unspoken.results import Estimate, FitResult
+from unspoken.listexp.ceiling_floor import mixture_derivs
+from unspoken.listexp.ml import IndexModel, newton_maximize, softplus
+from unspoken.listexp.multi import MultiData
+from unspoken.results import FitResult
 
 __all__ = ["BetaBinomialListModel", "fit_overdispersed", "log_betabinom"]
 
@@ -118,12 +118,9 @@ class BetaBinomialListModel(IndexModel):
 
 
 def _fit(d: MultiData, start=None):
-    w = None if d.design.weights is None else d.design.w
     if start is None:
-        base = BinomialListModel(d.y, d.t, d.X, d.J, True, w)
-        r0, _ = fit_index_model(base, standard_start(d.y, d.t, d.X, d.J, w), em_maxiter=5)
-        start = np.concatenate([r0.theta, [-3.0]])
-    model = BetaBinomialListModel(d.y, d.t, d.X, d.J, w)
+        start = np.concatenate([standard_mle(d), [-3.0]])
+    model = BetaBinomialListModel(d.y, d.t, d.X, d.J, d.design.weights)
     res = newton_maximize(model.evaluate, start, maxiter=300)
     if res.theta[-1] < RHO_BOUNDARY:
         raise ConvergenceError(
@@ -162,52 +159,37 @@ def fit_overdispersed(
         raise UnsupportedError(
             "the overdispersed model is fitted with psi_0 = psi_1 (constrained=True) only"
         )
-    d = prepare_multi(data, formula, treat, J, control, weights, cluster, strata, missing)
-    if d.K != 1:
-        raise UnsupportedError("the overdispersed model is for one sensitive item")
+    d, notes, kind = prepare_single_item(
+        "the overdispersed model is",
+        data,
+        formula,
+        treat,
+        J,
+        control,
+        weights,
+        cluster,
+        strata,
+        vcov,
+        missing,
+    )
     if d.J < 2:
         raise UnsupportedError(
             "overdispersion needs J >= 2 control items (with J = 1 rho is not identified)"
         )
-    notes = list(d.notes)
-    kind = _resolve_vcov(vcov, d.design, "model", notes)
-    if kind in ("hc2", "hc3"):
-        raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only")
     res, model = _fit(d)
     theta = res.theta
     B = np.linalg.inv(-res.hessian)
-    if kind == "bootstrap":
-
-        def refit(rows):
-            try:
-                return _fit(d.subset(rows), theta)[0].theta
-            except (ConvergenceError, np.linalg.LinAlgError):
-                return np.full(len(theta), np.nan)
-
-        cov, _ = bootstrap_cov(refit, d.n, bootstrap_reps, seed, d.design)
-    elif kind == "model":
-        cov = B
-    else:
-        S = model.scores(theta) * d.w[:, None]
-        cov = vcov_from_influence(S @ B, kind, d.design)  # type: ignore[arg-type]
-    k = d.X.shape[1]
-    se = np.sqrt(np.clip(np.diag(cov), 0, None))
-    from unspoken.results import z_value
-
-    z = z_value(level)
-    lr, sr = theta[-1], se[-1]
-    rho = {
-        "estimate": float(expit(lr)),
-        "std_error": float(expit(lr) * (1 - expit(lr)) * sr),
-        "ci_low": float(expit(lr - z * sr)),
-        "ci_high": float(expit(lr + z * sr)),
-    }
-    g = expit(d.X @ theta[:k])
-    grad = np.zeros(len(theta))
-    grad[:k] = np.average(d.X * (g * (1 - g))[:, None], axis=0, weights=d.w)
-    prev = Estimate.from_se(
-        np.average(g, weights=d.w), float(np.sqrt(max(grad @ cov @ grad, 0))), level, d.n
+    cov = variant_cov(
+        kind,
+        d,
+        B,
+        lambda: sandwich_influence(model.scores(theta) * d.w[:, None], B),
+        lambda sub: _fit(sub, theta)[0].theta,
+        bootstrap_reps,
+        seed,
     )
+    k = d.X.shape[1]
+    rho = logit_share_from_logit(theta[-1], float(np.sqrt(max(cov[-1, -1], 0.0))), level)
     return FitResult(
         model="list experiment, ML with beta-binomial (overdispersed) control counts",
         parts=["sensitive"] * k + ["control"] * k + ["overdispersion"],
@@ -220,7 +202,7 @@ def fit_overdispersed(
         iterations=res.iterations,
         gradient_norm=res.gradient_norm,
         vcov_type=kind,
-        prevalence=prev,
+        prevalence=prevalence_estimate(d, theta, cov, level),
         notes=notes,
         extra={"J": d.J, "rho": rho},
         level=level,

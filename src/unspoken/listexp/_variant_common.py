@@ -1,0 +1,129 @@
+"""Steps shared by the single-item ML variants of the list experiment (ceiling/floor liars,
+response errors, beta-binomial control counts): data checks and the choice of variance, the
+standard model's MLE as starting values, the covariance (inverse information, sandwich or
+bootstrap), the prevalence ``mean_i expit(x_i' delta)`` with its delta-method standard error,
+and shares reported with a Wald interval on the logit scale.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from scipy.special import expit, gammaln
+
+from unspoken.errors import ConvergenceError, UnsupportedError
+from unspoken.inference.covariance import bootstrap_cov, vcov_from_influence
+from unspoken.listexp.ml import BinomialListModel, fit_index_model, standard_start
+from unspoken.listexp.multi import MultiData, _resolve_vcov, prepare_multi
+from unspoken.results import Estimate, z_value
+
+
+def prepare_single_item(
+    what: str,
+    data: Any,
+    formula: str,
+    treat: str,
+    J: int,
+    control: Any,
+    weights: str | None,
+    cluster: str | None,
+    strata: str | None,
+    vcov: str | None,
+    missing: str,
+    extra_formulas: dict[str, str] | None = None,
+) -> tuple[MultiData, list[str], str]:
+    """Validated data of a one-item design, its notes and the variance kind to use
+    (default ``"model"``, or what the survey design calls for); ``what`` names the model
+    in the refusal of several sensitive items."""
+    d = prepare_multi(
+        data, formula, treat, J, control, weights, cluster, strata, missing, extra_formulas
+    )
+    if d.K != 1:
+        raise UnsupportedError(
+            f"{what} for one sensitive item; the treatment has {d.K} treated values"
+        )
+    notes = list(d.notes)
+    kind = _resolve_vcov(vcov, d.design, "model", notes)
+    if kind in ("hc2", "hc3"):
+        raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only")
+    return d, notes, kind
+
+
+def standard_mle(d: MultiData) -> np.ndarray:
+    """The constrained standard model's MLE ``(delta, psi)``: the variants' starting values."""
+    w = d.design.weights
+    base = BinomialListModel(d.y, d.t, d.X, d.J, True, w)
+    res, _ = fit_index_model(base, standard_start(d.y, d.t, d.X, d.J, w), em_maxiter=5)
+    return res.theta
+
+
+def variant_cov(
+    kind: str,
+    d: MultiData,
+    model_cov: np.ndarray,
+    influence: Callable[[], np.ndarray],
+    refit: Callable[[MultiData], np.ndarray],
+    reps: int,
+    seed: int | None,
+) -> np.ndarray:
+    """``model_cov`` (inverse information) for ``"model"``; a bootstrap of ``refit(data)``
+    over respondents or clusters (a refit raising :class:`ConvergenceError` or meeting a
+    singular matrix counts as failed); else the robust/cluster/survey sum of the influence
+    values ``influence()``."""
+    if kind == "model":
+        return model_cov
+    if kind == "bootstrap":
+        P = model_cov.shape[0]
+
+        def safe(rows: np.ndarray) -> np.ndarray:
+            try:
+                return refit(d.subset(rows))
+            except (ConvergenceError, np.linalg.LinAlgError):
+                return np.full(P, np.nan)  # counted as a failed refit by bootstrap_cov
+
+        return bootstrap_cov(safe, d.n, reps, seed, d.design)[0]
+    return vcov_from_influence(influence(), kind, d.design)  # type: ignore[arg-type]
+
+
+def mean_prevalence(d: MultiData, theta: np.ndarray) -> tuple[float, np.ndarray]:
+    """Weighted mean of ``g_i = expit(x_i' delta)`` (``delta`` the first block of ``theta``)
+    and its gradient in ``theta``."""
+    k = d.X.shape[1]
+    g = expit(d.X @ theta[:k])
+    grad = np.zeros(len(theta))
+    grad[:k] = np.average(d.X * (g * (1 - g))[:, None], axis=0, weights=d.w)
+    return float(np.average(g, weights=d.w)), grad
+
+
+def prevalence_estimate(d: MultiData, theta: np.ndarray, cov: np.ndarray, level: float) -> Estimate:
+    """:func:`mean_prevalence` with its delta-method standard error and Wald interval."""
+    value, grad = mean_prevalence(d, theta)
+    return Estimate.from_se(value, float(np.sqrt(max(grad @ cov @ grad, 0.0))), level, d.n)
+
+
+def logit_share(value: float, se: float, level: float, n: int | None = None) -> Estimate:
+    """A share in (0, 1) with standard error ``se`` and the Wald interval built on the logit
+    scale (``logit(v) -+ z se / (v (1 - v))``, transformed back, so it stays in [0, 1])."""
+    v = min(max(value, 1e-12), 1 - 1e-12)
+    lv = np.log(v / (1 - v))
+    half = z_value(level) * se / (v * (1 - v))
+    return Estimate(
+        float(value), float(se), float(expit(lv - half)), float(expit(lv + half)), n, None, level
+    )
+
+
+def logit_share_from_logit(logit: float, se_logit: float, level: float) -> dict[str, float]:
+    """A share estimated on the logit scale (estimate ``expit(logit)``, delta-method SE,
+    interval ``expit(logit -+ z se_logit)``) as a plain dict, as R ``list`` reports ``p``
+    and ``rho``."""
+    p = float(expit(logit))
+    return logit_share(p, p * (1 - p) * se_logit, level).to_dict()
+
+
+def log_choose(k: np.ndarray, J: int) -> np.ndarray:
+    """``log C(J, k)``, ``-inf`` where ``k`` is outside ``0..J``."""
+    kc = np.clip(k, 0, J)
+    out = gammaln(J + 1.0) - gammaln(kc + 1.0) - gammaln(J - kc + 1.0)
+    return np.where((k >= 0) & (k <= J), out, -np.inf)
