@@ -167,6 +167,9 @@ def test_unsupported_and_unwritable_are_clean(capsys, tmp_path):
     assert code == 2 and out == "" and "Traceback" not in err
     code, out, err = run(capsys, [*CASES["rr-power"], "--html", str(tmp_path / "no" / "r.html")])
     assert code == 2 and out == "" and "cannot write" in err and "Traceback" not in err
+    # also the demo, whose text starts with an introduction of its own
+    code, out, err = run(capsys, ["demo", "--html", str(tmp_path / "no" / "d.html")])
+    assert code == 2 and out == "" and "cannot write" in err and "Traceback" not in err
 
 
 def test_demo_html_holds_every_result(capsys, tmp_path):

@@ -261,11 +261,13 @@ def finish(
     data_note: str | None = None,
     warnings: Sequence[str] = (),
     json_payload: Any = None,
+    intro: str | None = None,
 ) -> None:
     """The common end of a command: the HTML report if asked, then JSON or text.
 
     ``json_payload`` is what ``--json`` prints when it is not ``result`` itself (e.g. a
-    command that renders views but prints the numbers behind them)."""
+    command that renders views but prints the numbers behind them); ``intro`` is text put
+    before the rendered result. Nothing reaches stdout if the report cannot be written."""
     if html_file:
         from unspoken.report import write_report
 
@@ -273,6 +275,8 @@ def finish(
     if as_json:
         emit_json(result if json_payload is None else json_payload)
     else:
+        if intro:
+            click.echo(intro)
         render(result)
     if html_file:
         click.echo(f"Report written to {html_file}", err=True)

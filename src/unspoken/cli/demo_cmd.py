@@ -56,8 +56,6 @@ def command(seed: int, as_json: bool, html_file: str | None) -> None:
     """Analyse the bundled 'race' list experiment: prevalence by difference in means and by
     maximum likelihood, the design-effect test, and floor/ceiling shares."""
     out = run_demo(seed)
-    if not as_json:
-        click.echo(f"\nunspoken demo: {SOURCE}\n{QUESTION}\n")
     finish(
         demo_results(out),
         as_json,
@@ -65,6 +63,7 @@ def command(seed: int, as_json: bool, html_file: str | None) -> None:
         title="Who would be angered by a black family moving next door? (1991)",
         data_note=f"{SOURCE}. {QUESTION} n = {out['n']} respondents, J = {out['J']} control items.",
         json_payload=out,
+        intro=f"\nunspoken demo: {SOURCE}\n{QUESTION}\n",
     )
 
 
