@@ -334,10 +334,6 @@ def _design_test_view(res: Any, item: str | None = None) -> View:
     return v
 
 
-def _multi_design_test_views(res: Any) -> list[View]:
-    return [_design_test_view(r, item) for item, r in res.results.items()]
-
-
 def _gap_view(res: Any) -> View:
     v = View(title="The falsification gap: what people hide minus what they say")
     r = res.overall
@@ -691,32 +687,28 @@ def _generic_view(res: Any) -> View:
     return v
 
 
+# result class name -> its view (by name, so describing one result imports no other design)
+_VIEWS: dict[str, Callable[[Any], View]] = {
+    "DesignTestResult": _design_test_view,
+    "GapResult": _gap_view,
+    "DirectResult": _direct_view,
+    "CombinedResult": _combined_view,
+    "PollsResult": _polls_view,
+    "RRPrevalence": _rr_prevalence_view,
+    "RRPower": _rr_power_view,
+    "HausmanResult": _hausman_view,
+}
+
+
 def describe(result: Any) -> list[View]:
     """The views of one result (several for a multi-item design test)."""
-    from unspoken.gap.estimator import GapResult
-    from unspoken.listexp.design_test import DesignTestResult
-    from unspoken.listexp.multi import MultiDesignTest
-
-    name = type(result).__name__
     if isinstance(result, View):
         return [result]
     if isinstance(result, FitResult):
         return [_fit_view(result)]
-    if isinstance(result, DesignTestResult):
-        return [_design_test_view(result)]
-    if isinstance(result, MultiDesignTest):
-        return _multi_design_test_views(result)
-    if isinstance(result, GapResult):
-        return [_gap_view(result)]
-    table = {
-        "DirectResult": _direct_view,
-        "CombinedResult": _combined_view,
-        "PollsResult": _polls_view,
-        "RRPrevalence": _rr_prevalence_view,
-        "RRPower": _rr_power_view,
-        "HausmanResult": _hausman_view,
-    }
-    return [table.get(name, _generic_view)(result)]
+    if type(result).__name__ == "MultiDesignTest":
+        return [_design_test_view(r, item) for item, r in result.results.items()]
+    return [_VIEWS.get(type(result).__name__, _generic_view)(result)]
 
 
 def describe_all(results: Any | Sequence[Any]) -> list[View]:
