@@ -130,3 +130,28 @@ def test_bad_data_reports_column(capsys, tmp_path):
     code, out, err = run(capsys, "list", str(path), "--J", "3", "--json")
     assert code == 2 and out == ""
     assert "column 'y'" in err and "rows 5, 9" in err
+
+
+def test_only_the_fits_own_warnings_become_notes(capsys, monkeypatch):
+    """A warning raised outside unspoken during the call (a ResourceWarning, as the garbage
+    collector gives for an unclosed socket, or another library's warning) is not written into
+    the result but handled as usual; the fit's own warning (J larger than any count) is a
+    note."""
+    import warnings
+
+    import unspoken.listexp.standard as standard
+
+    real = standard.fit_list
+
+    def noisy(*args, **kwargs):
+        warnings.warn_explicit("unclosed socket", ResourceWarning, "/elsewhere/sock.py", 1)
+        warnings.warn_explicit("a library's own warning", UserWarning, "/elsewhere/lib.py", 1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(standard, "fit_list", noisy)
+    code, out, err = run(capsys, "list", "race", "--J", "5", "--method", "dim", "--json")
+    assert code == 0
+    notes = json.loads(out)["notes"]
+    assert any("no respondent reported 5 or more items" in n for n in notes)
+    assert not any("unclosed socket" in n or "library" in n for n in notes)
+    assert "Warning: a library's own warning" in err  # shown as other commands show them

@@ -106,7 +106,9 @@ def command(
     Example: unspoken list race --formula "y ~ age + south" --J 3 --method ml
     """
     import warnings
+    from pathlib import Path
 
+    import unspoken
     from unspoken.listexp.standard import list_experiment
 
     df = load_frame(data, encoding=encoding)
@@ -137,8 +139,12 @@ def command(
             overdispersed=overdispersed,
             multi_condition=multi_condition,  # type: ignore[arg-type]
         )
+    # the fit's own warnings become notes of the result; any other (e.g. a ResourceWarning
+    # that "always" surfaced during the call) goes on to the usual one-line display
+    own = Path(unspoken.__file__).parent
     for w in caught:
-        msg = str(w.message)
-        if msg not in fit.notes:
+        if not Path(w.filename).is_relative_to(own):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        elif (msg := str(w.message)) not in fit.notes:
             fit.notes.append(msg)
     finish(fit, as_json, html_file, data_note=f"Data: {data}")
