@@ -329,6 +329,17 @@ def _cov_cdf(f: np.ndarray, a: np.ndarray, n: int) -> np.ndarray:
     return f[lo + 1] * (1 - f[hi + 1]) / n
 
 
+def _shares(
+    z: int, ys: np.ndarray, f0: np.ndarray, f1: np.ndarray, n0: int, n1: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``pi(y, z)`` for ``y`` in ``ys``, their covariance, and the control CDF point of each
+    (``pi(y, 1) = F_0(y) - F_1(y)``, ``pi(y, 0) = F_1(y) - F_0(y - 1)``)."""
+    a0 = ys if z == 1 else ys - 1
+    est = (f0[a0 + 1] - f1[ys + 1]) if z == 1 else (f1[ys + 1] - f0[a0 + 1])
+    sigma = _cov_cdf(f0, a0, n0) + _cov_cdf(f1, ys, n1)
+    return est, sigma, a0
+
+
 def _block_test(
     z: int,
     J: int,
@@ -342,10 +353,7 @@ def _block_test(
     rng: np.random.Generator | None,
 ) -> BlockTest:
     ys = np.arange(0, J) if z == 1 else np.arange(1, J + 1)
-    a0 = ys if z == 1 else ys - 1  # control CDF point of each moment
-    a1 = ys  # treated CDF point
-    est = (f0[a0 + 1] - f1[a1 + 1]) if z == 1 else (f1[a1 + 1] - f0[a0 + 1])
-    sigma = _cov_cdf(f0, a0, n0) + _cov_cdf(f1, a1, n1)
+    est, sigma, a0 = _shares(z, ys, f0, f1, n0, n1)
     se = np.sqrt(np.diag(sigma))
 
     # moments with no sampling variance carry no information (both CDFs are 0 or 1);
@@ -371,7 +379,7 @@ def _block_test(
         dropped = ys[keep & slack].tolist()
         keep &= ~slack
     # identical moments (no answers between them in either arm) make sigma singular
-    pairs = np.column_stack([f0[a0 + 1], f1[a1 + 1]])
+    pairs = np.column_stack([f0[a0 + 1], f1[ys + 1]])
     _, first = np.unique(pairs, axis=0, return_index=True)
     unique = np.zeros(len(ys), bool)
     unique[first] = True
@@ -508,11 +516,9 @@ def _pi_table(J: int, f0: np.ndarray, f1: np.ndarray, n0: int, n1: int) -> list[
     ys = np.arange(0, J + 1)
     out: list[PiEstimate] = []
     for z in (1, 0):
-        a0 = ys if z == 1 else ys - 1
-        est = (f0[a0 + 1] - f1[ys + 1]) if z == 1 else (f1[ys + 1] - f0[a0 + 1])
-        var = f0[a0 + 1] * (1 - f0[a0 + 1]) / n0 + f1[ys + 1] * (1 - f1[ys + 1]) / n1
+        est, sigma, _ = _shares(z, ys, f0, f1, n0, n1)
         out += [
             PiEstimate(int(yy), z, float(e), float(math.sqrt(v)))
-            for yy, e, v in zip(ys, est, var, strict=True)
+            for yy, e, v in zip(ys, est, np.diag(sigma), strict=True)
         ]
     return out
