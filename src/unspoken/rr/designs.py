@@ -189,7 +189,8 @@ class ForcedKnown(RRDesign):
 
 @dataclass(frozen=True)
 class _OneP(RRDesign):
-    """Designs with one probability ``p`` and ``a = 1 - p, b = 2p - 1``."""
+    """Designs with one probability ``p`` in (0, 1); ``a = 1 - p`` and, unless overridden,
+    ``b = 2p - 1`` (``P(Y=1 | Z=1) = p``)."""
 
     p: float | None = None
 
@@ -246,22 +247,13 @@ class Crosswise(_OneP):
 
 
 @dataclass(frozen=True)
-class Triangular(RRDesign):
+class Triangular(_OneP):
     """Triangular model (Yu, Tian & Tang 2008): ``p`` = probability that the innocuous
     statement is true; ``y = 1`` = "both statements false". ``P(Y=1) = (1-p)(1-prevalence)``.
     """
 
-    p: float | None = None
     name: ClassVar[str] = "triangular"
     yes_means: ClassVar[str] = "'both statements false' (the circle)"
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "p", _prob("p", self.p, self.name, low_open=True, high_open=True))
-        self._check_identified()
-
-    @property
-    def a(self) -> float:
-        return 1.0 - float(self.p)  # type: ignore[arg-type]
 
     @property
     def b(self) -> float:
@@ -270,9 +262,6 @@ class Triangular(RRDesign):
     @property
     def pi1(self) -> float:
         return 0.0
-
-    def params(self) -> dict[str, float]:
-        return {"p": float(self.p)}  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
