@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from unspoken.errors import DataError
 from unspoken.rr import rr_prevalence, rr_regression
 from unspoken.simulate.rr import simulate_rr
 
@@ -123,6 +124,15 @@ def test_by_groups(survey):
     assert d["by"][0]["group"] == {"region": "north"}
     cf = rr_prevalence(survey, "y", by="region", **KW)
     assert len(cf.by) == 2
+    # closed form per group: (ybar_g - a) / b with the binomial (model) standard error
+    y, b = survey["y"].to_numpy(), 2 * 0.2 - 1
+    for g in cf.by:
+        yg = y[region == g.group["region"]]
+        yb = yg.mean()
+        assert g.estimate.estimate == pytest.approx((yb - 0.8) / b, rel=1e-12)
+        se = np.sqrt(yb * (1 - yb) / len(yg)) / abs(b)
+        assert g.estimate.std_error == pytest.approx(se, rel=1e-12)
+        assert g.estimate.n == len(yg)
 
 
 def test_row_positions_after_listwise_deletion():
@@ -136,6 +146,12 @@ def test_row_positions_after_listwise_deletion():
     assert any("listwise deletion" in n for n in fit.notes)
     with pytest.raises(Exception, match="boolean"):
         fit.prevalence_influence(np.ones(300, bool))
+    cf = rr_prevalence(df, "y", design="mirrored", p=0.8)
+    for hidden in (fit, cf):
+        with pytest.raises(DataError, match="boolean"):
+            hidden.prevalence_influence(np.ones(300, bool))
+        with pytest.raises(DataError, match="selects no respondent"):
+            hidden.prevalence_influence(np.zeros(hidden.n, bool))
 
 
 def test_satisfies_the_gap_protocol():

@@ -107,7 +107,7 @@ def _answers(df: pd.DataFrame, col: str, design: RRDesign, kept: np.ndarray) -> 
 
 
 def _prepare(
-    data: Any,
+    df: pd.DataFrame,
     answer: str,
     extra_cols: list[str],
     design: RRDesign,
@@ -115,8 +115,13 @@ def _prepare(
     cluster: str | None,
     strata: str | None,
     missing: Literal["listwise", "error"],
+    by: str | None = None,
 ) -> _Prepared:
-    df = data if isinstance(data, pd.DataFrame) else to_pandas(data)  # callers pass a copy
+    """The used rows of ``df`` (the caller's :func:`to_pandas` frame), their 0/1 answers
+    and survey design; columns are checked first (``by`` too, though it is not used to
+    drop rows)."""
+    if by is not None:
+        require_columns(df, [by], role="by")
     roles = [(answer, "randomized response answer")]
     roles += [
         (c, role)
@@ -158,11 +163,25 @@ def _default_kind(survey: SurveyDesign, vcov: str | None) -> str:
     return vcov
 
 
+def _check_mask(mask: Any, n: int) -> np.ndarray:
+    """``mask`` as a non-empty boolean array over the ``n`` used rows (``None`` = all)."""
+    if mask is None:
+        return np.ones(n, dtype=bool)
+    m = np.asarray(mask)
+    if m.dtype != bool or m.shape != (n,):
+        raise DataError(
+            f"mask must be a boolean array over the {n} rows used in the fit "
+            f"(got dtype {m.dtype}, shape {m.shape})"
+        )
+    if not m.any():
+        raise DataError("mask selects no respondent")
+    return m
+
+
 def _group_masks(df: pd.DataFrame, by: str | None) -> list[tuple[Any, np.ndarray]]:
     if by is None:
         return []
-    require_columns(df, [by], role="by")
-    s = df[by]
+    s = df[by]  # checked by _prepare
     ok = ~s.isna().to_numpy()
     levels = pd.unique(s[ok])
     try:
@@ -312,20 +331,6 @@ class RRFit(FitResult):
 
     # ---- prevalence
 
-    def _mask(self, mask: Any) -> np.ndarray:
-        n = len(self._lam)  # type: ignore[arg-type]
-        if mask is None:
-            return np.ones(n, dtype=bool)
-        m = np.asarray(mask)
-        if m.dtype != bool or m.shape != (n,):
-            raise DataError(
-                f"mask must be a boolean array over the {n} rows used in the fit "
-                f"(got dtype {m.dtype}, shape {m.shape})"
-            )
-        if not m.any():
-            raise DataError("mask selects no respondent")
-        return m
-
     def _prevalence_parts(self, mask: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         lam, w, X = self._lam, self._w, self._X
         wm = np.where(mask, w, 0.0)  # type: ignore[arg-type]
@@ -339,7 +344,7 @@ class RRFit(FitResult):
         """(Weighted) average predicted prevalence over ``mask`` (boolean over the used rows;
         ``None`` = all) and its influence values ``psi_i`` (length = rows used), with
         ``sum psi_i^2`` its sandwich (HC0) variance. See the module docstring."""
-        m = self._mask(mask)
+        m = _check_mask(mask, len(self._lam))  # type: ignore[arg-type]
         P, g, sampling = self._prevalence_parts(m)
         return P, sampling + self._beta_infl @ g  # type: ignore[operator]
 
@@ -437,10 +442,7 @@ class RRPrevalence(ResultMixin):
         """Prevalence among ``mask`` (boolean over used rows, ``None`` = all) and influence
         values ``psi_i = 1[i in mask] w_i (y_i - ybar_mask) / (W_mask b)``."""
         y, w = self._y, self._w
-        n = len(y)  # type: ignore[arg-type]
-        m = np.ones(n, bool) if mask is None else np.asarray(mask)
-        if m.dtype != bool or m.shape != (n,) or not m.any():
-            raise DataError(f"mask must be a non-empty boolean array over the {n} used rows")
+        m = _check_mask(mask, len(y))  # type: ignore[arg-type]
         wm = np.where(m, w, 0.0)  # type: ignore[arg-type]
         W = wm.sum()
         ybar = float(wm @ y / W)  # type: ignore[operator]
@@ -513,10 +515,7 @@ def rr_prevalence(
                 "for covariates"
             )
         answer = lhs
-    df0 = to_pandas(data)
-    if by is not None:
-        require_columns(df0, [by], role="by")
-    prep = _prepare(df0, answer, [], d, weights, cluster, strata, missing)
+    prep = _prepare(to_pandas(data), answer, [], d, weights, cluster, strata, missing, by)
     kind = _default_kind(prep.survey, vcov)
     if kind in ("opg", "bootstrap"):
         raise UnsupportedError(
@@ -540,9 +539,9 @@ def rr_prevalence(
     def estimate(mask: np.ndarray | None, label: str | None = None) -> Estimate:
         est, psi = result.prevalence_influence(mask)
         if kind == "model":
-            m = np.ones(len(y), bool) if mask is None else mask
-            yb = float(w[m] @ y[m] / w[m].sum())
-            var = yb * (1 - yb) / (w[m].sum() * d.b**2)  # weights as frequency weights
+            yb = d.a + d.b * est  # the (weighted) mean answer in the group
+            W = w.sum() if mask is None else w[mask].sum()
+            var = yb * (1 - yb) / (W * d.b**2)  # weights as frequency weights
         else:
             var = float(vcov_from_influence(psi, kind, prep.survey, n_params=1))  # type: ignore[arg-type]
         return Estimate.from_se(
@@ -607,10 +606,8 @@ def rr_regression(
         raise DataError(f"formula '{formula}' needs the answer column on the left of '~'")
     df0 = to_pandas(data)
     require_columns(df0, [lhs], role="randomized response answer")
-    if by is not None:
-        require_columns(df0, [by], role="by")
     rhs_cols = formula_columns(rhs, list(df0.columns))
-    prep = _prepare(df0, lhs, rhs_cols, d, weights, cluster, strata, missing)
+    prep = _prepare(df0, lhs, rhs_cols, d, weights, cluster, strata, missing, by)
     dm = model_matrix(rhs, prep.df)
     X = dm.X
     check_full_rank(X, dm.names)
