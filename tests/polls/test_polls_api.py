@@ -301,3 +301,21 @@ def test_no_pyplot_import_needed() -> None:
     with warnings.catch_warnings():
         res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.stdout.strip() == "ok", res.stderr
+
+
+def test_compare_house_effects_directly(tmp_path) -> None:
+    from unspoken.errors import UnsupportedError
+    from unspoken.polls import compare_house_effects
+
+    path = tmp_path / "ru.csv"
+    _russia_2012().to_csv(path, index=False)
+    kw = dict(share="approve", pollster="pollster", date="date", default_n=RU_N, dk="hard_to_say")
+    r = fit_polls(str(path), **kw, period="week")
+    h = compare_house_effects(str(path), **kw, period="week")
+    pd.testing.assert_frame_equal(h.table, r.hard_to_say.table)
+    assert h.explained == r.hard_to_say.explained
+    # the decided-scale house effects are those of a sum-to-zero fit on that scale
+    dec = fit_polls(str(path), **kw, period="week", scale="decided", compare_scales=False)
+    np.testing.assert_allclose(h.table["house_decided"], dec.house_effects["estimate"])
+    with pytest.raises(UnsupportedError, match="period"):
+        compare_house_effects(str(path), **kw, period="month")

@@ -59,6 +59,13 @@ class HardToSayComparison(ResultMixin):
         )
 
 
+# fit_polls arguments that go to prepare_polls; those set here; the rest are fit options
+_PREPARE = frozenset(
+    ["share", "pollster", "date", "start", "end", "n", "default_n", "dk", "units", "since", "until"]
+)
+_SET_HERE = ("scale", "anchor", "compare_scales", "duplicates")
+
+
 def compare_house_effects(data: Any, all_fit: Any = None, **kw: Any) -> HardToSayComparison:
     """Fit the model on both scales (sum-to-zero) and decompose the house effects.
 
@@ -66,41 +73,37 @@ def compare_house_effects(data: Any, all_fit: Any = None, **kw: Any) -> HardToSa
     dates, sample sizes, ...); ``all_fit`` may pass an existing sum-to-zero fit on the share
     of all respondents, which is then not refitted.
     """
-    from unspoken.polls.model import fit_polls
-
-    common = dict(kw)
-    common.update(anchor="sum-to-zero", compare_scales=False, duplicates="keep")
     import warnings
 
-    from unspoken.polls.data import PollDataWarning
+    from unspoken.polls.data import PollDataWarning, _load, prepare_polls
+    from unspoken.polls.model import _check_options, _fit_polls, fit_polls
 
+    prep = {k: v for k, v in kw.items() if k in _PREPARE}
+    opts = {k: v for k, v in kw.items() if k not in _PREPARE and k not in _SET_HERE}
+    _check_options(
+        opts.get("period", "day"),
+        opts.get("fieldwork", "spread"),
+        opts.get("level", 0.95),
+        opts.get("sigma"),
+        opts.get("bands", "corrected"),
+    )
+    raw = _load(data)  # read once for both scales
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PollDataWarning)
         if all_fit is None:
-            all_fit = fit_polls(data, scale="all", **common)
-        dec_fit = fit_polls(data, scale="decided", **common)
+            all_fit = fit_polls(
+                raw,
+                **prep,
+                **opts,
+                scale="all",
+                anchor="sum-to-zero",
+                compare_scales=False,
+                duplicates="keep",
+            )
+        # the decided-scale polls serve both the fit and the mean "hard to say" per pollster
+        pp = prepare_polls(raw, **prep, scale="decided", duplicates="keep")
+    dec_fit = _fit_polls(pp, "sum-to-zero", **opts)
     f = all_fit.factor
-    # mean "hard to say" per pollster, over polls that report it
-    from unspoken.polls.data import prepare_polls
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", PollDataWarning)
-        pp = prepare_polls(
-            data,
-            share=kw["share"],
-            pollster=kw["pollster"],
-            date=kw.get("date"),
-            start=kw.get("start"),
-            end=kw.get("end"),
-            n=kw.get("n"),
-            default_n=kw.get("default_n"),
-            dk=kw["dk"],
-            scale="decided",
-            units=kw.get("units", "auto"),
-            duplicates="keep",
-            since=kw.get("since"),
-            until=kw.get("until"),
-        )
     dk_mean = pp.table.groupby("pollster")["dk"].mean().reindex(all_fit.house_effects["pollster"])
     d = dk_mean.to_numpy()
     d_bar = float(np.mean(d))

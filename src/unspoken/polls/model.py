@@ -21,7 +21,7 @@ import pandas as pd
 from scipy.optimize import minimize
 
 from unspoken.errors import DataError, UnsupportedError
-from unspoken.polls.data import Duplicates, Polls, Scale, Units, prepare_polls
+from unspoken.polls.data import Duplicates, Polls, Scale, Units, _load, prepare_polls
 from unspoken.polls.smoother import Design, build_design, solve
 
 Period = Literal["day", "week"]
@@ -405,16 +405,10 @@ def fit_polls(
     ``until`` keep only the polls fielded in that span.
     """
     t0 = time.perf_counter()
-    if period not in ("day", "week"):
-        raise UnsupportedError(f"period must be 'day' or 'week', not {period!r}")
-    if fieldwork not in ("spread", "midpoint"):
-        raise UnsupportedError(f"fieldwork must be 'spread' or 'midpoint', not {fieldwork!r}")
-    if not 0 < level < 1:
-        raise UnsupportedError(f"level must be between 0 and 1, not {level!r}")
-    if sigma is not None and not sigma > 0:
-        raise UnsupportedError("sigma must be positive")
+    _check_options(period, fieldwork, level, sigma, bands)
+    raw = _load(data)  # a file is read once, also when the hard-to-say comparison refits
     polls = prepare_polls(
-        data,
+        raw,
         share=share,
         pollster=pollster,
         date=date,
@@ -429,17 +423,16 @@ def fit_polls(
         since=since,
         until=until,
     )
-    single = (
-        isinstance(anchor, tuple)
-        and len(anchor) in (2, 3)
-        and isinstance(anchor[1], int | float | np.number)
-    )
-    anchors_in = list(anchor) if isinstance(anchor, list | tuple) and not single else [anchor]
-    ident, C, anchors = _identification(anchors_in, polls.pollsters)
-    if bands not in ("corrected", "plugin"):
-        raise UnsupportedError(f"bands must be 'corrected' or 'plugin', not {bands!r}")
-    fit = _fit_prepared(
-        polls, ident, C, anchors, period, extra_variance, fieldwork, sigma, window, level, bands
+    fit = _fit_polls(
+        polls,
+        anchor,
+        period=period,
+        extra_variance=extra_variance,
+        fieldwork=fieldwork,
+        sigma=sigma,
+        window=window,
+        level=level,
+        bands=bands,
     )
     if compare_scales is None:
         compare_scales = dk is not None
@@ -448,9 +441,13 @@ def fit_polls(
             raise UnsupportedError("compare_scales needs the 'hard to say' column (dk)")
         from unspoken.polls.hard_to_say import compare_house_effects
 
-        reuse = fit if (scale == "all" and ident == "sum-to-zero" and sigma is None) else None
+        reuse = (
+            fit
+            if (scale == "all" and fit.identification == "sum-to-zero" and sigma is None)
+            else None
+        )
         fit.hard_to_say = compare_house_effects(
-            data,
+            raw,
             all_fit=reuse,
             share=share,
             pollster=pollster,
@@ -470,6 +467,46 @@ def fit_polls(
         )
     fit.elapsed = time.perf_counter() - t0
     return fit
+
+
+def _check_options(
+    period: Period, fieldwork: Fieldwork, level: float, sigma: float | None, bands: Bands
+) -> None:
+    if period not in ("day", "week"):
+        raise UnsupportedError(f"period must be 'day' or 'week', not {period!r}")
+    if fieldwork not in ("spread", "midpoint"):
+        raise UnsupportedError(f"fieldwork must be 'spread' or 'midpoint', not {fieldwork!r}")
+    if not 0 < level < 1:
+        raise UnsupportedError(f"level must be between 0 and 1, not {level!r}")
+    if sigma is not None and not sigma > 0:
+        raise UnsupportedError("sigma must be positive")
+    if bands not in ("corrected", "plugin"):
+        raise UnsupportedError(f"bands must be 'corrected' or 'plugin', not {bands!r}")
+
+
+def _fit_polls(
+    polls: Polls,
+    anchor: Any,
+    *,
+    period: Period = "day",
+    extra_variance: bool = True,
+    fieldwork: Fieldwork = "spread",
+    sigma: float | None = None,
+    window: int = 30,
+    level: float = 0.95,
+    bands: Bands = "corrected",
+):
+    """:func:`fit_polls` on polls already read and checked (options checked by the caller)."""
+    single = (
+        isinstance(anchor, tuple)
+        and len(anchor) in (2, 3)
+        and isinstance(anchor[1], int | float | np.number)
+    )
+    anchors_in = list(anchor) if isinstance(anchor, list | tuple) and not single else [anchor]
+    ident, C, anchors = _identification(anchors_in, polls.pollsters)
+    return _fit_prepared(
+        polls, ident, C, anchors, period, extra_variance, fieldwork, sigma, window, level, bands
+    )
 
 
 def _fit_prepared(
