@@ -92,13 +92,6 @@ class ListDiM:
         e0, p0 = share_influence(self.y, self.w, m & (self.treat == 0))
         return float(e1[0] - e0[0]), (p1 - p0)[:, 0]
 
-    def arm_counts(self, mask: np.ndarray | None = None) -> dict[str, int]:
-        m = np.ones(len(self.y), dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
-        return {
-            "treated": int((m & (self.treat == 1)).sum()),
-            "control": int((m & (self.treat == 0)).sum()),
-        }
-
 
 # --------------------------------------------------------------------------- results
 
@@ -632,19 +625,15 @@ class _Context:
 
     def _counts(self, mask: np.ndarray) -> dict[str, int]:
         p = self.prep
-        c = {
-            "treated": int((mask & (p.treat_full == 1)).sum()),
-            "control": int((mask & (p.treat_full == 0)).sum()),
-            "direct": int((mask & p.has_direct).sum()),
-        }
+        c: dict[str, int] = {}
+        if p.user_hidden is None:
+            c["treated"] = int((mask & (p.treat_full == 1)).sum())
+            c["control"] = int((mask & (p.treat_full == 0)).sum())
+        c["direct"] = int((mask & p.has_direct).sum())
         if p.placebo is not None:
             c["placebo"] = int((mask & p.placebo.arm).sum())
-        if p.user_hidden is None:
-            return c
-        c.pop("treated")
-        c.pop("control")
-        rp = np.asarray(self.hidden.row_positions)
-        c["hidden"] = int(mask[rp].sum())
+        if p.user_hidden is not None:
+            c["hidden"] = int(mask[np.asarray(self.hidden.row_positions)].sum())
         return c
 
     def _est(self, value: float, var: float, n: int | None) -> Estimate:
@@ -686,9 +675,7 @@ class _Context:
             cols.append(k_psi[:, 0])
             names.append("dk")
             values.append(float(k_est[0]))
-        if self.dk == "bounds":
-            if self.direct_model is not None:
-                raise UnsupportedError("dk='bounds' is supported with method='dim' only")
+        if self.dk == "bounds":  # method='dim' only (checked in gap)
             u_est, u_psi = share_influence(p.support + p.is_dk, w, dd)
             cols.append(u_psi[:, 0])
             names.append("upper")
