@@ -767,30 +767,31 @@ def _head_bytes(path: Any, n: int = 65536) -> bytes:
         raise DataError(f"cannot open '{path}': {exc.strerror or exc}") from exc
 
 
+#: the first bytes ("magic numbers") of the file kinds recognised by :func:`_sniff_kind`
+_MAGIC = (
+    (b"PAR1", "parquet"),
+    (b"$FL2", "sav"),
+    (b"$FL3", "zsav"),
+    (b"<stata_dta>", "dta"),
+    (b"PK\x03\x04", "zip"),
+    (b"\x1f\x8b", "gzip"),
+    (b"%PDF", "pdf"),
+    (b"\xd0\xcf\x11\xe0", "xls"),
+    (b"\xff\xfe", "text"),  # UTF-16 with a byte-order mark
+    (b"\xfe\xff", "text"),
+)
+
+
 def _sniff_kind(head: bytes) -> str:
     """What the first bytes of a file say it is."""
     if not head:
         return "empty"
-    if head.startswith(b"PAR1"):
-        return "parquet"
-    if head.startswith(b"$FL2"):
-        return "sav"
-    if head.startswith(b"$FL3"):
-        return "zsav"
-    if head.startswith(b"<stata_dta>") or (
-        len(head) > 1 and 104 <= head[0] <= 115 and head[1] in (1, 2) and b"\x00" in head[:4]
-    ):
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    # Stata formats 104-115: the release byte, then 1 or 2 (byte order), a NUL soon after
+    if len(head) > 1 and 104 <= head[0] <= 115 and head[1] in (1, 2) and b"\x00" in head[:4]:
         return "dta"
-    if head.startswith(b"PK\x03\x04"):
-        return "zip"
-    if head.startswith(b"\x1f\x8b"):
-        return "gzip"
-    if head.startswith(b"%PDF"):
-        return "pdf"
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
-        return "xls"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "text"  # UTF-16 with a byte-order mark
     if b"\x00" in head:
         return "binary"
     control = sum(1 for b in head if b < 32 and b not in (9, 10, 13, 12))

@@ -391,3 +391,29 @@ def test_bundled_csv_files_read_as_the_loader_does():
         assert got.attrs["unspoken"]["delimiter"] == ","
         got.attrs = {}
         pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"", "empty"),
+        (b"PAR1\x15\x04", "parquet"),
+        (b"$FL2@(#) SPSS", "sav"),
+        (b"$FL3@(#) SPSS", "zsav"),
+        (b"<stata_dta><header>", "dta"),
+        (bytes([114, 2, 1, 0]) + b"\x05\x00", "dta"),  # Stata 12 format, old header
+        (b"PK\x03\x04\x14\x00", "zip"),
+        (b"\x1f\x8b\x08\x00", "gzip"),
+        (b"%PDF-1.7", "pdf"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1", "xls"),
+        (b"\xff\xfea\x00,\x00", "text"),
+        (b"\xfe\xff\x00a\x00,", "text"),
+        (b"a,b\n1,2\n", "text"),
+        (b"\x01\x02\x03\x00\x04", "binary"),
+    ],
+)
+def test_file_kind_from_first_bytes(head, kind):
+    """The published signatures of each format map to its kind."""
+    from unspoken.io import _sniff_kind
+
+    assert _sniff_kind(head) == kind
