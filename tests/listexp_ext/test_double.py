@@ -147,3 +147,19 @@ def test_bundled_example_and_errors():
     with pytest.raises(DataError) as e:
         double_list_experiment(bad, "y1", "y2", "g")
     assert e.value.column == "g"
+
+
+def test_long1_names_the_group_of_a_text_column():
+    """long1 picks the group whose list 1 is long, also when neither value looks like a
+    control value (no control= needed); the estimate is the same as with the 0/1 coding."""
+    df = datasets.load("double_list")
+    ref = double_list_experiment(df, "y1", "y2", "long1")
+    df["g"] = df["long1"].map({1: "A", 0: "B"})
+    fit = double_list_experiment(df, "y1", "y2", "g", long1="a")
+    assert fit.prevalence.estimate == pytest.approx(ref.prevalence.estimate, rel=1e-12)
+    assert fit.extra["list1_long_value"] == "A"
+    flipped = double_list_experiment(df, "y1", "y2", "g", long1="B")
+    assert flipped.part("list1").iloc[0] == pytest.approx(-ref.part("list1").iloc[0], rel=1e-12)
+    with pytest.raises(DataError) as e:
+        double_list_experiment(df, "y1", "y2", "g", long1="C")
+    assert e.value.column == "g"

@@ -39,12 +39,12 @@ from scipy import stats
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.inference.covariance import (
-    VCOV_KINDS,
     SurveyDesign,
     bootstrap_cov,
     survey_design,
     vcov_from_influence,
 )
+from unspoken.listexp.multi import _resolve_vcov
 from unspoken.results import Estimate, FitResult
 
 DoubleMethod = Literal["pooled", "average"]
@@ -131,24 +131,13 @@ def prepare_double(
     cols += [c for c in (weights, cluster, strata) if c is not None]
     df, notes, _ = drop_missing(df, list(dict.fromkeys(cols)), missing)
     df = df.reset_index(drop=True)
-    codes, info = binary_column(df, treat)
-    if long1 is not None:
-        # long1 names the group with the sensitive item in list 1
-        from unspoken.io import _matches
-
-        if _matches(info["treated"], long1):
-            t = codes
-        elif _matches(info["control"], long1):
-            t = 1 - codes
-        else:
-            raise DataError(
-                f"long1={long1!r} is not a value of column '{treat}' (values: "
-                f"{info['control']!r}, {info['treated']!r})",
-                column=treat,
-            )
+    if long1 is None:
+        t, info = binary_column(df, treat)
+        g1 = info["treated"]
     else:
-        t = codes
-    g1 = info["treated"] if long1 is None else long1
+        # long1 is the group with the sensitive item in list 1: code the other group 0
+        codes, info = binary_column(df, treat, control=long1)
+        t, g1 = 1 - codes, info["control"]
     a = numeric_column(df, y1, role="list 1 count")
     b = numeric_column(df, y2, role="list 2 count")
     X = model_matrix(rx, df)
@@ -262,18 +251,15 @@ def double_list_experiment(
         strata,
         missing,
     )
-    kind = vcov if vcov is not None else d.design.default_kind()
-    if kind == "model":
-        kind = "hc0"
-    if kind not in VCOV_KINDS or kind in ("model", "hc2", "hc3"):
+    # the list-experiment rules (survey design defaults, no variance that ignores a given
+    # cluster or strata column); least squares with influence functions: no model-based or
+    # leverage-based variance, "model" means the robust hc0
+    kind = _resolve_vcov(None if vcov == "model" else vcov, d.design, "hc0")
+    if kind in ("hc2", "hc3"):
         raise UnsupportedError(
             f"vcov='{kind}' is not available for the double list; use hc0, hc1, cluster, "
             "survey or bootstrap"
         )
-    if d.design.strata is not None and kind not in ("survey", "bootstrap"):
-        raise UnsupportedError(f"strata were given, but vcov='{kind}' would ignore them")
-    if d.design.cluster is not None and kind not in ("cluster", "survey", "bootstrap"):
-        raise UnsupportedError(f"a cluster column was given, but vcov='{kind}' would ignore it")
 
     est = _estimate(d)
     coef, psi = est["coef"], est["psi"]
