@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-from scipy.special import expit, gammaln
+from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, UnsupportedError
 from unspoken.inference.covariance import bootstrap_cov, vcov_from_influence
@@ -120,10 +120,3 @@ def logit_share_from_logit(logit: float, se_logit: float, level: float) -> dict[
     and ``rho``."""
     p = float(expit(logit))
     return logit_share(p, p * (1 - p) * se_logit, level).to_dict()
-
-
-def log_choose(k: np.ndarray, J: int) -> np.ndarray:
-    """``log C(J, k)``, ``-inf`` where ``k`` is outside ``0..J``."""
-    kc = np.clip(k, 0, J)
-    out = gammaln(J + 1.0) - gammaln(kc + 1.0) - gammaln(J - kc + 1.0)
-    return np.where((k >= 0) & (k <= J), out, -np.inf)

@@ -40,14 +40,19 @@ from scipy.special import expit
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
 from unspoken.inference.covariance import sandwich_influence
 from unspoken.listexp._variant_common import (
-    log_choose,
     logit_share,
     prepare_single_item,
     prevalence_estimate,
     standard_mle,
     variant_cov,
 )
-from unspoken.listexp.ml import IndexModel, log_binom_pmf, newton_maximize, softplus
+from unspoken.listexp.ml import (
+    IndexModel,
+    log_binom_pmf,
+    log_choose,
+    newton_maximize,
+    softplus,
+)
 from unspoken.listexp.multi import MultiData
 from unspoken.results import FitResult
 

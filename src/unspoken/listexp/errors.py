@@ -49,7 +49,6 @@ from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, UnsupportedError
 from unspoken.listexp._variant_common import (
-    log_choose,
     logit_share_from_logit,
     mean_prevalence,
     prepare_single_item,
@@ -58,7 +57,7 @@ from unspoken.listexp._variant_common import (
     variant_cov,
 )
 from unspoken.listexp.ceiling_floor import mixture_derivs
-from unspoken.listexp.ml import IndexModel, newton_maximize, softplus
+from unspoken.listexp.ml import IndexModel, log_choose, newton_maximize, softplus
 from unspoken.listexp.multi import MultiData
 from unspoken.results import FitResult
 
