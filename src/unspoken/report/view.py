@@ -109,6 +109,15 @@ def _group(g: dict[str, Any]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in g.items()) or "(all)"
 
 
+def _estimates(x: Estimate | list[Estimate] | None) -> list[Estimate]:
+    """A prevalence (one estimate, one per sensitive item, or none) as a list."""
+    return [] if x is None else x if isinstance(x, list) else [x]
+
+
+def _labelled(name: str, e: Estimate) -> str:
+    return f"{name} [{e.label}]" if e.label else name
+
+
 def _interval(e: Estimate, fmt: Callable[[Any], str] = pct) -> str:
     return f"{lvl(e.level)} interval {fmt(e.ci_low)} to {fmt(e.ci_high)}"
 
@@ -137,11 +146,7 @@ def _fit_view(fit: Any) -> View:
     title = (fit.title or model).removeprefix("unspoken: ")
     v = View(title=title[:1].upper() + title[1:])
     level = fit.level
-    items = (
-        fit.prevalence
-        if isinstance(fit.prevalence, list)
-        else ([] if fit.prevalence is None else [fit.prevalence])
-    )
+    items = _estimates(fit.prevalence)
     trait = "hold the sensitive trait" if not is_rr else "have the hidden trait"
     for e in items:
         who = f"'{e.label}'" if e.label else ""
@@ -167,13 +172,10 @@ def _fit_view(fit: Any) -> View:
         v.tables.append(_est_table(title, "item", rows, level))
     by_rows = []
     for g in fit.by:
-        est = g.estimate
-        if est is None:
+        if g.estimate is None:
             by_rows.append([_group(g.group), g.note or "no estimate", "", ""])
-            continue
-        for e in est if isinstance(est, list) else [est]:
-            name = _group(g.group) + (f" [{e.label}]" if e.label else "")
-            by_rows.append(_est_row(name, e))
+        for e in _estimates(g.estimate):
+            by_rows.append(_est_row(_labelled(_group(g.group), e), e))
     if by_rows:
         v.tables.append(_est_table("Prevalence by group", "group", by_rows, level))
         v.plot = lambda: fit_forest_plot(fit)
@@ -218,16 +220,8 @@ def _e4(d: dict[str, Any]) -> dict[str, Any]:
 
 def fit_forest_plot(fit: Any) -> Any:
     """Prevalence with its interval overall and for each group of ``fit.by``."""
-    overall: list[tuple[str, Estimate]] = []
-    items = fit.prevalence if isinstance(fit.prevalence, list) else [fit.prevalence]
-    for e in items:
-        if e is not None:
-            overall.append(("All respondents" + (f" [{e.label}]" if e.label else ""), e))
-    groups = []
-    for g in fit.by:
-        est = g.estimate
-        for e in [] if est is None else est if isinstance(est, list) else [est]:
-            groups.append((_group(g.group) + (f" [{e.label}]" if e.label else ""), e))
+    overall = [(_labelled("All respondents", e), e) for e in _estimates(fit.prevalence)]
+    groups = [(_labelled(_group(g.group), e), e) for g in fit.by for e in _estimates(g.estimate)]
     what = "hidden trait" if str(fit.model).startswith("rr.") else "sensitive item"
     return forest_plot(overall, groups, f"prevalence of the {what}, % ({lvl(fit.level)} intervals)")
 
