@@ -145,3 +145,24 @@ def test_polars_and_dict_input(race):
     c = list_experiment({k: race[k].to_numpy() for k in race.columns}, F, J=3, method="lm")
     np.testing.assert_allclose(b.params_, a.params_, rtol=1e-12)
     np.testing.assert_allclose(c.params_, a.params_, rtol=1e-12)
+
+
+def test_a_non_pandas_frame_is_converted_once(race, monkeypatch):
+    """list_experiment converts a polars frame once (it was converted again to check for
+    several sensitive items) and reads a pandas frame without copying it."""
+    import polars as pl
+
+    import unspoken.io
+
+    real, calls = unspoken.io.to_pandas, []
+
+    def counting(frame):
+        calls.append(type(frame).__name__)
+        return real(frame)
+
+    monkeypatch.setattr(unspoken.io, "to_pandas", counting)
+    list_experiment(pl.from_pandas(race), F, J=3, method="lm")
+    assert calls == ["DataFrame"]
+    calls.clear()
+    list_experiment(race, F, J=3, method="lm")
+    assert calls == []

@@ -648,13 +648,16 @@ def list_experiment(
         raise UnsupportedError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     if not 0 < level < 1:
         raise UnsupportedError(f"level must lie between 0 and 1, not {level}")
+    from unspoken.io import to_pandas
     from unspoken.listexp.variants import fit_variant, is_multi_item, variant_requested
 
+    # converted once: a pandas frame is only read (never copied or modified) from here on
+    df = data if isinstance(data, pd.DataFrame) else to_pandas(data)
     if variant_requested(ceiling, floor, error, robust, overdispersed, multi_condition) or (
-        is_multi_item(data, treat)
+        is_multi_item(df, treat)
     ):
         return fit_variant(
-            data,
+            df,
             formula,
             treat,
             J,
@@ -681,7 +684,7 @@ def list_experiment(
             multi_condition=multi_condition,
         )
     ld = prepare_list_data(
-        data,
+        df,
         formula,
         treat,
         J=J,

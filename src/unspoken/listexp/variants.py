@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from unspoken.errors import UnsupportedError
 from unspoken.results import FitResult
@@ -23,8 +24,6 @@ MIN_ARM = 10
 
 def is_multi_item(data: Any, treat: str) -> bool:
     """Does the treatment column hold more than two distinct values (several items)?"""
-    import pandas as pd
-
     from unspoken.io import to_pandas
 
     df = data if isinstance(data, pd.DataFrame) else to_pandas(data)
@@ -44,13 +43,12 @@ def variant_requested(
     )
 
 
-def _check_arms(data: Any, treat: str) -> None:
+def _check_arms(df: pd.DataFrame, treat: str) -> None:
     """Several sensitive items need every arm populated: a value held by fewer than
     ``MIN_ARM`` rows is far more likely a coding error than a treatment arm."""
     from unspoken.errors import DataError
-    from unspoken.io import to_pandas
 
-    col = to_pandas(data)[treat]
+    col = df[treat]
     counts = col.value_counts(dropna=True)
     rare = counts[counts < MIN_ARM]
     if len(rare):
@@ -67,12 +65,13 @@ def _check_arms(data: Any, treat: str) -> None:
         )
 
 
-def _infer_J(data: Any, formula: str, treat: str, control: Any, notes: list[str]) -> int:
+def _infer_J(df: pd.DataFrame, formula: str, treat: str, control: Any, notes: list[str]) -> int:
     from unspoken.formula import split_formula
-    from unspoken.io import arm_column, drop_missing, integer_column, to_pandas
+    from unspoken.io import arm_column, drop_missing, integer_column, require_columns
 
     outcome, _ = split_formula(formula)
-    df, _, _ = drop_missing(to_pandas(data), [outcome, treat], "listwise")
+    require_columns(df, [outcome, treat])
+    df, _, _ = drop_missing(df[[outcome, treat]], [outcome, treat], "listwise")
     t, _ = arm_column(df, treat, control)
     y = integer_column(df, outcome, low=0, role="outcome")
     J = int(y[t == 0].max())
@@ -108,6 +107,10 @@ def fit_variant(
     multi_condition: str = "none",
 ) -> FitResult:
     """Fit the model the options ask for (see the module docstring)."""
+    from unspoken.io import to_pandas
+
+    # converted once (a pandas frame is only read here, never copied)
+    data = data if isinstance(data, pd.DataFrame) else to_pandas(data)
     multi = is_multi_item(data, treat)
     chosen = [
         name
