@@ -58,12 +58,12 @@ def command(
     from unspoken.io import arm_column, require_columns
     from unspoken.listexp.design_test import design_test
     from unspoken.listexp.multi import design_test_multi
+    from unspoken.listexp.variants import is_multi_item
 
     df = load_frame(data, encoding=encoding)
     require_columns(df, [treat])
-    n_arms = df[treat].dropna().nunique()
     test = design_test
-    if n_arms > 2:
+    if is_multi_item(df, treat):
         arm_column(df.dropna(subset=[treat]), treat, control)  # names the control problem
         test = design_test_multi
     res = test(
