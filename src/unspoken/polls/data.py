@@ -261,7 +261,7 @@ def prepare_polls(
                 column=n,
                 rows=rows[bad],
             )
-    fill = np.array([defaults.get(s, np.nan) for s in names])
+    fill = pd.Series(names).map(defaults).to_numpy(dtype=float)
     nn = np.where(np.isfinite(nn), nn, fill)
     miss = ~np.isfinite(nn)
     if miss.any():
