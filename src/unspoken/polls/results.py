@@ -100,7 +100,6 @@ class PollsResult(ResultMixin):
         if fit.cov_log_sigma_tau is not None:
             d = np.sqrt(np.maximum(np.diag(fit.cov_log_sigma_tau), 0.0))
             tau_se[np.flatnonzero(fit.free_tau)] = d[1:]
-            tau_se[~fit.free_tau] = np.nan
         tau_se = np.where(fit.tau > 0, tau_se, np.nan)
         house_effects = pd.DataFrame(
             {
