@@ -33,7 +33,14 @@ from unspoken.inference.covariance import sandwich_influence, vcov_from_influenc
 from unspoken.io import numeric_column, require_columns, to_pandas
 from unspoken.results import Estimate, FitResult
 from unspoken.rr.designs import RRDesign, make_design
-from unspoken.rr.regression import RRVcov, _default_kind, _logit, _prepare, newton_em
+from unspoken.rr.regression import (
+    RRVcov,
+    _default_kind,
+    _log_answer_probs,
+    _logit,
+    _prepare,
+    newton_em,
+)
 
 __all__ = ["RRPredictorFit", "rr_predictor"]
 
@@ -56,11 +63,7 @@ class _Joint:
     def __init__(self, S, X0, X1, y, v, w, design: RRDesign) -> None:
         self.S, self.X0, self.X1, self.v, self.w = S, X0, X1, v, w
         self.ks = S.shape[1]
-        with np.errstate(divide="ignore"):
-            l1 = np.log([1.0 - design.pi1, design.pi1])
-            l0 = np.log([1.0 - design.pi0, design.pi0])
-        yi = y.astype(np.int64)
-        self.lf1, self.lf0 = l1[yi], l0[yi]
+        self.lf1, self.lf0 = _log_answer_probs(design, y)
 
     def evaluate(self, theta: np.ndarray) -> tuple[float, tuple]:
         beta, gamma = theta[: self.ks], theta[self.ks :]

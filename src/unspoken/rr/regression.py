@@ -195,17 +195,22 @@ def _group_masks(df: pd.DataFrame, by: str | None) -> list[tuple[Any, np.ndarray
 # --------------------------------------------------------------------------- likelihood
 
 
+def _log_answer_probs(design: RRDesign, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(log f_i(1), log f_i(0))`` with ``f_i(z) = P(Y = y_i | Z = z)`` (``-inf`` when the
+    design rules the answer out, e.g. triangular ``y = 1`` with ``z = 1``)."""
+    with np.errstate(divide="ignore"):
+        l1 = np.log([1.0 - design.pi1, design.pi1])  # log P(Y=0|Z=1), log P(Y=1|Z=1)
+        l0 = np.log([1.0 - design.pi0, design.pi0])
+    yi = y.astype(np.int64)
+    return l1[yi], l0[yi]
+
+
 class _Likelihood:
     """The design likelihood for answers ``y`` and covariates ``X`` (weights ``w``)."""
 
     def __init__(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, design: RRDesign) -> None:
         self.X, self.y, self.w = X, y, w
-        with np.errstate(divide="ignore"):
-            l1 = np.log([1.0 - design.pi1, design.pi1])  # log P(Y=0|Z=1), log P(Y=1|Z=1)
-            l0 = np.log([1.0 - design.pi0, design.pi0])
-        yi = y.astype(np.int64)
-        self.lf1 = l1[yi]  # log f_i(1)
-        self.lf0 = l0[yi]  # log f_i(0)
+        self.lf1, self.lf0 = _log_answer_probs(design, y)
 
     def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
         """Log-likelihood, ``lambda_i`` and posteriors ``r_i`` at ``beta``."""
