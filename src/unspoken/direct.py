@@ -107,6 +107,29 @@ def find_labels(labels: list[Any], wanted: Sequence[Any], column: str, what: str
     return sorted(set(idx))
 
 
+def dk_positions(labels: list[Any], dk_values: Any, column: str) -> list[int]:
+    """Positions of the "don't know"/refusal answers: those given in ``dk_values``, else the
+    labels in :data:`DEFAULT_DK_LABELS`."""
+    dk_list = parse_values(dk_values)
+    if dk_list is None:
+        return [i for i, lab in enumerate(labels) if _norm(lab) in DEFAULT_DK_LABELS]
+    return find_labels(labels, dk_list, column, "dk")
+
+
+def support_positions(
+    labels: list[Any], support: Sequence[Any], dk_idx: list[int], column: str
+) -> list[int]:
+    """Positions of the ``support`` answers (DataError if one is also a don't-know answer)."""
+    idx = find_labels(labels, support, column, "support")
+    clash = set(idx) & set(dk_idx)
+    if clash:
+        raise DataError(
+            f"answer(s) {[labels[i] for i in sorted(clash)]} are both support and don't know",
+            column=column,
+        )
+    return idx
+
+
 def reorder(
     codes: np.ndarray, labels: list[Any], order: Sequence[Any] | None, column: str
 ) -> tuple[np.ndarray, list[Any]]:
@@ -448,21 +471,11 @@ def direct_poll(
     n_missing = int((codes < 0).sum())
     if n_missing:
         notes.append(f"{n_missing} rows have no answer to '{question}' (left out of the shares)")
-    dk_list = parse_values(dk_values)
-    if dk_list is None:
-        dk_idx = [i for i, lab in enumerate(labels) if _norm(lab) in DEFAULT_DK_LABELS]
-    else:
-        dk_idx = find_labels(labels, dk_list, question, "dk")
+    dk_idx = dk_positions(labels, dk_values, question)
     sup_list = parse_values(support)
     support_idx = None
     if sup_list is not None:
-        support_idx = find_labels(labels, sup_list, question, "support")
-        clash = set(support_idx) & set(dk_idx)
-        if clash:
-            raise DataError(
-                f"answer(s) {[labels[i] for i in clash]} are both support and don't know",
-                column=question,
-            )
+        support_idx = support_positions(labels, sup_list, dk_idx, question)
     elif dk != "no":
         raise UnsupportedError("dk='drop' or 'bounds' needs a support set (support=...)")
     crit = z_value(level)

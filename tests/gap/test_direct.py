@@ -148,6 +148,8 @@ def test_bad_input(poll):
         unspoken.direct_poll(poll, "q", support="maybe")
     with pytest.raises(UnsupportedError):
         unspoken.direct_poll(poll, "q", dk="bounds")
+    with pytest.raises(DataError, match=r"\['hard to say'\] are both support and don't know"):
+        unspoken.direct_poll(poll, "q", support="definitely,hard to say")
     df = poll.copy()
     df.loc[3, "w"] = -1
     with pytest.raises(DataError, match="'w'") as e:

@@ -118,6 +118,8 @@ def test_dk_policies_and_bounds():
     b = bnd.to_dict()["overall"]["bounds"]["gap"]
     assert b["lower"]["estimate"] < b["upper"]["estimate"]
     assert bnd.dk_values == ["hard to say"]
+    with pytest.raises(DataError, match=r"\['hard to say'\] are both support and don't know"):
+        unspoken.gap(df, "y", "treat", 4, "direct", "rather,hard to say")
 
 
 def test_placebo_known_and_measured():

@@ -25,7 +25,6 @@ import numpy as np
 import pandas as pd
 
 from unspoken.direct import (
-    DEFAULT_DK_LABELS,
     DK_POLICIES,
     DkPolicy,
     _norm,
@@ -33,12 +32,13 @@ from unspoken.direct import (
     as_list,
     check_choice,
     design_vcov,
+    dk_positions,
     estimate_dict,
-    find_labels,
     group_masks,
     parse_values,
     read_design,
     share_influence,
+    support_positions,
 )
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.inference.covariance import SurveyDesign
@@ -266,7 +266,6 @@ class GapResult(ResultMixin):
 
 
 def _support_indicator(
-    codes: np.ndarray,
     labels: list[Any],
     column: str,
     support: list[Any] | None,
@@ -274,14 +273,7 @@ def _support_indicator(
 ) -> list[int]:
     """Positions of the support answers (given, or the "yes" of a yes/no question)."""
     if support is not None:
-        idx = find_labels(labels, support, column, "support")
-        clash = set(idx) & set(dk_idx)
-        if clash:
-            raise DataError(
-                f"answer(s) {[labels[i] for i in sorted(clash)]} are both support and don't know",
-                column=column,
-            )
-        return idx
+        return support_positions(labels, support, dk_idx, column)
     substantive = [i for i in range(len(labels)) if i not in dk_idx]
     yes = [i for i in substantive if _norm(labels[i]) in ("1", "1.0", "yes", "true")]
     other = [i for i in substantive if i not in yes]
@@ -555,12 +547,8 @@ def _prepare(
     has_direct = codes >= 0
     if not has_direct.any():
         raise DataError(f"column '{direct}' has no answers", column=direct)
-    dk_list = parse_values(dk_values)
-    if dk_list is None:
-        dk_idx = [i for i, lab in enumerate(labels) if _norm(lab) in DEFAULT_DK_LABELS]
-    else:
-        dk_idx = find_labels(labels, dk_list, direct, "dk")
-    support_idx = _support_indicator(codes, labels, direct, parse_values(support), dk_idx)
+    dk_idx = dk_positions(labels, dk_values, direct)
+    support_idx = _support_indicator(labels, direct, parse_values(support), dk_idx)
     sup = np.isin(codes, support_idx)
     is_dk = np.isin(codes, dk_idx)
     layout = _layout(has_list & ~placebo_arm, has_direct, treat_full)
