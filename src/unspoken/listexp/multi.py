@@ -38,6 +38,7 @@ from unspoken.inference.covariance import (
     survey_design,
     vcov_from_influence,
 )
+from unspoken.listexp.ml import binomial_fit, newton_maximize
 from unspoken.results import Estimate, FitResult, ResultMixin
 
 MultiMethod = Literal["lm", "nls", "ml"]
@@ -253,16 +254,15 @@ def _fit_lm(d: MultiData) -> dict[str, Any]:
     }
 
 
-def _lm_prevalence_grad(d: MultiData, K: int, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per item: values ``X beta_k`` are linear; gradient is the (weighted) mean of X."""
-    p = d.X.shape[1]
+def _lm_prevalence_grad(d: MultiData) -> np.ndarray:
+    """Per item: the prevalence ``mean(X) beta_k`` is linear; its gradient is the (weighted)
+    mean of X in the item's block."""
+    p, K = d.X.shape[1], d.K
+    G = np.zeros((K, (K + 1) * p))
     xbar = np.average(d.X, axis=0, weights=d.w)
-    grads = []
-    for j in range(K):
-        g = np.zeros((K + 1) * p)
-        g[j * p : (j + 1) * p] = xbar
-        grads.append(g)
-    return np.array(grads), xbar
+    for j in range(K):  # loop over items
+        G[j, j * p : (j + 1) * p] = xbar
+    return G
 
 
 # --------------------------------------------------------------------------- nls
@@ -419,8 +419,6 @@ class _MLModel:
     def start(self) -> np.ndarray:
         d = self.d
         c = d.t == 0
-        from unspoken.listexp.ml import binomial_fit
-
         gamma = binomial_fit(d.X[c], d.y[c].astype(float), float(d.J), d.w[c])
         mean0 = np.average(d.y[c], weights=d.w[c])
         beta = np.zeros((d.K, self.kb))
@@ -437,7 +435,6 @@ def _fit_ml(d: MultiData, condition: str, start: np.ndarray | None = None) -> di
     theta0 = model.start() if start is None else np.asarray(start, dtype=float)
     if theta0.shape != (model.P,):
         raise DataError(f"start must have {model.P} values, got {theta0.shape}")
-    from unspoken.listexp.ml import newton_maximize
 
     def fun(theta, order):
         if order < 1:
@@ -607,7 +604,7 @@ def fit_multi(
 
     # prevalence per item
     if method == "lm":
-        G, _ = _lm_prevalence_grad(d, d.K, p_)
+        G = _lm_prevalence_grad(d)
         vals = G @ coef
     elif method == "nls":
         vals, G = _nls_prevalence(d, coef)
