@@ -13,10 +13,6 @@ import argparse
 import time
 import tracemalloc
 
-import numpy as np
-import pandas as pd
-from scipy.special import expit
-
 from unspoken.listexp.ceiling_floor import fit_ceiling_floor
 from unspoken.listexp.double import double_list_experiment
 from unspoken.listexp.errors import fit_response_error
@@ -25,28 +21,15 @@ from unspoken.listexp.overdispersed import fit_overdispersed
 from unspoken.simulate.double_list import simulate_double_list
 from unspoken.simulate.list_variants import (
     simulate_liars,
+    simulate_multi,
     simulate_overdispersed,
     simulate_response_error,
 )
 
 
-def simulate_multi(n: int, seed: int = 1) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    x1, x2 = rng.normal(size=n), rng.integers(0, 2, n)
-    X = np.column_stack([np.ones(n), x1, x2])
-    t = rng.integers(0, 3, n)
-    y0 = rng.binomial(3, expit(X @ [0.3, 0.4, -0.3]))
-    u0 = rng.random(n)
-    z1 = u0 < expit(X @ [-0.5, 0.6, -0.4] + 0.3 * (y0 - 1.5))
-    z2 = u0 < expit(X @ [-1.0, 0.2, 0.5])
-    y = y0 + np.where(t == 1, z1, 0) + np.where(t == 2, z2, 0)
-    arms = np.array(["control", "a", "b"])[t]
-    return pd.DataFrame({"y": y, "treat": arms, "x1": x1, "x2": x2})
-
-
 def cases(n: int):
     f = "y ~ x1 + x2"
-    multi = simulate_multi(n)
+    multi = simulate_multi(n, seed=1)[0]
     liars = simulate_liars(n, seed=2)[0]
     top = simulate_response_error(n, error="topcoded", seed=3)[0]
     uni = simulate_response_error(n, error="uniform", seed=4)[0]

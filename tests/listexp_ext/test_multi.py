@@ -248,3 +248,17 @@ def test_ml_without_finite_maximum_is_refused():
     df = pd.DataFrame({"y": y, "t": np.array(["control", "a", "b"])[t], "x": x})
     with pytest.raises(ConvergenceError, match="no finite maximum"):
         fit_multi(df, "y ~ x", "t", 3, method="ml")
+
+
+def test_level_model_recovers_the_simulated_truth():
+    """simulate_multi: item a depends on the control count (multi_condition='level'), item
+    b does not (its y_i(0) coefficient is 0 in truth)."""
+    from unspoken.simulate.list_variants import simulate_multi
+
+    df, tr = simulate_multi(20000, seed=7)
+    fit = fit_multi(df, "y ~ x1 + x2", "treat", 3, method="ml", multi_condition="level")
+    truth = np.concatenate([tr["sensitive.a"], tr["sensitive.b"], [0.0], tr["control"]])
+    z = (fit.params_ - truth) / fit.std_errors.to_numpy()
+    assert np.all(np.abs(z) < 3.5), z
+    for e, p in zip(fit.prevalence, tr["prevalence"], strict=True):
+        assert abs(e.estimate - p) < 3.5 * e.std_error

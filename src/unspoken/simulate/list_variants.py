@@ -1,10 +1,10 @@
 """Data-generating processes for list-experiment variants with a known truth: ceiling and
 floor liars (Blair & Imai 2012), top-coded and uniform response errors (Blair, Chou & Imai
-2019), overdispersed (beta-binomial) control counts, several sensitive items.
+2019), overdispersed (beta-binomial) control counts, two sensitive items.
 
 All take ``seed`` (an int or a ``numpy.random.Generator``) and return ``(frame, truth)``;
 covariates are ``x1 ~ N(0, 1)`` and ``x2 ~ Bernoulli(0.5)``, the treatment column ``treat``
-(0 = control), the count ``y``.
+(0 = control; ``"control"``, ``"a"``, ``"b"`` for two items), the count ``y``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.special import expit
+from scipy.stats import binom
 
 
 def _base(n: int, rng: np.random.Generator, arms: int = 2):
@@ -116,5 +117,40 @@ def simulate_overdispersed(
         "control": np.asarray(psi),
         "overdispersion": float(np.log(rho / (1 - rho))),
         "prevalence": float(g.mean()),
+    }
+    return df, truth
+
+
+def simulate_multi(
+    n: int = 5000,
+    J: int = 3,
+    psi: tuple[float, float, float] = (0.3, 0.4, -0.3),
+    beta_a: tuple[float, float, float] = (-0.95, 0.6, -0.4),
+    level_a: float = 0.3,
+    beta_b: tuple[float, float, float] = (-1.0, 0.2, 0.5),
+    seed: int | np.random.Generator | None = None,
+) -> tuple[pd.DataFrame, dict]:
+    """Two sensitive items (arms ``"control"``, ``"a"``, ``"b"`` of ``treat``): control count
+    ``Y(0) ~ Binomial(J, expit(x' psi))``; item a held with probability
+    ``expit(x' beta_a + level_a Y(0))`` (R ``multi.condition = "level"``), item b with
+    ``expit(x' beta_b)``. ``truth["prevalence"]`` is the sample mean of each item's
+    probability given ``x`` (summed over ``Y(0)`` for item a)."""
+    rng = np.random.default_rng(seed)
+    X, x1, x2, t = _base(n, rng, arms=3)
+    p = expit(X @ np.asarray(psi))
+    y0 = rng.binomial(J, p)
+    u = rng.random(n)
+    z_a = u < expit(X @ np.asarray(beta_a) + level_a * y0)
+    z_b = u < expit(X @ np.asarray(beta_b))
+    y = y0 + np.where(t == 1, z_a, 0) + np.where(t == 2, z_b, 0)
+    df = pd.DataFrame({"y": y, "treat": np.array(["control", "a", "b"])[t], "x1": x1, "x2": x2})
+    k = np.arange(J + 1)
+    h_a = expit((X @ np.asarray(beta_a))[:, None] + level_a * k)  # P(Z_a = 1 | x, Y(0) = k)
+    prob_a = (binom.pmf(k, J, p[:, None]) * h_a).sum(1)
+    truth = {
+        "sensitive.a": np.r_[beta_a, level_a],
+        "sensitive.b": np.asarray(beta_b),
+        "control": np.asarray(psi),
+        "prevalence": [float(prob_a.mean()), float(expit(X @ np.asarray(beta_b)).mean())],
     }
     return df, truth
