@@ -140,9 +140,12 @@ class Grid:
     def days(self) -> int:
         return 1 if self.period == "day" else 7
 
+    def day(self, dates: np.ndarray) -> np.ndarray:
+        """Whole days from the origin."""
+        return ((np.asarray(dates, "datetime64[ns]") - self.origin) // DAY).astype(np.int64)
+
     def index(self, dates: np.ndarray) -> np.ndarray:
-        d = ((np.asarray(dates, "datetime64[ns]") - self.origin) // DAY).astype(np.int64)
-        return d // self.days
+        return self.day(dates) // self.days
 
     def dates(self) -> np.ndarray:
         return self.origin + (np.arange(self.T) * self.days).astype("timedelta64[D]")
@@ -173,8 +176,8 @@ def fieldwork_weights(
     """``(first, lens, wflat)``: poll ``i`` covers periods ``first[i]..`` with these weights,
     proportional to the fieldwork days in each period (midpoint: the middle day only)."""
     t = polls.table
-    s = ((t["start"].to_numpy() - grid.origin) // DAY).astype(np.int64)
-    e = ((t["end"].to_numpy() - grid.origin) // DAY).astype(np.int64)
+    s = grid.day(t["start"].to_numpy())
+    e = grid.day(t["end"].to_numpy())
     if fieldwork == "midpoint":
         m = (s + e) // 2
         first = m // grid.days
