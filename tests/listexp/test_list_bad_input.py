@@ -144,3 +144,22 @@ def test_users_frame_is_not_modified(race):
     before = d.copy()
     list_experiment(d, "y ~ age", J=3, weights=None)
     pd.testing.assert_frame_equal(d, before)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True, "3", float("nan")])
+def test_one_rule_for_J_across_list_functions(bad):
+    """list_experiment, design_test and combined_list_direct refuse the same J values with
+    the same DataError (and all accept 3.0 as 3)."""
+    from unspoken.listexp.combined import combined_list_direct
+    from unspoken.listexp.data import check_J
+    from unspoken.listexp.design_test import design_test
+
+    race = datasets.load("race")
+    both = race.assign(direct=(race["y"] > 1).astype(int))
+    with pytest.raises(DataError, match="positive integer"):
+        list_experiment(race, "y ~ 1", J=bad, method="dim")
+    with pytest.raises(DataError, match="positive integer"):
+        design_test(race, "y", "treat", J=bad)
+    with pytest.raises(DataError, match="positive integer"):
+        combined_list_direct(both, "y", "treat", "direct", J=bad)
+    assert check_J(3.0) == 3 and isinstance(check_J(np.int64(3)), int)

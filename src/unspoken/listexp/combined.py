@@ -183,13 +183,14 @@ def combined_list_direct(
         require_columns,
         to_pandas,
     )
+    from unspoken.listexp.data import check_J
 
     df = to_pandas(data)
     require_columns(df, [outcome, treat, direct])
     cov_cols = formula_columns(covariates, list(df.columns)) if covariates else []
     df, notes, kept = drop_missing(df, [outcome, treat, direct, *cov_cols])
-    if J is not None and (isinstance(J, bool) or not isinstance(J, int | np.integer) or J < 1):
-        raise DataError(f"J (number of control items) must be a positive integer, not {J!r}")
+    if J is not None:
+        J = check_J(J)
     y = integer_column(df, outcome, low=0, role="list count").astype(float)
     t = binary_column(df, treat, control=control)[0].astype(float)
     if J is not None:

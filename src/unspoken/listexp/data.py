@@ -28,7 +28,7 @@ from unspoken.formula import (
 )
 from unspoken.inference.covariance import SurveyDesign
 
-__all__ = ["ListData", "prepare_list_data"]
+__all__ = ["ListData", "check_J", "prepare_list_data"]
 
 MissingPolicy = Literal["listwise", "error"]
 
@@ -66,6 +66,19 @@ class ListData:
     @property
     def weights(self) -> np.ndarray | None:
         return self.survey.weights
+
+
+def check_J(J: Any) -> int:
+    """``J`` (the number of control items) as an ``int``; :class:`DataError` unless it is a
+    positive whole number (``3`` or ``3.0``; not ``True``, ``2.5``, ``0`` or text)."""
+    if (
+        isinstance(J, bool)
+        or not isinstance(J, int | float | np.integer | np.floating)
+        or not float(J).is_integer()
+        or J < 1
+    ):
+        raise DataError(f"J (the number of control items) must be a positive integer, not {J!r}")
+    return int(J)
 
 
 def _fill_missing(s: pd.Series) -> pd.Series:
@@ -166,9 +179,7 @@ def prepare_list_data(
         J_used = int(y_all[ctrl].max())
         inferred = True
     else:
-        if isinstance(J, bool) or int(J) != J or J < 1:
-            raise DataError(f"J (the number of control items) must be a positive integer, not {J}")
-        J_used = int(J)
+        J_used = check_J(J)
         inferred = False
     over_c = ctrl & (y_all > J_used)
     if over_c.any():

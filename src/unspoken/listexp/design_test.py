@@ -437,13 +437,13 @@ def design_test(
     differs). Rows missing the outcome or treatment are dropped (``missing="listwise"``,
     noted in the result) or rejected (``"error"``). Returns a :class:`DesignTestResult`.
     """
+    from unspoken.listexp.data import check_J
+
     if compat not in ("paper", "list"):
         raise ValueError(f"compat must be 'paper' or 'list', not {compat!r}")
     if missing not in ("listwise", "error"):
         raise ValueError(f"missing must be 'listwise' or 'error', not {missing!r}")
-    if isinstance(J, bool) or not isinstance(J, int | np.integer) or J < 1:
-        raise ValueError(f"J (number of control items) must be a positive integer, not {J!r}")
-    J = int(J)
+    J = check_J(J)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, not {alpha!r}")
 
