@@ -280,6 +280,15 @@ def test_placebo_with_dk_bounds():
     assert width == pytest.approx(r.dk_share.estimate, rel=1e-12)
     low = pl["gap_corrected_lower"].estimate
     assert low == pytest.approx(pl["gap_corrected"].estimate - width, rel=1e-12)
+    known = unspoken.gap(
+        df, "count", "treat", 4, "support", "definitely,rather", dk="bounds",
+        placebo_treat="placebo", placebo_prevalence=0.5,
+    ).overall  # fmt: skip
+    # known prevalence: corrected = hidden - placebo list + 0.5, lower bound = that - upper
+    kp = known.placebo
+    expected = known.hidden.estimate - kp["list"].estimate + 0.5 - known.direct_upper.estimate
+    assert kp["gap_corrected_lower"].estimate == pytest.approx(expected, rel=1e-12)
+    assert kp["gap_corrected_lower"].std_error > 0
 
 
 def test_public_names_and_hc0():

@@ -700,16 +700,7 @@ class _Context:
             row.direct_upper = lin({"upper": 1.0}, int(dd.sum()))
             row.gap_lower = lin({"hidden": 1.0, "upper": -1.0}, row.gap.n)
         if p.placebo is not None:
-            row.placebo = p.placebo.report(lin, mask, n_h, n_gap)
-            if "upper" in idx:  # dk="bounds": the corrected gap's lower bound too
-                if p.placebo.direct is None:
-                    coef = {"hidden": 1.0, "placebo_list": -1.0, "upper": -1.0}
-                    const = float(p.placebo.prevalence)
-                else:
-                    coef = {"hidden": 1.0, "placebo_list": -1.0, "placebo_direct": 1.0,
-                            "upper": -1.0}  # fmt: skip
-                    const = 0.0
-                row.placebo["gap_corrected_lower"] = lin(coef, n_gap, const)
+            row.placebo = p.placebo.report(lin, mask, n_h, n_gap, bounds="upper" in idx)
         if small:
             row.note = f"small sample: {', '.join(f'{v} {k}' for k, v in small.items())}"
         return row

@@ -91,28 +91,35 @@ class PlaceboList:
         return values, np.column_stack(cols), names
 
     def report(
-        self, lin: Callable[..., Estimate], mask: np.ndarray, n_hidden: int, n_gap: int | None
+        self,
+        lin: Callable[..., Estimate],
+        mask: np.ndarray,
+        n_hidden: int,
+        n_gap: int | None,
+        bounds: bool = False,
     ) -> dict[str, Any]:
-        """Placebo estimate, its truth, the deflation and the corrected shares."""
+        """Placebo estimate, its truth, the deflation and the corrected shares; with
+        ``bounds`` (dk="bounds") also the corrected gap's lower bound (direct share "upper").
+
+        ``lin(coef, n, const)`` is the estimate ``sum_k coef_k value_k + const`` with its
+        variance from the joint covariance of the named quantities.
+        """
         n_arm = int((mask & (self.arm | self.control)).sum())
         out: dict[str, Estimate] = {"list": lin({"placebo_list": 1.0}, n_arm)}
+        # hidden* = hidden - (placebo_list - pi_P), pi_P known (a constant) or measured
         if self.direct is None:
             p = float(self.prevalence)  # type: ignore[arg-type]
             out["truth"] = Estimate(p, 0.0, p, p)
             out["deflation"] = lin({"placebo_list": 1.0}, n_arm, -p)
-            out["list_corrected"] = lin({"hidden": 1.0, "placebo_list": -1.0}, n_hidden, p)
-            out["gap_corrected"] = lin(
-                {"hidden": 1.0, "placebo_list": -1.0, "direct": -1.0}, n_gap, p
-            )
+            corrected, const = {"hidden": 1.0, "placebo_list": -1.0}, p
         else:
             n_asked = int((mask & ~np.isnan(self.direct)).sum())
             out["truth"] = lin({"placebo_direct": 1.0}, n_asked)
             out["deflation"] = lin({"placebo_list": 1.0, "placebo_direct": -1.0}, n_arm)
-            out["list_corrected"] = lin(
-                {"hidden": 1.0, "placebo_list": -1.0, "placebo_direct": 1.0}, n_hidden
-            )
-            out["gap_corrected"] = lin(
-                {"hidden": 1.0, "placebo_list": -1.0, "placebo_direct": 1.0, "direct": -1.0},
-                n_gap,
-            )
+            corrected = {"hidden": 1.0, "placebo_list": -1.0, "placebo_direct": 1.0}
+            const = 0.0
+        out["list_corrected"] = lin(corrected, n_hidden, const)
+        out["gap_corrected"] = lin({**corrected, "direct": -1.0}, n_gap, const)
+        if bounds:
+            out["gap_corrected_lower"] = lin({**corrected, "upper": -1.0}, n_gap, const)
         return out
