@@ -99,7 +99,7 @@ def test_plain_ml_refuses_an_unidentified_liar_model(race):
         fit_ceiling_floor(race, F, "treat", 3, ceiling=True, ceiling_formula=CF, fit="glm")
 
 
-def test_affirm_floor_intercept_only_analytic_hessian(race):
+def test_affirm_floor_intercept_only_analytic_hessian(race, second_differences):
     """Same code on the affirm list: the exact (Louis) Hessian equals numerical second
     differences of the log-likelihood; the fit is at a maximum."""
     affirm = datasets.load("affirm")
@@ -108,23 +108,7 @@ def test_affirm_floor_intercept_only_analytic_hessian(race):
     d = prepare_multi(affirm, F, "treat", 3, extra_formulas={"floor": "~ 1"})
     m = CeilingFloorModel(d.y, d.t, d.X, 3, d.extra_X["floor"][0], None)
     th = fit.params_
-    P, h = len(th), 1e-4
-    E = np.eye(P) * h
-    num = np.array(
-        [
-            [
-                (
-                    m.loglik(th + E[i] + E[j])
-                    - m.loglik(th + E[i] - E[j])
-                    - m.loglik(th - E[i] + E[j])
-                    + m.loglik(th - E[i] - E[j])
-                )
-                / (4 * h * h)
-                for j in range(P)
-            ]
-            for i in range(P)
-        ]
-    )
+    num = second_differences(m.loglik, th)
     H = m.evaluate(th, 2)[2]
     np.testing.assert_allclose(H, num, rtol=1e-4, atol=1e-3)
 

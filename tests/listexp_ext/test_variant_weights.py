@@ -47,7 +47,7 @@ def test_integer_weights_equal_repeated_rows(name):
     assert fw.vcov_type == "hc0"
 
 
-def test_cluster_variance_from_numerical_scores():
+def test_cluster_variance_from_numerical_scores(second_differences):
     race = datasets.load("race")
     from unspoken.listexp.errors import ResponseErrorModel
     from unspoken.listexp.multi import prepare_multi
@@ -66,22 +66,7 @@ def test_cluster_variance_from_numerical_scores():
     g = pd.factorize(race["state"], sort=True)[0]
     G = g.max() + 1
     Sg = np.array([S[g == j].sum(0) for j in range(G)])
-    k = 1e-4
-    H = np.array(
-        [
-            [
-                (
-                    m.loglik(th + k * a + k * b)
-                    - m.loglik(th + k * a - k * b)
-                    - m.loglik(th - k * a + k * b)
-                    + m.loglik(th - k * a - k * b)
-                )
-                / (4 * k * k)
-                for b in np.eye(P)
-            ]
-            for a in np.eye(P)
-        ]
-    )
+    H = second_differences(m.loglik, th)
     B = np.linalg.inv(-(H + H.T) / 2)
     V = B @ (G / (G - 1) * Sg.T @ Sg) @ B
     assert fit.vcov_type == "cluster"
