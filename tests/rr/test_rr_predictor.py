@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.special import expit
 
@@ -67,3 +68,20 @@ def test_coverage():
         hits += np.abs(fit.params_ - truth) <= 1.959964 * fit.std_errors.to_numpy()
     cover = hits / reps
     assert np.all((cover >= 0.91) & (cover <= 0.99)), cover
+
+
+def test_prevalence_variance_follows_the_clusters():
+    """Each respondent entered twice and clustered on the respondent is the same survey as
+    the original with one-respondent clusters: same estimates and standard errors, the
+    average prevalence's included (its covariate-sampling part goes through the clusters
+    too, not only the coefficients')."""
+    df = _data(1500, 3, p=0.2)
+    df["id"] = np.arange(len(df))
+    kw = dict(rr_item="y", design="crosswise", p=0.2, cluster="id")
+    one = rr_predictor(df, "v ~ x1 + y", **kw)
+    two = rr_predictor(pd.concat([df, df], ignore_index=True), "v ~ x1 + y", **kw)
+    assert one.vcov_type == two.vcov_type == "cluster"
+    np.testing.assert_allclose(two.params_, one.params_, rtol=1e-8)
+    np.testing.assert_allclose(two.std_errors, one.std_errors, rtol=1e-8)
+    assert two.prevalence.estimate == pytest.approx(one.prevalence.estimate, rel=1e-10)
+    assert two.prevalence.std_error == pytest.approx(one.prevalence.std_error, rel=1e-8)

@@ -187,24 +187,24 @@ def rr_predictor(
         Hinv = np.linalg.pinv(Hc - Hm)
         notes.append("the information matrix is singular: standard errors are unreliable")
         info["converged"] = False
+    infl = sandwich_influence(scores, Hinv)
     if kind == "model":
         V = Hinv
     else:
-        V = vcov_from_influence(
-            sandwich_influence(scores, Hinv),
-            kind,
-            prep.survey,  # type: ignore[arg-type]
-            n_params=len(theta),
-        )
+        V = vcov_from_influence(infl, kind, prep.survey, n_params=len(theta))  # type: ignore[arg-type]
     V = (V + V.T) / 2
     lam = state[0]
     ks = S.X.shape[1]
     g = np.concatenate([S.X.T @ (w * lam * (1 - lam)) / w.sum(), np.zeros(len(theta) - ks)])
     P = float(w @ lam / w.sum())
     samp = w * (lam - P) / w.sum()
-    prev = Estimate.from_se(
-        P, np.sqrt(max(float(g @ V @ g + samp @ samp), 0.0)), level=level, n=len(y)
-    )
+    if kind == "model":  # the two parts are uncorrelated under the model
+        var_p = float(g @ V @ g + samp @ samp)
+    else:  # the same influence values and survey design as the coefficients
+        var_p = float(
+            vcov_from_influence(samp + infl @ g, kind, prep.survey, n_params=len(theta))  # type: ignore[arg-type]
+        )
+    prev = Estimate.from_se(P, np.sqrt(max(var_p, 0.0)), level=level, n=len(y))
     if not info["converged"]:
         notes.append(f"the maximiser did not converge (largest score {info['gradient_norm']:.3g})")
     return RRPredictorFit(
