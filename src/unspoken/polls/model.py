@@ -101,7 +101,13 @@ def _anchor_date(a: Anchor) -> np.datetime64:
 
 
 def _identification(anchor: Any, pollsters: list[str]) -> tuple[str, np.ndarray, list[Anchor]]:
-    specs = anchor if isinstance(anchor, list) else [anchor]
+    """``(name, C, value anchors)`` from one anchor spec or a list/tuple of them."""
+    single = (
+        isinstance(anchor, tuple)
+        and len(anchor) in (2, 3)
+        and isinstance(anchor[1], int | float | np.number)
+    )  # one (date, estimate[, se]) tuple, not a tuple of specs
+    specs = list(anchor) if isinstance(anchor, list | tuple) and not single else [anchor]
     parsed = [parse_anchor(s) for s in specs]
     values = [a for a in parsed if isinstance(a, Anchor)]
     others = [a for a in parsed if not isinstance(a, Anchor)]
@@ -500,13 +506,7 @@ def _fit_polls(
     bands: Bands = "corrected",
 ):
     """:func:`fit_polls` on polls already read and checked (options checked by the caller)."""
-    single = (
-        isinstance(anchor, tuple)
-        and len(anchor) in (2, 3)
-        and isinstance(anchor[1], int | float | np.number)
-    )
-    anchors_in = list(anchor) if isinstance(anchor, list | tuple) and not single else [anchor]
-    ident, C, anchors = _identification(anchors_in, polls.pollsters)
+    ident, C, anchors = _identification(anchor, polls.pollsters)
     return _fit_prepared(
         polls, ident, C, anchors, period, extra_variance, fieldwork, sigma, window, level, bands
     )
