@@ -1,8 +1,9 @@
 """Steps shared by the single-item ML variants of the list experiment (ceiling/floor liars,
 response errors, beta-binomial control counts): data checks and the choice of variance, the
-standard model's MLE as starting values, the covariance (inverse information, sandwich or
-bootstrap), the prevalence ``mean_i expit(x_i' delta)`` with its delta-method standard error,
-and shares reported with a Wald interval on the logit scale.
+standard model's MLE as starting values, the index derivatives of a mixture likelihood
+(Louis' identity), the covariance (inverse information, sandwich or bootstrap), the
+prevalence ``mean_i expit(x_i' delta)`` with its delta-method standard error, and shares
+reported with a Wald interval on the logit scale.
 """
 
 from __future__ import annotations
@@ -120,3 +121,42 @@ def logit_share_from_logit(logit: float, se_logit: float, level: float) -> dict[
     and ``rho``."""
     p = float(expit(logit))
     return logit_share(p, p * (1 - p) * se_logit, level).to_dict()
+
+
+def mixture_derivs(
+    log_a: np.ndarray, s: np.ndarray, h: np.ndarray, order: int
+) -> tuple[np.ndarray, list[np.ndarray] | None, dict[tuple[int, int], np.ndarray] | None]:
+    """Index derivatives of ``l_i = log sum_c a_ic`` when each component's log is a sum of
+    log-linear pieces in the indices (Louis 1982).
+
+    ``log_a`` is ``(n, C)`` (``-inf`` for impossible components), ``s`` the complete-data
+    scores ``(n, C, B)`` of each component with respect to the ``B`` indices, ``h`` the
+    complete-data second derivatives: diagonal ``(n, C, B)`` or full ``(n, C, B, B)``. Returns
+    ``(l, [dl/deta_b], {(b, e): d2l/deta_b deta_e})`` as :class:`~unspoken.listexp.ml.IndexModel`
+    wants them.
+    """
+    m = np.max(log_a, axis=1)
+    m = np.where(np.isfinite(m), m, 0.0)
+    with np.errstate(under="ignore"):
+        e = np.exp(log_a - m[:, None])
+    tot = e.sum(1)
+    ll = m + np.log(tot)
+    if order < 1:
+        return ll, None, None
+    r = e / tot[:, None]
+    d1 = np.einsum("nc,ncb->nb", r, s)
+    if order < 2:
+        return ll, list(d1.T), None
+    full = h.ndim == 4
+    Eh = np.einsum("nc,ncbe->nbe", r, h) if full else np.einsum("nc,ncb->nb", r, h)
+    B = s.shape[2]
+    d2 = {}
+    for b in range(B):
+        for c in range(b, B):
+            v = np.einsum("nc,nc->n", r, s[:, :, b] * s[:, :, c]) - d1[:, b] * d1[:, c]
+            if full:
+                v = v + Eh[:, b, c]
+            elif b == c:
+                v = v + Eh[:, b]
+            d2[(b, c)] = v
+    return ll, list(d1.T), d2

@@ -41,6 +41,7 @@ from unspoken.errors import ConvergenceError, DataError, UnsupportedError
 from unspoken.inference.covariance import sandwich_influence
 from unspoken.listexp._variant_common import (
     logit_share,
+    mixture_derivs,
     prepare_single_item,
     prevalence_estimate,
     standard_mle,
@@ -64,45 +65,6 @@ CAUCHY_SCALE = 2.5
 #: a liar coefficient beyond this (|logit| > 15, probabilities within 3e-7 of 0 or 1)
 #: means the maximum lies at infinity (separation), not at a finite estimate
 LIAR_COEF_LIMIT = 15.0
-
-
-def mixture_derivs(
-    log_a: np.ndarray, s: np.ndarray, h: np.ndarray, order: int
-) -> tuple[np.ndarray, list[np.ndarray] | None, dict[tuple[int, int], np.ndarray] | None]:
-    """Index derivatives of ``l_i = log sum_c a_ic`` when each component's log is a sum of
-    log-linear pieces in the indices (Louis 1982).
-
-    ``log_a`` is ``(n, C)`` (``-inf`` for impossible components), ``s`` the complete-data
-    scores ``(n, C, B)`` of each component with respect to the ``B`` indices, ``h`` the
-    complete-data second derivatives: diagonal ``(n, C, B)`` or full ``(n, C, B, B)``. Returns
-    ``(l, [dl/deta_b], {(b, e): d2l/deta_b deta_e})`` as :class:`~unspoken.listexp.ml.IndexModel`
-    wants them.
-    """
-    m = np.max(log_a, axis=1)
-    m = np.where(np.isfinite(m), m, 0.0)
-    with np.errstate(under="ignore"):
-        e = np.exp(log_a - m[:, None])
-    tot = e.sum(1)
-    ll = m + np.log(tot)
-    if order < 1:
-        return ll, None, None
-    r = e / tot[:, None]
-    d1 = np.einsum("nc,ncb->nb", r, s)
-    if order < 2:
-        return ll, list(d1.T), None
-    full = h.ndim == 4
-    Eh = np.einsum("nc,ncbe->nbe", r, h) if full else np.einsum("nc,ncb->nb", r, h)
-    B = s.shape[2]
-    d2 = {}
-    for b in range(B):
-        for c in range(b, B):
-            v = np.einsum("nc,nc->n", r, s[:, :, b] * s[:, :, c]) - d1[:, b] * d1[:, c]
-            if full:
-                v = v + Eh[:, b, c]
-            elif b == c:
-                v = v + Eh[:, b]
-            d2[(b, c)] = v
-    return ll, list(d1.T), d2
 
 
 class CeilingFloorModel(IndexModel):

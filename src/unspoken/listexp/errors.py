@@ -14,7 +14,7 @@ With ``g = expit(x' delta)`` (sensitive trait), ``B(k) = Binomial(k; J, expit(x'
 ``p``, ``p0``, ``p1`` are modelled on the logit scale (parts ``error``, terms ``logit(p)``,
 ``logit(p0)``, ``logit(p1)``). The likelihood is a mixture whose components are log-linear in
 the indices, so the exact Hessian comes from Louis' identity
-(:func:`unspoken.listexp.ceiling_floor.mixture_derivs`); it is maximised by the Newton
+(:func:`unspoken.listexp._variant_common.mixture_derivs`); it is maximised by the Newton
 engine of :mod:`unspoken.listexp.ml` from the standard model's MLE.
 
 ``robust=True`` (Blair, Chou & Imai 2019, sec. 4) maximises the likelihood subject to the
@@ -51,12 +51,12 @@ from unspoken.errors import ConvergenceError, UnsupportedError
 from unspoken.listexp._variant_common import (
     logit_share_from_logit,
     mean_prevalence,
+    mixture_derivs,
     prepare_single_item,
     prevalence_estimate,
     standard_mle,
     variant_cov,
 )
-from unspoken.listexp.ceiling_floor import mixture_derivs
 from unspoken.listexp.ml import IndexModel, log_choose, newton_maximize, softplus
 from unspoken.listexp.multi import MultiData
 from unspoken.results import FitResult

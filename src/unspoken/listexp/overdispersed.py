@@ -25,12 +25,12 @@ from unspoken.errors import ConvergenceError, UnsupportedError
 from unspoken.inference.covariance import sandwich_influence
 from unspoken.listexp._variant_common import (
     logit_share_from_logit,
+    mixture_derivs,
     prepare_single_item,
     prevalence_estimate,
     standard_mle,
     variant_cov,
 )
-from unspoken.listexp.ceiling_floor import mixture_derivs
 from unspoken.listexp.ml import IndexModel, newton_maximize, softplus
 from unspoken.listexp.multi import MultiData
 from unspoken.results import FitResult
