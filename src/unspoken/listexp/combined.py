@@ -185,10 +185,12 @@ def combined_list_direct(
     )
     from unspoken.listexp.data import check_J
 
-    df = to_pandas(data)
+    # a pandas frame is only read; drop_missing copies just the columns used
+    df = data if isinstance(data, pd.DataFrame) else to_pandas(data)
     require_columns(df, [outcome, treat, direct])
     cov_cols = formula_columns(covariates, list(df.columns)) if covariates else []
-    df, notes, kept = drop_missing(df, [outcome, treat, direct, *cov_cols])
+    cols = list(dict.fromkeys([outcome, treat, direct, *cov_cols]))
+    df, notes, kept = drop_missing(df[cols], cols)
     if J is not None:
         J = check_J(J)
     y = integer_column(df, outcome, low=0, role="list count").astype(float)

@@ -447,9 +447,11 @@ def design_test(
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, not {alpha!r}")
 
-    df = to_pandas(data)
-    require_columns(df, [outcome, treat])
-    df, notes, kept = drop_missing(df, [outcome, treat], policy=missing)
+    # a pandas frame is only read; drop_missing copies just the two columns used
+    df = data if isinstance(data, pd.DataFrame) else to_pandas(data)
+    cols = list(dict.fromkeys([outcome, treat]))
+    require_columns(df, cols)
+    df, notes, kept = drop_missing(df[cols], cols, policy=missing)
     t, info = binary_column(df, treat, control=control)
     y = integer_column(df, outcome, low=0, high=J + 1, role="item count")
     over = (t == 0) & (y > J)
