@@ -405,7 +405,6 @@ def gap(
         if outcome is None:
             raise DataError("to use a list fit as hidden=, give outcome= (the count column)")
         hidden = list_fit_share(hidden, data, outcome)
-    cov_cols: list[str] = []
     if method == "ml":
         if hidden is not None:
             raise UnsupportedError("method='ml' fits its own list model; do not pass hidden=")
@@ -413,14 +412,10 @@ def gap(
             raise UnsupportedError("placebo lists are supported with method='dim' only")
         if dk == "bounds":
             raise UnsupportedError("dk='bounds' is supported with method='dim' only")
-        if covariates:
-            from unspoken.formula import formula_columns
-            from unspoken.io import to_pandas
-
-            cov_cols = formula_columns(covariates, list(to_pandas(data).columns))
     prep = _prepare(
         data, outcome, treat, J, direct, support, by, dk_values, weights, cluster, strata,
-        placebo_treat, placebo_prevalence, hidden, control, cov_cols,
+        placebo_treat, placebo_prevalence, hidden, control,
+        covariates if method == "ml" else None,
     )  # fmt: skip
     notes = prep.notes
     hidden_obj = prep.hidden
@@ -464,7 +459,7 @@ def gap(
 
 def _prepare(
     data, outcome, treat, J, direct, support, by, dk_values, weights, cluster, strata,
-    placebo_treat, placebo_prevalence, hidden, control, cov_cols=(),
+    placebo_treat, placebo_prevalence, hidden, control, covariates=None,
 ) -> _Prepared:  # fmt: skip
     from unspoken.io import binary_column, drop_missing, integer_column, require_columns, to_pandas
 
@@ -472,7 +467,11 @@ def _prepare(
     by_cols = as_list(by)
     require_columns(df, [direct], role="direct question")
     design_cols = [c for c in (weights, cluster, strata) if c is not None] + by_cols
-    design_cols += [c for c in cov_cols if c not in design_cols]
+    if covariates:  # method='ml': rows missing a covariate leave the design too
+        from unspoken.formula import formula_columns
+
+        cov_cols = formula_columns(covariates, list(df.columns))
+        design_cols += [c for c in cov_cols if c not in design_cols]
     require_columns(df, design_cols)
     notes: list[str] = []
     positions = np.arange(len(df))
