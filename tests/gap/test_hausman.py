@@ -57,4 +57,10 @@ def test_reported_with_model_based_gap():
     )
     h = res.to_dict()["hausman"]
     assert h["df"] == 4 and h["statistic"] is not None
+    # the same test as on separately fitted ML and NLS list models (model covariances)
+    ml = unspoken.list_experiment(mexico, "mex.y.all ~ mex.male", "mex.t", J=3, method="ml")
+    nls = unspoken.list_experiment(mexico, "mex.y.all ~ mex.male", "mex.t", J=3, method="nls")
+    alone = unspoken.hausman_test(ml, nls, abs=True)
+    assert h["statistic"] == pytest.approx(alone.statistic, rel=1e-8)
+    assert h["p_value"] == pytest.approx(alone.p_value, rel=1e-8)
     assert "Hausman" in res.summary()
