@@ -35,10 +35,12 @@ from unspoken.results import Estimate, FitResult
 from unspoken.rr.designs import RRDesign, make_design
 from unspoken.rr.regression import (
     RRVcov,
+    _average_prevalence,
     _default_kind,
     _log_answer_probs,
     _logit,
     _prepare,
+    _prevalence_variance,
     newton_em,
 )
 
@@ -195,15 +197,9 @@ def rr_predictor(
     V = (V + V.T) / 2
     lam = state[0]
     ks = S.X.shape[1]
-    g = np.concatenate([S.X.T @ (w * lam * (1 - lam)) / w.sum(), np.zeros(len(theta) - ks)])
-    P = float(w @ lam / w.sum())
-    samp = w * (lam - P) / w.sum()
-    if kind == "model":  # the two parts are uncorrelated under the model
-        var_p = float(g @ V @ g + samp @ samp)
-    else:  # the same influence values and survey design as the coefficients
-        var_p = float(
-            vcov_from_influence(samp + infl @ g, kind, prep.survey, n_params=len(theta))  # type: ignore[arg-type]
-        )
+    P, g_s, samp = _average_prevalence(lam, w, S.X, np.ones(len(y), bool))
+    g = np.concatenate([g_s, np.zeros(len(theta) - ks)])
+    var_p = _prevalence_variance(kind, g, samp, V, infl, prep.survey)  # type: ignore[arg-type]
     prev = Estimate.from_se(P, np.sqrt(max(var_p, 0.0)), level=level, n=len(y))
     if not info["converged"]:
         notes.append(f"the maximiser did not converge (largest score {info['gradient_norm']:.3g})")

@@ -305,6 +305,38 @@ def _logit(p: float) -> float:
     return float(np.log(p / (1 - p)))
 
 
+# --------------------------------------------------------------------------- prevalence
+
+
+def _average_prevalence(
+    lam: np.ndarray, w: np.ndarray, X: np.ndarray, mask: np.ndarray
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """``P = sum_mask w lam / W``, its gradient ``g`` in the coefficients of ``X`` and the
+    covariate-sampling part of its influence values (see the module docstring)."""
+    wm = np.where(mask, w, 0.0)
+    W = wm.sum()
+    P = float(wm @ lam / W)
+    g = X.T @ (wm * lam * (1 - lam)) / W
+    return P, g, wm * (lam - P) / W
+
+
+def _prevalence_variance(
+    kind: str,
+    g: np.ndarray,
+    sampling: np.ndarray,
+    V: np.ndarray,
+    beta_infl: np.ndarray,
+    survey: SurveyDesign,
+) -> float:
+    """``Var(P)``: ``g' V g + sum sampling^2`` for the model-based variances (the parts are
+    uncorrelated under the model), else from the influence values
+    ``sampling + beta_infl g`` through the survey design."""
+    if kind in ("model", "opg", "bootstrap"):
+        return float(g @ V @ g + sampling @ sampling)
+    psi = sampling + beta_infl @ g
+    return float(vcov_from_influence(psi, kind, survey, n_params=len(g)))  # type: ignore[arg-type]
+
+
 # --------------------------------------------------------------------------- results
 
 
@@ -337,13 +369,7 @@ class RRFit(FitResult):
     # ---- prevalence
 
     def _prevalence_parts(self, mask: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        lam, w, X = self._lam, self._w, self._X
-        wm = np.where(mask, w, 0.0)  # type: ignore[arg-type]
-        W = wm.sum()
-        P = float(wm @ lam / W)  # type: ignore[operator]
-        g = X.T @ (wm * lam * (1 - lam)) / W  # type: ignore[union-attr,operator]
-        sampling = wm * (lam - P) / W  # type: ignore[operator]
-        return P, g, sampling
+        return _average_prevalence(self._lam, self._w, self._X, mask)  # type: ignore[arg-type]
 
     def prevalence_influence(self, mask: Any = None) -> tuple[float, np.ndarray]:
         """(Weighted) average predicted prevalence over ``mask`` (boolean over the used rows;
@@ -355,19 +381,14 @@ class RRFit(FitResult):
 
     def _prevalence_estimate(self, mask: np.ndarray, label: str | None = None) -> Estimate:
         P, g, sampling = self._prevalence_parts(mask)
-        kind = self.vcov_type
-        if kind in ("model", "opg", "bootstrap"):
-            var = float(g @ self.cov @ g + sampling @ sampling)
-        else:
-            psi = sampling + self._beta_infl @ g  # type: ignore[operator]
-            var = float(
-                vcov_from_influence(
-                    psi,
-                    kind,
-                    self._survey,  # type: ignore[arg-type]
-                    n_params=len(self.params_),
-                )
-            )
+        var = _prevalence_variance(
+            self.vcov_type,
+            g,
+            sampling,
+            self.cov,
+            self._beta_infl,  # type: ignore[arg-type]
+            self._survey,  # type: ignore[arg-type]
+        )
         return Estimate.from_se(
             P, np.sqrt(max(var, 0.0)), level=self.level, n=int(mask.sum()), label=label
         )
