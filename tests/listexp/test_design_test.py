@@ -16,7 +16,7 @@ from scipy.optimize import minimize, nnls
 
 from unspoken.cli.main import main
 from unspoken.datasets import load
-from unspoken.errors import DataError
+from unspoken.errors import DataError, UnsupportedError
 from unspoken.listexp.design_test import chibar_weights, design_test
 
 REF = json.loads((Path(__file__).parents[1] / "reference" / "race_ict_test.json").read_text())
@@ -323,12 +323,16 @@ def test_empty_arm(race):
 def test_bad_options(race):
     with pytest.raises(DataError, match="not found"):
         design_test(race, "count", "treat", J=3)
-    with pytest.raises(ValueError, match="J"):
+    # the package's own errors (ValueError subclasses), which the CLI and web page report
+    with pytest.raises(DataError, match="J"):
         design_test(race, "y", "treat", J=0)
-    with pytest.raises(ValueError, match="compat"):
+    with pytest.raises(UnsupportedError, match="compat"):
         design_test(race, "y", "treat", J=3, compat="R")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="alpha"):
+    with pytest.raises(UnsupportedError, match="alpha"):
         design_test(race, "y", "treat", J=3, alpha=1.5)
+    with pytest.raises(UnsupportedError, match="missing"):
+        design_test(race, "y", "treat", J=3, missing="drop")  # type: ignore[arg-type]
+    assert issubclass(DataError, ValueError) and issubclass(UnsupportedError, ValueError)
 
 
 # --------------------------------------------------------------------------- CLI

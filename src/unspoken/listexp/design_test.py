@@ -54,7 +54,7 @@ from scipy import stats
 from scipy.linalg import solve_triangular
 from scipy.optimize import nnls
 
-from unspoken.errors import DataError
+from unspoken.errors import DataError, UnsupportedError
 from unspoken.io import binary_column, drop_missing, integer_column, require_columns, to_pandas
 from unspoken.results import ResultMixin, format_table
 
@@ -440,12 +440,12 @@ def design_test(
     from unspoken.listexp.data import check_J
 
     if compat not in ("paper", "list"):
-        raise ValueError(f"compat must be 'paper' or 'list', not {compat!r}")
+        raise UnsupportedError(f"compat must be 'paper' or 'list', not {compat!r}")
     if missing not in ("listwise", "error"):
-        raise ValueError(f"missing must be 'listwise' or 'error', not {missing!r}")
+        raise UnsupportedError(f"missing must be 'listwise' or 'error', not {missing!r}")
     J = check_J(J)
     if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be between 0 and 1, not {alpha!r}")
+        raise UnsupportedError(f"alpha must be between 0 and 1, not {alpha!r}")
 
     # a pandas frame is only read; drop_missing copies just the two columns used
     df = data if isinstance(data, pd.DataFrame) else to_pandas(data)
