@@ -699,7 +699,7 @@ def read_data(
                 f"cannot tell the format of '{path}': it is {_KIND_TEXT[kind]}; pass format= "
                 "(csv, tsv, parquet, dta, sav, zsav or xlsx)"
             )
-    _check_kind(path, fmt, kind)
+    _check_kind(path, fmt, kind, head)
     if sheet is not None and fmt != "xlsx":
         raise UnsupportedError(f"sheet= applies to Excel workbooks, not to a {fmt} file")
     if encoding is not None and fmt in ("parquet", "xlsx"):
@@ -798,21 +798,25 @@ def _sniff_kind(head: bytes) -> str:
     return "binary" if control > 0.01 * len(head) else "text"
 
 
-def _check_kind(path: Any, fmt: str, kind: str) -> None:
-    """Refuse a file whose bytes do not match the format claimed by extension/format=."""
+#: (claimed format, sniffed kind) pairs that agree although the names differ
+_COMPATIBLE = {("xlsx", "zip"), ("sav", "zsav"), ("zsav", "sav")}
+
+
+def _check_kind(path: Any, fmt: str, kind: str, head: bytes) -> None:
+    """Refuse a file whose bytes (``head``, of kind ``kind``) do not match the format
+    claimed by extension/format=."""
     text_fmt = fmt in ("csv", "tsv", "txt")
     gz = path.suffix.lower() in (".gz", ".bz2", ".xz", ".zip")
     if kind == "empty":
         raise DataError(f"file '{path}' is empty: expected {_EXPECTED_TEXT[fmt]}")
     if text_fmt and (kind == "text" or gz):
         return
-    if fmt == kind or (fmt == "xlsx" and kind == "zip") or (fmt == "sav" and kind == "zsav"):
-        return
-    if fmt == "zsav" and kind == "sav":
+    if fmt == kind or (fmt, kind) in _COMPATIBLE:
         return
     found = _KIND_TEXT[kind]
     if kind == "text":
-        found += f", beginning {_preview(bytes(_head_line(path)))}"
+        first_line = head.partition(b"\n")[0][:80]
+        found += f", beginning {_preview(first_line)}"
     suggest = ""
     if kind in ("parquet", "sav", "zsav", "dta"):
         suggest = f"; read it with format='{kind}' (or give it a .{kind} name)"
@@ -821,11 +825,6 @@ def _check_kind(path: Any, fmt: str, kind: str) -> None:
     elif kind == "zip" and text_fmt:
         suggest = "; an Excel workbook needs format='xlsx' (or save it as CSV)"
     raise DataError(f"'{path.name}' should be {_EXPECTED_TEXT[fmt]} but it is {found}{suggest}")
-
-
-def _head_line(path: Any) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.readline(80)
 
 
 def _preview(raw: bytes) -> str:
