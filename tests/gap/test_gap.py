@@ -340,3 +340,13 @@ def test_placebo_corrected_gap_closed_form():
         assert g.estimate == pytest.approx(tau_s - (tau_p - value) - d.mean(), rel=1e-12)
         psi = base + extra
         assert g.std_error == pytest.approx(np.sqrt(n / (n - 1) * psi @ psi), rel=1e-10)
+
+
+def test_user_frame_is_left_as_it_was():
+    df, _ = simulate_gap(600, categories=True, dk_rate=0.1, groups=["a", "b"], seed=21)
+    df["x"] = np.random.default_rng(2).normal(size=len(df))
+    df.loc[3, "x"] = np.nan
+    before = df.copy(deep=True)
+    unspoken.gap(df, "y", "treat", 4, "direct", "definitely,rather", by="group", dk="drop")
+    unspoken.gap(df, "y", "treat", 4, "direct", "definitely,rather", method="ml", covariates="x")
+    pd.testing.assert_frame_equal(df, before)

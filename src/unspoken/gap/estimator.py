@@ -399,12 +399,15 @@ def gap(
         raise UnsupportedError(
             "covariates are used by method='ml'; the design-based gap (method='dim') uses none"
         )
+    from unspoken.io import to_pandas
+
+    df = to_pandas(data)  # one private copy, read by every step below
     if hidden is not None and not isinstance(hidden, HiddenShare) and hasattr(hidden, "X_"):
         from unspoken.gap.model import list_fit_share
 
         if outcome is None:
             raise DataError("to use a list fit as hidden=, give outcome= (the count column)")
-        hidden = list_fit_share(hidden, data, outcome)
+        hidden = list_fit_share(hidden, df, outcome)
     if method == "ml":
         if hidden is not None:
             raise UnsupportedError("method='ml' fits its own list model; do not pass hidden=")
@@ -413,7 +416,7 @@ def gap(
         if dk == "bounds":
             raise UnsupportedError("dk='bounds' is supported with method='dim' only")
     prep = _prepare(
-        data, outcome, treat, J, direct, support, by, dk_values, weights, cluster, strata,
+        df, outcome, treat, J, direct, support, by, dk_values, weights, cluster, strata,
         placebo_treat, placebo_prevalence, hidden, control,
         covariates if method == "ml" else None,
     )  # fmt: skip
@@ -458,12 +461,12 @@ def gap(
 
 
 def _prepare(
-    data, outcome, treat, J, direct, support, by, dk_values, weights, cluster, strata,
+    df, outcome, treat, J, direct, support, by, dk_values, weights, cluster, strata,
     placebo_treat, placebo_prevalence, hidden, control, covariates=None,
 ) -> _Prepared:  # fmt: skip
-    from unspoken.io import binary_column, drop_missing, integer_column, require_columns, to_pandas
+    """Validate the user's data (``df``: a private copy, see :func:`unspoken.io.to_pandas`)."""
+    from unspoken.io import binary_column, drop_missing, integer_column, require_columns
 
-    df = to_pandas(data)
     by_cols = as_list(by)
     require_columns(df, [direct], role="direct question")
     design_cols = [c for c in (weights, cluster, strata) if c is not None] + by_cols

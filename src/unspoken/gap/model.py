@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from scipy.special import expit
 
 from unspoken.direct import estimate_dict
@@ -234,16 +235,16 @@ def _hausman(
     return out
 
 
-def list_fit_share(fit: Any, data: Any, outcome: str) -> ListMLShare:
+def list_fit_share(fit: Any, df: pd.DataFrame, outcome: str) -> ListMLShare:
     """A :class:`~unspoken.gap.HiddenShare` from a list ML fit (``list_experiment(...,
-    method="ml")``) on ``data``, the frame the fit was made on.
+    method="ml")``) on ``df`` (pandas), the frame the fit was made on.
 
     ``ListFit`` keeps the estimates, their covariance and the design matrix but not the
     per-respondent scores, so they are recomputed here from the binomial likelihood
     (:class:`unspoken.listexp.ml.BinomialListModel`) at the fitted parameters; the bread is
     the inverse of the exact observed information. ``outcome`` names the count column.
     """
-    from unspoken.io import require_columns, to_pandas
+    from unspoken.io import require_columns
     from unspoken.listexp.ml import BinomialListModel
 
     if getattr(fit, "method", None) != "ml":
@@ -251,7 +252,6 @@ def list_fit_share(fit: Any, data: Any, outcome: str) -> ListMLShare:
             "only a list ML fit can be adapted; for the difference in means use gap(...) with "
             "outcome=, treat=, J= (method='dim')"
         )
-    df = to_pandas(data)
     treat_info = fit.extra.get("treatment", {})
     treat = treat_info.get("column")
     require_columns(df, [outcome, treat], role="list experiment")
