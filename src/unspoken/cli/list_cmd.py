@@ -105,15 +105,11 @@ def command(
 
     Example: unspoken list race --formula "y ~ age + south" --J 3 --method ml
     """
-    import warnings
-    from pathlib import Path
-
-    import unspoken
+    from unspoken._warnings import collect_warnings
     from unspoken.listexp.standard import list_experiment
 
     df = load_frame(data, encoding=encoding)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with collect_warnings() as warned:
         fit = list_experiment(
             df,
             formula=formula,
@@ -139,12 +135,5 @@ def command(
             overdispersed=overdispersed,
             multi_condition=multi_condition,  # type: ignore[arg-type]
         )
-    # the fit's own warnings become notes of the result; any other (e.g. a ResourceWarning
-    # that "always" surfaced during the call) goes on to the usual one-line display
-    own = Path(unspoken.__file__).parent
-    for w in caught:
-        if not Path(w.filename).is_relative_to(own):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-        elif (msg := str(w.message)) not in fit.notes:
-            fit.notes.append(msg)
+    fit.notes.extend(w for w in warned if w not in fit.notes)
     finish(fit, as_json, html_file, data_note=f"Data: {data}")

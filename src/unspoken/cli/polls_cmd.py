@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
-
 import click
 
 from unspoken.cli.common import data_argument, finish, load_frame, output_options, plot_option
@@ -119,14 +117,14 @@ def command(
     Example: unspoken polls putin_approval --share approve --date date --dk hard_to_say
     --default-n Levada=1600 --default-n FOM=1500 --default-n VCIOM=1600 --period week
     """
+    from unspoken._warnings import collect_warnings
     from unspoken.polls import fit_polls
 
     if date_col is None and start_col is None and end_col is None:
         date_col = "date"
     frame = load_frame(data, encoding=encoding)
     anchor: list[str] | str = list(anchors) if anchors else "sum-to-zero"
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with collect_warnings() as warned:
         result = fit_polls(
             frame,
             share,
@@ -148,7 +146,6 @@ def command(
             since=since,
             until=until,
         )
-    warned = [str(w.message) for w in caught]
     for w in warned:
         click.echo(f"Warning: {w}", err=True)
     if plot_file:

@@ -9,13 +9,13 @@ token-by-token parser inside the estimators.
 from __future__ import annotations
 
 import re
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import pandas as pd
 
+from unspoken._warnings import collect_warnings
 from unspoken.errors import DataError
 
 Kind = Literal["column", "column_opt", "choice", "int", "number", "text", "covariates"]
@@ -500,13 +500,7 @@ def run(analysis: Analysis, df: pd.DataFrame, form: Mapping[str, str]) -> tuple[
     values = clean(analysis, form, columns)
     frame = df.copy()
     frame.columns = columns
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with collect_warnings() as warned:
         result = analysis.run(frame, values)
-    notes = getattr(result, "notes", None)
-    extra = []
-    for w in caught:
-        msg = str(w.message)
-        if (notes is None or msg not in notes) and msg not in extra:
-            extra.append(msg)
-    return result, extra
+    notes = getattr(result, "notes", None) or []
+    return result, [w for w in warned if w not in notes]
