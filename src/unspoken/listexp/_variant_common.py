@@ -63,29 +63,32 @@ def standard_mle(d: MultiData) -> np.ndarray:
 def variant_cov(
     kind: str,
     d: MultiData,
-    model_cov: np.ndarray,
+    theta: np.ndarray,
+    model_cov: np.ndarray | None,
     influence: Callable[[], np.ndarray],
     refit: Callable[[MultiData], np.ndarray],
     reps: int,
     seed: int | None,
+    leverage: np.ndarray | None = None,
 ) -> np.ndarray:
     """``model_cov`` (inverse information) for ``"model"``; a bootstrap of ``refit(data)``
     over respondents or clusters (a refit raising :class:`ConvergenceError` or meeting a
     singular matrix counts as failed); else the robust/cluster/survey sum of the influence
-    values ``influence()``."""
+    values ``influence()`` (``leverage`` for hc2/hc3)."""
     if kind == "model":
+        if model_cov is None:  # pragma: no cover - refused when the variance is chosen
+            raise UnsupportedError("no model-based variance for this estimator")
         return model_cov
     if kind == "bootstrap":
-        P = model_cov.shape[0]
 
         def safe(rows: np.ndarray) -> np.ndarray:
             try:
                 return refit(d.subset(rows))
             except (ConvergenceError, np.linalg.LinAlgError):
-                return np.full(P, np.nan)  # counted as a failed refit by bootstrap_cov
+                return np.full(len(theta), np.nan)  # counted as a failed refit by bootstrap_cov
 
         return bootstrap_cov(safe, d.n, reps, seed, d.design)[0]
-    return vcov_from_influence(influence(), kind, d.design)  # type: ignore[arg-type]
+    return vcov_from_influence(influence(), kind, d.design, leverage=leverage)  # type: ignore[arg-type]
 
 
 def mean_prevalence(d: MultiData, theta: np.ndarray) -> tuple[float, np.ndarray]:

@@ -248,6 +248,7 @@ def fit_ceiling_floor(
     cov = variant_cov(
         kind,
         d,
+        theta,
         bread,
         lambda: sandwich_influence(model.scores(theta) * d.w[:, None], bread),
         lambda sub: _fit(sub, fit, theta)[0].theta,

@@ -392,6 +392,7 @@ def fit_response_error(
     cov = variant_cov(
         kind,
         d,
+        theta,
         B,
         influence,
         lambda sub: _fit_ml(sub, err, theta, robust)[0]["theta"],

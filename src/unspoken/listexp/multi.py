@@ -34,9 +34,7 @@ from unspoken.errors import ConvergenceError, DataError, UnsupportedError
 from unspoken.inference.covariance import (
     VCOV_KINDS,
     SurveyDesign,
-    bootstrap_cov,
     survey_design,
-    vcov_from_influence,
 )
 from unspoken.listexp.ml import binomial_fit, newton_maximize
 from unspoken.results import Estimate, FitResult, ResultMixin
@@ -172,20 +170,6 @@ def _onehot_blocks(X: np.ndarray, t: np.ndarray, K: int) -> np.ndarray:
         m = t == j + 1
         out[m, j * k : (j + 1) * k] = X[m]
     return out
-
-
-def _vcov(
-    kind: str,
-    psi: np.ndarray,
-    design: SurveyDesign,
-    model_cov: np.ndarray | None,
-    leverage: np.ndarray | None = None,
-) -> np.ndarray:
-    if kind == "model":
-        if model_cov is None:  # pragma: no cover - defensive
-            raise UnsupportedError("no model-based variance for this estimator")
-        return model_cov
-    return vcov_from_influence(psi, kind, design, leverage=leverage)  # type: ignore[arg-type]
 
 
 def _resolve_vcov(
@@ -577,19 +561,21 @@ def fit_multi(
             return _fit_nls(dd)
         return _fit_ml(dd, multi_condition, start)
 
+    from unspoken.listexp._variant_common import variant_cov  # it imports this module
+
     fit = run(d)
     coef = fit["coef"]
-    if kind == "bootstrap":
-
-        def refit(rows):
-            try:
-                return run(d.subset(rows))["coef"]
-            except (ConvergenceError, np.linalg.LinAlgError):
-                return np.full(len(fit["coef"]), np.nan)  # counted as a failed refit
-
-        cov, _ = bootstrap_cov(refit, d.n, bootstrap_reps, seed, d.design)
-    else:
-        cov = _vcov(kind, fit["psi"], d.design, fit["model_cov"], fit.get("leverage"))
+    cov = variant_cov(
+        kind,
+        d,
+        coef,
+        fit["model_cov"],
+        lambda: fit["psi"],
+        lambda sub: run(sub)["coef"],
+        bootstrap_reps,
+        seed,
+        leverage=fit.get("leverage"),
+    )
 
     # names
     p_ = d.X.shape[1]

@@ -182,6 +182,7 @@ def fit_overdispersed(
     cov = variant_cov(
         kind,
         d,
+        theta,
         B,
         lambda: sandwich_influence(model.scores(theta) * d.w[:, None], B),
         lambda sub: _fit(sub, theta)[0].theta,
