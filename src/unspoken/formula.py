@@ -6,7 +6,8 @@ formula is first checked token by token: only column names, numbers, the operato
 ``~ + - * / : ^ ( ) ,`` and a short list of functions (``C``, ``I``, ``log``, ``exp``,
 ``sqrt``, ...) pass. Anything else — attribute access, strings, brackets, ``__import__``,
 unknown functions — is rejected with a :class:`~unspoken.errors.DataError` before anything
-is evaluated. Column names with dots (R style, ``cov.age``) work as written. Inside ``I()``
+is evaluated, and so is literal arithmetic that could run for hours (powers of powers,
+exponents over 100, numbers over 20 characters, parentheses nested over 12 deep). Column names with dots (R style, ``cov.age``) work as written. Inside ``I()``
 the R power ``^`` means ``**``.
 """
 
@@ -67,6 +68,70 @@ def tokenize(formula: str) -> list[Token]:
     return tokens
 
 
+#: limits on what a formula may ask Python to compute from literals alone: formulaic evaluates
+#: ``I(...)`` as Python, where ``9 ** 9 ** 9`` is an integer with 370 million digits.
+MAX_FORMULA_LENGTH = 5000
+MAX_DEPTH = 12  # nested parentheses
+MAX_LITERAL_CHARS = 20  # characters of one number
+MAX_EXPONENT = 100  # |literal exponent| of ** or ^
+
+
+def _check_arithmetic(formula: str, tokens: list[Token]) -> None:
+    """Refuse literal arithmetic that can explode before anything is evaluated: chains of
+    powers (``a ^ b ^ c``; a power inside an exponent), literal exponents over
+    :data:`MAX_EXPONENT`, numbers longer than :data:`MAX_LITERAL_CHARS` characters,
+    parentheses nested deeper than :data:`MAX_DEPTH` and formulas over
+    :data:`MAX_FORMULA_LENGTH` characters."""
+
+    def refuse(why: str) -> None:
+        raise DataError(f"formula '{formula[:200]}': {why}")
+
+    if len(formula) > MAX_FORMULA_LENGTH:
+        refuse(f"is {len(formula):,} characters long; the limit is {MAX_FORMULA_LENGTH:,}")
+    depth = 0
+    for tok in tokens:
+        if tok.text == "(":
+            depth += 1
+            if depth > MAX_DEPTH:
+                refuse(f"parentheses are nested more than {MAX_DEPTH} deep")
+        elif tok.text == ")":
+            depth -= 1
+        elif tok.kind == "number" and len(tok.text) > MAX_LITERAL_CHARS:
+            refuse(f"the number at position {tok.pos} is too long ({len(tok.text)} characters)")
+    powers = [i for i, t in enumerate(tokens) if t.text in ("^", "**")]
+    for i in powers:
+        j = i + 1
+        while j < len(tokens) and tokens[j].text in ("+", "-"):
+            j += 1  # a signed exponent: 2 ^ -1
+        if j >= len(tokens):
+            refuse(f"the power at position {tokens[i].pos} has no exponent")
+        first = tokens[j]
+        if first.text == "(":  # the exponent is a group: find its end
+            level, k = 0, j
+            while k < len(tokens):
+                level += tokens[k].text == "("
+                level -= tokens[k].text == ")"
+                if level == 0:
+                    break
+                k += 1
+            exponent = tokens[j : k + 1]
+        else:
+            exponent = [first]
+            k = j
+            if first.kind == "name" and k + 1 < len(tokens) and tokens[k + 1].text == "(":
+                refuse(f"the exponent at position {first.pos} may not be a function call")
+        if any(t.text in ("^", "**") for t in exponent) or (
+            k + 1 < len(tokens) and tokens[k + 1].text in ("^", "**")
+        ):
+            refuse(
+                f"powers of powers (at position {tokens[i].pos}) are not allowed; write the "
+                "exponent as one number, e.g. I(age^2)"
+            )
+        for t in exponent:
+            if t.kind == "number" and abs(float(t.text)) > MAX_EXPONENT:
+                refuse(f"the exponent {t.text} at position {t.pos} is larger than {MAX_EXPONENT}")
+
+
 def _suggest(name: str, columns: Sequence[str]) -> str:
     close = difflib.get_close_matches(name, [str(c) for c in columns], n=3)
     return f"; did you mean {', '.join(repr(c) for c in close)}?" if close else ""
@@ -76,6 +141,7 @@ def _check_and_rewrite(formula: str, columns: Sequence[str]) -> tuple[str, list[
     """Validate tokens against the allowlist and ``columns``; return formulaic text and the
     columns the formula uses."""
     tokens = tokenize(formula)
+    _check_arithmetic(formula, tokens)
     colset = {str(c) for c in columns}
     used: list[str] = []
     out: list[str] = []

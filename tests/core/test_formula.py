@@ -108,3 +108,70 @@ def test_infinite_values_name_term_column_and_rows(df):
         model_matrix("log(x)", df)
     assert ei.value.column == "x"
     assert list(ei.value.rows) == np.flatnonzero(df["x"].to_numpy() == 0).tolist()[:5]
+
+
+@pytest.mark.parametrize(
+    "rhs",
+    [
+        "I(x ** 9 ** 9 ** 9)",
+        "I(x ^ 9 ^ 9)",
+        "I(9 ** (9 ** 9))",
+        "I(x ** 1000)",
+        "I(x ^ -101)",
+        "I(x * 123456789012345678901234567890)",
+        "I(" * 13 + "x" + ")" * 13,
+        "x ** 2 ** 3",
+        "I(2 ** sqrt(x))",
+        "x + " * 2000 + "x",
+    ],
+)
+def test_explosive_literal_arithmetic_is_refused_before_evaluation(rhs):
+    """Each of these would run for minutes or hours inside formulaic (Python evaluates I())."""
+    import time
+
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0]})
+    t0 = time.perf_counter()
+    with pytest.raises(DataError, match="formula"):
+        model_matrix(rhs, df)
+    assert time.perf_counter() - t0 < 1.0
+
+
+def test_ordinary_powers_still_work():
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0]})
+    dm = model_matrix("x + I(x^2) + I((x/10)**2) + I(x ^ -1) + I(x^(1/2))", df)
+    x = df["x"].to_numpy()
+    np.testing.assert_allclose(dm.X[:, 2], x**2)
+    np.testing.assert_allclose(dm.X[:, 3], (x / 10) ** 2)
+    np.testing.assert_allclose(dm.X[:, 4], 1 / x)
+    np.testing.assert_allclose(dm.X[:, 5], np.sqrt(x))
+
+
+def test_cli_refuses_a_power_tower_fast():
+    """The formula that froze `unspoken serve` (issue 9): exit 2 and a message, in seconds."""
+    import subprocess
+    import sys
+    import time
+
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "unspoken.cli.main",
+            "list",
+            "race",
+            "--formula",
+            "y ~ I(age ** 9 ** 9 ** 9)",
+            "--treat",
+            "treat",
+            "--J",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2
+    assert "powers of powers" in out.stderr
+    assert "Traceback" not in out.stderr
+    assert time.perf_counter() - t0 < 10  # includes interpreter start-up; measured ~1 s
