@@ -7,8 +7,9 @@ formula is first checked token by token: only column names, numbers, the operato
 ``sqrt``, ...) pass. Anything else — attribute access, strings, brackets, ``__import__``,
 unknown functions — is rejected with a :class:`~unspoken.errors.DataError` before anything
 is evaluated, and so is literal arithmetic that could run for hours (powers of powers,
-exponents over 100, numbers over 20 characters, parentheses nested over 12 deep). Column names with dots (R style, ``cov.age``) work as written. Inside ``I()``
-the R power ``^`` means ``**``.
+exponents over 100, numbers over 20 characters, parentheses nested over 12 deep). Column
+names with dots (R style, ``cov.age``) work as written. Inside ``I()`` the R power ``^``
+means ``**``.
 """
 
 from __future__ import annotations
