@@ -28,11 +28,28 @@ import click
     show_default=True,
     help="Largest file that can be uploaded, in MB.",
 )
-def command(port: int, host: str, no_browser: bool, max_upload_mb: int) -> None:
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=120,
+    show_default=True,
+    help="Seconds an analysis (or reading an upload) may take before it is stopped.",
+)
+@click.option(
+    "--max-memory-mb",
+    type=click.IntRange(min=256),
+    default=4096,
+    show_default=True,
+    help="Memory one analysis may use, in MB; past it the analysis is stopped.",
+)
+def command(
+    port: int, host: str, no_browser: bool, max_upload_mb: int, timeout: float, max_memory_mb: int
+) -> None:
     """Open a local web page: choose or upload data, pick an analysis, read the report.
 
-    Everything runs on this computer; uploaded files stay in memory and are forgotten when
-    the program stops (Ctrl-C).
+    Everything runs on this computer; uploaded files are kept in a private temporary folder
+    and deleted when the program stops (Ctrl-C). Each analysis runs in its own process with
+    a time limit and a memory cap, so the page keeps answering meanwhile.
     """
     from unspoken.web.server import is_loopback, make_server, url_of
 
@@ -44,7 +61,13 @@ def command(port: int, host: str, no_browser: bool, max_upload_mb: int) -> None:
             err=True,
         )
     server = make_server(
-        host, port, allow_remote=remote, max_upload=max_upload_mb * 1024 * 1024, quiet=True
+        host,
+        port,
+        allow_remote=remote,
+        max_upload=max_upload_mb * 1024 * 1024,
+        quiet=True,
+        timeout=timeout,
+        memory_mb=max_memory_mb,
     )
     url = url_of(server)
     click.echo(f"unspoken is running at {url}  (press Ctrl-C to stop)")

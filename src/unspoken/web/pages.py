@@ -96,7 +96,12 @@ def error_box(message: str | None) -> str:
     return f'<div class="error" role="alert">{_e(message)}</div>'
 
 
-def data_step(bundled: Sequence[tuple[str, str]], current: str | None) -> str:
+def token_input(token: str) -> str:
+    """The hidden field that proves a form came from this page (see ``server.State.token``)."""
+    return f'<input type="hidden" name="token" value="{_e(token)}">' if token else ""
+
+
+def data_step(bundled: Sequence[tuple[str, str]], current: str | None, token: str = "") -> str:
     opts = "".join(
         f'<option value="{_e(n)}"{" selected" if n == current else ""}>{_e(n)} — {_e(t)}</option>'
         for n, t in bundled
@@ -110,7 +115,7 @@ def data_step(bundled: Sequence[tuple[str, str]], current: str | None) -> str:
         f'<label for="data">Data set</label><select id="data" name="data">{opts}</select>\n'
         '<button type="submit">Use this data</button>\n</form>\n'
         '<form class="box" method="post" action="/upload" enctype="multipart/form-data">\n'
-        "<h3>Your own file</h3>\n"
+        f"{token_input(token)}<h3>Your own file</h3>\n"
         '<label for="file">CSV, Parquet, Stata (.dta) or SPSS (.sav) file'
         '<span class="help">Stays on this computer.</span></label>'
         '<input id="file" type="file" name="file" required '
@@ -122,9 +127,12 @@ def data_step(bundled: Sequence[tuple[str, str]], current: str | None) -> str:
     )
 
 
-def data_preview(label: str, df: pd.DataFrame, note: str = "") -> str:
+def data_preview(label: str, df: pd.DataFrame, note: str = "", nrows: int | None = None) -> str:
+    """The size, column kinds and first rows of ``df`` (which may be just those first rows
+    of a data set of ``nrows`` rows)."""
     head = df.head(8)
     cols = [str(c) for c in df.columns]
+    nrows = len(df) if nrows is None else nrows
     th = "".join(f"<th>{_e(c)}</th>" for c in cols)
     rows = "".join(
         "<tr>" + "".join(f"<td>{_e(_cell(v))}</td>" for v in row) + "</tr>"
@@ -132,7 +140,7 @@ def data_preview(label: str, df: pd.DataFrame, note: str = "") -> str:
     )
     kinds = "".join(f"<td>{_e(_kind(df[c]))}</td>" for c in df.columns)
     return (
-        f'<p class="meta"><strong>{_e(label)}</strong>: {len(df):,} rows, {len(cols)} columns.'
+        f'<p class="meta"><strong>{_e(label)}</strong>: {nrows:,} rows, {len(cols)} columns.'
         f"{' ' + _e(note) if note else ''}</p>\n"
         '<details open><summary>Columns and first rows</summary><div class="scroll"><table>'
         f"<thead><tr>{th}</tr><tr>{kinds}</tr></thead><tbody>{rows}</tbody></table></div>"
@@ -194,11 +202,13 @@ def analysis_form(
     values: Mapping[str, str],
     columns: Sequence[str],
     error: str | None = None,
+    token: str = "",
 ) -> str:
     fields = "\n".join(_field(f, values.get(f.name, ""), columns) for f in analysis.fields)
     return (
         f'<p class="blurb">{_e(analysis.blurb)}</p>\n{error_box(error)}\n'
         '<form method="post" action="/run#analysis">\n'
+        f"{token_input(token)}"
         f'<input type="hidden" name="data" value="{_e(data_id)}">'
         f'<input type="hidden" name="analysis" value="{_e(analysis.key)}">\n'
         f'<div class="grid">\n{fields}\n</div>\n<button type="submit">Run</button>\n</form>'

@@ -8,6 +8,11 @@ by default; any other address must be asked for with ``allow_remote=True``. Requ
 - ``POST /run`` (form fields): run the analysis and show its report;
 - ``GET /report/ID.html`` / ``GET /report/ID.json`` (``?download=1``): the report and numbers.
 
+Every POST must carry the server's secret token (a hidden field of each form) and must not
+come from another origin (``Origin`` / ``Sec-Fetch-Site``). Reading an upload and running an
+analysis happen in a child process with a time limit and a memory cap
+(:mod:`unspoken.web.jobs`); uploads stream to a private temporary directory.
+
 Bad input gives a page with the message in plain words and status 400; unexpected failures
 give status 500 with a short message (the traceback goes to the terminal only).
 """
@@ -18,6 +23,7 @@ import contextlib
 import html
 import ipaddress
 import secrets
+import shutil
 import sys
 import tempfile
 import threading
@@ -30,16 +36,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import pandas as pd
-
 from unspoken.errors import DataError, UnspokenError
-from unspoken.web import pages
-from unspoken.web.analyses import ANALYSES, defaults, run
-from unspoken.web.multipart import MultipartError, parse_multipart
+from unspoken.web import jobs, pages
+from unspoken.web.analyses import ANALYSES, defaults
+from unspoken.web.multipart import MultipartError, read_multipart
 
 MAX_UPLOAD = 200 * 1024 * 1024  # bytes
 MAX_FORM = 1024 * 1024
-_KEEP_UPLOADS = 4  # uploaded frames kept in memory (the oldest is forgotten)
+_KEEP_UPLOADS = 4  # uploaded data sets kept (the oldest is forgotten and its file deleted)
 _KEEP_RESULTS = 20
 _SUFFIXES = {".csv", ".tsv", ".txt", ".gz", ".parquet", ".pq", ".dta", ".sav", ".zsav", ".xlsx"}
 
@@ -49,6 +53,7 @@ _CSP_PAGE = (
     "frame-ancestors 'self'"
 )
 _CSP_REPORT = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+READ_TIMEOUT = 30  # seconds a client may pause while sending a request
 
 
 def _size(n: int) -> str:
@@ -63,6 +68,10 @@ class BadRequestError(Exception):
     """A request the page answers with status 400 and this message."""
 
 
+class ForbiddenError(BadRequestError):
+    """A request refused with status 403 (another origin, or no valid form token)."""
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -74,22 +83,37 @@ def is_loopback(host: str) -> bool:
 
 @dataclass
 class Stored:
+    """A data set the page can analyse: its preview, and where a job finds all of it (a
+    bundled data set's name, or the path of an upload's stored copy)."""
+
     label: str
-    frame: pd.DataFrame
+    preview: jobs.Preview
+    source: str
     design: str = ""
     note: str = ""
 
 
 class State:
-    """What the server holds in memory: uploaded frames and recent results."""
+    """What the server holds: its secret form token, its private directory (uploads),
+    the job runner, the uploads' previews and recent results."""
 
-    def __init__(self, max_upload: int) -> None:
+    def __init__(
+        self,
+        max_upload: int,
+        timeout: float = jobs.DEFAULT_TIMEOUT,
+        memory_mb: int | None = jobs.DEFAULT_MEMORY_MB,
+    ) -> None:
         self.max_upload = max_upload
+        self.token = secrets.token_urlsafe(32)
+        self.dir = Path(tempfile.mkdtemp(prefix="unspoken-web-"))  # mode 0700
+        self.jobs = jobs.JobRunner(timeout=timeout, memory_mb=memory_mb)
         self.lock = threading.Lock()
-        self.run_lock = threading.Lock()  # analyses and plots one at a time
         self.uploads: OrderedDict[str, Stored] = OrderedDict()
         self.results: OrderedDict[str, tuple[str, str, str]] = OrderedDict()
         self.bundled_cache: dict[str, Stored] = {}
+
+    def close(self) -> None:
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def bundled(self) -> list[tuple[str, str]]:
         from unspoken import datasets
@@ -106,7 +130,8 @@ class State:
                 return self.bundled_cache[data_id]
         if data_id in datasets.names():
             d = datasets.info(data_id)
-            s = Stored(d.name, datasets.load(data_id), d.design, f"Design: {d.design}.")
+            preview = jobs.preview(datasets.load(data_id))
+            s = Stored(d.name, preview, d.name, d.design, f"Design: {d.design}.")
             with self.lock:
                 self.bundled_cache[data_id] = s
             return s
@@ -114,13 +139,12 @@ class State:
             f"There is no data set '{data_id}'. Choose one or upload a file again."
         )
 
-    def add_upload(self, stored: Stored) -> str:
-        key = "upload-" + secrets.token_urlsafe(8)
+    def add_upload(self, key: str, stored: Stored) -> None:
         with self.lock:
             self.uploads[key] = stored
             while len(self.uploads) > _KEEP_UPLOADS:
-                self.uploads.popitem(last=False)
-        return key
+                _, old = self.uploads.popitem(last=False)
+                Path(old.source).unlink(missing_ok=True)
 
     def add_result(self, html_text: str, json_text: str, title: str) -> str:
         key = secrets.token_urlsafe(8)
@@ -131,29 +155,17 @@ class State:
         return key
 
 
-def read_upload(filename: str | None, data: bytes, encoding: str | None = None) -> pd.DataFrame:
-    """Read an uploaded file through :func:`unspoken.io.read_data` from a temporary copy that
-    is deleted before this returns."""
-    from unspoken.io import read_data
-
-    if not data:
-        raise BadRequestError("The uploaded file is empty (or no file was chosen).")
+def upload_suffix(filename: str | None) -> str:
+    """The file-type suffixes of an uploaded file's name that :func:`read_data` knows."""
     name = Path(filename or "upload").name
-    suffixes = "".join(s for s in Path(name).suffixes[-2:] if s.lower() in _SUFFIXES)
-    with tempfile.TemporaryDirectory(prefix="unspoken-web-") as tmp:
-        path = Path(tmp) / f"upload{suffixes.lower()}"
-        path.write_bytes(data)
-        df = read_data(str(path), encoding=encoding)
-    meta = df.attrs.get("unspoken")
-    if isinstance(meta, dict):
-        meta["source"] = name  # not the deleted temporary path
-    return df
+    return "".join(s for s in Path(name).suffixes[-2:] if s.lower() in _SUFFIXES).lower()
 
 
 class Handler(BaseHTTPRequestHandler):
     server: UnspokenServer
     server_version = "unspoken"
     sys_version = ""
+    timeout = READ_TIMEOUT  # a request body that stops arriving ends the connection
 
     # ------------------------------------------------------------------ plumbing
 
@@ -175,7 +187,9 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(raw)))
         self.send_header("Content-Security-Policy", csp)
         self.send_header("X-Content-Type-Options", "nosniff")
-        self.send_header("Referrer-Policy", "no-referrer")
+        # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null" on the
+        # page's own form posts, which cannot then be told from a sandboxed cross-site one
+        self.send_header("Referrer-Policy", "same-origin")
         self.send_header("Cache-Control", "no-store")
         for k, v in (headers or {}).items():
             self.send_header(k, v)
@@ -197,6 +211,11 @@ class Handler(BaseHTTPRequestHandler):
             return
         try:
             fn()
+        except (TimeoutError, ConnectionError):  # the client stopped sending or went away
+            self.close_connection = True
+            self.log_message("%s %s: the request did not arrive in full", self.command, self.path)
+        except ForbiddenError as e:
+            self._send(HTTPStatus.FORBIDDEN, pages.page(self._home(error=str(e))))
         except BadRequestError as e:
             self._send(HTTPStatus.BAD_REQUEST, pages.page(self._home(error=str(e))))
         except Exception as e:  # the server keeps running whatever happens
@@ -206,20 +225,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._send(HTTPStatus.INTERNAL_SERVER_ERROR, pages.page(pages.error_box(msg)))
 
     def _home(self, error: str | None = None) -> str:
-        return pages.data_step(self.server.state.bundled(), None) + pages.error_box(error)
-
-    def _read_body(self, limit: int, what: str) -> bytes:
-        length_text = self.headers.get("Content-Length")
-        if length_text is None or not length_text.isdigit():
-            raise BadRequestError(f"The {what} could not be read (no length given).")
-        length = int(length_text)
-        if length > limit:
-            self._discard(length)
-            raise BadRequestError(
-                f"The {what} is too large: {_size(length)}; the limit is "
-                f"{_size(limit)}. Save fewer columns or rows, or use the command line."
-            )
-        return self.rfile.read(length)
+        state = self.server.state
+        return pages.data_step(state.bundled(), None, state.token) + pages.error_box(error)
 
     def _discard(self, length: int) -> None:
         """Read and drop a too-large body so the browser sees the answer (up to 1 GB)."""
@@ -256,15 +263,36 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._send(HTTPStatus.NOT_FOUND, pages.page(self._home("There is no such page.")))
 
-    def _post(self) -> None:
+    def _check_origin(self) -> None:
+        """Refuse a POST that a browser says comes from another origin. A same-origin form
+        post carries ``Sec-Fetch-Site: same-origin`` and ``Origin: http://<Host>``
+        (Chromium, Firefox); ``Origin: null`` is accepted only with ``same-origin``."""
+        site = self.headers.get("Sec-Fetch-Site")
         origin = self.headers.get("Origin")
-        if origin is not None and urlsplit(origin).netloc != self.headers.get("Host", ""):
-            # a form on another web site posting here (cross-site request)
-            self._send(
-                HTTPStatus.FORBIDDEN,
-                pages.page(pages.error_box("Forms can only be sent from this page itself.")),
-            )
+        host = self.headers.get("Host", "")
+        if site is not None and site not in ("same-origin", "none"):
+            raise ForbiddenError("Forms can only be sent from this page itself.")
+        if origin is None:
+            return  # not a browser's cross-origin request (the token still has to match)
+        if origin == "null":
+            if site != "same-origin":
+                raise ForbiddenError("Forms can only be sent from this page itself.")
             return
+        parts = urlsplit(origin)
+        if parts.scheme != "http" or parts.netloc != host:
+            raise ForbiddenError("Forms can only be sent from this page itself.")
+
+    def _check_token(self, value: str | bytes | None) -> None:
+        if isinstance(value, bytes):
+            value = value.decode("ascii", "replace")
+        if not value or not secrets.compare_digest(value, self.server.state.token):
+            raise ForbiddenError(
+                "This page is out of date (the program may have been restarted). "
+                "Reload the page and try again."
+            )
+
+    def _post(self) -> None:
+        self._check_origin()
         path = urlsplit(self.path).path
         if path == "/upload":
             self._upload()
@@ -286,7 +314,7 @@ class Handler(BaseHTTPRequestHandler):
                 else pages.error_box("This result is no longer in memory; press Run again.")
             )
         data_id = query.get("data") or None
-        body = [pages.data_step(state.bundled(), data_id)]
+        body = [pages.data_step(state.bundled(), data_id, state.token)]
         if data_id is None:
             body.append(pages.error_box(error))
             return pages.page("\n".join(body))
@@ -295,41 +323,80 @@ class Handler(BaseHTTPRequestHandler):
         if key not in ANALYSES:
             raise BadRequestError(f"There is no analysis '{key}'.")
         analysis = ANALYSES[key]
-        columns = [str(c) for c in stored.frame.columns]
+        columns = stored.preview.columns
         values = defaults(analysis, columns, stored.design)
-        values.update({k: v for k, v in query.items() if k not in ("data", "analysis")})
+        values.update({k: v for k, v in query.items() if k not in ("data", "analysis", "token")})
         body += [
             '<h2><span class="step">2</span>Look at the data</h2>',
-            pages.data_preview(stored.label, stored.frame, stored.note),
+            pages.data_preview(
+                stored.label, stored.preview.head, stored.note, stored.preview.nrows
+            ),
             '<h2 id="analysis"><span class="step">3</span>Choose the analysis and run it</h2>',
             pages.tabs(data_id, key),
-            pages.analysis_form(data_id, analysis, values, columns, error),
+            pages.analysis_form(data_id, analysis, values, columns, error, token=state.token),
             result,
         ]
         return pages.page("\n".join(body), title=f"unspoken: {stored.label}")
 
+    def _content_length(self, limit: int, what: str) -> int:
+        length_text = self.headers.get("Content-Length")
+        if length_text is None or not length_text.isdigit():
+            raise BadRequestError(f"The {what} could not be read (no length given).")
+        length = int(length_text)
+        if length > limit:
+            self._discard(length)
+            raise BadRequestError(
+                f"The {what} is too large: {_size(length)}; the limit is "
+                f"{_size(limit)}. Save fewer columns or rows, or use the command line."
+            )
+        return length
+
     def _upload(self) -> None:
-        body = self._read_body(self.server.state.max_upload, "uploaded file")
+        state = self.server.state
+        length = self._content_length(state.max_upload, "uploaded file")
         try:
-            parts = parse_multipart(self.headers.get("Content-Type", ""), body)
+            parts = read_multipart(
+                self.headers.get("Content-Type", ""), self.rfile.read, length, state.dir
+            )
         except MultipartError as e:
+            self.close_connection = True  # the rest of the body may be unread
             raise BadRequestError(f"The upload could not be read: {e}.") from None
-        part = parts.get("file")
-        if part is None:
-            raise BadRequestError("The upload did not contain a file (field 'file').")
-        enc_part = parts.get("encoding")
-        encoding = enc_part.data.decode("ascii", "replace").strip() if enc_part else ""
-        if encoding and encoding not in pages.ENCODINGS:
-            raise BadRequestError(f"Unknown text encoding '{encoding}'.")
+        files = [p.path for p in parts.values() if p.path is not None]
         try:
-            df = read_upload(part.filename, part.data, encoding or None)
-        except UnspokenError as e:
-            hint = ""
-            if "encoding" in str(e):
-                hint = " On this page: choose the text encoding next to the file and upload again."
-            raise BadRequestError(f"The file could not be read: {e}{hint}") from None
-        label = Path(part.filename or "uploaded file").name
-        key = self.server.state.add_upload(Stored(label, df, "", "Uploaded; kept in memory only."))
+            self._check_token(parts["token"].data if "token" in parts else None)
+            part = parts.get("file")
+            if part is None or part.path is None:
+                raise BadRequestError("The upload did not contain a file (field 'file').")
+            if part.size == 0:
+                raise BadRequestError("The uploaded file is empty (or no file was chosen).")
+            enc_part = parts.get("encoding")
+            encoding = enc_part.data.decode("ascii", "replace").strip() if enc_part else ""
+            if encoding and encoding not in pages.ENCODINGS:
+                raise BadRequestError(f"Unknown text encoding '{encoding}'.")
+            label = Path(part.filename or "uploaded file").name
+            key = "upload-" + secrets.token_urlsafe(8)
+            raw = part.path.rename(state.dir / f"{key}-raw{upload_suffix(part.filename)}")
+            files.append(raw)
+            store = jobs.store_path(state.dir, key)
+            try:
+                preview = state.jobs.call(
+                    jobs.read_upload, str(raw), label, encoding or None, str(store),
+                    what="Reading the file",
+                )  # fmt: skip
+            except (UnspokenError, ValueError) as e:
+                store.unlink(missing_ok=True)
+                hint = ""
+                if "encoding" in str(e):
+                    hint = (
+                        " On this page: choose the text encoding next to the file and upload again."
+                    )
+                raise BadRequestError(f"The file could not be read: {e}{hint}") from None
+        finally:
+            for f in files:
+                f.unlink(missing_ok=True)
+        state.add_upload(
+            key, Stored(label, preview, str(store), "", "Uploaded; kept on this computer only.")
+        )
         self._send(
             HTTPStatus.SEE_OTHER,
             pages.page(f'<p><a href="/?data={key}">Continue</a></p>'),
@@ -337,38 +404,33 @@ class Handler(BaseHTTPRequestHandler):
         )
 
     def _run(self) -> None:
-        from unspoken.report import render_report
-        from unspoken.results import json_text
-
         ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
         if ctype != "application/x-www-form-urlencoded":
             raise BadRequestError("The form was sent in an unexpected way; reload the page.")
-        raw = self._read_body(MAX_FORM, "form")
+        raw = self.rfile.read(self._content_length(MAX_FORM, "form"))
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             raise BadRequestError("The form data are not valid text.") from None
         form = {k: v[0] for k, v in parse_qs(text, keep_blank_values=True).items()}
+        self._check_token(form.pop("token", None))
         data_id = form.get("data", "")
         key = form.get("analysis", "")
         if key not in ANALYSES:
             raise BadRequestError(f"There is no analysis '{key}'.")
-        stored = self.server.state.get(data_id)
-        analysis = ANALYSES[key]
-        query = dict(form)
+        state = self.server.state
+        stored = state.get(data_id)
         try:
-            with self.server.state.run_lock:
-                result, warned = run(analysis, stored.frame, form)
-                title = f"{analysis.title} — {stored.label}"
-                report = render_report(result, data_note=f"Data: {stored.label}", warnings=warned)
-            numbers = json_text(result)
+            report, numbers, title = state.jobs.call(
+                jobs.run_analysis, stored.source, key, form, stored.label
+            )
         except (UnspokenError, ValueError) as e:
             message = str(e) if isinstance(e, UnspokenError) else f"The analysis failed: {e}"
-            self._send(HTTPStatus.BAD_REQUEST, self._index(query, error=message))
+            self._send(HTTPStatus.BAD_REQUEST, self._index(dict(form), error=message))
             return
-        rid = self.server.state.add_result(report, numbers, title)
+        rid = state.add_result(report, numbers, title)
         # post/redirect/get: reloading the result page does not run the analysis again
-        target = "/?" + urlencode({**query, "result": rid}) + "#result"
+        target = "/?" + urlencode({**form, "result": rid}) + "#result"
         self._send(
             HTTPStatus.SEE_OTHER,
             pages.page(f'<p><a href="{html.escape(target)}">See the result</a></p>'),
@@ -407,6 +469,10 @@ class UnspokenServer(ThreadingHTTPServer):
         self.quiet = quiet
         super().__init__(address, Handler)
 
+    def server_close(self) -> None:
+        super().server_close()
+        self.state.close()
+
 
 def make_server(
     host: str = "127.0.0.1",
@@ -415,8 +481,13 @@ def make_server(
     allow_remote: bool = False,
     max_upload: int = MAX_UPLOAD,
     quiet: bool = False,
+    timeout: float = jobs.DEFAULT_TIMEOUT,
+    memory_mb: int | None = jobs.DEFAULT_MEMORY_MB,
 ) -> UnspokenServer:
     """A server for the local page bound to ``host:port`` (``port=0``: any free port).
+
+    Each upload is read, and each analysis run, in a child process stopped after
+    ``timeout`` seconds and limited to ``memory_mb`` MB of address space (``None``: no cap).
 
     Any ``host`` that is not a loopback address (127.0.0.1, ::1, localhost) is refused with
     :class:`~unspoken.errors.DataError` unless ``allow_remote=True``: others on the network
@@ -430,6 +501,8 @@ def make_server(
         )
     if max_upload < 1:
         raise DataError("max_upload must be a positive number of bytes")
+    if not timeout > 0:
+        raise DataError("timeout must be a positive number of seconds")
     cls = UnspokenServer
     if ":" in host:
         import socket
@@ -439,7 +512,8 @@ def make_server(
 
         cls = _V6
     try:
-        return cls((host.strip("[]"), port), State(max_upload), loopback, quiet)
+        state = State(max_upload, timeout, memory_mb)
+        return cls((host.strip("[]"), port), state, loopback, quiet)
     except OSError as e:
         raise DataError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
 

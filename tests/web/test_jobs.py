@@ -1,0 +1,68 @@
+"""Jobs of the web page run in a child process with a time limit and a memory cap."""
+
+from __future__ import annotations
+
+import operator
+import pathlib
+import threading
+import time
+
+import pytest
+
+from unspoken.errors import DataError
+from unspoken.web.jobs import JobError, JobRunner
+
+
+@pytest.fixture(scope="module")
+def runner() -> JobRunner:
+    return JobRunner(timeout=3, memory_mb=1024, workers=2)
+
+
+def test_value_comes_back_from_another_process(runner: JobRunner) -> None:
+    import os
+
+    assert runner.call(operator.add, 2, 3) == 5
+    assert runner.call(os.getpid) != os.getpid()
+
+
+def test_time_limit_stops_the_child(runner: JobRunner) -> None:
+    t0 = time.monotonic()
+    with pytest.raises(JobError, match="longer than 3 seconds"):
+        runner.call(time.sleep, 30)
+    assert time.monotonic() - t0 < 6
+
+
+def test_memory_cap_stops_the_child(runner: JobRunner) -> None:
+    status = runner.call(pathlib.Path.read_text, pathlib.Path("/proc/self/status"))
+    vm = int(next(x for x in status.splitlines() if x.startswith("VmSize")).split()[1])
+    assert vm < 1024 * 1024  # kB: the child starts well under the cap it is given
+    with pytest.raises(JobError, match="more memory than this page allows"):
+        runner.call(bytearray, 2 * 1024**3)
+    assert runner.call(operator.add, 1, 1) == 2  # and the next job runs normally
+
+
+def test_exceptions_come_back_with_their_class_and_attributes(runner: JobRunner) -> None:
+    with pytest.raises(ZeroDivisionError):
+        runner.call(divmod, 1, 0)
+    err = DataError("bad value", column="age", rows=[3, 7])
+    with pytest.raises(DataError) as e:
+        runner.call(_raise, err)
+    assert e.value.column == "age" and e.value.rows == [3, 7]
+    assert str(e.value) == str(err)
+
+
+def _raise(e: BaseException) -> None:
+    raise e
+
+
+def test_other_jobs_run_while_one_is_slow(runner: JobRunner) -> None:
+    def slow_job() -> None:
+        with pytest.raises(JobError):
+            runner.call(time.sleep, 30)
+
+    slow = threading.Thread(target=slow_job)
+    slow.start()
+    t0 = time.monotonic()
+    assert runner.call(operator.mul, 6, 7) == 42
+    assert time.monotonic() - t0 < 2
+    slow.join()
