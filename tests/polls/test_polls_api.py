@@ -135,9 +135,10 @@ def test_result_api_and_units() -> None:
     assert (ci["ci_low"][ok] <= r.params[ok]).all()
     with pytest.raises(Exception, match="must be one of"):
         r.tidy("nope")
-    # proportions in -> proportions out, same fit
+    # proportions in -> proportions out, same fit (units="auto" cannot tell them from
+    # percents below 1, so the units are given)
     prop = sim.polls.assign(share=sim.polls["share"] / 100)
-    rp = fit_polls(prop, "share", "pollster", start="start", end="end", n="n")
+    rp = fit_polls(prop, "share", "pollster", start="start", end="end", n="n", units="proportion")
     np.testing.assert_allclose(
         rp.house_effects["estimate"] * 100, r.house_effects["estimate"], rtol=1e-5, atol=1e-6
     )

@@ -72,13 +72,16 @@ def test_share_outside_0_100(bad: float) -> None:
     assert e.value.rows == [12]
 
 
-def test_auto_units_proportion_and_share_over_100() -> None:
+def test_proportions_need_units_and_share_over_100() -> None:
     df = _frame()
     df["share"] = df["share"] / 100
-    p = prepare_polls(df, share="share", pollster="who", date="date", n="n")
+    # all shares <= 1: proportions or small percents, so auto refuses (test_polls_misread.py)
+    with pytest.raises(DataError, match="at most 1"):
+        prepare_polls(df, share="share", pollster="who", date="date", n="n")
+    p = prepare_polls(df, share="share", pollster="who", date="date", n="n", units="proportion")
     assert p.factor == 1.0
-    df.loc[4, "share"] = 150.0  # auto -> percent; 150 is out of range
-    with pytest.raises(DataError, match="outside 0-100") as e:
+    df.loc[4, "share"] = 150.0  # above 100 in any units
+    with pytest.raises(DataError, match="above 100") as e:
         prepare_polls(df, share="share", pollster="who", date="date", n="n")
     assert e.value.rows == [4]
 

@@ -29,6 +29,14 @@ def _default_n(values: tuple[str, ...]) -> dict[str, float]:
 @click.option("--date", "date_col", default=None, help="Poll date column (default: 'date').")
 @click.option("--start", "start_col", default=None, help="Fieldwork start column.")
 @click.option("--end", "end_col", default=None, help="Fieldwork end column.")
+@click.option(
+    "--date-format",
+    "date_format",
+    default=None,
+    metavar="FORMAT",
+    help="How to read the date columns, strftime syntax (e.g. %d/%m/%Y or %m/%d/%Y); needed "
+    "for 05/03/2020-style dates and columns that mix formats.",
+)
 @click.option("--n", "n_col", default=None, help="Sample size column.")
 @click.option(
     "--default-n",
@@ -65,7 +73,8 @@ def _default_n(values: tuple[str, ...]) -> dict[str, float]:
     type=click.Choice(["auto", "percent", "proportion"]),
     default="auto",
     show_default=True,
-    help="Units of the shares.",
+    help="Units of the shares. auto reads percent when every non-zero share is above 1 and "
+    "refuses otherwise (proportions, or a small party in percent, cannot be told apart).",
 )
 @click.option(
     "--fieldwork",
@@ -90,6 +99,7 @@ def command(
     date_col: str | None,
     start_col: str | None,
     end_col: str | None,
+    date_format: str | None,
     n_col: str | None,
     default_n: tuple[str, ...],
     dk: str | None,
@@ -145,6 +155,7 @@ def command(
             window=window,
             since=since,
             until=until,
+            date_format=date_format,
         )
     for w in warned:
         click.echo(f"Warning: {w}", err=True)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from unspoken.errors import DataError, UnsupportedError
+from unspoken.polls.dates import check_date_format, parse_date, read_dates
 
 Scale = Literal["all", "decided"]
 Units = Literal["auto", "percent", "proportion"]
@@ -44,11 +45,6 @@ class Polls:
         return "percent" if self.factor == 100 else "proportion"
 
 
-def _rows(pos: np.ndarray, limit: int = 5) -> str:
-    shown = ", ".join(str(int(p)) for p in pos[:limit])
-    return shown + (f" and {len(pos) - limit} more" if len(pos) > limit else "")
-
-
 def _load(data: Any) -> pd.DataFrame:
     from unspoken.io import read_data
 
@@ -60,44 +56,6 @@ def _load(data: Any) -> pd.DataFrame:
         if not Path(data).exists() and data in datasets.names():
             return datasets.load(data)
     return read_data(data)
-
-
-def _dates(df: pd.DataFrame, col: str, rows: np.ndarray) -> np.ndarray:
-    s = df[col]
-    if pd.api.types.is_datetime64_any_dtype(s.dtype):
-        parsed = pd.to_datetime(s)
-    else:
-        text = s.astype(object).map(lambda v: v.strip() if isinstance(v, str) else v)
-        try:
-            parsed = pd.to_datetime(text, errors="coerce", format="ISO8601")
-        except (ValueError, TypeError):
-            parsed = pd.to_datetime(text, errors="coerce")
-        if parsed.isna().any() and not parsed.isna().all():
-            other = pd.to_datetime(text, errors="coerce", format="mixed", dayfirst=False)
-            parsed = parsed.fillna(other)
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    bad = parsed.isna().to_numpy()
-    if bad.any():
-        pos = rows[np.flatnonzero(bad)]
-        ex = ", ".join(repr(v) for v in s.iloc[np.flatnonzero(bad)[:3]].tolist())
-        raise DataError(
-            f"column '{col}' has {len(pos)} date(s) that do not parse (e.g. {ex}); use ISO "
-            "dates YYYY-MM-DD; row numbers are 0-based positions",
-            column=col,
-            rows=pos,
-        )
-    return parsed.dt.floor("D").to_numpy(dtype="datetime64[ns]")
-
-
-def _bound(value: Any, name: str) -> np.datetime64:
-    try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError):
-        ts = pd.NaT
-    if pd.isna(ts):
-        raise DataError(f"{name}={value!r} is not a date; use YYYY-MM-DD")
-    return np.datetime64(ts.floor("D").to_datetime64(), "ns")
 
 
 def _parse_default_n(default_n: Mapping[str, float] | None) -> dict[str, float]:
@@ -113,6 +71,86 @@ def _parse_default_n(default_n: Mapping[str, float] | None) -> dict[str, float]:
             raise DataError(f"default sample size for '{k}' must be positive, got {v!r}")
         out[str(k)] = val
     return out
+
+
+def _numbers(base: pd.DataFrame, col: str, rows: np.ndarray, role: str) -> np.ndarray:
+    """Column ``col`` as floats at the kept ``rows`` (NaN where missing); a value that is not a
+    number raises :class:`DataError` with its position in the data as given."""
+    from unspoken.io import numeric_column
+
+    frame = base[[col]].copy()
+    frame.attrs = base.attrs  # value labels read with the file
+    left_out = np.ones(len(base), bool)
+    left_out[rows] = False
+    if left_out.any():
+        frame[col] = frame[col].astype(object).where(~left_out, np.nan)
+    return numeric_column(frame, col, role=role, allow_missing=True)[rows]
+
+
+def _values(y: np.ndarray, mask: np.ndarray, limit: int = 3) -> str:
+    return ", ".join(f"{v:g}" for v in list(dict.fromkeys(y[mask].tolist()))[:limit])
+
+
+def _units_factor(y: np.ndarray, units: Units, col: str, rows: np.ndarray) -> float:
+    """100 for percent shares, 1 for proportions; see :func:`prepare_polls` for the rule."""
+    ask = "pass units='percent' or units='proportion' (CLI --units)"
+    if units != "auto":
+        factor = 100.0 if units == "percent" else 1.0
+        out = (y < 0) | (y > factor)
+        if out.any():
+            hint = ""
+            if units == "proportion" and np.all(y[out] <= 100):
+                hint = "; if the shares are percents, pass units='percent' (CLI --units)"
+            raise DataError(
+                f"{int(out.sum())} share(s) outside 0-{factor:g} with units='{units}' (e.g. "
+                f"{_values(y, out)}){hint}; row numbers are 0-based positions",
+                column=col,
+                rows=rows[out],
+            )
+        return factor
+    for mask, what in ((y < 0, "negative"), (y > 100, "above 100")):
+        if mask.any():
+            raise DataError(
+                f"{int(mask.sum())} share(s) {what} (e.g. {_values(y, mask)}), impossible in "
+                "percent or as proportions; row numbers are 0-based positions",
+                column=col,
+                rows=rows[mask],
+            )
+    small = (y > 0) & (y <= 1)
+    big = y > 1
+    if small.any() and big.any():
+        few, many = (small, big) if small.sum() <= big.sum() else (big, small)
+        raise DataError(
+            f"column '{col}' has shares on both sides of 1: {int(small.sum())} at most 1 "
+            f"(e.g. {_values(y, small)}; {_rows_named(rows[small])}) and {int(big.sum())} "
+            f"above 1 (e.g. {_values(y, big)}; {_rows_named(rows[big])}), so units='auto' "
+            f"cannot tell proportions from percents. Check the {int(few.sum())} row(s) that "
+            f"differ from the other {int(many.sum())}, then {ask}; row numbers are 0-based "
+            "positions",
+            column=col,
+            rows=rows[few],
+        )
+    if big.any():
+        return 100.0
+    if small.any():
+        raise DataError(
+            f"all shares in column '{col}' are at most 1 (e.g. {_values(y, small)}): they may "
+            "be proportions (0.45 = 45%) or percents of a small party (0.45%), and the values "
+            f"cannot tell which; {ask}",
+            column=col,
+        )
+    raise DataError(
+        f"all shares in column '{col}' are 0: the units cannot be told; {ask}", column=col
+    )
+
+
+def _rows(pos: np.ndarray, limit: int = 5) -> str:
+    shown = ", ".join(str(int(p)) for p in pos[:limit])
+    return shown + (f" and {len(pos) - limit} more" if len(pos) > limit else "")
+
+
+def _rows_named(pos: np.ndarray) -> str:
+    return f"row{'s' if len(pos) > 1 else ''} {_rows(pos)}"
 
 
 def prepare_polls(
@@ -131,14 +169,27 @@ def prepare_polls(
     duplicates: Duplicates = "warn",
     since: Any = None,
     until: Any = None,
+    date_format: str | None = None,
 ) -> Polls:
     """Validate poll data and put shares on the proportion scale.
 
-    ``since`` / ``until`` (dates) keep only the polls whose fieldwork overlaps that span.
-    ``scale="decided"`` uses the share of those with an opinion, ``share / (100 - dk)``, with
-    effective sample size ``n (1 - dk)``; it needs ``dk``.
+    ``units="auto"`` reads the shares as percent only when every non-zero share is above 1
+    (and none is above 100); 0 is the same in both units. Shares on both sides of 1 (some at
+    most 1, some above: a proportion typed into a percent column, or the reverse) and shares
+    that are all at most 1 (proportions, or percents of a small party: the values cannot tell)
+    raise :class:`DataError`, naming the rows that differ from the rest; pass
+    ``units="percent"`` or ``units="proportion"``. With explicit units a share outside 0-100
+    or 0-1 is refused with its rows. ``dk`` is in the units of ``share``.
+
+    Dates (``date``, ``start``, ``end``) are read with one format per column and day/month
+    order is never guessed (see :mod:`unspoken.polls.dates`): YYYY-MM-DD, YYYY/MM/DD,
+    DD.MM.YYYY, "5 March 2020", "March 5, 2020", or a datetime column. A column mixing formats,
+    or written ``05/03/2020``, is refused unless ``date_format`` (strftime, e.g. ``"%d/%m/%Y"``)
+    says how to read it. ``since`` / ``until`` (dates, YYYY-MM-DD) keep only the polls whose
+    fieldwork overlaps that span. ``scale="decided"`` uses the share of those with an opinion,
+    ``share / (100 - dk)``, with effective sample size ``n (1 - dk)``; it needs ``dk``.
     """
-    from unspoken.io import drop_missing, numeric_column, require_columns
+    from unspoken.io import drop_missing, require_columns
 
     if scale not in ("all", "decided"):
         raise UnsupportedError(f"scale must be 'all' or 'decided', not {scale!r}")
@@ -153,13 +204,14 @@ def prepare_polls(
     if scale == "decided" and dk is None:
         raise UnsupportedError("scale='decided' needs the 'hard to say' column (dk)")
 
-    raw = _load(data)
+    check_date_format(date_format)
+    base = _load(data).reset_index(drop=True)
     cols = [c for c in (share, pollster, date, start, end, n, dk) if c is not None]
-    require_columns(raw, cols)
+    require_columns(base, cols)
     needed = [c for c in (share, pollster, date, start, end) if c is not None]
     if scale == "decided":
         needed.append(dk)
-    df, notes, kept = drop_missing(raw.reset_index(drop=True), needed)
+    df, notes, kept = drop_missing(base, needed)
     df = df.reset_index(drop=True)
     rows = np.asarray(kept, dtype=np.int64)
     if len(df) == 0:
@@ -167,11 +219,11 @@ def prepare_polls(
 
     names = df[pollster].astype(str).str.strip().to_numpy()
     if date is not None:
-        d0 = _dates(df, date, rows)
+        d0 = read_dates(df[date], date, rows, date_format)
         d1 = d0.copy()
     else:
-        d0 = _dates(df, start, rows)
-        d1 = _dates(df, end, rows)
+        d0 = read_dates(df[start], start, rows, date_format)
+        d1 = read_dates(df[end], end, rows, date_format)
         bad = d1 < d0
         if bad.any():
             raise DataError(
@@ -183,9 +235,9 @@ def prepare_polls(
     if since is not None or until is not None:
         keep = np.ones(len(df), bool)
         if since is not None:
-            keep &= d1 >= _bound(since, "since")
+            keep &= d1 >= parse_date(since, "since")
         if until is not None:
-            keep &= d0 <= _bound(until, "until")
+            keep &= d0 <= parse_date(until, "until")
         if not keep.any():
             raise DataError(f"no polls between {since or 'the start'} and {until or 'the end'}")
         if not keep.all():
@@ -202,28 +254,13 @@ def prepare_polls(
         df = df.loc[keep].reset_index(drop=True)
         rows, names, d0, d1 = rows[keep], names[keep], d0[keep], d1[keep]
 
-    y = numeric_column(df, share, role="poll share")
-    if units == "auto":
-        factor = 100.0 if np.nanmax(y) > 1.0 else 1.0
-        if factor == 1.0:
-            notes.append("shares read as proportions (all are <= 1); pass units='percent' if not")
-    else:
-        factor = 100.0 if units == "percent" else 1.0
-    out_of_range = (y < 0) | (y > factor)
-    if out_of_range.any():
-        top = "100" if factor == 100 else "1"
-        raise DataError(
-            f"{int(out_of_range.sum())} share(s) outside 0-{top} (e.g. "
-            f"{', '.join(f'{v:g}' for v in y[out_of_range][:3])}); row numbers are 0-based "
-            "positions",
-            column=share,
-            rows=rows[out_of_range],
-        )
+    y = _numbers(base, share, rows, "poll share")
+    factor = _units_factor(y, units, share, rows)
     p = y / factor
 
     dkp = np.full(len(df), np.nan)
     if dk is not None:
-        dkv = numeric_column(df, dk, role="hard to say", allow_missing=scale == "all")
+        dkv = _numbers(base, dk, rows, "hard to say")
         bad = (dkv < 0) | (dkv > factor)
         if bad.any():
             raise DataError(
@@ -253,7 +290,7 @@ def prepare_polls(
         )
     nn = np.full(len(df), np.nan)
     if n is not None:
-        nn = numeric_column(df, n, role="sample size", allow_missing=True)
+        nn = _numbers(base, n, rows, "sample size")
         bad = np.isfinite(nn) & (nn <= 0)
         if bad.any():
             raise DataError(

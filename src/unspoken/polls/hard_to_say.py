@@ -18,6 +18,7 @@ than create, differences). The decomposition is first order: the two parts need 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,25 +44,51 @@ class HardToSayComparison(ResultMixin):
             "pollsters": self.table.to_dict(orient="records"),
         }
 
+    def explained_text(self) -> str:
+        """One sentence on the share of the between-pollster variance that "hard to say"
+        explains (none when the house effects among all respondents are all 0)."""
+        share = f"{100 * self.explained:.0f}%"
+        if not math.isfinite(self.explained):
+            return (
+                "The house effects among all respondents are all 0, so there is no "
+                "between-pollster variance for 'hard to say' to explain."
+            )
+        if self.explained >= 0:
+            return (
+                f"'Hard to say' answers explain {share} of the between-pollster variance of "
+                "the house effects."
+            )
+        return (
+            "'Hard to say' answers explain none of the between-pollster variance: among those "
+            f"with an opinion the pollsters differ more (explained share {share})."
+        )
+
     def summary(self) -> str:
         return (
             "House effects on the share of all respondents vs. the share of those with an "
             "opinion (both sum-to-zero; decided effects converted to all-respondent units):\n"
             + format_table(self.table, digits=2)
-            + (
-                f"\n'Hard to say' explains {100 * self.explained:.0f}% of the between-pollster "
-                "variance of house effects"
-                if self.explained >= 0
-                else f"\n'Hard to say' explains none of the between-pollster variance: among "
-                f"those with an opinion the pollsters differ more (explained share "
-                f"{100 * self.explained:.0f}%)"
-            )
+            + "\n"
+            + self.explained_text()
         )
 
 
 # fit_polls arguments that go to prepare_polls; those set here; the rest are fit options
 _PREPARE = frozenset(
-    ["share", "pollster", "date", "start", "end", "n", "default_n", "dk", "units", "since", "until"]
+    [
+        "share",
+        "pollster",
+        "date",
+        "start",
+        "end",
+        "n",
+        "default_n",
+        "dk",
+        "units",
+        "since",
+        "until",
+        "date_format",
+    ]
 )
 _SET_HERE = ("scale", "anchor", "compare_scales", "duplicates")
 

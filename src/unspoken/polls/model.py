@@ -22,6 +22,7 @@ from scipy.optimize import minimize
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.polls.data import Duplicates, Polls, Scale, Units, _load, prepare_polls
+from unspoken.polls.dates import parse_date
 from unspoken.polls.smoother import Design, build_design, solve
 
 Period = Literal["day", "week"]
@@ -92,12 +93,9 @@ def parse_anchor(spec: Any) -> str | Anchor:
 
 def _anchor_date(a: Anchor) -> np.datetime64:
     try:
-        ts = pd.Timestamp(a.date)
-    except (ValueError, TypeError):
-        ts = pd.NaT
-    if ts is pd.NaT or pd.isna(ts):
-        raise DataError(f"anchor date {a.date!r} does not parse; use YYYY-MM-DD")
-    return np.datetime64(ts.floor("D").to_datetime64(), "ns")
+        return parse_date(a.date, "anchor date")
+    except DataError as e:
+        raise DataError(f"{e} (the anchor date does not parse)") from None
 
 
 def _identification(anchor: Any, pollsters: list[str]) -> tuple[str, np.ndarray, list[Anchor]]:
@@ -124,14 +122,16 @@ def _identification(anchor: Any, pollsters: list[str]) -> tuple[str, np.ndarray,
     if values:
         return "anchored", np.eye(J), values
     kind = others[0]
-    if kind == "sum-to-zero":
-        C = np.vstack([np.eye(J - 1), -np.ones((1, J - 1))]) if J > 1 else np.zeros((1, 0))
-        return "sum-to-zero", C, []
-    name = kind.split(":", 1)[1]
-    if name not in pollsters:
+    name = kind.split(":", 1)[1] if kind != "sum-to-zero" else ""
+    if name and name not in pollsters:
         raise DataError(
             f"anchor pollster '{name}' is not in the data; pollsters are: {', '.join(pollsters)}"
         )
+    if J == 1:  # nothing to compare the one pollster with: no house effect is identified
+        return "none (one pollster)", np.zeros((1, 0)), []
+    if kind == "sum-to-zero":
+        C = np.vstack([np.eye(J - 1), -np.ones((1, J - 1))])
+        return "sum-to-zero", C, []
     j = pollsters.index(name)
     return f"pollster {name} = 0", np.delete(np.eye(J), j, axis=1), []
 
@@ -396,6 +396,7 @@ def fit_polls(
     bands: Bands = "corrected",
     since: Any = None,
     until: Any = None,
+    date_format: str | None = None,
 ):
     """Pool polls into one latent trend with a house effect per pollster.
 
@@ -412,6 +413,13 @@ def fit_polls(
     the uncertainty of the estimated variances to the bands and house-effect standard errors
     (first order, Kass & Steffey 1989); ``"plugin"`` treats them as known. ``since`` /
     ``until`` keep only the polls fielded in that span.
+
+    Input is never guessed (see :func:`~unspoken.polls.prepare_polls`): ``units="auto"``
+    decides percent only when every non-zero share is above 1, otherwise asks for ``units``;
+    dates are read with one format per column, and ``date_format`` (strftime, e.g.
+    ``"%d/%m/%Y"``) is needed for mixed or day/month-ambiguous date columns. House effects
+    need two or more pollsters or a value anchor; with one pollster and no value anchor the
+    result has no house effect (NaN) and no "hard to say" comparison.
     """
     t0 = time.perf_counter()
     _check_options(period, fieldwork, level, sigma, bands)
@@ -431,6 +439,7 @@ def fit_polls(
         duplicates=duplicates,
         since=since,
         until=until,
+        date_format=date_format,
     )
     fit = _fit_polls(
         polls,
@@ -443,8 +452,19 @@ def fit_polls(
         level=level,
         bands=bands,
     )
+    one = len(polls.pollsters) < 2
+    if compare_scales and one:
+        raise UnsupportedError(
+            "compare_scales compares house effects, which need two or more pollsters; the "
+            f"data have one ({polls.pollsters[0]})"
+        )
     if compare_scales is None:
-        compare_scales = dk is not None
+        compare_scales = dk is not None and not one
+        if dk is not None and one:
+            fit.notes.append(
+                "no comparison of the 'hard to say' shares between pollsters: the data have "
+                "one pollster"
+            )
     if compare_scales:
         if dk is None:
             raise UnsupportedError("compare_scales needs the 'hard to say' column (dk)")
@@ -473,6 +493,7 @@ def fit_polls(
             bands=bands,
             since=since,
             until=until,
+            date_format=date_format,
         )
     fit.elapsed = time.perf_counter() - t0
     return fit
@@ -551,6 +572,12 @@ def _fit_prepared(
     free_tau = (counts >= 3) if extra_variance else np.zeros(len(polls.pollsters), bool)
     s_ref = float(np.median(np.sqrt(vb)))
     notes = list(polls.notes)
+    if len(polls.pollsters) < 2 and ident != "anchored":
+        notes.append(
+            f"one pollster ({polls.pollsters[0]}): house effects need two or more pollsters, or "
+            "a value anchor (value:DATE:EST:SE), so none is reported; the trend is this "
+            "pollster's own reading, house effect included"
+        )
     if grid.T == 1:
         notes.append("all polls fall in one period: no trend over time, sigma is not estimated")
         sig: float | None = 1e-3 * s_ref  # any value: with one period it is not in the loglik

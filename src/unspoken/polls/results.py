@@ -13,6 +13,10 @@ from unspoken.errors import UnsupportedError
 from unspoken.results import Estimate, ResultMixin, format_table, z_value
 
 
+def _identified(identification: str, n_pollsters: int) -> bool:
+    return identification == "anchored" or n_pollsters >= 2
+
+
 @dataclass
 class PollsResult(ResultMixin):
     """Pooled-polls fit. Shares, house effects and SDs are in the units of the input
@@ -101,14 +105,19 @@ class PollsResult(ResultMixin):
             d = np.sqrt(np.maximum(np.diag(fit.cov_log_sigma_tau), 0.0))
             tau_se[np.flatnonzero(fit.free_tau)] = d[1:]
         tau_se = np.where(fit.tau > 0, tau_se, np.nan)
+        if not _identified(ident, design.J):
+            delta_shown = np.full(design.J, np.nan)  # nothing to compare the one pollster with
+            dse = delta_shown
+        else:
+            delta_shown = delta
         house_effects = pd.DataFrame(
             {
                 "pollster": polls.pollsters,
                 "n_polls": counts,
-                "estimate": delta * f,
+                "estimate": delta_shown * f,
                 "std_error": dse * f,
-                "ci_low": (delta - z * dse) * f,
-                "ci_high": (delta + z * dse) * f,
+                "ci_low": (delta_shown - z * dse) * f,
+                "ci_high": (delta_shown + z * dse) * f,
                 "extra_sd": fit.tau * f,
                 "extra_sd_se": tau_se * f,
                 "extra_sd_estimated": fit.free_tau,
@@ -170,6 +179,12 @@ class PollsResult(ResultMixin):
     @property
     def n_polls(self) -> int:
         return len(self.polls)
+
+    @property
+    def has_house_effects(self) -> bool:
+        """House effects are estimated: two or more pollsters, or a value anchor. Otherwise
+        their columns in :attr:`house_effects` are NaN (the extra SD is still estimated)."""
+        return _identified(self.identification, len(self.house_effects))
 
     @property
     def days_per_period(self) -> int:
@@ -358,28 +373,22 @@ class PollsResult(ResultMixin):
             f"fieldwork = {self.fieldwork}",
             f"identification: {self.identification}   log-likelihood (restricted) = "
             f"{self.loglik:.3f}   converged = {self.converged}",
-            f"innovation SD per {self.period} = {self.sigma:.4g} {u}"
-            + ("" if math.isnan(self.sigma_se) else f" (s.e. {self.sigma_se:.2g})")
-            + (" [fixed]" if self.sigma_fixed else ""),
-            "",
-            "House effects (" + u + "):",
-            format_table(
-                self.house_effects[
-                    [
-                        "pollster",
-                        "n_polls",
-                        "estimate",
-                        "std_error",
-                        "ci_low",
-                        "ci_high",
-                        "extra_sd",
-                        "rms_binomial_z",
-                    ]
-                ],
-                digits=3,
+            (
+                f"innovation SD per {self.period} = {self.sigma:.4g} {u}"
+                + ("" if math.isnan(self.sigma_se) else f" (s.e. {self.sigma_se:.2g})")
+                + (" [fixed]" if self.sigma_fixed else "")
+                if math.isfinite(self.sigma)
+                else "innovation SD: not estimated (all polls in one period)"
             ),
             "",
         ]
+        he = self.house_effects
+        if self.has_house_effects:
+            cols = ["pollster", "n_polls", "estimate", "std_error", "ci_low", "ci_high"]
+            cols += ["extra_sd", "rms_binomial_z"]
+            lines += ["House effects (" + u + "):", format_table(he[cols], digits=3), ""]
+        else:
+            lines += [extra_sd_line(self, f"{he['extra_sd'].iloc[0]:.3g} {u}"), ""]
         lat = self.latest()
         lines.append(f"Latest ({lat.label}): {lat.summary()}")
         if self._window_fits():
@@ -454,3 +463,18 @@ class PollsResult(ResultMixin):
         if path is not None:
             fig.savefig(path, dpi=120, bbox_inches="tight")
         return fig
+
+
+def extra_sd_line(res: PollsResult, sd_text: str) -> str:
+    """The one pollster's extra SD (``sd_text``, formatted by the caller) and scatter, for a
+    result without a house-effect table."""
+    r = res.house_effects.iloc[0]
+    sd = (
+        f"extra SD {sd_text}"
+        if r["extra_sd_estimated"]
+        else "extra SD not estimated (fewer than 3 polls, or extra variance off)"
+    )
+    return (
+        f"Pollster {r['pollster']} ({int(r['n_polls'])} polls): {sd}; RMS residual "
+        f"{r['rms_binomial_z']:.2f} binomial standard errors"
+    )

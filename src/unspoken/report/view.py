@@ -547,30 +547,36 @@ def _polls_view(res: Any) -> View:
         f"periods = {len(res.trend)} ({res.period}s)   scale = {res.scale}   "
         f"fieldwork = {res.fieldwork}"
     )
-    v.facts.append(
-        f"identification: {res.identification}   innovation SD per {res.period} = "
-        f"{s(res.sigma, 3)} points"
+    sigma = (
+        f"innovation SD per {res.period} = {s(res.sigma, 3)} points"
         + (" [fixed]" if res.sigma_fixed else "")
-        + f"   converged = {res.converged}"
+        if math.isfinite(res.sigma)
+        else "innovation SD not estimated (all polls in one period)"
     )
+    v.facts.append(f"identification: {res.identification}   {sigma}   converged = {res.converged}")
     he = res.house_effects
-    v.tables.append(
-        Table(
-            "House effects (points; positive = this pollster reads high)",
-            ["pollster", "polls", "estimate", "s.e.", f"{lvl(res.level)} CI", "extra SD"],
-            [
+    if res.has_house_effects:
+        v.tables.append(
+            Table(
+                "House effects (points; positive = this pollster reads high)",
+                ["pollster", "polls", "estimate", "s.e.", f"{lvl(res.level)} CI", "extra SD"],
                 [
-                    str(r.pollster),
-                    str(int(r.n_polls)),
-                    s(r.estimate, 2),
-                    s(r.std_error, 2),
-                    f"{s(r.ci_low, 2)} to {s(r.ci_high, 2)}",
-                    s(r.extra_sd, 2),
-                ]
-                for r in he.itertuples(index=False)
-            ],
+                    [
+                        str(r.pollster),
+                        str(int(r.n_polls)),
+                        s(r.estimate, 2),
+                        s(r.std_error, 2),
+                        f"{s(r.ci_low, 2)} to {s(r.ci_high, 2)}",
+                        s(r.extra_sd, 2),
+                    ]
+                    for r in he.itertuples(index=False)
+                ],
+            )
         )
-    )
+    else:  # one pollster: no house effect (a note says why), its extra SD as a fact
+        from unspoken.polls.results import extra_sd_line
+
+        v.facts.append(extra_sd_line(res, f"{s(he['extra_sd'].iloc[0], 2)} points"))
     for r in res.anchors.itertuples(index=False):
         v.facts.append(
             f"Anchor: {r.date.date()} = {r.estimate:g}"
@@ -588,14 +594,7 @@ def _polls_view(res: Any) -> View:
                  for row in h.table.itertuples(index=False)],
             )
         )  # fmt: skip
-        share = f"{100 * h.explained:.0f}%"
-        v.facts.append(
-            f"'Hard to say' answers explain {share} of the between-pollster variance of the "
-            "house effects."
-            if h.explained >= 0
-            else "'Hard to say' answers explain none of the between-pollster variance: among "
-            f"those with an opinion the pollsters differ more (explained share {share})."
-        )
+        v.facts.append(h.explained_text())
     v.notes = list(res.notes)
     if not res.converged:
         v.warnings.append("The fit did not converge: treat its numbers with caution.")
