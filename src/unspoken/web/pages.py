@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from unspoken.web.analyses import ANALYSES, Analysis, Field
+from unspoken.web.analyses import ANALYSES, Analysis, Field, problems
 
 _e = html.escape
 
@@ -31,6 +31,14 @@ h2 .step{display:inline-block;background:#1d1d1b;color:#fff;border-radius:50%;wi
 .box{flex:1 1 22rem;border:1px solid #ccc;border-radius:6px;padding:.8rem 1rem}
 .box h3{margin:0 0 .5rem;font-size:1rem}
 label{display:block;font-weight:600;font-size:.92rem;margin:.7rem 0 .15rem}
+.error a{color:#b3261e}
+.field-error{color:#b3261e;font-weight:600;font-size:.88rem;margin:.15rem 0 .25rem}
+.invalid select,.invalid input[type=text]{border:2px solid #b3261e}
+.invalid input[type=checkbox]{outline:2px solid #b3261e}
+.check{display:flex;gap:.5rem;align-items:flex-start;margin-top:.7rem}
+.check label{margin:0}
+details.more{margin-top:1rem;border-top:1px solid #ccc;padding-top:.4rem}
+details.more summary{cursor:pointer;font-weight:600;color:#1d4f91}
 .help{display:block;font-weight:400;color:#555;font-size:.82rem}
 select,input[type=text]{font:inherit;padding:.3rem .4rem;width:100%;max-width:26rem;
  border:1px solid #999;border-radius:4px;background:#fff}
@@ -174,13 +182,29 @@ def tabs(data_id: str, current: str) -> str:
     return f'<nav class="tabs" aria-label="Analyses">{links}</nav>'
 
 
-def _field(f: Field, value: str, columns: Sequence[str]) -> str:
+_TICKED = ("on", "yes", "1", "true")
+
+
+def _field(f: Field, value: str, columns: Sequence[str], error: str | None = None) -> str:
+    """One labelled input (id ``f-NAME``, name ``NAME``); ``error`` is shown between the label
+    and the input, which then carries ``aria-invalid`` and ``aria-describedby``."""
     fid = f"f-{f.name}"
     help_ = f'<span class="help">{_e(f.help)}</span>' if f.help else ""
     lab = f'<label for="{fid}">{_e(f.label)}{help_}</label>'
+    err = aria = ""
+    if error:
+        err = f'<p class="field-error" id="{fid}-error">{_e(error)}</p>'
+        aria = f' aria-invalid="true" aria-describedby="{fid}-error"'
+    div = '<div class="invalid">' if error else "<div>"
+    if f.kind == "check":
+        checked = " checked" if value.strip().lower() in _TICKED else ""
+        return (
+            f'{div}{err}<div class="check"><input type="checkbox" id="{fid}" '
+            f'name="{_e(f.name)}" value="yes"{checked}{aria}>{lab}</div></div>'
+        )
     if f.kind in ("column", "column_opt", "choice"):
         if f.kind == "choice":
-            options = [(c, c) for c in f.choices]
+            options = [(c, f.shown(c)) for c in f.choices]
         else:
             blank = "— choose a column —" if f.kind == "column" else "(none)"
             options = [("", blank)] + [(c, c) for c in columns]
@@ -188,12 +212,29 @@ def _field(f: Field, value: str, columns: Sequence[str]) -> str:
             f'<option value="{_e(v)}"{" selected" if v == value else ""}>{_e(t)}</option>'
             for v, t in options
         )
-        return f'<div>{lab}<select id="{fid}" name="{_e(f.name)}">{opts}</select></div>'
-    extra = ' inputmode="numeric"' if f.kind == "int" else ""
+        return f'{div}{lab}{err}<select id="{fid}" name="{_e(f.name)}"{aria}>{opts}</select></div>'
+    extra = {"int": "numeric", "int_opt": "numeric", "number": "decimal"}.get(f.kind)
+    mode = f' inputmode="{extra}"' if extra else ""
     return (
-        f'<div>{lab}<input type="text" id="{fid}" name="{_e(f.name)}" value="{_e(value)}"'
-        f"{extra}></div>"
+        f'{div}{lab}{err}<input type="text" id="{fid}" name="{_e(f.name)}" value="{_e(value)}"'
+        f"{mode}{aria}></div>"
     )
+
+
+def _summary(found: Sequence[tuple[str | None, str | None, str]]) -> str:
+    """The short list of problems at the top of the form, each linking to its field."""
+    if not found:
+        return ""
+    items = [
+        f'<a href="#f-{_e(name)}">{_e(label)}</a>: {_e(text)}' if name and label else _e(text)
+        for name, label, text in found
+    ]
+    head = (
+        "Please check this and press Run again:"
+        if len(items) == 1
+        else (f"Please check these {len(items)} things and press Run again:")
+    )
+    return f'<div class="error" role="alert">{head}\n' + "\n".join(items) + "</div>"
 
 
 def analysis_form(
@@ -201,17 +242,45 @@ def analysis_form(
     analysis: Analysis,
     values: Mapping[str, str],
     columns: Sequence[str],
-    error: str | None = None,
+    error: str | BaseException | None = None,
     token: str = "",
 ) -> str:
-    fields = "\n".join(_field(f, values.get(f.name, ""), columns) for f in analysis.fields)
+    """The form of ``analysis``. ``error`` (a :class:`~unspoken.web.analyses.FormError`, or
+    its text) is summed up above the form and shown next to each field it names; options
+    under "More options" are folded away unless one is set or has an error."""
+    found = problems(analysis, error)
+    at: dict[str, str] = {}
+    for name, _, text in found:
+        if name is not None and analysis.find(name) is not None:
+            at.setdefault(name, text)
+
+    def render(f: Field) -> str:
+        return _field(f, values.get(f.name, "") or "", columns, at.get(f.name))
+
+    basic = "\n".join(render(f) for f in analysis.fields if not f.advanced)
+    nl = "\n"
+    more_fields = [f for f in analysis.fields if f.advanced]
+    more = ""
+    if more_fields:
+        opened = any(
+            f.name in at or (values.get(f.name, "") or "") != f.default for f in more_fields
+        )
+        more = (
+            f'<details class="more"{" open" if opened else ""}><summary>More options</summary>\n'
+            f'<div class="grid">\n{nl.join(render(f) for f in more_fields)}\n</div></details>\n'
+        )
+    no_data = ""
+    if not analysis.uses_data:
+        no_data = (
+            '<p class="meta">This calculation uses no data unless a field names a column.</p>\n'
+        )
     return (
-        f'<p class="blurb">{_e(analysis.blurb)}</p>\n{error_box(error)}\n'
+        f'<p class="blurb">{_e(analysis.blurb)}</p>\n{no_data}{_summary(found)}\n'
         '<form method="post" action="/run#analysis">\n'
         f"{token_input(token)}"
         f'<input type="hidden" name="data" value="{_e(data_id)}">'
         f'<input type="hidden" name="analysis" value="{_e(analysis.key)}">\n'
-        f'<div class="grid">\n{fields}\n</div>\n<button type="submit">Run</button>\n</form>'
+        f'<div class="grid">\n{basic}\n</div>\n{more}<button type="submit">Run</button>\n</form>'
     )
 
 
