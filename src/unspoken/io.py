@@ -484,11 +484,13 @@ def _find_control(levels: list, control: Any, col: str, role: str, counts_txt: s
                 f"control value {control!r} does not occur in column '{col}'{_role(role)}; "
                 f"values found: {counts_txt}",
                 column=col,
+                param="control",
             )
         raise DataError(
             f"control value {control!r} matches several values of column '{col}'"
             f"{_role(role)} ({_fmt_values(levels[i] for i in hits)}); give it exactly",
             column=col,
+            param="control",
         )
     for default in _DEFAULT_CONTROLS:
         for i, v in enumerate(levels):
@@ -506,6 +508,7 @@ def _find_control(levels: list, control: Any, col: str, role: str, counts_txt: s
         f"(values found: {counts_txt}); pass control=<value> (on the command line "
         "--control VALUE)",
         column=col,
+        param="control",
     )
 
 

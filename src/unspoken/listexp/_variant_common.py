@@ -48,7 +48,7 @@ def prepare_single_item(
     notes = list(d.notes)
     kind = _resolve_vcov(vcov, d.design, "model", notes)
     if kind in ("hc2", "hc3"):
-        raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only")
+        raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only", param="vcov")
     return d, notes, kind
 
 

@@ -206,6 +206,7 @@ def combined_list_direct(
                     "round (control=...)? Row numbers are 0-based positions in the data",
                     column=outcome,
                     rows=kept[np.flatnonzero(over)],
+                    param="J",
                 )
     d = numeric_column(df, direct, role="direct answer")
     bad = ~np.isin(d, (0.0, 1.0))

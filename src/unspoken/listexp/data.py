@@ -190,6 +190,7 @@ def prepare_list_data(
             "Is J right, or is the treatment coded the other way round (control=...)?",
             column=lhs,
             rows=rows,
+            param="J",
         )
     over_t = present & (t_all == 1) & (y_all > J_used + 1)
     if over_t.any():

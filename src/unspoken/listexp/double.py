@@ -97,7 +97,8 @@ def _rhs(formula: str | None) -> str:
     if lhs is not None:
         raise DataError(
             f"formula '{formula}': give the right-hand side only ('~ x1 + x2'); the two "
-            "outcomes are named by y1= and y2="
+            "outcomes are named by y1= and y2=",
+            param="formula",
         )
     return rhs
 
@@ -258,7 +259,8 @@ def double_list_experiment(
     if kind in ("hc2", "hc3"):
         raise UnsupportedError(
             f"vcov='{kind}' is not available for the double list; use hc0, hc1, cluster, "
-            "survey or bootstrap"
+            "survey or bootstrap",
+            param="vcov",
         )
 
     est = _estimate(d)

@@ -193,23 +193,28 @@ def _resolve_vcov(
             return "hc0"
         return default
     if vcov not in VCOV_KINDS:
-        raise UnsupportedError(f"unknown vcov '{vcov}'; choose one of {', '.join(VCOV_KINDS)}")
+        raise UnsupportedError(
+            f"unknown vcov '{vcov}'; choose one of {', '.join(VCOV_KINDS)}", param="vcov"
+        )
     if vcov == "model" and weighted:
         raise UnsupportedError(
             "vcov='model' ignores the sampling design of probability weights and is wrong "
-            "with weights; use 'hc0', 'cluster', 'survey' or 'bootstrap'"
+            "with weights; use 'hc0', 'cluster', 'survey' or 'bootstrap'",
+            param="vcov",
         )
     if vcov == "cluster" and design.cluster is None:
-        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)")
+        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)", param="vcov")
     if design.strata is not None and vcov not in ("survey", "bootstrap"):
         raise UnsupportedError(
             f"strata were given, but vcov='{vcov}' ignores them; use vcov='survey' (Taylor "
-            "linearisation) or 'bootstrap'"
+            "linearisation) or 'bootstrap'",
+            param="vcov",
         )
     if design.cluster is not None and vcov not in ("cluster", "survey", "bootstrap"):
         raise UnsupportedError(
             f"a cluster column was given, but vcov='{vcov}' ignores it; use 'cluster', "
-            "'survey' or 'bootstrap'"
+            "'survey' or 'bootstrap'",
+            param="vcov",
         )
     return vcov
 
@@ -539,7 +544,9 @@ def fit_multi(
             f"multi_condition must be 'none' or 'level', not {multi_condition!r}"
         )
     if multi_condition == "level" and method != "ml":
-        raise UnsupportedError("multi_condition='level' is a model for method='ml' only")
+        raise UnsupportedError(
+            "multi_condition='level' is a model for method='ml' only", param="method"
+        )
     if start is not None and method != "ml":
         raise UnsupportedError("start values are used by method='ml' only")
     d = prepare_multi(data, formula, treat, J, control, weights, cluster, strata, missing)
@@ -548,11 +555,14 @@ def fit_multi(
     if method == "nls" and vcov == "model":
         raise UnsupportedError(
             "the two-step NLS estimator has no model-based variance; its variance is the "
-            "sandwich of the stacked estimating equations (vcov='hc0', R's choice)"
+            "sandwich of the stacked estimating equations (vcov='hc0', R's choice)",
+            param="vcov",
         )
     kind = _resolve_vcov(vcov, d.design, default, notes)
     if kind in ("hc2", "hc3") and method != "lm":
-        raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models (method='lm') only")
+        raise UnsupportedError(
+            f"vcov='{kind}' needs leverages: linear models (method='lm') only", param="vcov"
+        )
 
     def run(dd: MultiData) -> dict[str, Any]:
         if method == "lm":

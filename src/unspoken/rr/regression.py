@@ -157,9 +157,11 @@ def _default_kind(survey: SurveyDesign, vcov: str | None) -> str:
             return "survey" if survey.weights is not None else "cluster"
         return "model"
     if vcov not in RR_VCOV:
-        raise UnsupportedError(f"unknown variance {vcov!r}; choose one of {', '.join(RR_VCOV)}")
+        raise UnsupportedError(
+            f"unknown variance {vcov!r}; choose one of {', '.join(RR_VCOV)}", param="vcov"
+        )
     if vcov == "cluster" and survey.cluster is None:
-        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)")
+        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)", param="vcov")
     return vcov
 
 
