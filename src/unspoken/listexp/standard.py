@@ -329,7 +329,9 @@ def nls_core(
 
 def _resolve_vcov(vcov: str | None, method: str, survey: SurveyDesign, notes: list[str]) -> str:
     if vcov is not None and vcov not in VCOV_KINDS:
-        raise UnsupportedError(f"unknown vcov '{vcov}'; choose one of {', '.join(VCOV_KINDS)}")
+        raise UnsupportedError(
+            f"unknown vcov '{vcov}'; choose one of {', '.join(VCOV_KINDS)}", param="vcov"
+        )
     weighted = survey.weights is not None
     if vcov is None:
         if survey.strata is not None:
@@ -355,15 +357,17 @@ def _resolve_vcov(vcov: str | None, method: str, survey: SurveyDesign, notes: li
         raise UnsupportedError(
             f"vcov='{kind}' is not available for method='{method}'"
             + (f": {why}" if why else "")
-            + f"; choose one of {', '.join(sorted(_ALLOWED[method]))}"
+            + f"; choose one of {', '.join(sorted(_ALLOWED[method]))}",
+            param="vcov",
         )
     if kind == "model" and weighted:
         raise UnsupportedError(
             "vcov='model' ignores the sampling design of probability weights and is wrong "
-            "with weights; use 'hc0', 'cluster', 'survey' or 'bootstrap'"
+            "with weights; use 'hc0', 'cluster', 'survey' or 'bootstrap'",
+            param="vcov",
         )
     if kind == "cluster" and survey.cluster is None:
-        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)")
+        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)", param="vcov")
     if kind in ("model", "hc0", "hc1", "hc2", "hc3") and survey.cluster is not None:
         notes.append(
             f"a cluster column was given but vcov='{kind}' ignores it; use vcov='cluster' "
@@ -425,10 +429,11 @@ def fit_list(
     if method == "dim" and ld.X.shape[1] > 1:
         raise UnsupportedError(
             "method='dim' (difference in means) takes no covariates: write the formula as "
-            f"'{ld.outcome} ~ 1', or use method='lm', 'nls' or 'ml' for covariates"
+            f"'{ld.outcome} ~ 1', or use method='lm', 'nls' or 'ml' for covariates",
+            param="formula",
         )
     if method != "ml" and not constrained:
-        raise UnsupportedError("constrained=False applies to method='ml' only")
+        raise UnsupportedError("constrained=False applies to method='ml' only", param="constrained")
     kind = _resolve_vcov(vcov, method, ld.survey, notes)
     w = ld.weights
     y, t, X = ld.y, ld.t, ld.X

@@ -123,17 +123,20 @@ def fit_variant(
     ]
     if len(chosen) > 1:
         raise UnsupportedError(
-            f"{' and '.join(chosen)} cannot be combined: no model covers them together"
+            f"{' and '.join(chosen)} cannot be combined: no model covers them together",
+            param="error" if error != "none" else "overdispersed",
         )
     if by is not None:
         raise UnsupportedError(
             "by= (prevalence by subgroup) is available for the standard design only; add the "
-            "grouping variable to the formula instead"
+            "grouping variable to the formula instead",
+            param="by",
         )
     if not constrained and (multi or chosen or robust):
         raise UnsupportedError(
             "constrained=False (separate control-item models by trait) exists for the "
-            "standard binomial model only"
+            "standard binomial model only",
+            param="constrained",
         )
     if multi and (chosen or robust):
         raise UnsupportedError(
@@ -142,11 +145,13 @@ def fit_variant(
     if multi_condition != "none" and not multi:
         raise UnsupportedError(
             "multi_condition applies to designs with several sensitive items (a treatment "
-            "column with more than two values)"
+            "column with more than two values)",
+            param="multi_condition",
         )
     if not multi and method != "ml":
         raise UnsupportedError(
-            f"{' / '.join(chosen or ['robust'])} is a maximum-likelihood model: use method='ml'"
+            f"{' / '.join(chosen or ['robust'])} is a maximum-likelihood model: use method='ml'",
+            param="method",
         )
     if multi:
         _check_arms(data, treat)
@@ -173,7 +178,8 @@ def fit_variant(
 
             if split_formula(formula)[1].replace(" ", "") != "1":
                 raise UnsupportedError(
-                    "method='dim' takes no covariates; use method='lm' for a regression"
+                    "method='dim' takes no covariates; use method='lm' for a regression",
+                    param="formula",
                 )
             m = "lm"
         fit = fit_multi(
@@ -183,7 +189,9 @@ def fit_variant(
             fit.model = fit.model.replace(", lm", ", difference in means")
     elif ceiling or floor:
         if robust:
-            raise UnsupportedError("robust=True is available with the error models only")
+            raise UnsupportedError(
+                "robust=True is available with the error models only", param="robust"
+            )
         from unspoken.listexp.ceiling_floor import fit_ceiling_floor
 
         fit = fit_ceiling_floor(
@@ -200,7 +208,9 @@ def fit_variant(
         )
     elif overdispersed:
         if robust:
-            raise UnsupportedError("robust=True is not available with overdispersed=True")
+            raise UnsupportedError(
+                "robust=True is not available with overdispersed=True", param="robust"
+            )
         from unspoken.listexp.overdispersed import fit_overdispersed
 
         fit = fit_overdispersed(data, formula, treat, J, **common)

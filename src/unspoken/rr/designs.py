@@ -53,17 +53,20 @@ _IDENT_TOL = 1e-8
 def _prob(name: str, value: Any, design: str, *, low_open: bool, high_open: bool) -> float:
     """Validate one design probability; ``*_open`` says whether the bound is excluded."""
     if value is None:
-        raise UnsupportedError(f"the {design} design needs the parameter {name}")
+        raise UnsupportedError(f"the {design} design needs the parameter {name}", param=name)
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise UnsupportedError(f"design parameter {name} must be a number, got {value!r}") from None
+        raise UnsupportedError(
+            f"design parameter {name} must be a number, got {value!r}", param=name
+        ) from None
     lo_ok = v > 0 if low_open else v >= 0
     hi_ok = v < 1 if high_open else v <= 1
     if not (math.isfinite(v) and lo_ok and hi_ok):
         rng = f"{'(' if low_open else '['}0, 1{')' if high_open else ']'}"
         raise UnsupportedError(
-            f"design parameter {name} = {value!r} of the {design} design must lie in {rng}"
+            f"design parameter {name} = {value!r} of the {design} design must lie in {rng}",
+            param=name,
         )
     return v
 
@@ -72,7 +75,8 @@ def _not_used(design: str, **given: Any) -> None:
     extra = [k for k, v in given.items() if v is not None]
     if extra:
         raise UnsupportedError(
-            f"the {design} design does not use the parameter(s) {', '.join(extra)}"
+            f"the {design} design does not use the parameter(s) {', '.join(extra)}",
+            param=extra[0],
         )
 
 
@@ -152,7 +156,8 @@ class ForcedKnown(RRDesign):
             raise UnsupportedError(
                 "the forced-known design needs p (probability of answering truthfully) and "
                 "at least one of p0 (forced 'no') and p1 (forced 'yes'); missing: "
-                + ", ".join(missing)
+                + ", ".join(missing),
+                param=missing[0],
             )
         if len(missing) == 1:
             others = sum(float(v) for k, v in given.items() if v is not None)
