@@ -202,7 +202,7 @@ def prepare_polls(
     if date is None and (start is None or end is None):
         raise UnsupportedError("give a date column, or both a start and an end column")
     if scale == "decided" and dk is None:
-        raise UnsupportedError("scale='decided' needs the 'hard to say' column (dk)")
+        raise UnsupportedError("scale='decided' needs the 'hard to say' column (dk)", param="dk")
 
     check_date_format(date_format)
     base = _load(data).reset_index(drop=True)
@@ -287,6 +287,7 @@ def prepare_polls(
             f"default sample size given for pollster(s) not in the data: {', '.join(unknown)}; "
             f"pollsters are: {', '.join(sorted(set(names)))}",
             column=pollster,
+            param="default_n",
         )
     nn = np.full(len(df), np.nan)
     if n is not None:
@@ -309,6 +310,7 @@ def prepare_polls(
             "row numbers are 0-based positions",
             column=n,
             rows=rows[miss],
+            param="default_n",
         )
 
     if scale == "decided":

@@ -565,7 +565,8 @@ def _fit_prepared(
         if not (0 <= a.estimate / f <= 1):
             raise DataError(
                 f"anchor estimate {a.estimate:g} is outside the range of the shares "
-                f"(0-{f:g}); give it in the same units as the shares"
+                f"(0-{f:g}); give it in the same units as the shares",
+                param="anchor",
             )
     d = build_design(p, vb, house, C, first, (lens, wflat), grid.T, anc)
     counts = np.bincount(house, minlength=len(polls.pollsters))
