@@ -21,11 +21,11 @@ import pandas as pd
 
 def z_value(level: float = 0.95) -> float:
     """Two-sided normal critical value for a confidence level."""
-    from scipy.stats import norm
+    from scipy.special import ndtri  # norm.ppf without importing scipy.stats (0.25 s)
 
     if not 0 < level < 1:
         raise ValueError(f"level must be between 0 and 1, got {level}")
-    return float(norm.ppf(0.5 + level / 2))
+    return float(ndtri(0.5 + level / 2))
 
 
 def _clean(x: Any) -> Any:

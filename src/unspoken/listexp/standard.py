@@ -66,11 +66,11 @@ _DEFAULT = {"dim": "hc2", "lm": "hc3", "nls": "hc0", "ml": "model"}
 
 def t_crit(level: float, df: float) -> float:
     """Two-sided t critical value (R ``qt(1 - (1 - level)/2, df)``)."""
-    from scipy.stats import t as t_dist
+    from scipy.special import stdtrit  # t.ppf without importing scipy.stats (0.25 s)
 
     if not 0 < level < 1:
         raise ValueError(f"level must lie between 0 and 1, got {level}")
-    return float(t_dist.ppf(0.5 + level / 2, df))
+    return float(stdtrit(df, 0.5 + level / 2))
 
 
 # --------------------------------------------------------------------------- result
