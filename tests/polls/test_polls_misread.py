@@ -63,6 +63,7 @@ def test_auto_units_refuses_proportions_inside_a_percent_column() -> None:
     assert e.value.column == "share"
     assert e.value.rows == [7, 41]
     assert "rows 7, 41" in str(e.value)
+    assert e.value.param == "units"  # the argument to change (for the web page's form)
 
 
 def test_auto_units_refuses_shares_all_at_most_one() -> None:
@@ -172,7 +173,7 @@ def test_slash_dates_are_never_guessed() -> None:
     df["date"] = ts.dt.strftime("%d/%m/%Y")
     with pytest.raises(DataError, match="day/month") as e:
         _prep(df)
-    assert e.value.column == "date"
+    assert e.value.column == "date" and e.value.param == "date"
     assert "date_format" in str(e.value)
     # even when every value happens to have a day <= 12
     small = df[ts.dt.day <= 12].reset_index(drop=True)
@@ -192,7 +193,7 @@ def test_date_format_names_the_rows_that_do_not_match() -> None:
     df.loc[[4, 44], "date"] = ts[[4, 44]].dt.strftime("%Y-%m-%d")
     with pytest.raises(DataError, match="do not match date_format") as e:
         _prep(df, date_format="%d/%m/%Y")
-    assert e.value.column == "date"
+    assert e.value.column == "date" and e.value.param == "date_format"
     assert e.value.rows == [4, 44]
 
 

@@ -106,6 +106,7 @@ def _units_factor(y: np.ndarray, units: Units, col: str, rows: np.ndarray) -> fl
                 f"{_values(y, out)}){hint}; row numbers are 0-based positions",
                 column=col,
                 rows=rows[out],
+                param="units" if hint else "share",
             )
         return factor
     for mask, what in ((y < 0, "negative"), (y > 100, "above 100")):
@@ -115,6 +116,7 @@ def _units_factor(y: np.ndarray, units: Units, col: str, rows: np.ndarray) -> fl
                 "percent or as proportions; row numbers are 0-based positions",
                 column=col,
                 rows=rows[mask],
+                param="share",
             )
     small = (y > 0) & (y <= 1)
     big = y > 1
@@ -129,6 +131,7 @@ def _units_factor(y: np.ndarray, units: Units, col: str, rows: np.ndarray) -> fl
             "positions",
             column=col,
             rows=rows[few],
+            param="units",
         )
     if big.any():
         return 100.0
@@ -138,9 +141,12 @@ def _units_factor(y: np.ndarray, units: Units, col: str, rows: np.ndarray) -> fl
             "be proportions (0.45 = 45%) or percents of a small party (0.45%), and the values "
             f"cannot tell which; {ask}",
             column=col,
+            param="units",
         )
     raise DataError(
-        f"all shares in column '{col}' are 0: the units cannot be told; {ask}", column=col
+        f"all shares in column '{col}' are 0: the units cannot be told; {ask}",
+        column=col,
+        param="units",
     )
 
 
@@ -219,11 +225,11 @@ def prepare_polls(
 
     names = df[pollster].astype(str).str.strip().to_numpy()
     if date is not None:
-        d0 = read_dates(df[date], date, rows, date_format)
+        d0 = read_dates(df[date], date, rows, date_format, "date")
         d1 = d0.copy()
     else:
-        d0 = read_dates(df[start], start, rows, date_format)
-        d1 = read_dates(df[end], end, rows, date_format)
+        d0 = read_dates(df[start], start, rows, date_format, "start")
+        d1 = read_dates(df[end], end, rows, date_format, "end")
         bad = d1 < d0
         if bad.any():
             raise DataError(

@@ -124,7 +124,8 @@ def check_date_format(date_format: str | None) -> None:
         return
     if not isinstance(date_format, str) or not date_format.strip():
         raise UnsupportedError(
-            f"date_format must be strftime text such as '%d/%m/%Y', not {date_format!r}"
+            f"date_format must be strftime text such as '%d/%m/%Y', not {date_format!r}",
+            param="date_format",
         )
     missing = [
         what
@@ -137,7 +138,8 @@ def check_date_format(date_format: str | None) -> None:
     ]
     if missing:
         raise UnsupportedError(
-            f"date_format {date_format!r} needs a {', a '.join(missing)}; e.g. '%d/%m/%Y'"
+            f"date_format {date_format!r} needs a {', a '.join(missing)}; e.g. '%d/%m/%Y'",
+            param="date_format",
         )
 
 
@@ -154,12 +156,52 @@ def _text(v: Any) -> str | None:
     return None
 
 
+def _whole_days(values: list[Any]) -> np.ndarray:
+    return np.array(
+        [_as_timestamp(v).floor("D").to_datetime64() for v in values], dtype="datetime64[ns]"
+    )
+
+
+def _parse(f: DateFormat, text: pd.Series) -> np.ndarray:
+    """Text that fully matches ``f`` as dates (NaT for impossible ones, e.g. 2021-13-45)."""
+    parts = text.str.extract(f"^(?:{f.pattern.pattern})$", flags=re.IGNORECASE)
+    named = "mon" in parts
+    month = parts["mon"].str.lower().map(_MONTHS) if named else pd.to_numeric(parts["m"])
+    ymd = pd.DataFrame(
+        {"year": pd.to_numeric(parts["y"]), "month": month, "day": pd.to_numeric(parts["d"])}
+    )
+    return pd.to_datetime(ymd, errors="coerce").to_numpy(dtype="datetime64[ns]")
+
+
+def _with_format(values: list[Any], date_format: str) -> np.ndarray:
+    text = pd.Series([_text(v) for v in values], dtype=object)
+    try:
+        parsed = pd.to_datetime(text, format=date_format, errors="coerce")
+    except (ValueError, TypeError):  # e.g. mixed UTC offsets with %z: one at a time
+        parsed = pd.Series([_one_with_format(t, date_format) for t in text])
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.dt.floor("D").to_numpy(dtype="datetime64[ns]")
+
+
+def _one_with_format(text: str | None, date_format: str) -> pd.Timestamp:
+    try:
+        return pd.NaT if text is None else _as_timestamp(pd.to_datetime(text, format=date_format))
+    except (ValueError, TypeError):
+        return pd.NaT
+
+
 def read_dates(
-    s: pd.Series, col: str, rows: np.ndarray, date_format: str | None = None
+    s: pd.Series,
+    col: str,
+    rows: np.ndarray,
+    date_format: str | None = None,
+    param: str | None = None,
 ) -> np.ndarray:
     """The dates of column ``col`` (no missing values) as whole days, ``datetime64[ns]``.
 
-    ``rows`` are the positions of ``s``'s values in the data as given (for messages).
+    ``rows`` are the positions of ``s``'s values in the data as given (for messages);
+    ``param`` names the argument that chose the column (``DataError.param``).
     Raises :class:`DataError` for mixed formats, day/month-ambiguous dates without
     ``date_format``, and values that do not parse.
     """
@@ -169,53 +211,46 @@ def read_dates(
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)
         return parsed.dt.floor("D").to_numpy(dtype="datetime64[ns]")
-    values = s.tolist()
+    values = s.astype(object).tolist()
+    is_date = np.array([_is_date_value(v) for v in values], dtype=bool)
     out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
-    bad: list[int] = []
+    if is_date.any():
+        out[is_date] = _whole_days([v for v, d in zip(values, is_date, strict=True) if d])
     if date_format is not None:
         check_date_format(date_format)
-        for i, v in enumerate(values):
-            if _is_date_value(v):
-                out[i] = _as_timestamp(v).floor("D").to_datetime64()
-                continue
-            t = _text(v)
-            try:
-                ts = pd.NaT if t is None else pd.to_datetime(t, format=date_format)
-            except (ValueError, TypeError):
-                ts = pd.NaT
-            if pd.isna(ts):
-                bad.append(i)
-            else:
-                out[i] = _as_timestamp(ts).floor("D").to_datetime64()
-        if bad:
-            pos = np.asarray(bad)
+        if not is_date.all():
+            out[~is_date] = _with_format(
+                [v for v, d in zip(values, is_date, strict=True) if not d], date_format
+            )
+        bad = np.flatnonzero(np.isnat(out))
+        if bad.size:
             raise DataError(
-                f"{len(pos)} date(s) in column '{col}' do not match date_format "
+                f"{len(bad)} date(s) in column '{col}' do not match date_format "
                 f"{date_format!r} (e.g. {_examples([values[i] for i in bad])}); a column is read "
                 "with one format; row numbers are 0-based positions",
                 column=col,
-                rows=rows[pos],
+                rows=rows[bad],
+                param="date_format",
             )
         return out
 
-    kinds: list[DateFormat | str | None] = []
-    for v in values:
-        if _is_date_value(v):
-            kinds.append(DATE_VALUES)
-        elif isinstance(v, str):
-            kinds.append(_classify(v.strip()))
-        else:
-            kinds.append(None)
-    found: dict[DateFormat | str, list[int]] = {}
-    for i, k in enumerate(kinds):
-        if k is not None:
-            found.setdefault(k, []).append(i)
+    text = pd.Series([v.strip() if isinstance(v, str) else "" for v in values], dtype=object)
+    kind = np.full(len(values), -1)  # index into FORMATS; len(FORMATS) for date values
+    kind[is_date] = len(FORMATS)
+    for k, f in enumerate(FORMATS):
+        free = kind == -1
+        if not free.any():
+            break
+        hit = text.str.fullmatch(f.pattern.pattern, flags=re.IGNORECASE).to_numpy(dtype=bool)
+        kind[free & hit] = k
+    labels = [f.label for f in FORMATS] + [DATE_VALUES]
+    found = {int(k): np.flatnonzero(kind == k) for k in np.unique(kind) if k >= 0}
     if len(found) > 1:
         order = sorted(found, key=lambda k: -len(found[k]))
         major, minors = order[0], order[1:]
-        parts = [f"{_label(major)} ({len(found[major])} rows)"]
-        parts += [f"{_label(k)} ({_rows(rows[found[k]])})" for k in minors]
-        pos = np.sort(np.concatenate([np.asarray(found[k]) for k in minors]))
+        parts = [f"{labels[major]} ({len(found[major])} rows)"]
+        parts += [f"{labels[k]} ({_rows(rows[found[k]])})" for k in minors]
+        pos = np.sort(np.concatenate([found[k] for k in minors]))
         raise DataError(
             f"column '{col}' mixes date formats: {', '.join(parts)}. A column is read with one "
             "format and day/month order is never guessed: write all dates in one format "
@@ -223,34 +258,29 @@ def read_dates(
             "syntax, e.g. '%d.%m.%Y'; row numbers are 0-based positions",
             column=col,
             rows=rows[pos],
+            param=param,
         )
     if found:
-        (kind,) = found
-        if isinstance(kind, DateFormat) and kind.ambiguous:
-            first = values[found[kind][0]].strip()
-            raise DataError(_ambiguous_message(col, kind, first), column=col)
-        for i, v in enumerate(values):
-            if kinds[i] is None:
-                continue
-            ts = _as_timestamp(v) if kind == DATE_VALUES else _from_parts(kind, v.strip())
-            if not pd.isna(ts):
-                out[i] = ts.floor("D").to_datetime64()
-    bad_mask = np.isnat(out)
-    if bad_mask.any():
-        pos = np.flatnonzero(bad_mask)
+        ((k, pos),) = found.items()
+        if k < len(FORMATS):
+            f = FORMATS[k]
+            if f.ambiguous:
+                raise DataError(
+                    _ambiguous_message(col, f, text.iloc[pos[0]]), column=col, param=param
+                )
+            out[pos] = _parse(f, text.iloc[pos])
+    bad = np.flatnonzero(np.isnat(out))
+    if bad.size:
         raise DataError(
-            f"column '{col}' has {len(pos)} date(s) that do not parse (e.g. "
-            f"{_examples([values[i] for i in pos])}); use ISO dates YYYY-MM-DD, or give "
+            f"column '{col}' has {len(bad)} date(s) that do not parse (e.g. "
+            f"{_examples([values[i] for i in bad])}); use ISO dates YYYY-MM-DD, or give "
             "date_format= (CLI --date-format) in strftime syntax; row numbers are 0-based "
             "positions",
             column=col,
-            rows=rows[pos],
+            rows=rows[bad],
+            param=param,
         )
     return out
-
-
-def _label(kind: DateFormat | str) -> str:
-    return kind.label if isinstance(kind, DateFormat) else kind
 
 
 def _ambiguous_message(where: str, kind: DateFormat, example: str) -> str:
@@ -278,9 +308,10 @@ def parse_date(value: Any, name: str) -> np.datetime64:
     kind = _classify(text) if text else None
     if kind is not None and kind.ambiguous:
         raise DataError(
-            f"{name}={value!r} reads as day/month or as month/day; write it as YYYY-MM-DD"
+            f"{name}={value!r} reads as day/month or as month/day; write it as YYYY-MM-DD",
+            param=name,
         )
     ts = pd.NaT if kind is None else _from_parts(kind, text)
     if pd.isna(ts):
-        raise DataError(f"{name}={value!r} is not a date; use YYYY-MM-DD")
+        raise DataError(f"{name}={value!r} is not a date; use YYYY-MM-DD", param=name)
     return np.datetime64(ts.to_datetime64(), "ns")
