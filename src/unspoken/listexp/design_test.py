@@ -149,6 +149,23 @@ class DesignTestResult(ResultMixin):
         return pd.DataFrame([p.to_dict() for p in self.pi])
 
     @property
+    def moment_selection(self) -> str:
+        """Which shares entered the test, in words (the rule given by ``gms`` and ``compat``)."""
+        if self.compat == "list":
+            return "R list::ict.test's rules" + (
+                ", whose moment selection scales each share by the spread of all estimated shares"
+                if self.gms
+                else ", every share tested (no moment selection)"
+            )
+        if not self.gms:
+            return "every share tested (no moment selection)"
+        kappa = math.sqrt(math.log(self.n))
+        return (
+            f"shares more than sqrt(log n) = {kappa:.2f} standard errors above zero left out "
+            "(generalised moment selection, Andrews & Soares 2010)"
+        )
+
+    @property
     def verdict(self) -> str:
         p = _fmt_p(self.p_bonferroni)
         if self.design_effect:
@@ -192,9 +209,8 @@ class DesignTestResult(ResultMixin):
         lines = [
             "Test for list experiment design effects (Blair & Imai 2012)",
             "",
-            f"n = {self.n} ({self.n_control} control, {self.n_treated} treated), J = {self.J}, "
-            f"moment selection (GMS) {'on' if self.gms else 'off'}"
-            + (", R list compatibility" if self.compat == "list" else ""),
+            f"n = {self.n} ({self.n_control} control, {self.n_treated} treated), J = {self.J}; "
+            f"{self.moment_selection}",
             "",
             "Estimated shares of respondent types, pi(y, z) = Pr(Y_i(0) = y, Z_i = z):",
             format_table(self.tidy()),

@@ -270,9 +270,8 @@ def _design_test_view(res: Any, item: str | None = None) -> View:
     v = View(title="Design-effect test (Blair & Imai 2012)" + (f": item '{item}'" if item else ""))
     v.headline.append(res.verdict)
     v.facts.append(
-        f"n = {res.n} ({res.n_control} control, {res.n_treated} treated), J = {res.J}, "
-        f"moment selection (GMS) {'on' if res.gms else 'off'}"
-        + (", R list compatibility" if res.compat == "list" else "")
+        f"n = {res.n} ({res.n_control} control, {res.n_treated} treated), J = {res.J}; "
+        f"{res.moment_selection}"
     )
     v.facts.append(f"Bonferroni-corrected p-value: {pval(res.p_bonferroni)}")
     fc = res.floor_ceiling
