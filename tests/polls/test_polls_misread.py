@@ -299,6 +299,12 @@ def test_one_pollster_has_no_house_effect_table_and_no_nan() -> None:
     _assert_no_nan(r)
     with pytest.raises(UnsupportedError, match="two or more pollsters"):
         fit_polls(one, "share", "pollster", dk="dk", compare_scales=True, **kw)
+    from unspoken.polls import compare_house_effects
+
+    with pytest.raises(UnsupportedError, match="two or more pollsters"):
+        compare_house_effects(one, share="share", pollster="pollster", dk="dk", **kw)
+    assert r.identification == "none (one pollster)"
+    assert "one pollster" in r.plot().axes[0].get_title()
 
 
 def test_one_pollster_with_a_value_anchor_has_its_house_effect() -> None:

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from unspoken.errors import UnsupportedError
 from unspoken.results import ResultMixin, format_table
 
 
@@ -129,6 +130,12 @@ def compare_house_effects(data: Any, all_fit: Any = None, **kw: Any) -> HardToSa
             )
         # the decided-scale polls serve both the fit and the mean "hard to say" per pollster
         pp = prepare_polls(raw, **prep, scale="decided", duplicates="keep")
+    if len(all_fit.house_effects) < 2:
+        raise UnsupportedError(
+            "comparing house effects on the two scales needs two or more pollsters; the data "
+            f"have one ({all_fit.house_effects['pollster'].iloc[0]})",
+            param="compare_scales",
+        )
     dec_fit = _fit_polls(pp, "sum-to-zero", **opts)
     f = all_fit.factor
     dk_mean = pp.table.groupby("pollster")["dk"].mean().reindex(all_fit.house_effects["pollster"])

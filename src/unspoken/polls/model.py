@@ -456,7 +456,8 @@ def fit_polls(
     if compare_scales and one:
         raise UnsupportedError(
             "compare_scales compares house effects, which need two or more pollsters; the "
-            f"data have one ({polls.pollsters[0]})"
+            f"data have one ({polls.pollsters[0]})",
+            param="compare_scales",
         )
     if compare_scales is None:
         compare_scales = dk is not None and not one

@@ -457,7 +457,8 @@ class PollsResult(ResultMixin):
             )
             + unit
         )
-        ax.set_title(title or f"Pooled polls ({self.identification})")
+        what = self.identification if self.has_house_effects else "one pollster"
+        ax.set_title(title or f"Pooled polls ({what})")
         ax.legend(loc="best", fontsize=8, frameon=False, ncol=2)
         fig.autofmt_xdate()
         if path is not None:
