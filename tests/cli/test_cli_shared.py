@@ -178,9 +178,11 @@ def test_demo_html_holds_every_result(capsys, tmp_path):
     assert code == 0 and "difference in means" in out
     text = html.read_text(encoding="utf-8")
     for title in ("the hidden answer", "maximum likelihood", "Design-effect test",
-                  "difference in means"):  # fmt: skip
+                  "difference in means", "The falsification gap"):  # fmt: skip
         assert f"<h2>{title}" in text or title in text
-    assert text.count("<section>") == 4 and text.count("<svg") == 1
+    # a summary, the race estimates, the design test, the two race fits and the gap; the
+    # forest plot of the race fits and the gap plot
+    assert text.count("<section>") == 6 and text.count("<svg") == 2
 
 
 def test_level_outside_zero_one_is_a_usage_error(capsys):

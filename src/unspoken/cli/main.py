@@ -33,7 +33,7 @@ COMMANDS: dict[str, str] = {
 }
 
 HELP = {
-    "demo": "Analyse the bundled race list experiment end to end (the main job).",
+    "demo": "The main job: a list experiment end to end, then what people say vs hide.",
     "datasets": "List the bundled example data sets (or show one).",
     "list": "Fit a list experiment (item count technique).",
     "design-test": "Test a list experiment for design effects (Blair & Imai 2012).",
