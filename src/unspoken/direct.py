@@ -119,7 +119,15 @@ def dk_positions(labels: list[Any], dk_values: Any, column: str) -> list[int]:
 def support_positions(
     labels: list[Any], support: Sequence[Any], dk_idx: list[int], column: str
 ) -> list[int]:
-    """Positions of the ``support`` answers (DataError if one is also a don't-know answer)."""
+    """Positions of the ``support`` answers (DataError if there are none, or if one is also a
+    don't-know answer)."""
+    if not len(support):
+        shown = ", ".join(repr(v) for v in labels)
+        raise DataError(
+            f"support= is empty: name the answers of '{column}' that count as support "
+            f"(its answers are {shown}), or leave support out for a yes/no question",
+            column=column,
+        )
     idx = find_labels(labels, support, column, "support")
     clash = set(idx) & set(dk_idx)
     if clash:
@@ -128,6 +136,41 @@ def support_positions(
             column=column,
         )
     return idx
+
+
+#: answers that mean "yes" in a two-answer question (compared as :func:`_norm` text)
+YES_LABELS = frozenset({"1", "1.0", "yes", "true"})
+
+
+def support_answers(
+    labels: list[Any],
+    column: str,
+    support: Sequence[Any] | None,
+    dk_idx: list[int],
+    required: bool = True,
+) -> list[int] | None:
+    """Positions of the answers that count as support: those given in ``support``, else the
+    "yes" (1, yes, true) of a question whose other substantive answer is the only one left.
+
+    Without ``support`` and with no such "yes", :class:`DataError` asks for ``support=``, or
+    ``None`` comes back when ``required`` is false. The direct poll and the gap both use this
+    rule.
+    """
+    if support is not None:
+        return support_positions(labels, support, dk_idx, column)
+    substantive = [i for i in range(len(labels)) if i not in dk_idx]
+    yes = [i for i in substantive if _norm(labels[i]) in YES_LABELS]
+    other = [i for i in substantive if i not in yes]
+    if len(yes) == 1 and len(other) <= 1:
+        return yes
+    if not required:
+        return None
+    shown = ", ".join(repr(v) for v in labels)
+    raise DataError(
+        f"cannot tell which answers of '{column}' mean support (answers: {shown}); give "
+        "support=... (on the command line --support VALUES, e.g. 'definitely,rather')",
+        column=column,
+    )
 
 
 def reorder(
@@ -442,7 +485,8 @@ def direct_poll(
 ) -> DirectResult:
     """Shares of the answers to the direct question ``question``, overall and by subgroup.
 
-    ``support`` lists the answers that count as support (e.g. ``"definitely,rather"``);
+    ``support`` lists the answers that count as support (e.g. ``"definitely,rather"``; a
+    yes/no or 0/1 question needs none: its "yes" is found as by :func:`unspoken.gap`);
     ``dk_values`` the "don't know"/refusal answers (recognised from their labels when not
     given); ``dk`` how they enter the support share ("no": as non-support; "drop": left out
     of the denominator; "bounds": lower and upper bound). Rows with no answer are outside
@@ -450,34 +494,34 @@ def direct_poll(
     fewer than ``min_n`` answers are reported as too small. ``order`` lists answers in the
     order to report them (default: the categories' order, else sorted).
     """
-    from unspoken.io import drop_missing, require_columns, to_pandas
+    from unspoken.io import drop_missing, missing_rows, require_columns, to_pandas
 
     check_choice(dk, DK_POLICIES, "dk")
     check_choice(variance, get_args(DirectVariance), "variance")
     df = to_pandas(data)
+    n_input = len(df)
     by_cols = as_list(by)
     design_cols = [c for c in (weights, cluster, strata) if c is not None] + by_cols
     require_columns(df, [question], role="direct question")
     require_columns(df, design_cols)
     notes: list[str] = []
+    kept = np.arange(n_input)
     if design_cols:
-        df, dropped, _ = drop_missing(df, design_cols)
+        df, dropped, kept = drop_missing(df, design_cols)
         notes += dropped
     design = read_design(df, weights, cluster, strata)
     codes, labels = answer_codes(df[question])
     codes, labels = reorder(codes, labels, parse_values(order), question)
     if not labels:
         raise DataError(f"column '{question}' has no answers", column=question)
-    n_missing = int((codes < 0).sum())
-    if n_missing:
-        notes.append(f"{n_missing} rows have no answer to '{question}' (left out of the shares)")
+    notes += missing_rows(
+        df, [question], "answer shares", "left out for a missing answer", kept, n_input
+    )[1]
     dk_idx = dk_positions(labels, dk_values, question)
-    sup_list = parse_values(support)
-    support_idx = None
-    if sup_list is not None:
-        support_idx = support_positions(labels, sup_list, dk_idx, question)
-    elif dk != "no":
-        raise UnsupportedError("dk='drop' or 'bounds' needs a support set (support=...)")
+    # dk='drop'/'bounds' are about the support share, so they need one
+    support_idx = support_answers(
+        labels, question, parse_values(support), dk_idx, required=dk != "no"
+    )
     crit = z_value(level)
     w = design.w
     everyone = np.ones(len(df), dtype=bool)

@@ -259,13 +259,26 @@ class DesignMatrix:
         return np.asarray(mm, dtype=float)
 
 
+def _categories(rhs: str) -> set[str]:
+    """Columns a formula names as categories explicitly, ``C(column)``."""
+    t = tokenize(rhs)
+    return {
+        t[i + 2].text.strip("`")
+        for i in range(len(t) - 2)
+        if t[i].text == "C" and t[i + 1].text == "(" and t[i + 2].kind in ("name", "quoted")
+    }
+
+
 def model_matrix(rhs: str, df: pd.DataFrame, intercept_name: str = "Intercept") -> DesignMatrix:
     """Validate ``rhs`` and build its design matrix on ``df`` (which must have no missing
     values in the columns used: drop or refuse them first, see :func:`unspoken.io.drop_missing`).
     """
     from formulaic import model_matrix as fm
 
+    from unspoken.io import check_numeric_text
+
     text, used = _check_and_rewrite(rhs, list(df.columns))
+    check_numeric_text(df, [c for c in used if c not in _categories(rhs)])
     try:
         mm = fm(text, df, na_action="raise")
     except Exception as e:  # formulaic raises many types; give the user one clear message

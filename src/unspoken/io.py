@@ -28,9 +28,12 @@ from unspoken.errors import DataError, UnsupportedError
 __all__ = [
     "arm_column",
     "binary_column",
+    "check_numeric_text",
+    "check_unique_columns",
     "drop_missing",
     "factor_column",
     "integer_column",
+    "missing_rows",
     "numeric_column",
     "read_data",
     "require_columns",
@@ -47,14 +50,18 @@ _MAX_SHOWN = 5
 # --------------------------------------------------------------------------- frames
 
 
-def to_pandas(frame: Any) -> pd.DataFrame:
-    """A new pandas DataFrame from a pandas/polars/narwhals-compatible frame or a dict of arrays.
+def to_pandas(frame: Any, copy: bool = True) -> pd.DataFrame:
+    """A pandas DataFrame from a pandas/polars/narwhals-compatible frame or a dict of arrays.
 
-    The user's object is never modified: pandas input is deep-copied, other frames are
-    converted (polars ``LazyFrame`` is collected first).
+    The user's object is never modified: pandas input is deep-copied (with ``copy=False`` a
+    pandas frame comes back as it is, for callers that only read it), other frames are
+    converted (polars ``LazyFrame`` is collected first). Every public function takes its data
+    through here, so this is where a frame with two columns of the same name is refused
+    (:func:`check_unique_columns`).
     """
     if isinstance(frame, pd.DataFrame):
-        return frame.copy(deep=True)
+        check_unique_columns(frame)
+        return frame.copy(deep=True) if copy else frame
     if isinstance(frame, pd.Series):
         return frame.to_frame().copy(deep=True)
     if isinstance(frame, Mapping):
@@ -79,7 +86,38 @@ def to_pandas(frame: Any) -> pd.DataFrame:
     out = nw_frame.to_pandas()
     if not isinstance(out, pd.DataFrame):  # pragma: no cover - defensive
         out = pd.DataFrame(out)
+    check_unique_columns(out)
     return out
+
+
+def check_unique_columns(
+    df: pd.DataFrame, names: Iterable[Any] | None = None, where: str = "the data"
+) -> None:
+    """Refuse column names that occur more than once.
+
+    ``names`` are the names to check (default ``df.columns``; a file reader passes its raw
+    header, before pandas renames a second ``age`` to ``age.1``). The :class:`DataError`
+    names each duplicated name and its positions (counting from 1, as a spreadsheet's
+    columns).
+    """
+    raw = [_py(c) for c in (df.columns if names is None else names)]
+    seen: dict[str, list[int]] = {}
+    for i, name in enumerate(raw, start=1):
+        if name is None or name == "" or (isinstance(name, float) and np.isnan(name)):
+            continue  # a blank header cell (pandas names it 'Unnamed: k')
+        seen.setdefault(str(name), []).append(i)
+    dups = {name: pos for name, pos in seen.items() if len(pos) > 1}
+    if not dups:
+        return
+    parts = []
+    for name, pos in dups.items():
+        cols = ", ".join(map(str, pos[:-1])) + f" and {pos[-1]}"
+        parts.append(f"'{name}' {len(pos)} times (columns {cols}, counting from 1)")
+    raise DataError(
+        f"column names must be unique, but {where} has {'; '.join(parts)}: rename the "
+        "duplicates so that it is clear which column is meant",
+        column=next(iter(dups)),
+    )
 
 
 # --------------------------------------------------------------------------- messages
@@ -200,22 +238,20 @@ def drop_missing(
 
     Missing means NaN, None, ``pd.NA`` or NaT. ``kept_positions`` are the 0-based positions
     (in ``df``) of the rows kept; the returned frame is a copy that keeps ``df``'s index
-    labels. ``notes`` is a list of human-readable sentences (empty when nothing was dropped).
-    With ``policy="error"`` any missing value raises :class:`DataError` naming column and rows.
+    labels. ``notes`` is a list of human-readable sentences (empty when nothing was dropped),
+    written by :func:`missing_rows`. With ``policy="error"`` any missing value raises
+    :class:`DataError` naming column and rows.
     """
     if policy not in ("listwise", "error"):
         raise DataError(f"missing-data policy must be 'listwise' or 'error', not {policy!r}")
     cols = [columns] if isinstance(columns, str) else list(dict.fromkeys(columns))
-    require_columns(df, cols)
-    n = len(df)
-    any_missing = np.zeros(n, dtype=bool)
-    per_column: list[tuple[str, np.ndarray]] = []
-    for col in cols:
-        s = _series(df, col, "")
-        miss = s.isna().to_numpy(dtype=bool)
-        if miss.any():
-            pos = np.flatnonzero(miss)
-            if policy == "error":
+    if policy == "error":
+        for col in cols:
+            require_columns(df, [col])
+            s = _series(df, col, "")
+            miss = s.isna().to_numpy(dtype=bool)
+            if miss.any():
+                pos = np.flatnonzero(miss)
                 _raise_rows(
                     df,
                     col,
@@ -223,31 +259,59 @@ def drop_missing(
                     f"column '{col}' has {len(pos)} missing value{'s' if len(pos) > 1 else ''}",
                     "Use missing='listwise' to drop incomplete rows, or fill them in",
                 )
-            per_column.append((col, pos))
-            any_missing |= miss
+    any_missing, notes = missing_rows(df, cols)
+    n = len(df)
+    if n and any_missing.all():
+        per_column = [c for c in cols if _series(df, c, "").isna().any()]
+        raise DataError(
+            f"no complete rows left: every one of the {n} rows has a missing value in "
+            f"{', '.join(repr(c) for c in per_column)}",
+            column=per_column[0],
+        )
     kept = np.flatnonzero(~any_missing)
     out = df.iloc[kept].copy(deep=True)
-    notes: list[str] = []
-    n_drop = int(any_missing.sum())
-    if n_drop:
-        parts = []
-        for col, pos in per_column:
-            first = ", ".join(str(p) for p in pos[:3])
-            more = ", ..." if len(pos) > 3 else ""
-            parts.append(
-                f"column '{col}': {len(pos)} row{'s' if len(pos) > 1 else ''}, first {first}{more}"
-            )
-        notes.append(
-            f"listwise deletion: {n_drop} of {n} rows dropped for missing values "
-            f"({'; '.join(parts)}; rows are 0-based positions)"
-        )
-        if n_drop == n:
-            raise DataError(
-                f"no complete rows left: every one of the {n} rows has a missing value in "
-                f"{', '.join(repr(c) for c, _ in per_column)}",
-                column=per_column[0][0],
-            )
     return out, notes, kept
+
+
+def missing_rows(
+    df: pd.DataFrame,
+    columns: str | Iterable[str],
+    what: str = "listwise deletion",
+    action: str = "dropped for missing values",
+    positions: np.ndarray | None = None,
+    n_total: int | None = None,
+) -> tuple[np.ndarray, list[str]]:
+    """Rows of ``df`` with a missing value in any of ``columns`` and the note that reports them.
+
+    Returns ``(mask, notes)``: ``mask`` is true for those rows; ``notes`` is empty when there
+    are none, else one sentence ``"<what>: k of n rows <action> (column 'c': m rows, first
+    r1, r2, r3, ...; ...; rows are 0-based positions)"``. This is the one way every analysis
+    reports rows it leaves out. ``positions`` maps the rows of ``df`` to positions in the data
+    as the user gave it (when ``df`` is already a subset; ``n_total`` is then that data's
+    length).
+    """
+    cols = [columns] if isinstance(columns, str) else list(dict.fromkeys(columns))
+    require_columns(df, cols)
+    n = len(df) if n_total is None else int(n_total)
+    where = np.arange(len(df)) if positions is None else np.asarray(positions, dtype=np.int64)
+    any_missing = np.zeros(len(df), dtype=bool)
+    parts = []
+    for col in cols:
+        miss = _series(df, col, "").isna().to_numpy(dtype=bool)
+        if not miss.any():
+            continue
+        any_missing |= miss
+        pos = where[np.flatnonzero(miss)]
+        first = ", ".join(str(p) for p in pos[:3]) + (", ..." if len(pos) > 3 else "")
+        plural = "s" if len(pos) > 1 else ""
+        parts.append(f"column '{col}': {len(pos)} row{plural}, first {first}")
+    if not parts:
+        return any_missing, []
+    note = (
+        f"{what}: {int(any_missing.sum())} of {n} rows {action} "
+        f"({'; '.join(parts)}; rows are 0-based positions)"
+    )
+    return any_missing, [note]
 
 
 def numeric_column(
@@ -282,6 +346,37 @@ def numeric_column(
         pos = np.flatnonzero(inf)
         _raise_rows(df, col, pos, f"column '{col}'{_role(role)} has {len(pos)} infinite value(s)")
     return values
+
+
+def check_numeric_text(df: pd.DataFrame, columns: Iterable[str], role: str = "covariate") -> None:
+    """Refuse a text column that mostly holds numbers (such as an age column with one "old").
+
+    A model would read such a column as categories because of a few words, so the
+    :class:`DataError` names the column and the rows holding text. A column whose values are
+    mostly text, a Categorical column and a numeric column pass: they are what they look like.
+    """
+    for col in columns:
+        s = _series(df, col, role)
+        dtype = s.dtype
+        if isinstance(dtype, pd.CategoricalDtype) or not (
+            pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+        ):
+            continue
+        present = s.notna().to_numpy(dtype=bool)
+        number = ~np.isnan(_to_float(s)) & present
+        text = present & ~number
+        if text.any() and number.sum() > text.sum():
+            pos = np.flatnonzero(text)
+            raw = list(dict.fromkeys(s.iloc[pos].tolist()))
+            _raise_rows(
+                df,
+                col,
+                pos,
+                f"column '{col}'{_role(role)} holds numbers, but {len(pos)} value"
+                f"{'s are' if len(pos) > 1 else ' is'} not a number (e.g. {_fmt_values(raw)})",
+                "Recode them to numbers or to missing; if the column is meant as categories, "
+                f"write C({col}) in the formula",
+            )
 
 
 def _codes_map(df: pd.DataFrame, col: str) -> dict | None:
@@ -718,6 +813,7 @@ def read_data(
         df = _read_stat(path, fmt, encoding, user_missing)
     else:
         df = _read_excel(path, sheet)
+    check_unique_columns(df, where=f"'{path.name}'")
     meta = df.attrs.setdefault("unspoken", {})
     meta.setdefault("variable_labels", {})
     meta.setdefault("value_labels", {})
@@ -879,6 +975,21 @@ def _read_text(path: Any, fmt: str, encoding: str | None) -> pd.DataFrame:
             f"{sep!r}: {_pandas_parse_message(exc)} (file lines count from 1, the header "
             "being line 1)"
         ) from exc
+    if df.columns.astype(str).str.contains(".", regex=False).any():
+        # pandas renames a repeated name ('age', 'age' -> 'age', 'age.1'): read the header
+        # as written to tell a renamed duplicate from a column really called 'age.1'
+        header = pd.read_csv(
+            path,
+            sep=sep,
+            encoding=enc,
+            header=None,
+            nrows=1,
+            dtype=str,
+            na_filter=False,
+            quotechar='"',
+            compression="infer",
+        )
+        check_unique_columns(df, header.iloc[0].tolist(), where=f"the header of '{path.name}'")
     df.attrs["unspoken"] = {
         "encoding": enc if encoding else "utf-8",
         "delimiter": sep,
@@ -982,9 +1093,13 @@ def _read_parquet(path: Any) -> pd.DataFrame:
     try:
         import pyarrow.parquet as pq
 
+        names = pq.read_schema(path).names
+        check_unique_columns(pd.DataFrame(), names, where=f"'{path.name}'")
         table = pq.read_table(path)
     except ImportError as exc:  # pragma: no cover - pyarrow is a dependency
         raise DataError("reading Parquet needs pyarrow (pip install pyarrow)") from exc
+    except DataError:
+        raise
     except (OSError, ValueError) as exc:
         raise DataError(f"could not read Parquet file '{path.name}': {exc}") from exc
     df = table.to_pandas()
@@ -1005,8 +1120,15 @@ def _read_excel(path: Any, sheet: str | int | None) -> pd.DataFrame:
         ) from exc
     try:
         df = pd.read_excel(path, sheet_name=0 if sheet is None else sheet, engine="openpyxl")
+        # pandas renames a repeated name ('age' -> 'age.1'): check the header as written
+        header = pd.read_excel(
+            path, sheet_name=0 if sheet is None else sheet, engine="openpyxl", header=None,
+            nrows=1,
+        )  # fmt: skip
     except (ValueError, KeyError, OSError) as exc:
         raise DataError(f"could not read Excel file '{path.name}': {exc}") from exc
+    if len(header):
+        check_unique_columns(df, header.iloc[0].tolist(), where=f"the header of '{path.name}'")
     df.attrs["unspoken"] = {"sheet": 0 if sheet is None else sheet}
     return df
 

@@ -121,16 +121,22 @@ def control_variance(J: int, control_mean: float | None = None, rho: float = 0.0
     return J * p * (1 - p) * (1 + (J - 1) * r)
 
 
-def _control_from_data(data: Any, outcome: str, treat: str) -> tuple[float, float, int]:
-    """Mean and variance (ddof=1) of the control group's counts in a data set."""
-    from unspoken.io import require_columns, to_pandas
+def _control_from_data(
+    data: Any, outcome: str, treat: str, J: int | None = None
+) -> tuple[float, float, int]:
+    """Mean and variance (ddof=1) of the control group's counts in a data set.
 
-    df = to_pandas(data) if not isinstance(data, str) else _load(data)
+    Counts must be whole numbers in ``[0, J]`` (control) or ``[0, J + 1]`` (treated); the
+    :class:`DataError` otherwise names the column and rows (0-based positions).
+    """
+    from unspoken.io import _raise_rows, numeric_column, require_columns, to_pandas
+
+    df = to_pandas(data, copy=False) if not isinstance(data, str) else _load(data)
     require_columns(df, [outcome, treat])
     t = df[treat]
-    y = df[outcome]
-    ok = t.notna() & y.notna()
-    bad = np.flatnonzero(ok.to_numpy() & ~t.isin([0, 1]).to_numpy())
+    y_num = numeric_column(df, outcome, role="list count", allow_missing=True)
+    ok = t.notna().to_numpy() & ~np.isnan(y_num)
+    bad = np.flatnonzero(ok & ~t.isin([0, 1]).to_numpy())
     if bad.size:
         vals = sorted({str(v) for v in t[ok].unique()})[:5]
         raise DataError(
@@ -139,7 +145,18 @@ def _control_from_data(data: Any, outcome: str, treat: str) -> tuple[float, floa
             column=treat,
             rows=bad,
         )
-    ctrl = y[ok & (t == 0)].to_numpy(dtype=float)
+    control = ok & (t == 0).to_numpy()
+    high = np.where(control, J if J is not None else np.inf, np.inf if J is None else J + 1)
+    wrong = ok & ((y_num != np.round(y_num)) | (y_num < 0) | (y_num > high))
+    if wrong.any():
+        top = "" if J is None else f" (at most J = {J} in the control group, J + 1 treated)"
+        _raise_rows(
+            df,
+            outcome,
+            np.flatnonzero(wrong),
+            f"column '{outcome}' (list count) must hold whole numbers from 0{top}",
+        )
+    ctrl = y_num[control]
     if ctrl.size < 2:
         raise DataError(
             "fewer than 2 control-group respondents to estimate a variance", column=treat
@@ -314,7 +331,7 @@ def _resolve_control(
     if data is not None and given > 1:
         raise UnsupportedError("give data, or control_mean/control_var, not both")
     if data is not None:
-        m, v, k = _control_from_data(data, outcome, treat)
+        m, v, k = _control_from_data(data, outcome, treat, J)
         notes.append(f"control-count variance {v:.4f} (mean {m:.3f}) from {k} control respondents")
         if not 0 < m < J:
             raise UnsupportedError(
@@ -688,14 +705,20 @@ def simulate_power(
     :func:`unspoken.list_experiment` with ``formula``; a callable takes the simulated frame
     and returns ``(estimate, std_error)``. A progress bar shows when stderr is a terminal.
     """
+    from unspoken.inference.covariance import _whole_number, check_seed
+
     J = _check_J(J)
-    n, reps = int(n), int(reps)
-    if n < 4 or reps < 1:
-        raise UnsupportedError("n must be at least 4 and reps at least 1")
+    n_int, reps_int = _whole_number(n), _whole_number(reps)
+    if n_int is None or reps_int is None or n_int < 4 or reps_int < 1:
+        raise UnsupportedError(
+            f"n must be a whole number of at least 4 and reps one of at least 1 (got n = {n!r}, "
+            f"reps = {reps!r})"
+        )
+    n, reps = n_int, reps_int
     alpha = _open_unit("alpha", alpha)
     _check_alternative(alternative)
     treated_share = _open_unit("treated_share", treated_share)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     if design not in ("list", "gap"):
         raise UnsupportedError(f"design must be 'list' or 'gap', not {design!r}")
     est = np.full(reps, np.nan)

@@ -5,6 +5,7 @@ column and the rows at fault (0-based positions in the data as given)."""
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import Callable
 
@@ -200,8 +201,6 @@ def test_missing_values_are_dropped_and_reported_with_counts(capsys, tmp_path):
     # the command line reports the same counts (JSON notes and text)
     path = tmp_path / "missing.csv"
     d.to_csv(path, index=False)
-    import json
-
     code, out, _ = run(capsys, ["list", str(path), "--formula", "y ~ age", "--J", "3", "--json"])
     assert code == 0
     js = json.loads(out)
@@ -338,3 +337,335 @@ def test_formula_code_injection_through_every_command(capsys, tmp_path, args):
         assert status == 2 and out == "" and "Traceback" not in err
         assert "not allowed" in err, err
         assert not marker.exists()
+
+
+# ----------------------------------------------------------------------------- issue 10
+# "No silent wrong numbers": the cases a new-user trial found. Each failed before its fix.
+
+
+def _yes_no() -> pd.DataFrame:
+    """race with a Yes/No/Don't know direct answer in column 'q'."""
+    d = _race()
+    d["q"] = np.where(np.arange(len(d)) % 3 == 0, "Yes", "No").astype(object)
+    d.loc[[1, 2, 4], "q"] = "Don't know"
+    return d
+
+
+@pytest.mark.parametrize("support", [[], "", " , "])
+def test_empty_support_list_is_refused(capsys, tmp_path, support):
+    """Before: direct_poll(..., support=[]) reported support 0.0000 with s.e. 0."""
+    d = _yes_no()
+    for call in (
+        lambda: unspoken.direct_poll(d, "q", support=support),
+        lambda: unspoken.gap(d, "y", "treat", 3, "q", support=support),
+    ):
+        with pytest.raises(DataError, match="support= is empty") as ei:
+            call()
+        assert ei.value.column == "q"
+    path = tmp_path / "q.csv"
+    d.to_csv(path, index=False)
+    code, out, err = run(capsys, ["direct", str(path), "--question", "q", "--support", ""])
+    assert code == 2 and out == "" and "Traceback" not in err and "support= is empty" in err
+
+
+def _list_missing() -> pd.DataFrame:
+    d = _race().astype({"y": float, "d": float})
+    d.loc[[3, 8], "y"] = np.nan
+    d.loc[10, "d"] = np.nan
+    return d
+
+
+LIST_NOTE = "2 of 1213 rows"
+LIST_COLS = "column 'y': 2 rows, first 3, 8"
+DIRECT_COLS = "column 'd': 1 row, first 10"
+
+
+@pytest.mark.parametrize("method", ["dim", "ml"])
+def test_gap_reports_rows_left_out(method):
+    """Before: gap dropped the rows without a list count silently (list n = 1211 of 1213)."""
+    d = _list_missing()
+    kw = {"method": "ml", "covariates": "age"} if method == "ml" else {}
+    res = unspoken.gap(d, "y", "treat", 3, "d", **kw)
+    assert res.overall.hidden.n == 1211 and res.overall.direct.n == 1212
+    notes = " ".join(res.notes)
+    assert LIST_NOTE in notes and LIST_COLS in notes, notes
+    assert "1 of 1213 rows" in notes and DIRECT_COLS in notes, notes
+    text = " ".join(res.summary().split())
+    assert LIST_COLS in text and DIRECT_COLS in text
+    js = " ".join(res.to_dict()["notes"])
+    assert LIST_COLS in js and DIRECT_COLS in js
+
+
+def test_direct_reports_rows_without_an_answer():
+    res = unspoken.direct_poll(_list_missing(), "d")
+    notes = " ".join(res.notes)
+    assert "1 of 1213 rows" in notes and DIRECT_COLS in notes, notes
+
+
+def test_dropped_rows_reported_in_text_json_and_html(capsys, tmp_path):
+    """Every command that leaves rows out says so the same way in text, JSON and HTML."""
+    import html
+
+    d = _list_missing()
+    path = tmp_path / "missing.csv"
+    d.to_csv(path, index=False)
+    commands = {
+        "gap": (f"gap {path} --outcome y --treat treat --J 3 --direct d", [LIST_COLS, DIRECT_COLS]),
+        "direct": (f"direct {path} --question d", [DIRECT_COLS]),
+        "list": (f"list {path} --J 3", [LIST_COLS]),
+        "combined": (f"combined {path} --outcome y --treat treat --direct d --J 3", [LIST_COLS]),
+        "design-test": (f"design-test {path} --outcome y --treat treat --J 3", [LIST_COLS]),
+        "rr": (f"rr {path} --formula 'd ~ age' --design mirrored --p 0.7", [DIRECT_COLS]),
+    }
+    for name, (cmd, needles) in commands.items():
+        page = tmp_path / f"{name}.html"
+        code, out, err = run(capsys, [*argv(cmd), "--html", str(page)])
+        assert code == 0, err
+        text = " ".join(out.split())
+        page_text = " ".join(html.unescape(page.read_text(encoding="utf-8")).split())
+        code, out, err = run(capsys, [*argv(cmd), "--json"])
+        assert code == 0, err
+        notes = " ".join(json.loads(out).get("notes", []))
+        for needle in needles:
+            assert needle in text, (name, text)
+            assert needle in notes, (name, notes)
+            assert needle in page_text, name
+
+
+def test_double_list_reports_dropped_rows():
+    d = datasets.load("double_list").astype({"y1": float})
+    d.loc[[2, 5], "y1"] = np.nan
+    res = unspoken.double_list_experiment(d, "y1", "y2", "long1")
+    assert any(
+        "2 of 1000 rows dropped" in n and "column 'y1': 2 rows, first 2, 5" in n for n in res.notes
+    ), res.notes
+
+
+def test_duplicate_column_names_in_a_file(capsys, tmp_path):
+    """Before: pandas renamed the second 'age' to 'age.1' and the formula used the first."""
+    d = _race()
+    body = d[["y", "treat", "age", "south"]].to_csv(index=False).splitlines()
+    body[0] = "y,treat,age,age"
+    for suffix, sep in ((".csv", ","), (".tsv", "\t"), (".txt", ";")):
+        path = tmp_path / f"dup{suffix}"
+        path.write_text("\n".join(line.replace(",", sep) for line in body) + "\n")
+        with pytest.raises(DataError, match=r"'age'.*columns 3 and 4") as ei:
+            unspoken.read_data(path)
+        assert ei.value.column == "age"
+        code, out, err = run(capsys, argv("list {p} --formula 'y ~ age' --J 3 --json", p=path))
+        assert code == 2 and out == "" and "Traceback" not in err
+        assert "'age'" in err and "columns 3 and 4" in err, err
+    # Parquet keeps duplicate names as they are
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_arrays(
+        [pa.array([1, 2]), pa.array([3, 4]), pa.array([5, 6])], names=["x", "age", "age"]
+    )
+    path = tmp_path / "dup.parquet"
+    pq.write_table(table, path)
+    with pytest.raises(DataError, match=r"'age'.*columns 2 and 3"):
+        unspoken.read_data(path)
+    # names that only look alike are fine
+    path = tmp_path / "fine.csv"
+    path.write_text("age,age.1,Age\n1,2,3\n")
+    assert list(unspoken.read_data(path).columns) == ["age", "age.1", "Age"]
+
+
+def _dup(d: pd.DataFrame, column: str) -> pd.DataFrame:
+    return pd.concat([d, d[[column]]], axis=1)
+
+
+DUP_API: dict[str, Callable] = {
+    **API,
+    "list_experiment_dim": lambda d: unspoken.list_experiment(d, "y ~ 1", J=3, method="dim"),
+    "direct_poll": lambda d: unspoken.direct_poll(d, "d"),
+    "gap_ml": lambda d: unspoken.gap(d, "y", "treat", 3, "d", method="ml", covariates="age"),
+    "rr_regression": lambda d: unspoken.rr_regression(d, "d ~ age", "mirrored", p=0.7),
+    "list_power": lambda d: unspoken.list_power(3, 0.1, data=d, power=0.8),
+}
+
+
+DUP_CASES = [
+    (api, column)
+    for api in DUP_API
+    for column in ("y", "treat", "d", "age")
+    # design_test refuses duplicates of the columns it uses only (it does not take its data
+    # through io.to_pandas yet)
+    if not (api == "design_test" and column in ("d", "age"))
+]
+
+
+@pytest.mark.parametrize(("api", "column"), DUP_CASES)
+def test_duplicate_column_names_in_a_frame(api, column):
+    """Before: 'The truth value of a Series is ambiguous' and other raw pandas errors."""
+    with pytest.raises(DataError, match=f"'{column}'.*2 times") as ei:
+        DUP_API[api](_dup(_race(), column))
+    assert ei.value.column == column
+
+
+def test_text_count_in_list_power_data(capsys, tmp_path):
+    """Before: a raw ValueError from float('abc')."""
+    d = _race()
+    d["y"] = d["y"].astype(object)
+    d.loc[[6, 9], "y"] = "abc"
+    with pytest.raises(DataError) as ei:
+        unspoken.list_power(3, 0.1, data=d, power=0.8)
+    assert ei.value.column == "y" and list(ei.value.rows) == [6, 9]
+    path = tmp_path / "abc.csv"
+    d.to_csv(path, index=False)
+    code, out, err = run(
+        capsys, argv("list-power --J 3 --prevalence 0.1 --power 0.8 --from-data {p}", p=path)
+    )
+    assert code == 2 and out == "" and "Traceback" not in err
+    assert "column 'y'" in err and "rows 6, 9" in err, err
+
+
+@pytest.mark.parametrize("reps", [0, 1, -5, 2.5, "many"])
+def test_bootstrap_reps_is_checked(capsys, reps):
+    """Before: 'bootstrap variance from 0 resamples', numpy warnings, then a raw ValueError
+    from fit.std_errors."""
+    from unspoken.errors import UnsupportedError
+
+    d = _race()
+    calls = [
+        lambda: unspoken.list_experiment(
+            d, "y ~ 1", J=3, method="dim", vcov="bootstrap", bootstrap_reps=reps
+        ),
+        lambda: unspoken.list_experiment(
+            d, "y ~ 1", J=3, method="lm", vcov="bootstrap", bootstrap_reps=reps, by="south"
+        ),
+        lambda: unspoken.rr_regression(d, "d ~ 1", "mirrored", p=0.7, vcov="bootstrap", reps=reps),
+        lambda: unspoken.double_list_experiment(
+            datasets.load("double_list"), "y1", "y2", "long1", vcov="bootstrap", bootstrap_reps=reps
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(UnsupportedError, match="whole number of at least 2"):
+            call()
+    code, out, err = run(
+        capsys,
+        argv(
+            f"list-double double_list --y1 y1 --y2 y2 --treat long1 --vcov bootstrap --reps {reps}"
+        ),
+    )
+    assert code == 2 and out == "" and "Traceback" not in err
+
+
+def test_few_bootstrap_reps_warn():
+    with pytest.warns(UserWarning, match="only 20 bootstrap resamples"):
+        fit = unspoken.list_experiment(
+            _race(), "y ~ 1", J=3, method="dim", vcov="bootstrap", bootstrap_reps=20, seed=1
+        )
+    assert np.isfinite(fit.std_errors).all()
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "abc"])
+def test_bad_seed_is_checked(capsys, seed):
+    """Before: numpy's 'expected non-negative integer' with a traceback."""
+    from unspoken.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError, match="seed"):
+        unspoken.list_experiment(_race(), "y ~ 1", J=3, method="dim", vcov="bootstrap", seed=seed)
+    if seed == -1:
+        code, out, err = run(
+            capsys, argv("list race --J 3 --method dim --vcov bootstrap --seed -1")
+        )
+        assert code == 2 and out == "" and "Traceback" not in err and "seed" in err
+
+
+def _text_age(d: pd.DataFrame) -> pd.DataFrame:
+    d = d.astype({"age": object})
+    d.loc[[7, 30], "age"] = ["old", " n/a "]
+    return d
+
+
+TEXT_COV_API: dict[str, Callable] = {
+    "list_ml": lambda d: unspoken.list_experiment(d, "y ~ age", J=3),
+    "list_lm": lambda d: unspoken.list_experiment(d, "y ~ age + south", J=3, method="lm"),
+    "rr": lambda d: unspoken.rr_regression(d, "d ~ age", "mirrored", p=0.7),
+    "combined": lambda d: unspoken.combined_list_direct(d, "y", "treat", "d", covariates="age"),
+    "gap_ml": lambda d: unspoken.gap(d, "y", "treat", 3, "d", method="ml", covariates="age"),
+    "double": lambda d: unspoken.double_list_experiment(d, "y1", "y2", "long1", formula="~ age"),
+}
+
+
+@pytest.mark.parametrize("api", list(TEXT_COV_API))
+def test_text_in_a_numeric_covariate(api):
+    """Before: 'rank deficient: column age[T.8.1]' (list) or a silently categorical age (rr,
+    combined): the column was read as categories because of one word."""
+    d = datasets.load("double_list") if api == "double" else _race()
+    with pytest.raises(DataError, match=r"'old'.*C\(age\)") as ei:
+        TEXT_COV_API[api](_text_age(d))
+    assert ei.value.column == "age" and list(ei.value.rows) == [7, 30]
+
+
+def test_text_covariate_that_is_categorical_still_works():
+    d = _race()
+    d["region"] = np.where(d["south"] == 1, "south", "north")
+    fit = unspoken.list_experiment(d, "y ~ region", J=3, method="lm")
+    assert "region[T.south]" in fit.params.index.get_level_values(-1)
+    # mostly numbers with a word: refused as written, taken as categories inside C()
+    d["edu"] = (np.arange(len(d)) % 3 + 1).astype(str).astype(object)
+    d.loc[[4, 11], "edu"] = "none"
+    with pytest.raises(DataError, match=r"C\(edu\)") as ei:
+        unspoken.list_experiment(d, "y ~ edu", J=3, method="lm")
+    assert ei.value.column == "edu" and list(ei.value.rows) == [4, 11]
+    fit = unspoken.list_experiment(d, "y ~ C(edu)", J=3, method="lm", vcov="hc1")
+    assert "C(edu)[T.none]" in fit.params.index.get_level_values(-1)
+    assert np.isfinite(fit.std_errors).all()
+
+
+def test_hc3_with_a_row_of_leverage_one():
+    """Before: every standard error NaN, with a numpy warning. A category held by one
+    respondent in each arm gives those rows leverage 1, where HC2/HC3 are undefined."""
+    d = _race()
+    d["edu"] = np.where(np.arange(len(d)) % 2 == 0, "a", "b").astype(object)
+    d.loc[[4, 11], "edu"] = "c"  # treat: 4 treated, 11 control
+    assert sorted(d.loc[[4, 11], "treat"]) == [0, 1]
+    with pytest.raises(DataError, match="leverage 1") as ei:
+        unspoken.list_experiment(d, "y ~ edu", J=3, method="lm", vcov="hc3")
+    assert list(ei.value.rows) == [4, 11]
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"presp": 0.2, "presp_null": 0.2, "power": 0.8},
+        {"presp": 0.2, "presp_null": 0.2, "n": 500},
+        {"type": "two.sample", "presp_t": 0.3, "presp_c": 0.3, "power": 0.8},
+    ],
+)
+def test_rr_power_with_no_effect(capsys, kw):
+    """Before: 'power 0.8 is not reached with n up to 1,000,000'."""
+    from unspoken.errors import UnsupportedError
+
+    with pytest.raises(UnsupportedError, match="no difference to detect"):
+        unspoken.rr_power("mirrored", p=0.7, **kw)
+    code, out, err = run(
+        capsys, argv("rr-power --design mirrored --p 0.7 --presp 0.2 --presp-null 0.2 --power 0.8")
+    )
+    assert code == 2 and out == "" and "no difference to detect" in err
+
+
+def test_direct_finds_the_yes_answer_like_gap(capsys, tmp_path):
+    """Before: direct --dk bounds on Yes/No data asked for support=, gap found 'Yes' itself."""
+    d = _yes_no()
+    res = unspoken.direct_poll(d, "q", dk="bounds")
+    g = unspoken.gap(d, "y", "treat", 3, "q", dk="bounds")
+    assert res.support_values == g.support_values == ["Yes"]
+    answered = d["q"] != "Don't know"
+    assert res.overall.support.estimate == pytest.approx((d["q"] == "Yes").mean(), rel=1e-12)
+    assert res.overall.support_upper.estimate == pytest.approx(
+        ((d["q"] == "Yes") | ~answered).mean(), rel=1e-12
+    )
+    path = tmp_path / "q.csv"
+    d.to_csv(path, index=False)
+    code, out, err = run(
+        capsys, ["direct", str(path), "--question", "q", "--dk", "bounds", "--json"]
+    )
+    assert code == 0, err
+    assert json.loads(out)["support_values"] == ["Yes"]
+    # a question with several substantive answers still needs support=
+    with pytest.raises(DataError, match="support="):
+        unspoken.direct_poll(datasets.load("gap_placebo"), "support", dk="bounds")

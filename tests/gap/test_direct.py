@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import unspoken
-from unspoken.errors import DataError, UnsupportedError
+from unspoken.errors import DataError
 
 ANSWERS = ["definitely", "rather", "rather not", "definitely not", "hard to say"]
 
@@ -127,7 +127,11 @@ def test_missing_answers_stay_in_design(poll):
     assert res.overall.support.std_error == pytest.approx(
         np.sqrt(svymean_var(y, np.ones(len(y)), answered)), rel=1e-10
     )
-    assert any("50 rows have no answer" in n for n in res.notes)
+    assert any(
+        "50 of 400 rows left out for a missing answer (column 'q': 50 rows, first 0, 1, 2, ...;"
+        in n
+        for n in res.notes
+    ), res.notes
     assert poll["q"].notna().all()  # the user's frame is untouched
 
 
@@ -146,7 +150,8 @@ def test_bad_input(poll):
         unspoken.direct_poll(poll, "nope")
     with pytest.raises(DataError, match="support value 'maybe'"):
         unspoken.direct_poll(poll, "q", support="maybe")
-    with pytest.raises(UnsupportedError):
+    # several substantive answers: the support share needs support= (as in gap)
+    with pytest.raises(DataError, match="cannot tell which answers of 'q' mean support"):
         unspoken.direct_poll(poll, "q", dk="bounds")
     with pytest.raises(DataError, match=r"\['hard to say'\] are both support and don't know"):
         unspoken.direct_poll(poll, "q", support="definitely,hard to say")

@@ -116,6 +116,8 @@ def test_bad_power_arguments():
     with pytest.raises(UnsupportedError, match="presp"):
         rr_power("mirrored", p=0.7, presp=1.2, n=100)
     with pytest.raises(UnsupportedError, match="not reached"):
+        rr_power("mirrored", p=0.7, presp=0.01, power=0.8, max_n=1000)
+    with pytest.raises(UnsupportedError, match="no difference to detect"):
         rr_power("mirrored", p=0.7, presp=0.0, power=0.8, max_n=1000)
     with pytest.raises(UnsupportedError, match="does not identify"):
         rr_power("crosswise", p=0.5, presp=0.2, n=100)

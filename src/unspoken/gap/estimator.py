@@ -27,7 +27,6 @@ import pandas as pd
 from unspoken.direct import (
     DK_POLICIES,
     DkPolicy,
-    _norm,
     answer_codes,
     as_list,
     check_choice,
@@ -38,7 +37,7 @@ from unspoken.direct import (
     parse_values,
     read_design,
     share_influence,
-    support_positions,
+    support_answers,
 )
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.inference.covariance import SurveyDesign
@@ -265,28 +264,6 @@ class GapResult(ResultMixin):
 # --------------------------------------------------------------------------- input
 
 
-def _support_indicator(
-    labels: list[Any],
-    column: str,
-    support: list[Any] | None,
-    dk_idx: list[int],
-) -> list[int]:
-    """Positions of the support answers (given, or the "yes" of a yes/no question)."""
-    if support is not None:
-        return support_positions(labels, support, dk_idx, column)
-    substantive = [i for i in range(len(labels)) if i not in dk_idx]
-    yes = [i for i in substantive if _norm(labels[i]) in ("1", "1.0", "yes", "true")]
-    other = [i for i in substantive if i not in yes]
-    if len(yes) == 1 and len(other) <= 1:
-        return yes
-    shown = ", ".join(repr(v) for v in labels)
-    raise DataError(
-        f"cannot tell which answers of '{column}' mean support (answers: {shown}); give "
-        "support=... (on the command line --support VALUES, e.g. 'definitely,rather')",
-        column=column,
-    )
-
-
 def _layout(has_list: np.ndarray, has_direct: np.ndarray, treat: np.ndarray) -> Layout:
     both = has_list & has_direct
     if not both.any():
@@ -465,8 +442,15 @@ def _prepare(
     placebo_treat, placebo_prevalence, hidden, control, covariates=None,
 ) -> _Prepared:  # fmt: skip
     """Validate the user's data (``df``: a private copy, see :func:`unspoken.io.to_pandas`)."""
-    from unspoken.io import binary_column, drop_missing, integer_column, require_columns
+    from unspoken.io import (
+        binary_column,
+        drop_missing,
+        integer_column,
+        missing_rows,
+        require_columns,
+    )
 
+    n_input = len(df)
     by_cols = as_list(by)
     require_columns(df, [direct], role="direct question")
     design_cols = [c for c in (weights, cluster, strata) if c is not None] + by_cols
@@ -505,9 +489,12 @@ def _prepare(
     y_full = np.full(n, np.nan)
     placebo_arm = np.zeros(n, dtype=bool)
     if hidden is None:
-        has_list = (df[outcome].notna() & df[treat].notna()).to_numpy().copy()
-        if placebo_treat:
-            has_list = has_list & df[placebo_treat].notna().to_numpy()
+        no_list, left_out = missing_rows(
+            df, list_cols, "list estimate", "left out for a missing count or arm", positions,
+            n_input,
+        )  # fmt: skip
+        notes += left_out
+        has_list = ~no_list
         if not has_list.any():
             raise DataError(
                 f"no row has both a list count ('{outcome}') and an arm ('{treat}')",
@@ -549,8 +536,11 @@ def _prepare(
     has_direct = codes >= 0
     if not has_direct.any():
         raise DataError(f"column '{direct}' has no answers", column=direct)
+    notes += missing_rows(
+        df, [direct], "direct share", "left out for a missing answer", positions, n_input
+    )[1]
     dk_idx = dk_positions(labels, dk_values, direct)
-    support_idx = _support_indicator(labels, direct, parse_values(support), dk_idx)
+    support_idx = support_answers(labels, direct, parse_values(support), dk_idx)
     sup = np.isin(codes, support_idx)
     is_dk = np.isin(codes, dk_idx)
     layout = _layout(has_list & ~placebo_arm, has_direct, treat_full)

@@ -128,7 +128,18 @@ def vcov_from_influence(
         if leverage is None:
             raise UnsupportedError(f"variance '{kind}' needs leverages (linear models only)")
         power = 0.5 if kind == "hc2" else 1.0
-        psi = psi / (1.0 - leverage)[:, None] ** power
+        lev = np.asarray(leverage, dtype=float)
+        alone = np.flatnonzero(lev > 1.0 - 1e-10)
+        if alone.size:
+            raise DataError(
+                f"variance '{kind}' divides by 1 - leverage, but {alone.size} row"
+                f"{'s have' if alone.size > 1 else ' has'} leverage 1 (a row that alone "
+                "determines a coefficient, e.g. the only respondent of a category in one arm): "
+                "the variance is undefined. Use vcov='hc1' or 'hc0', or merge rare categories "
+                "(rows are 0-based positions among the rows the model used)",
+                rows=alone,
+            )
+        psi = psi / (1.0 - lev)[:, None] ** power
         kind = "hc0"
     if kind in ("hc0", "hc1"):
         V = psi.T @ psi
@@ -179,6 +190,56 @@ def sandwich_influence(scores: np.ndarray, bread_inv: np.ndarray) -> np.ndarray:
     return np.asarray(scores) @ np.asarray(bread_inv).T
 
 
+#: the fewest bootstrap resamples accepted, and the number below which a warning says the
+#: standard errors are themselves noisy (the s.e. of a bootstrap s.e. is about se/sqrt(2B))
+MIN_BOOTSTRAP_REPS = 2
+FEW_BOOTSTRAP_REPS = 100
+
+
+def _whole_number(value: object) -> int | None:
+    """``value`` as an int when it is a whole number (not a bool or text), else ``None``."""
+    if isinstance(value, bool | np.bool_):
+        return None
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating) and np.isfinite(value) and float(value).is_integer():
+        return int(value)
+    return None
+
+
+def check_bootstrap_reps(reps: object) -> int:
+    """The number of bootstrap resamples as an int: a whole number of at least
+    :data:`MIN_BOOTSTRAP_REPS` (:class:`UnsupportedError` otherwise); warns below
+    :data:`FEW_BOOTSTRAP_REPS`. Every bootstrap (:func:`bootstrap_cov`) checks it here."""
+    k = _whole_number(reps)
+    if k is None or k < MIN_BOOTSTRAP_REPS:
+        raise UnsupportedError(
+            "the number of bootstrap resamples (bootstrap_reps; --reps on the command line) "
+            f"must be a whole number of at least {MIN_BOOTSTRAP_REPS}, not {reps!r}"
+        )
+    if k < FEW_BOOTSTRAP_REPS:
+        import warnings
+
+        warnings.warn(
+            f"only {k} bootstrap resamples: the standard errors are themselves noisy; use "
+            f"at least {FEW_BOOTSTRAP_REPS} (500 or more for intervals)",
+            UserWarning,
+            stacklevel=3,
+        )
+    return k
+
+
+def check_seed(seed: object) -> int | np.random.Generator | np.random.SeedSequence | None:
+    """A random seed as numpy takes it: ``None``, a whole number >= 0 or a numpy
+    ``Generator``/``SeedSequence`` (:class:`UnsupportedError` otherwise)."""
+    if seed is None or isinstance(seed, np.random.Generator | np.random.SeedSequence):
+        return seed
+    k = _whole_number(seed)
+    if k is None or k < 0:
+        raise UnsupportedError(f"seed must be a whole number >= 0 (or None), not {seed!r}")
+    return k
+
+
 def bootstrap_cov(
     refit: Callable[[np.ndarray], np.ndarray],
     n: int,
@@ -190,9 +251,11 @@ def bootstrap_cov(
 
     Resamples respondents, or whole clusters within strata when a design has them (the
     with-replacement bootstrap of Rao & Wu 1988 without rescaling). Returns the covariance
-    and the ``(reps, k)`` draws.
+    and the ``(reps, k)`` draws. ``reps`` and ``seed`` are checked by
+    :func:`check_bootstrap_reps` and :func:`check_seed`.
     """
-    rng = np.random.default_rng(seed)
+    reps = check_bootstrap_reps(reps)
+    rng = np.random.default_rng(check_seed(seed))
     if design is not None and (design.cluster is not None or design.strata is not None):
         psu = design.cluster if design.cluster is not None else np.arange(n)
         strata = design.strata if design.strata is not None else np.zeros(n, dtype=np.int64)

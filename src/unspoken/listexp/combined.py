@@ -186,7 +186,7 @@ def combined_list_direct(
     from unspoken.listexp.data import check_J
 
     # a pandas frame is only read; drop_missing copies just the columns used
-    df = data if isinstance(data, pd.DataFrame) else to_pandas(data)
+    df = to_pandas(data, copy=False)
     require_columns(df, [outcome, treat, direct])
     cov_cols = formula_columns(covariates, list(df.columns)) if covariates else []
     cols = list(dict.fromkeys([outcome, treat, direct, *cov_cols]))

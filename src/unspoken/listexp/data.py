@@ -140,7 +140,7 @@ def prepare_list_data(
         raise DataError(f"missing must be 'listwise' or 'error', not {missing!r}")
     # a pandas frame is only read here (never written), so it is not copied; other frames
     # (polars, dicts) are converted
-    df = data if isinstance(data, pd.DataFrame) else to_pandas(data)
+    df = to_pandas(data, copy=False)
     n_input = len(df)
     if not isinstance(formula, str):
         raise DataError(f"formula must be text such as 'y ~ x1 + x2', got {type(formula)}")

@@ -657,7 +657,7 @@ def list_experiment(
     from unspoken.listexp.variants import fit_variant, is_multi_item, variant_requested
 
     # converted once: a pandas frame is only read (never copied or modified) from here on
-    df = data if isinstance(data, pd.DataFrame) else to_pandas(data)
+    df = to_pandas(data, copy=False)
     if variant_requested(ceiling, floor, error, robust, overdispersed, multi_condition) or (
         is_multi_item(df, treat)
     ):

@@ -26,7 +26,7 @@ def is_multi_item(data: Any, treat: str) -> bool:
     """Does the treatment column hold more than two distinct values (several items)?"""
     from unspoken.io import to_pandas
 
-    df = data if isinstance(data, pd.DataFrame) else to_pandas(data)
+    df = to_pandas(data, copy=False)
     return treat in df.columns and int(df[treat].nunique(dropna=True)) > 2
 
 
@@ -110,7 +110,7 @@ def fit_variant(
     from unspoken.io import to_pandas
 
     # converted once (a pandas frame is only read here, never copied)
-    data = data if isinstance(data, pd.DataFrame) else to_pandas(data)
+    data = to_pandas(data, copy=False)
     multi = is_multi_item(data, treat)
     chosen = [
         name

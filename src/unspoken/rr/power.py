@@ -183,6 +183,16 @@ def rr_power(
         effect, null = t - c, t0 - c0
         s_alt = float(np.hypot(_sd(d, t), _sd(d, c)))
         s_null = float(np.hypot(_sd(d, t0), _sd(d, c0)))
+    if np.isclose(effect, null, rtol=0.0, atol=1e-12):
+        what = (
+            f"presp = {effect:g} equals presp_null"
+            if type == "one.sample"
+            else f"the difference presp_t - presp_c = {effect:g} equals its null value"
+        )
+        raise UnsupportedError(
+            f"{what}: there is no difference to detect (the power is the significance level "
+            "at every n); give a prevalence that differs from the null"
+        )
     if s_alt == 0:
         raise UnsupportedError(
             "the answers have no variance under the alternative (every answer is certain), so "
