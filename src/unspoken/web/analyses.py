@@ -73,8 +73,10 @@ def problems(analysis: Analysis, error: str | BaseException | None) -> list[Prob
     if error is None or error == "":
         return []
     if isinstance(error, FormError):
-        return [(f, lab, t) if f is None or lab else _labelled(analysis, f, t)
-                for f, lab, t in error.problems]  # fmt: skip
+        return [
+            _labelled(analysis, f, t) if f and not lab else (f, lab, t)
+            for f, lab, t in error.problems
+        ]
     if isinstance(error, BaseException):
         return [(None, None, plain(analysis, str(error)))]
     out: list[Problem] = []

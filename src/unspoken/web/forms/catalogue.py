@@ -289,6 +289,7 @@ _LIST = Analysis(
         "ceiling_formula": "ceiling_covariates",
         "floor_formula": "floor_covariates",
         "constrained": "unconstrained",
+        "fit": "liar_fit",
     },
 )
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -24,10 +25,9 @@ _PASS = re.compile(
 )
 _ASIDE = re.compile(r"\(\s*([A-Za-z_]\w*)=(?:\.\.\.|<[^>]*>)?\s*\)")
 _ASSIGN = re.compile(r"\b([A-Za-z_]\w*)=(?:'([^']*)'|\"([^\"]*)\"|(\.\.\.|<[^>]*>)|([\w.+-]+))?")
+_NAME = re.compile(r"(?<!['\"\w])([a-z]+_[a-z_0-9]+)\b(?!['\"])")  # an argument name like min_n
+_PAREN = re.compile(r"\(([A-Za-z_]\w*)\)")  # "(dk)": an argument named in brackets
 _FLAG = re.compile(r"(?<![\w-])--([a-z][\w-]*)(?:\s+[A-Z][A-Z_=]*\b)?")
-
-
-_QUOTABLE = ("text", "covariates", "choice", *COLUMN_KINDS)
 
 
 def _values_text(s: pd.Series, limit: int = 8) -> str:
@@ -42,9 +42,31 @@ def _values_text(s: pd.Series, limit: int = 8) -> str:
     return ", ".join(items)
 
 
+def _quoted(analysis: Analysis, msg: str, values: dict[str, Any], kinds: tuple) -> Field | None:
+    """The field of ``kinds`` whose value the message quotes."""
+    for f in analysis.fields:
+        value = values.get(f.name)
+        if not isinstance(value, str) or f.kind not in kinds:
+            continue
+        if f"'{value}'" in msg or (f.kind == "covariates" and len(value) > 2 and value in msg):
+            return f
+    return None
+
+
 def find_field(analysis: Analysis, exc: BaseException, values: dict[str, Any]) -> Field | None:
-    """The field an error belongs to, or None for the form as a whole."""
+    """The field an error belongs to, or None for the form as a whole: the error's
+    ``param``; an argument the message asks to set ("pass control=..."); a typed value the
+    message quotes; the error's ``column``; a column the message quotes; an argument or
+    option the message names."""
     f = analysis.field_for_param(getattr(exc, "param", None))
+    if f is not None:
+        return f
+    msg = str(exc)
+    for m in _PASS.finditer(msg):
+        f = analysis.field_for_param(m.group(1))
+        if f is not None:
+            return f
+    f = _quoted(analysis, msg, values, ("text", "covariates"))
     if f is not None:
         return f
     column = getattr(exc, "column", None)
@@ -56,13 +78,9 @@ def find_field(analysis: Analysis, exc: BaseException, values: dict[str, Any]) -
             text = values.get(f.name)
             if f.kind == "covariates" and text and column in re.findall(r"[\w.]+", text):
                 return f
-    msg = str(exc)
-    for f in analysis.fields:
-        value = values.get(f.name)
-        if not isinstance(value, str) or f.kind not in _QUOTABLE:
-            continue
-        if f"'{value}'" in msg or (f.kind == "covariates" and len(value) > 2 and value in msg):
-            return f
+    f = _quoted(analysis, msg, values, COLUMN_KINDS)
+    if f is not None:
+        return f
     for m in _ASSIGN.finditer(msg):
         f = analysis.field_for_param(m.group(1))
         if f is not None:
@@ -79,12 +97,25 @@ def _label(analysis: Analysis, name: str) -> str:
     return f"“{f.label}”" if f is not None else name.replace("_", " ")
 
 
+def _known(analysis: Analysis, template: str) -> Callable[[re.Match[str]], str]:
+    """A substitution that writes an argument the form has a field for as its label (in
+    ``template``) and leaves any other match as it is."""
+
+    def sub(m: re.Match[str]) -> str:
+        if analysis.field_for_param(m.group(1)) is None:
+            return m.group(0)
+        return template.format(_label(analysis, m.group(1)))
+
+    return sub
+
+
 def plain(analysis: Analysis, message: str) -> str:
     """``message`` without Python or command-line syntax: asides about the command line are
     dropped, ``pass x=<value>`` becomes 'fill in “Label”', ``x='v'`` becomes '“Label” v'."""
     text = _ANSI.sub("", message)
     text = re.sub(r"\s*\n\s*", " ", text).strip()
     text = _CLI_ASIDE.sub("", text)
+    text = _PAREN.sub(_known(analysis, "({})"), text)
     text = _ASIDE.sub(lambda m: f"(see {_label(analysis, m.group(1))})", text)
     text = _PASS.sub(lambda m: f"fill in {_label(analysis, m.group(1))}", text)
 
@@ -98,18 +129,19 @@ def plain(analysis: Analysis, message: str) -> str:
         if f is not None and f.kind == "check" and value in ("True", "False"):
             ticked = (value == "True") != f.name.startswith(("no_", "un"))
             return f"{label} {'ticked' if ticked else 'not ticked'}"
-        return f"{label} {f.shown(value) if f is not None else value}"
+        return f"{label} {value}"
 
     text = _ASSIGN.sub(assign, text)
+    text = _NAME.sub(_known(analysis, "{}"), text)
     text = _FLAG.sub(lambda m: _label(analysis, m.group(1).replace("-", "_")), text)
     text = re.sub(r"\bpass\b", "give", text)
     return text.replace("=<", "= <")
 
 
-def _specific(exc: BaseException, frame: pd.DataFrame) -> str | None:
+def _specific(exc: BaseException, f: Field | None, frame: pd.DataFrame) -> str | None:
     """Hand-written plain messages for the errors a first-time user meets most."""
     msg = str(exc)
-    param = getattr(exc, "param", None)
+    param = getattr(exc, "param", None) or (f.name if f is not None else None)
     column = getattr(exc, "column", None)
     col = frame[column] if column is not None and column in frame.columns else None
     if param == "control" and col is not None:
@@ -143,7 +175,7 @@ def form_error(
             return FormError(exc.text, exc.field, f.label if f else None)
         return exc
     f = find_field(analysis, exc, values)
-    text = _specific(exc, frame) or plain(analysis, str(exc))
+    text = _specific(exc, f, frame) or plain(analysis, str(exc))
     if f is None and not _is_ours(exc):
         text = f"the analysis could not run: {text}"
     return FormError(text, f.name if f else None, f.label if f else None)

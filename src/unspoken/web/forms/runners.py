@@ -28,6 +28,14 @@ def rhs(covariates: str | None, default: str | None = "~ 1") -> str | None:
     return f"~ {covariates}" if covariates else default
 
 
+def _check_formula(covariates: str, df: pd.DataFrame) -> None:
+    """A malformed or unsafe covariate text is the first thing to fix: say so before any
+    other problem with the covariates."""
+    from unspoken.formula import formula_columns
+
+    formula_columns(covariates, [str(c) for c in df.columns])
+
+
 def _by(v: dict[str, Any]) -> list[str] | None:
     out = [v[k] for k in ("by", "by2") if v.get(k)]
     return out or None
@@ -47,14 +55,16 @@ def _needs(v: dict[str, Any], field: str, when: str, text: str) -> None:
         raise FormError(text, field=field)
 
 
+_VCOV_ORDER = ("model", "opg", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap")
+
+
 def _check_vcov(v: dict[str, Any], allowed: set[str], method_text: str) -> None:
     """The variance choice against what the estimator and the survey columns allow."""
     kind = v.get("vcov")
     if not kind:
         return
     if kind not in allowed:
-        shown = ", ".join(k for k in ("model", "hc0", "hc1", "hc2", "hc3", "cluster", "survey",
-                                      "bootstrap", "opg") if k in allowed)  # fmt: skip
+        shown = ", ".join(k for k in _VCOV_ORDER if k in allowed)
         raise FormError(
             f"'{kind}' is not available for {method_text}; choose one of: {shown} (or leave "
             "it on the usual one).",
@@ -93,6 +103,19 @@ def run_list(df: pd.DataFrame, v: dict[str, Any]) -> Any:
             "the priors are for the ceiling and floor liar models: tick Ceiling liars or "
             "Floor liars, or choose plain.",
             field="liar_fit",
+        )
+    if v["method"] == "dim" and v["covariates"]:
+        _check_formula(v["covariates"], df)
+        raise FormError(
+            "the difference in means takes no covariates: leave this empty, or choose another "
+            "Method (ml, lm or nls).",
+            field="covariates",
+        )
+    if v["robust"] and (v["ceiling"] or v["floor"] or v["overdispersed"]):
+        raise FormError(
+            "Robust works with the response-error models only: untick Ceiling liars, Floor "
+            "liars and Overdispersed, or untick Robust.",
+            field="robust",
         )
     variant = variant_requested(
         v["ceiling"], v["floor"], v["error"], v["robust"], v["overdispersed"], v["multi_condition"]
@@ -238,7 +261,20 @@ def placebo_prevalence(text: str | None, columns: list[str]) -> float | str | No
 def run_gap(df: pd.DataFrame, v: dict[str, Any]) -> Any:
     from unspoken.gap import gap
 
+    if v["method"] == "ml" and v["placebo_treat"]:
+        raise FormError(
+            "the placebo list is used by the difference in means only: choose dim, or set "
+            "Placebo list to (none).",
+            field="method",
+        )
+    if v["method"] == "ml" and v["dk"] == "bounds":
+        raise FormError(
+            "bounds are computed by the difference in means only: choose dim, or count the "
+            "don't-know answers one way.",
+            field="dk",
+        )
     if v["covariates"] and v["method"] != "ml":
+        _check_formula(v["covariates"], df)
         raise FormError(
             "covariates are used by the regression method (ml) only: choose Method ml, or "
             "leave this empty.",
@@ -293,8 +329,36 @@ def run_rr(df: pd.DataFrame, v: dict[str, Any]) -> Any:
 # --------------------------------------------------------------------------- power (no data)
 
 
+def _n_or_power(v: dict[str, Any], n_label: str) -> None:
+    if (v["n"] is None) == (v["power"] is None):
+        raise FormError(
+            f"fill in either the target power (to get the sample size) or {n_label} (to get "
+            "the power), not both.",
+            field="power",
+        )
+
+
+_TWO = ("presp_t", "presp_c", "presp_t_null", "presp_c_null")
+
+
 def run_rr_power(df: pd.DataFrame, v: dict[str, Any]) -> Any:
     from unspoken.rr.power import rr_power
+
+    _n_or_power(v, "the sample size")
+    two = v["type"] == "two.sample"
+    if two:
+        for k in ("presp_t", "presp_c"):
+            if v[k] is None:
+                raise FormError("two groups need both prevalences.", field=k)
+    else:
+        for k in _TWO:
+            if v[k] is not None:
+                raise FormError(
+                    "this is for two groups: choose Samples: two groups, or leave it empty.",
+                    field=k,
+                )
+        if v["presp"] is None:
+            raise FormError("give the prevalence to detect.", field="presp")
 
     return rr_power(
         v["design"],
@@ -304,8 +368,8 @@ def run_rr_power(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         q=v["q"],
         n=v["n"],
         power=v["power"],
-        presp=v["presp"],
-        presp_null=v["presp_null"],
+        presp=None if two else v["presp"],
+        presp_null=None if two else v["presp_null"],
         presp_t=v["presp_t"],
         presp_c=v["presp_c"],
         presp_t_null=v["presp_t_null"],
@@ -320,6 +384,7 @@ def run_rr_power(df: pd.DataFrame, v: dict[str, Any]) -> Any:
 def run_list_power(df: pd.DataFrame, v: dict[str, Any]) -> Any:
     from unspoken.power import gap_power, list_power
 
+    _n_or_power(v, "the number of respondents")
     share: float | str = "optimal"
     if v["treated_share"] != "optimal":
         try:
@@ -426,6 +491,12 @@ def anchors(v: dict[str, Any]) -> str | list[Any]:
                 f"value is itself uncertain, another colon and its standard error); "
                 f"'{text}' is not.",
                 field=k,
+            ) from None
+        try:
+            pd.Timestamp(parts[0])
+        except (ValueError, TypeError):
+            raise FormError(
+                f"'{parts[0]}' is not a date: write it as YYYY-MM-DD, e.g. 2007-11-24.", field=k
             ) from None
         values.append(Anchor(parts[0], est, se))
     if values and v.get("anchor_pollster"):
