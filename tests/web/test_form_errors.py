@@ -63,6 +63,12 @@ def _ab_treat() -> pd.DataFrame:
     return df
 
 
+def _slashed_dates() -> pd.DataFrame:
+    df = datasets.load("putin_approval")
+    df["date"] = pd.to_datetime(df["date"]).dt.strftime("%d/%m/%Y")
+    return df
+
+
 # (analysis, data, changed fields, field the error belongs to, words it must contain)
 CATALOGUE = [
     ("list", None, {"outcome": "nope"}, "outcome", "no column 'nope'"),
@@ -151,6 +157,13 @@ CATALOGUE = [
     ("polls", None, {"start": "date"}, "date", "not both"),
     ("polls", None, {"date": ""}, "date", "choose the date column"),
     ("polls", None, {"since": "soon"}, "since", "not a date"),
+    (
+        "polls",
+        _slashed_dates(),
+        {"share": "approve", "pollster": "pollster", "date": "date"},
+        "date_format",
+        "(e.g. '15/08/1999') could be day/month or month/day",
+    ),
     ("polls", None, {"units": "proportion"}, "units", "outside 0-1"),
     ("list-power", None, {"n": "500"}, "power", "not both"),
     ("list-power", None, {"prevalence": ""}, "prevalence", "share to detect"),

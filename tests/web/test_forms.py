@@ -587,6 +587,32 @@ def test_polls_with_sizes_in_the_data_add_no_note_and_take_anchors() -> None:
     _same(web, api, drop=("elapsed_s",))
 
 
+def test_polls_date_format() -> None:
+    from unspoken.polls import fit_polls
+
+    df = datasets.load("putin_approval_levada")
+    df["Date"] = pd.to_datetime(df["Date"]).dt.strftime("%m/%d/%Y")
+    web = _web(
+        "polls",
+        df,
+        share="Approve",
+        pollster="source",
+        date="Date",
+        date_format="%m/%d/%Y",
+        unknown_n="1600",
+    )
+    api = fit_polls(
+        df,
+        "Approve",
+        "source",
+        date="Date",
+        date_format="%m/%d/%Y",
+        default_n={"Levada": 1600},
+        period="week",
+    )
+    _same(web, api, drop=("elapsed_s", "notes"))
+
+
 def test_a_missing_field_takes_its_default() -> None:
     """A form from an older page (or a link) without the new fields still runs."""
     a, df, values = _form("list")

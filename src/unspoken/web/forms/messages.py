@@ -27,6 +27,7 @@ _ASIDE = re.compile(r"\(\s*([A-Za-z_]\w*)=(?:\.\.\.|<[^>]*>)?\s*\)")
 _ASSIGN = re.compile(r"\b([A-Za-z_]\w*)=(?:'([^']*)'|\"([^\"]*)\"|(\.\.\.|<[^>]*>)|([\w.+-]+))?")
 _NAME = re.compile(r"(?<!['\"\w])([a-z]+_[a-z_0-9]+)\b(?!['\"])")  # an argument name like min_n
 _PAREN = re.compile(r"\(([A-Za-z_]\w*)\)")  # "(dk)": an argument named in brackets
+_DAY_OR_MONTH = re.compile(r"dates like ('[^']*').*\bdate_format\b", re.S)
 _FLAG = re.compile(r"(?<![\w-])--([a-z][\w-]*)(?:\s+[A-Z][A-Z_=]*\b)?")
 
 
@@ -175,6 +176,16 @@ def form_error(
             return FormError(exc.text, exc.field, f.label if f else None)
         return exc
     f = find_field(analysis, exc, values)
+    dates = _DAY_OR_MONTH.search(str(exc))
+    if dates and analysis.find("date_format") is not None:
+        # the fix is the date format (under More options), not the date column
+        f = analysis.find("date_format")
+        text = (
+            f"the dates of '{getattr(exc, 'column', None) or 'the date column'}' (e.g. "
+            f"{dates.group(1)}) could be day/month or month/day: choose which here, or write "
+            "them as YYYY-MM-DD."
+        )
+        return FormError(text, f.name, f.label)
     text = _specific(exc, f, frame) or plain(analysis, str(exc))
     if f is None and not _is_ours(exc):
         text = f"the analysis could not run: {text}"

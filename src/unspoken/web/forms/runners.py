@@ -578,6 +578,7 @@ def run_polls(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         level=_level(v),
         since=v["since"],
         until=v["until"],
+        date_format=v["date_format"] or None,
     )
     if note:
         result.notes.append(note)
