@@ -215,7 +215,8 @@ def check_bootstrap_reps(reps: object) -> int:
     if k is None or k < MIN_BOOTSTRAP_REPS:
         raise UnsupportedError(
             "the number of bootstrap resamples (bootstrap_reps; --reps on the command line) "
-            f"must be a whole number of at least {MIN_BOOTSTRAP_REPS}, not {reps!r}"
+            f"must be a whole number of at least {MIN_BOOTSTRAP_REPS}, not {reps!r}",
+            param="bootstrap_reps",
         )
     if k < FEW_BOOTSTRAP_REPS:
         import warnings
