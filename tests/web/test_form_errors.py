@@ -135,7 +135,7 @@ CATALOGUE = [
     ("rr", None, {"p": "1.5"}, "p", "between 0 and 1"),
     ("rr", None, {"q": "0.3"}, "q", "does not use"),
     ("rr", None, {"vcov": "cluster"}, "vcov", "needs the column of clusters"),
-    ("rr", None, {"vcov": "model", "weights": "cov.age"}, "vcov", "survey weights"),
+    ("list", None, {"vcov": "model", "weights": "age"}, "vcov", "survey weights"),
     ("list-double", None, {"vcov": "hc0"}, "vcov", "strata were given"),
     ("list-double", None, {"long1": "7"}, "long1", "'7' is not a value of the column 'long1'"),
     ("list-double", None, {"covariates": "age ~ female"}, "covariates", "more than one"),

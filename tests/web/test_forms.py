@@ -417,6 +417,9 @@ def test_rr_options() -> None:
         datasets.load("nigeria"), "`rr.q1` ~ 1", **design, vcov="bootstrap", reps=60, seed=11
     )
     _same(web, api)
+    # model-based with weights: allowed for randomized response (frequency weights), as in the API
+    web = _web("rr", df, answer="rr.q1", p="2/3", p0="1/6", p1="1/6", weights="w", vcov="model")
+    _same(web, rr_regression(df, "`rr.q1` ~ 1", **design, weights="w", vcov="model"))
     _same(
         _web("rr", "nigeria", vcov="opg"),
         rr_regression(datasets.load("nigeria"), "`rr.q1` ~ 1", **design, vcov="opg"),

@@ -561,7 +561,7 @@ _RR = Analysis(
     ),
     r.run_rr,
     example="nigeria",
-    params={"formula": "covariates"},
+    params={"formula": "covariates", "bootstrap_reps": "reps"},
 )
 
 # --------------------------------------------------------------------------- power (no data)

@@ -58,8 +58,12 @@ def _needs(v: dict[str, Any], field: str, when: str, text: str) -> None:
 _VCOV_ORDER = ("model", "opg", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap")
 
 
-def _check_vcov(v: dict[str, Any], allowed: set[str], method_text: str) -> None:
-    """The variance choice against what the estimator and the survey columns allow."""
+def _check_vcov(
+    v: dict[str, Any], allowed: set[str], method_text: str, model_with_weights: bool = False
+) -> None:
+    """The variance choice against what the estimator and the survey columns allow
+    (``model_with_weights``: the estimator reads weights as frequency weights under the
+    model-based variance, as randomized response does)."""
     kind = v.get("vcov")
     if not kind:
         return
@@ -74,7 +78,7 @@ def _check_vcov(v: dict[str, Any], allowed: set[str], method_text: str) -> None:
         raise FormError(
             "'cluster' needs the column of clusters: choose it under Clusters.", field="vcov"
         )
-    if kind == "model" and v.get("weights"):
+    if kind == "model" and v.get("weights") and not model_with_weights:
         raise FormError(
             "the model-based variance ignores how a weighted sample was drawn; with survey "
             "weights choose hc0, cluster, survey or bootstrap.",
@@ -308,7 +312,7 @@ def run_gap(df: pd.DataFrame, v: dict[str, Any]) -> Any:
 def run_rr(df: pd.DataFrame, v: dict[str, Any]) -> Any:
     from unspoken.rr.regression import RR_VCOV, rr_regression
 
-    _check_vcov(v, set(RR_VCOV), "randomized response")
+    _check_vcov(v, set(RR_VCOV), "randomized response", model_with_weights=True)
     return rr_regression(
         df,
         formula(v["answer"], v["covariates"]),
