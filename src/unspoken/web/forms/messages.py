@@ -1,10 +1,10 @@
 """An estimator's error as the page shows it: next to the field it is about, in plain words.
 
 The estimators write their messages for Python and command-line users ("pass control=<value>
-(on the command line --control VALUE)"). :func:`form_error` finds the field (from the
-error's ``param``, then its ``column``, then a field value quoted in the message, then an
-argument name in the message) and rewrites the message without Python or command-line
-syntax, naming fields by their labels.
+(on the command line --control VALUE)"). :func:`form_error` finds the field (see
+:func:`find_field`: first the error's ``param``, then what the message itself points at, then
+its ``column``) and rewrites the message without Python or command-line syntax, naming
+fields by their labels (:func:`plain`); a few frequent errors get hand-written words.
 """
 
 from __future__ import annotations

@@ -12,15 +12,16 @@ import pandas as pd
 from unspoken.web.forms.fields import FormError, fraction
 
 
-def _quote(col: str) -> str:
-    if "`" in col:
-        raise FormError(f"the column name '{col}' contains a backquote, which a formula cannot use")
-    return f"`{col}`"
-
-
-def formula(lhs: str, covariates: str | None) -> str:
-    """``outcome ~ covariates`` with the outcome column quoted (``~ 1`` without covariates)."""
-    return f"{_quote(lhs)} ~ {covariates or '1'}"
+def formula(lhs: str, covariates: str | None, field: str = "outcome") -> str:
+    """``outcome ~ covariates`` with the outcome column quoted (``~ 1`` without covariates);
+    ``field`` is the form field that chose the outcome column."""
+    if "`" in lhs:
+        raise FormError(
+            f"the column name '{lhs}' contains a backquote, which a formula cannot use; rename "
+            "the column in your file.",
+            field=field,
+        )
+    return f"`{lhs}` ~ {covariates or '1'}"
 
 
 def rhs(covariates: str | None, default: str | None = "~ 1") -> str | None:
@@ -315,7 +316,7 @@ def run_rr(df: pd.DataFrame, v: dict[str, Any]) -> Any:
     _check_vcov(v, set(RR_VCOV), "randomized response", model_with_weights=True)
     return rr_regression(
         df,
-        formula(v["answer"], v["covariates"]),
+        formula(v["answer"], v["covariates"], field="answer"),
         design=v["design"],
         p=v["p"],
         p0=v["p0"],
