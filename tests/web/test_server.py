@@ -10,6 +10,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -432,6 +433,28 @@ def test_upload_cp1251_needs_and_takes_the_encoding(base: str) -> None:
     body, ctype = _multipart_fields({"encoding": "rot13"}, "ru.csv", raw)
     status, page, _ = _post(base + "upload", body, ctype)
     assert status == 400 and "Unknown text encoding" in _error(page)
+
+
+def test_upload_errors_name_the_users_file_in_plain_words(base: str, tmp_path) -> None:
+    import pyreadstat
+
+    pd = pytest.importorskip("pandas")
+    sav = tmp_path / "x.sav"
+    pyreadstat.write_sav(pd.DataFrame({"a": [1.0, 2.0]}), str(sav))
+    cases = [
+        ("опрос.csv", "ответ,группа\n1,0\n".encode("cp1251"), "text encoding cp1251"),
+        ("u16.csv", "a,b\n1,2\n".encode("utf-16"), "choose the text encoding utf-16"),
+        ("survey.csv", sav.read_bytes(), "give the file a .sav name"),
+        ("../../etc/passwd.csv", b"a,b\n", "no data rows"),
+    ]
+    for name, raw, expected in cases:
+        body, ctype = _multipart(name, raw)
+        status, page, _ = _post(base + "upload", body, ctype)
+        message = _error(page)
+        assert status == 400 and expected in message, message
+        assert Path(name).name in message  # the user's file name, not a temporary one
+        for syntax in ("encoding='", "format='", "--", "command line", "upload-"):
+            assert syntax not in message
 
 
 def test_query_values_are_escaped_in_the_form(base: str) -> None:

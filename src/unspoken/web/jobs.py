@@ -196,7 +196,8 @@ def run_analysis(
 
     analysis = ANALYSES[key]
     result, warned = run(analysis, load_frame(source), form)
-    report = render_report(result, data_note=f"Data: {label}", warnings=warned)
+    note = f"Data: {label}" if getattr(analysis, "uses_data", True) else None
+    report = render_report(result, data_note=note, warnings=warned)
     return report, json_text(result), f"{analysis.title} — {label}"
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import html
 import ipaddress
+import re
 import secrets
 import shutil
 import sys
@@ -155,10 +156,33 @@ class State:
         return key
 
 
-def upload_suffix(filename: str | None) -> str:
-    """The file-type suffixes of an uploaded file's name that :func:`read_data` knows."""
-    name = Path(filename or "upload").name
-    return "".join(s for s in Path(name).suffixes[-2:] if s.lower() in _SUFFIXES).lower()
+def safe_name(filename: str | None) -> str:
+    """An uploaded file's own name, safe to use in the server's folder (no directories, no
+    control characters, at most 120 characters, its file-type suffix kept)."""
+    name = re.sub(r"[\x00-\x1f/\\]", "_", Path(filename or "").name).strip(" .")
+    suffix = "".join(s for s in Path(name).suffixes[-2:] if s.lower() in _SUFFIXES)
+    stem = name[: len(name) - len(suffix)] if suffix else name
+    return (stem[:100] or "upload") + suffix.lower()
+
+
+_PLAIN_UPLOAD = (
+    (re.compile(r"\s*\(command line: [^)]*\)"), ""),
+    (re.compile(r"read it with format='(\w+)' \(or give it a (\.\w+) name\)"),
+     r"give the file a \2 name and upload it again"),
+    (re.compile(r"pass encoding='([^']+)'"), r"choose the text encoding \1 next to the file"),
+    (re.compile(r"encoding='([^']+)'"), r"the text encoding \1"),
+)  # fmt: skip
+
+
+def plain_upload_error(e: BaseException) -> str:
+    """A file-reading error in the words of the upload form: the encoding is chosen next to
+    the file, not passed as an argument or a command-line option."""
+    text = str(e)
+    for pattern, repl in _PLAIN_UPLOAD:
+        text = pattern.sub(repl, text)
+    if "text encoding" in text and "next to the file" not in text:
+        text = text.rstrip(". ") + "; choose the text encoding next to the file and upload again."
+    return text
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -301,7 +325,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._send(HTTPStatus.NOT_FOUND, pages.page(self._home("There is no such page.")))
 
-    def _index(self, query: dict[str, str], error: str | None = None) -> str:
+    def _index(self, query: dict[str, str], error: str | BaseException | None = None) -> str:
         state = self.server.state
         result = ""
         rid = query.pop("result", None)
@@ -362,6 +386,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True  # the rest of the body may be unread
             raise BadRequestError(f"The upload could not be read: {e}.") from None
         files = [p.path for p in parts.values() if p.path is not None]
+        folder: Path | None = None
         try:
             self._check_token(parts["token"].data if "token" in parts else None)
             part = parts.get("file")
@@ -375,7 +400,10 @@ class Handler(BaseHTTPRequestHandler):
                 raise BadRequestError(f"Unknown text encoding '{encoding}'.")
             label = Path(part.filename or "uploaded file").name
             key = "upload-" + secrets.token_urlsafe(8)
-            raw = part.path.rename(state.dir / f"{key}-raw{upload_suffix(part.filename)}")
+            # under the user's own file name, so that messages about the file name it
+            folder = state.dir / key
+            folder.mkdir()
+            raw = part.path.rename(folder / safe_name(part.filename))
             files.append(raw)
             store = jobs.store_path(state.dir, key)
             try:
@@ -385,15 +413,13 @@ class Handler(BaseHTTPRequestHandler):
                 )  # fmt: skip
             except (UnspokenError, ValueError) as e:
                 store.unlink(missing_ok=True)
-                hint = ""
-                if "encoding" in str(e):
-                    hint = (
-                        " On this page: choose the text encoding next to the file and upload again."
-                    )
-                raise BadRequestError(f"The file could not be read: {e}{hint}") from None
+                message = plain_upload_error(e)
+                raise BadRequestError(f"The file could not be read: {message}") from None
         finally:
             for f in files:
                 f.unlink(missing_ok=True)
+            if folder is not None:
+                folder.rmdir()
         state.add_upload(
             key, Stored(label, preview, str(store), "", "Uploaded; kept on this computer only.")
         )
@@ -424,9 +450,9 @@ class Handler(BaseHTTPRequestHandler):
             report, numbers, title = state.jobs.call(
                 jobs.run_analysis, stored.source, key, form, stored.label
             )
-        except (UnspokenError, ValueError) as e:
-            message = str(e) if isinstance(e, UnspokenError) else f"The analysis failed: {e}"
-            self._send(HTTPStatus.BAD_REQUEST, self._index(dict(form), error=message))
+        except (UnspokenError, ValueError) as e:  # a FormError keeps its field for the page
+            error = e if isinstance(e, UnspokenError) else f"The analysis failed: {e}"
+            self._send(HTTPStatus.BAD_REQUEST, self._index(dict(form), error=error))
             return
         rid = state.add_result(report, numbers, title)
         # post/redirect/get: reloading the result page does not run the analysis again
