@@ -211,14 +211,24 @@ def support_options(f: F) -> F:
     )(f)
 
 
-min_n_option = click.option(
-    "--min-n",
-    type=click.IntRange(min=1),
-    default=30,
-    show_default=True,
-    help="Smallest number of respondents (per list arm, where there are arms) for a subgroup "
-    "estimate.",
-)
+_MIN_N_PARTS = {
+    "plain": ".",
+    "list": " (and min(10, MIN_N) in each list arm).",
+    "gap": " (and as many direct answers, and min(10, MIN_N) in each list arm).",
+}
+
+
+def min_n_option(design: str = "plain") -> Callable[[F], F]:
+    """--min-n, the small-cell rule of tables by subgroup (:mod:`unspoken.smallcells`);
+    ``design`` ("plain", "list" or "gap") adds what else a group needs."""
+    return click.option(
+        "--min-n",
+        type=click.IntRange(min=1),
+        default=30,
+        show_default=True,
+        help="Fewest respondents a subgroup needs to be shown; smaller groups are suppressed "
+        "to protect respondents, and 1 shows every group" + _MIN_N_PARTS[design],
+    )
 
 
 # --------------------------------------------------------------------------- output

@@ -23,7 +23,7 @@ from unspoken.cli.common import (
 @click.option("--order", default=None, help="Answers in the order to show them, comma-separated.")
 @survey_design_options()
 @by_option(multiple=True)
-@min_n_option
+@min_n_option()
 @output_options
 def command(
     data: str,

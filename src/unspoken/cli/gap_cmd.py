@@ -42,7 +42,7 @@ from unspoken.cli.common import (
     default=None,
     help="Known prevalence of the placebo item, or the column asking it directly.",
 )
-@min_n_option
+@min_n_option("gap")
 @plot_option
 @output_options
 def command(

@@ -11,6 +11,7 @@ from unspoken.cli.common import (
     finish,
     level_option,
     load_frame,
+    min_n_option,
     output_options,
     seed_option,
     survey_design_options,
@@ -42,6 +43,7 @@ _VCOV = ["model", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap"]
     help="ML: separate control-item models for respondents with and without the trait.",
 )
 @by_option()
+@min_n_option("list")
 @survey_design_options(vcov=_VCOV)
 @level_option
 @seed_option()
@@ -81,6 +83,7 @@ def command(
     method: str,
     unconstrained: bool,
     by: str | None,
+    min_n: int,
     control: str | None,
     weights: str | None,
     cluster: str | None,
@@ -134,6 +137,7 @@ def command(
             robust=robust,
             overdispersed=overdispersed,
             multi_condition=multi_condition,  # type: ignore[arg-type]
+            min_n=min_n,
         )
     fit.notes.extend(w for w in warned if w not in fit.notes)
     finish(fit, as_json, html_file, data_note=f"Data: {data}")

@@ -10,6 +10,7 @@ from unspoken.cli.common import (
     finish,
     level_option,
     load_frame,
+    min_n_option,
     output_options,
     seed_option,
     survey_design_options,
@@ -81,6 +82,7 @@ def design_options(f):
 @design_options
 @survey_design_options(vcov=RR_VCOV)
 @by_option()
+@min_n_option()
 @level_option
 @seed_option()
 @output_options
@@ -97,6 +99,7 @@ def command(
     strata: str | None,
     vcov: str | None,
     by: str | None,
+    min_n: int,
     level: float,
     seed: int | None,
     encoding: str | None,
@@ -131,5 +134,6 @@ def command(
         by=by,
         level=level,
         seed=seed,
+        min_n=min_n,
     )
     finish(fit, as_json, html_file, data_note=f"Data: {data}")

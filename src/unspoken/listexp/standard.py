@@ -48,6 +48,15 @@ from unspoken.inference.covariance import (
 )
 from unspoken.listexp.data import ListData, prepare_list_data
 from unspoken.results import Estimate, FitResult, GroupEstimate
+from unspoken.smallcells import (
+    DEFAULT_MIN_N,
+    Cell,
+    ScreenedGroup,
+    Verdict,
+    check_min_n,
+    screen,
+    whole_sample_note,
+)
 
 __all__ = ["ListFit", "Method", "ictreg", "list_experiment"]
 
@@ -421,8 +430,10 @@ def fit_list(
     bootstrap_reps: int = 500,
     seed: int | None = None,
     ml_options: dict[str, Any] | None = None,
+    min_n: int = DEFAULT_MIN_N,
 ) -> ListFit:
     """Fit a standard list experiment on validated data (see :func:`list_experiment`)."""
+    min_n = check_min_n(min_n)
     if method not in METHODS:
         raise UnsupportedError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
     notes = list(ld.notes)
@@ -482,10 +493,16 @@ def fit_list(
         return Estimate.from_se(est, se, level=level, n=n_rows, label=label, crit=crit)
 
     prevalence = prev(None, ld.n)
+    whole = whole_sample_note(_cell(ld, np.arange(ld.n)), min_n)
+    if whole:
+        notes.append(whole)
     groups: list[GroupEstimate] = []
     if ld.by is not None and ld.by_codes is not None:
+        rows_of = [np.flatnonzero(ld.by_codes == code) for code in range(len(ld.by_labels))]
+        screened = screen([_cell(ld, rows) for rows in rows_of], min_n)
+        notes.extend(screened.notes)
         if method == "dim":
-            groups = _dim_by_group(ld, kind, level, bootstrap_reps, seed)
+            groups = _dim_by_group(ld, kind, level, bootstrap_reps, seed, screened.verdicts)
         else:
             if ld.by not in ld.design.columns:
                 notes.append(
@@ -493,9 +510,9 @@ def fit_list(
                     f"group; '{ld.by}' is not in the formula, so groups differ only through "
                     "the covariates"
                 )
-            for code, lab in enumerate(ld.by_labels):
-                rows = np.flatnonzero(ld.by_codes == code)
-                groups.append(GroupEstimate({ld.by: lab}, prev(rows, len(rows))))
+            for lab, rows, verdict in zip(ld.by_labels, rows_of, screened.verdicts, strict=True):
+                est = prev(rows, len(rows)) if verdict.shown else None
+                groups.append(ScreenedGroup.of({ld.by: lab}, verdict, est))
 
     # ---- extras
     ytr = y[t == 1]
@@ -550,24 +567,41 @@ def fit_list(
     )
 
 
+def _cell(ld: ListData, rows: np.ndarray) -> Cell:
+    """The respondents of ``rows`` for the small-cell rule: in all and per arm."""
+    treated = int(ld.t[rows].sum())
+    return Cell(len(rows), {"treated": treated, "control": len(rows) - treated})
+
+
 def _dim_by_group(
-    ld: ListData, kind: str, level: float, reps: int, seed: int | None
+    ld: ListData,
+    kind: str,
+    level: float,
+    reps: int,
+    seed: int | None,
+    verdicts: list[Verdict],
 ) -> list[GroupEstimate]:
-    """Difference in means within each group (its own estimate and variance)."""
-    out = []
-    for code, lab in enumerate(ld.by_labels):
+    """Difference in means within each group shown (its own estimate and variance)."""
+    out: list[GroupEstimate] = []
+    for code, (lab, verdict) in enumerate(zip(ld.by_labels, verdicts, strict=True)):
+        group = {ld.by: lab}
+        if not verdict.shown:  # suppressed: not even computed
+            out.append(ScreenedGroup.of(group, verdict))
+            continue
         rows = np.flatnonzero(ld.by_codes == code)
         sub = _subset(ld, rows)
         nt = int(sub.t.sum())
         if nt < 2 or sub.n - nt < 2:
-            out.append(GroupEstimate({ld.by: lab}, None, "fewer than 2 respondents in an arm"))
+            out.append(ScreenedGroup.of(group, verdict, note="fewer than 2 respondents in an arm"))
             continue
         try:
-            fit = fit_list(sub, "dim", vcov=kind, level=level, bootstrap_reps=reps, seed=seed)
+            fit = fit_list(
+                sub, "dim", vcov=kind, level=level, bootstrap_reps=reps, seed=seed, min_n=1
+            )
         except (DataError, UnsupportedError) as e:
-            out.append(GroupEstimate({ld.by: lab}, None, str(e)))
+            out.append(ScreenedGroup.of(group, verdict, note=str(e)))
             continue
-        out.append(GroupEstimate({ld.by: lab}, fit.prevalence))
+        out.append(ScreenedGroup.of(group, verdict, fit.prevalence))
     return out
 
 
@@ -620,6 +654,7 @@ def list_experiment(
     robust: bool = False,
     overdispersed: bool = False,
     multi_condition: Literal["none", "level"] = "none",
+    min_n: int = DEFAULT_MIN_N,
 ) -> ListFit | FitResult:
     """Fit a standard list experiment (item count technique).
 
@@ -633,7 +668,10 @@ def list_experiment(
     usual one, or the survey design's: ``"survey"`` with strata, ``"cluster"`` with clusters,
     ``"hc0"`` for ML with weights — with probability weights the inverse information ignores
     the sampling design, so ``vcov="model"`` is refused). ``by`` gives prevalences by
-    subgroup (for ``"dim"`` a separate difference in means per group). ML that fails
+    subgroup (for ``"dim"`` a separate difference in means per group); a group with fewer
+    than ``min_n`` respondents (default 30), or fewer than ``min(10, min_n)`` in either
+    arm, is suppressed to protect respondents (see :mod:`unspoken.smallcells`; ``min_n=1``
+    shows every group, with a note). ML that fails
     to converge warns and sets ``converged=False`` (``strict=True`` raises
     :class:`~unspoken.errors.ConvergenceError` instead).
 
@@ -656,12 +694,14 @@ def list_experiment(
     from unspoken.io import to_pandas
     from unspoken.listexp.variants import fit_variant, is_multi_item, variant_requested
 
+    min_n = check_min_n(min_n)
+
     # converted once: a pandas frame is only read (never copied or modified) from here on
     df = to_pandas(data, copy=False)
     if variant_requested(ceiling, floor, error, robust, overdispersed, multi_condition) or (
         is_multi_item(df, treat)
     ):
-        return fit_variant(
+        fit = fit_variant(
             df,
             formula,
             treat,
@@ -688,6 +728,10 @@ def list_experiment(
             overdispersed=overdispersed,
             multi_condition=multi_condition,
         )
+        whole = whole_sample_note(Cell(fit.n), min_n)  # by= is refused for these designs
+        if whole:
+            fit.notes.append(whole)
+        return fit
     ld = prepare_list_data(
         df,
         formula,
@@ -709,6 +753,7 @@ def list_experiment(
         bootstrap_reps=bootstrap_reps,
         seed=seed,
         ml_options={"strict": strict},
+        min_n=min_n,
     )
 
 

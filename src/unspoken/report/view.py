@@ -114,6 +114,42 @@ def _estimates(x: Estimate | list[Estimate] | None) -> list[Estimate]:
     return [] if x is None else x if isinstance(x, list) else [x]
 
 
+def _suppressed(x: Any) -> bool:
+    """Was this group hidden by the small-cell rule (:mod:`unspoken.smallcells`)?"""
+    return bool(getattr(x, "suppressed", False))
+
+
+def _hidden_notes(pairs: list[tuple[str, Any]]) -> list[str]:
+    """Why each suppressed group is hidden, one note per reason: ``(label, group row)``."""
+    from unspoken.smallcells import suppression_notes
+
+    return suppression_notes([(label, x.note) for label, x in pairs if _suppressed(x)])
+
+
+def _group_rows(groups: list[Any]) -> list[list[str]]:
+    """Rows of a prevalence-by-group table (group, estimate, s.e., CI, n); a suppressed
+    group shows no estimate and no count, only the bound (e.g. "n < 30")."""
+    rows = []
+    for g in groups:
+        if _suppressed(g):
+            rows.append([_group(g.group), "suppressed", "", "", g.n_text or ""])
+        elif g.estimate is None:
+            rows.append([_group(g.group), g.note or "no estimate", "", "", ""])
+        for e in _estimates(g.estimate):
+            rows.append([*_est_row(_labelled(_group(g.group), e), e), _count(e.n)])
+    return rows
+
+
+def _count(n: Any) -> str:
+    return "" if n is None or _isna(n) else str(int(n))
+
+
+def _by_table(rows: list[list[str]], level: float) -> Table:
+    return Table(
+        "Prevalence by group", ["group", "estimate", "s.e.", f"{lvl(level)} CI", "n"], rows
+    )
+
+
 def _labelled(name: str, e: Estimate) -> str:
     return f"{name} [{e.label}]" if e.label else name
 
@@ -170,15 +206,11 @@ def _fit_view(fit: Any) -> View:
         )
         rows = [_est_row(e.label or "all respondents", e) for e in items]
         v.tables.append(_est_table(title, "item", rows, level))
-    by_rows = []
-    for g in fit.by:
-        if g.estimate is None:
-            by_rows.append([_group(g.group), g.note or "no estimate", "", ""])
-        for e in _estimates(g.estimate):
-            by_rows.append(_est_row(_labelled(_group(g.group), e), e))
+    by_rows = _group_rows(fit.by)
     if by_rows:
-        v.tables.append(_est_table("Prevalence by group", "group", by_rows, level))
-        v.plot = lambda: fit_forest_plot(fit)
+        v.tables.append(_by_table(by_rows, level))
+        if any(g.estimate is not None for g in fit.by):
+            v.plot = lambda: fit_forest_plot(fit)
     extra = fit.extra or {}
     shares = {
         **extra.get("liars", {}),
@@ -200,7 +232,7 @@ def _fit_view(fit: Any) -> View:
             f"p = {pval(ct['p_value'])}"
         )
     v.tables.append(_params_table(fit.tidy()))
-    v.notes = list(fit.notes)
+    v.notes = [*fit.notes, *_hidden_notes([(_group(g.group), g) for g in fit.by])]
     if not fit.converged:
         v.warnings.append("The fit did not converge: treat its numbers with caution.")
     v.method = {
@@ -356,8 +388,13 @@ def _gap_view(res: Any) -> View:
             f"don't know / refused = {', '.join(map(str, res.dk_values))} (dk = {res.dk})"
         )
     tidy = res.tidy()
+    hidden = {_group(g): r for g, r in res.by if _suppressed(r)}
     rows = []
     for _, t in tidy.iterrows():
+        if str(t["group"]) in hidden:
+            row = hidden[str(t["group"])]
+            rows.append([str(t["group"]), "suppressed", "", "", "", row.n_text or ""])
+            continue
         if "estimate" not in t or _isna(t.get("estimate")):
             rows.append([str(t["group"]), str(t["quantity"]), "", "", "", ""])
             continue
@@ -389,7 +426,7 @@ def _gap_view(res: Any) -> View:
     for k, x in res.extra.items():
         if isinstance(x, dict) and "summary" in x:
             v.facts.append(f"{k}: {x['summary']}")
-    v.notes = list(res.notes)
+    v.notes = [*res.notes, *_hidden_notes(list(hidden.items()))]
     v.plot = lambda: res.plot()
     v.method = {
         "method": f"falsification gap, {res.method}",
@@ -434,8 +471,13 @@ def _direct_view(res: Any) -> View:
             f"Don't know / refused = {', '.join(map(str, res.dk_values))} (dk = {res.dk})"
         )
     v.facts.append(f"Variance: {res.variance} (Taylor linearisation)")
+    hidden = {_group(g): tb for g, tb in res.by if _suppressed(tb)}
     rows = []
     for _, r in res.tidy().iterrows():
+        if str(r["group"]) in hidden:
+            tb = hidden[str(r["group"])]
+            rows.append([str(r["group"]), "suppressed", "", "", "", tb.n_text or ""])
+            continue
         if _isna(r.get("estimate")):
             rows.append([str(r["group"]), str(r["value"]), "", "", "", ""])
             continue
@@ -464,7 +506,7 @@ def _direct_view(res: Any) -> View:
             groups,
             f"share giving a supporting answer, % ({lvl(res.level)} intervals)",
         )
-    v.notes = list(res.notes)
+    v.notes = [*res.notes, *_hidden_notes(list(hidden.items()))]
     v.method = {
         "method": "survey-weighted shares of a direct question",
         "respondents (n)": str(t.n),
@@ -615,15 +657,10 @@ def _rr_prevalence_view(res: Any) -> View:
         f"n = {res.n}   mean answer = {res.mean_answer:.4f}   variance = {res.vcov_type}"
     )
     v.tables.append(_est_table("Prevalence", "group", [_est_row("all respondents", e)], e.level))
-    rows = []
-    for g in res.by:
-        if g.estimate is None:
-            rows.append([_group(g.group), g.note or "no estimate", "", ""])
-        else:
-            rows.append(_est_row(_group(g.group), g.estimate))
+    rows = _group_rows(res.by)
     if rows:
-        v.tables.append(_est_table("Prevalence by group", "group", rows, e.level))
-    v.notes = list(res.notes)
+        v.tables.append(_by_table(rows, e.level))
+    v.notes = [*res.notes, *_hidden_notes([(_group(g.group), g) for g in res.by])]
     v.method = {
         "method": res.model,
         "respondents (n)": str(res.n),

@@ -69,6 +69,14 @@ from unspoken.inference.covariance import (
 from unspoken.io import drop_missing, numeric_column, require_columns, to_pandas
 from unspoken.results import Estimate, FitResult, GroupEstimate, ResultMixin, z_value
 from unspoken.rr.designs import RRDesign, make_design
+from unspoken.smallcells import (
+    DEFAULT_MIN_N,
+    Cell,
+    ScreenedGroup,
+    check_min_n,
+    screen,
+    whole_sample_note,
+)
 
 RRVcov = Literal["model", "opg", "hc0", "hc1", "cluster", "survey", "bootstrap"]
 RR_VCOV: tuple[str, ...] = get_args(RRVcov)
@@ -178,6 +186,24 @@ def _check_mask(mask: Any, n: int) -> np.ndarray:
     if not m.any():
         raise DataError("mask selects no respondent")
     return m
+
+
+def _screened_groups(
+    df: pd.DataFrame,
+    by: str | None,
+    min_n: int,
+    estimate: Callable[[np.ndarray], Estimate],
+    notes: list[str],
+) -> list[GroupEstimate]:
+    """The prevalence in each group of ``by`` that the small-cell rule lets through (only
+    those are estimated); the rule's notes are added to ``notes``."""
+    groups = _group_masks(df, by)
+    screened = screen([Cell(int(m.sum())) for _, m in groups], min_n)
+    notes.extend(screened.notes)
+    return [
+        ScreenedGroup.of({by: lv}, v, estimate(m) if v.shown else None)  # type: ignore[dict-item]
+        for (lv, m), v in zip(groups, screened.verdicts, strict=True)
+    ]
 
 
 def _group_masks(df: pd.DataFrame, by: str | None) -> list[tuple[Any, np.ndarray]]:
@@ -526,14 +552,18 @@ def rr_prevalence(
     by: str | None = None,
     level: float = 0.95,
     missing: Literal["listwise", "error"] = "listwise",
+    min_n: int = DEFAULT_MIN_N,
 ) -> RRPrevalence:
     """Closed-form prevalence ``(ybar_w - a) / b`` of a randomized response item.
 
     ``answer`` is the column of answers (or ``"y ~ 1"``). Variance: ``"model"`` is the
     binomial ``ybar (1 - ybar) / (n b^2)`` (``n`` = sum of weights: frequency weights); the
     others use the influence values (see the module docstring). The estimate is not
-    truncated to [0, 1] (it is unbiased); a note says when it falls outside.
+    truncated to [0, 1] (it is unbiased); a note says when it falls outside. ``by`` gives it
+    per value of a column; a group with fewer than ``min_n`` respondents (default 30) is
+    suppressed to protect respondents (see :mod:`unspoken.smallcells`).
     """
+    min_n = check_min_n(min_n)
     d = make_design(design, p=p, p0=p0, p1=p1, q=q)
     if "~" in answer:
         lhs, rhs = split_formula(answer)
@@ -581,8 +611,10 @@ def rr_prevalence(
         )
 
     result.prevalence = estimate(None)
-    for lv, m in _group_masks(prep.df, by):
-        result.by.append(GroupEstimate({by: lv}, estimate(m)))  # type: ignore[dict-item]
+    whole = whole_sample_note(Cell(len(y)), min_n)
+    if whole:
+        result.notes.append(whole)
+    result.by = _screened_groups(prep.df, by, min_n, estimate, result.notes)
     if not 0 <= result.prevalence.estimate <= 1:
         result.notes.append(
             f"the estimate {result.prevalence.estimate:.4f} lies outside [0, 1]: the share of "
@@ -611,6 +643,7 @@ def rr_regression(
     maxit: int = 500,
     reps: int = 500,
     seed: int | np.random.Generator | None = None,
+    min_n: int = DEFAULT_MIN_N,
 ) -> RRFit:
     """Logistic regression of a hidden trait on covariates from randomized response answers
     (R ``rr::rrreg``), by maximum likelihood.
@@ -624,8 +657,10 @@ def rr_regression(
     columns, ``"cluster"`` with a cluster column, and ``"survey"`` (Taylor linearisation)
     with weights or strata. ``vcov="opg"`` gives R ``rrreg``'s default standard errors.
     The result's ``prevalence`` is the average predicted prevalence; ``by`` gives it per
-    value of a column.
+    value of a column (a group with fewer than ``min_n`` respondents, default 30, is
+    suppressed to protect respondents; see :mod:`unspoken.smallcells`).
     """
+    min_n = check_min_n(min_n)
     d = make_design(design, p=p, p0=p0, p1=p1, q=q)
     if not isinstance(formula, str) or "~" not in formula:
         raise DataError(f"formula must look like 'answer ~ x1 + x2', got {formula!r}")
@@ -736,6 +771,8 @@ def rr_regression(
         _answer=lhs,
     )
     fit.prevalence = fit._prevalence_estimate(np.ones(len(y), bool))
-    for lv, m in _group_masks(prep.df, by):
-        fit.by.append(GroupEstimate({by: lv}, fit._prevalence_estimate(m)))  # type: ignore[dict-item]
+    whole = whole_sample_note(Cell(len(y)), min_n)
+    if whole:
+        fit.notes.append(whole)
+    fit.by = _screened_groups(prep.df, by, min_n, fit._prevalence_estimate, fit.notes)
     return fit

@@ -112,7 +112,8 @@ _MIN_N = Field(
     "min_n",
     "Smallest subgroup",
     "int",
-    "Fewest respondents (in each list, where there are lists) for a subgroup estimate.",
+    "Groups with fewer respondents are not shown, to protect respondents (in a list "
+    "experiment each list also needs 10, or this number if smaller); 1 shows every group.",
     default="30",
     advanced=True,
     low=1,
@@ -212,6 +213,7 @@ _LIST = Analysis(
             "nls, model-based for ml (robust hc0 with weights; survey with strata, clustered "
             "with clusters). hc2 and hc3 are for dim and lm; nls has no model-based variance.",
         ),
+        _MIN_N,
         _LEVEL,
         _tick(
             "ceiling",
@@ -555,6 +557,7 @@ _RR = Analysis(
             "Usual: model-based; survey with weights or strata, clustered with clusters. "
             "opg reproduces R rrreg's standard errors.",
         ),
+        _MIN_N,
         _LEVEL,
         _REPS,
         _SEED,

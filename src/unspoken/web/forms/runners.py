@@ -152,6 +152,7 @@ def run_list(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         robust=v["robust"],
         overdispersed=v["overdispersed"],
         multi_condition=v["multi_condition"],
+        min_n=v["min_n"],
     )
 
 
@@ -328,6 +329,7 @@ def run_rr(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         level=_level(v),
         reps=v["reps"],
         seed=v["seed"],
+        min_n=v["min_n"],
     )
 
 
