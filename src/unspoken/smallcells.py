@@ -26,6 +26,7 @@ reported, with a note that says how few (:func:`whole_sample_note`).
 
 from __future__ import annotations
 
+import math
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -94,12 +95,13 @@ class Screening:
 
 def check_min_n(min_n: Any) -> int:
     """``min_n`` as an int, or :class:`DataError` unless it is a whole number of at least 1."""
-    if (
-        isinstance(min_n, bool)
-        or not isinstance(min_n, numbers.Real)
-        or min_n != int(min_n)
-        or min_n < 1
-    ):
+    whole = (
+        isinstance(min_n, numbers.Real)
+        and not isinstance(min_n, bool)
+        and math.isfinite(min_n)
+        and float(min_n).is_integer()
+    )
+    if not whole or min_n < 1:
         raise DataError(
             f"min_n (the fewest respondents a subgroup needs to be shown) must be a whole "
             f"number of at least 1, got {min_n!r}",
@@ -163,10 +165,11 @@ def screen(cells: Sequence[Cell], min_n: int = DEFAULT_MIN_N) -> Screening:
         v.shown and _failure(c, DEFAULT_MIN_N) is not None
         for c, v in zip(cells, verdicts, strict=True)
     ):
+        arms = f", or fewer than {ARM_MIN} in a list arm," if any(c.arms for c in cells) else ""
         notes.append(
             f"min_n = {min_n} (default {DEFAULT_MIN_N}): groups with fewer than "
-            f"{DEFAULT_MIN_N} respondents, or fewer than {ARM_MIN} in a list arm, are "
-            "shown at the user's request; such small groups can identify respondents"
+            f"{DEFAULT_MIN_N} respondents{arms} are shown at the user's request; such small "
+            "groups can identify respondents"
         )
     return Screening(verdicts, notes)
 

@@ -113,11 +113,17 @@ def test_higher_min_n_keeps_the_arm_minimum_at_ten():
     assert v[1].note.startswith("fewer than 10 respondents in the control arm")
 
 
-@pytest.mark.parametrize("bad", [0, -3, 2.5, "30", True])
+@pytest.mark.parametrize("bad", [0, -3, 2.5, float("nan"), float("inf"), "30", True, None])
 def test_min_n_must_be_a_positive_whole_number(bad):
     with pytest.raises(DataError, match="min_n") as e:
         check_min_n(bad)
     assert e.value.param == "min_n"
+
+
+def test_min_n_accepts_whole_numbers_of_any_type():
+    import numpy as np
+
+    assert check_min_n(np.int64(12)) == 12 and check_min_n(5.0) == 5
 
 
 def test_whole_sample_note():
