@@ -139,7 +139,7 @@ def support_positions(
 
 
 #: answers that mean "yes" in a two-answer question (compared as :func:`_norm` text)
-YES_LABELS = frozenset({"1", "1.0", "yes", "true"})
+YES_LABELS = frozenset({"1", "1.0", "yes", "true", "да"})
 
 
 def support_answers(
@@ -150,7 +150,7 @@ def support_answers(
     required: bool = True,
 ) -> list[int] | None:
     """Positions of the answers that count as support: those given in ``support``, else the
-    "yes" (1, yes, true) of a question whose other substantive answer is the only one left.
+    "yes" (1, yes, true, да) of a question whose other substantive answer is the only one left.
 
     Without ``support`` and with no such "yes", :class:`DataError` asks for ``support=``, or
     ``None`` comes back when ``required`` is false. The direct poll and the gap both use this
@@ -190,11 +190,14 @@ def reorder(
     return out, [labels[i] for i in perm]
 
 
-def answer_codes(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
+def answer_codes(
+    series: pd.Series, positions: np.ndarray | None = None
+) -> tuple[np.ndarray, list[Any]]:
     """Codes ``0..K-1`` of the answers (-1 where missing) and their labels in order.
 
     Order: the category order of a Categorical column, else numeric order when every answer
-    is a number, else text order.
+    is a number, else text order. An infinite number is refused (``positions`` map the rows
+    of ``series`` to the data as given, for the message).
     """
     from unspoken.io import factor_column
 
@@ -205,6 +208,15 @@ def answer_codes(series: pd.Series) -> tuple[np.ndarray, list[Any]]:
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(
         series.dtype
     ):  # fast path: numbers in numeric order
+        if pd.api.types.is_float_dtype(series.dtype):
+            inf = np.isinf(series.to_numpy(dtype=float, na_value=np.nan))
+            if inf.any():
+                raise DataError(
+                    f"column '{series.name}' holds {int(inf.sum())} infinite value(s), which "
+                    "are not answers",
+                    column=str(series.name),
+                    rows=(np.arange(len(series)) if positions is None else positions)[inf],
+                )
         values = series.to_numpy()[present]
         uniq = np.unique(values)
         codes[present] = np.searchsorted(uniq, values)
@@ -264,7 +276,21 @@ def read_design(
     n = len(df)
     w = weight_column(df, weights) if weights is not None else None
     cl = factor_column(df, cluster, role="cluster")[0] if cluster is not None else None
-    st = factor_column(df, strata, role="strata")[0] if strata is not None else None
+    st, st_labels = factor_column(df, strata, role="strata") if strata is not None else (None, [])
+    if st is not None:  # (a single cluster overall is refused by factor_column)
+        psu = cl if cl is not None else np.arange(n)
+        n_psu = pd.DataFrame({"h": st, "psu": psu}).drop_duplicates()["h"].value_counts()
+        lonely = sorted(int(h) for h in n_psu.index[n_psu.to_numpy() < 2])
+        if lonely:
+            shown = ", ".join(repr(st_labels[h]) for h in lonely[:5])
+            raise DataError(
+                f"column '{strata}' (strata): {len(lonely)} stratum/strata ({shown}) "
+                f"{'hold' if len(lonely) > 1 else 'holds'} a single "
+                f"{'cluster' if cl is not None else 'respondent'}, so "
+                "its variance cannot be estimated; merge it with a neighbouring stratum",
+                column=strata,
+                rows=np.flatnonzero(np.isin(st, lonely)),
+            )
     return SurveyDesign(n, w, cl, st)
 
 
@@ -510,13 +536,18 @@ def direct_poll(
         df, dropped, kept = drop_missing(df, design_cols)
         notes += dropped
     design = read_design(df, weights, cluster, strata)
-    codes, labels = answer_codes(df[question])
+    codes, labels = answer_codes(df[question], kept)
     codes, labels = reorder(codes, labels, parse_values(order), question)
     if not labels:
         raise DataError(f"column '{question}' has no answers", column=question)
     notes += missing_rows(
         df, [question], "answer shares", "left out for a missing answer", kept, n_input
     )[1]
+    if int((codes >= 0).sum()) < 2:
+        raise DataError(
+            f"column '{question}' has a single answer: a share's variance needs at least two",
+            column=question,
+        )
     dk_idx = dk_positions(labels, dk_values, question)
     # dk='drop'/'bounds' are about the support share, so they need one
     support_idx = support_answers(

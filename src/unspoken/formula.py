@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,7 +36,7 @@ _TOKEN = re.compile(
     (?P<space>\s+)
   | (?P<quoted>`[^`]+`)
   | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)
-  | (?P<name>[A-Za-z_.][A-Za-z0-9_.]*)
+  | (?P<name>[^\W\d][\w.]*|\.[\w.]*)
   | (?P<op>\*\*|[~+\-*/:^(),])
     """,
     re.VERBOSE,
@@ -152,7 +153,7 @@ def _check_and_rewrite(formula: str, columns: Sequence[str]) -> tuple[str, list[
         nxt = tokens[i + 1] if i + 1 < len(tokens) else None
         if tok.kind in ("name", "quoted"):
             name = tok.text.strip("`") if tok.kind == "quoted" else tok.text
-            if "__" in name and name not in colset:
+            if "__" in unicodedata.normalize("NFKC", name) and name not in colset:
                 raise DataError(f"formula '{formula}': '{name}' is not allowed")
             if nxt is not None and nxt.text == "(" and tok.kind == "name":
                 if name not in ALLOWED_FUNCTIONS:
@@ -172,7 +173,9 @@ def _check_and_rewrite(formula: str, columns: Sequence[str]) -> tuple[str, list[
                 )
             if name not in used:
                 used.append(name)
-            out.append(name if name.isidentifier() else f"`{name}`")
+            # Python reads identifiers in NFKC form ('ｌｏｇ' is 'log'): quote any other name
+            plain = name.isidentifier() and unicodedata.normalize("NFKC", name) == name
+            out.append(name if plain else f"`{name}`")
         elif tok.kind == "number":
             out.append(tok.text)
         else:
@@ -280,9 +283,11 @@ def model_matrix(rhs: str, df: pd.DataFrame, intercept_name: str = "Intercept") 
     text, used = _check_and_rewrite(rhs, list(df.columns))
     check_numeric_text(df, [c for c in used if c not in _categories(rhs)])
     try:
-        mm = fm(text, df, na_action="raise")
+        with np.errstate(all="ignore"):  # log(0) and the like: named below as not finite
+            mm = fm(text, df, na_action="raise")
     except Exception as e:  # formulaic raises many types; give the user one clear message
-        raise DataError(f"could not build the design from formula '{rhs}': {e}") from None
+        plain = re.sub(r"\x1b\[[0-9;]*m|[⧛⧚]", "", str(e))  # formulaic's terminal colours
+        raise DataError(f"could not build the design from formula '{rhs}': {plain}") from None
     names = [_pretty(str(c)) for c in mm.columns]
     names = [intercept_name if n == "Intercept" else n for n in names]
     X = np.asarray(mm, dtype=float)

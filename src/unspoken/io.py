@@ -64,6 +64,11 @@ def to_pandas(frame: Any, copy: bool = True) -> pd.DataFrame:
         return frame.copy(deep=True) if copy else frame
     if isinstance(frame, pd.Series):
         return frame.to_frame().copy(deep=True)
+    if isinstance(frame, str | bytes) or hasattr(frame, "__fspath__"):
+        raise DataError(
+            f"expected a data frame, got the path or text {str(frame)[:80]!r}: read a file "
+            "first with unspoken.read_data(path) and pass the frame it returns"
+        )
     if isinstance(frame, Mapping):
         try:
             return pd.DataFrame({k: np.array(v, copy=True) for k, v in frame.items()})
@@ -204,6 +209,13 @@ def require_columns(df: pd.DataFrame, columns: str | Iterable[str], role: str = 
     missing = [c for c in cols if c not in df.columns]
     if not missing:
         return
+    not_text = [c for c in df.columns if not isinstance(c, str)]
+    if not_text and any(str(m) in {str(c) for c in not_text} for m in missing):
+        raise DataError(
+            f"column {str(missing[0])!r} is named by a number ({not_text[0]!r}), not by text; "
+            "name the columns with text first, e.g. df.columns = df.columns.astype(str)",
+            column=str(missing[0]),
+        )
     lower = {a.lower(): a for a in available}
     hints = []
     for name in missing:
@@ -512,11 +524,17 @@ def weight_column(df: pd.DataFrame, col: str, role: str = "weights") -> np.ndarr
 def factor_column(df: pd.DataFrame, col: str, role: str = "") -> tuple[np.ndarray, list]:
     """Group identifiers (cluster, strata, subgroup) as codes ``0..G-1`` and their labels.
 
-    Labels are sorted (categories order for a Categorical column); missing values raise.
+    Labels are sorted (categories order for a Categorical column); missing values raise, and
+    so does a cluster column (``role="cluster"``) holding a single cluster, since no variance
+    between clusters can be estimated from it.
     """
     s = _series(df, col, role)
     _check_no_missing(df, col, s, role)
     labels = _ordered_levels(s)
+    if role == "cluster" and len(labels) == 1:
+        from unspoken.inference.covariance import _SINGLE_CLUSTER
+
+        raise DataError(_SINGLE_CLUSTER.format(col=col), column=col)
     codes = _codes_for(s, labels)
     return codes, [_py(v) for v in labels]
 
@@ -814,6 +832,10 @@ def read_data(
     else:
         df = _read_excel(path, sheet)
     check_unique_columns(df, where=f"'{path.name}'")
+    if len(df) == 0:
+        names = ", ".join(repr(str(c)) for c in list(df.columns)[:10])
+        what = f"a header ({names}) but no data rows" if names else "no data"
+        raise DataError(f"file '{path.name}' has {what}")
     meta = df.attrs.setdefault("unspoken", {})
     meta.setdefault("variable_labels", {})
     meta.setdefault("value_labels", {})

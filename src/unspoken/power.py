@@ -136,6 +136,8 @@ def _control_from_data(
     t = df[treat]
     y_num = numeric_column(df, outcome, role="list count", allow_missing=True)
     ok = t.notna().to_numpy() & ~np.isnan(y_num)
+    if not (~np.isnan(y_num)).any():
+        raise DataError(f"column '{outcome}' (list count) has no counts", column=outcome)
     bad = np.flatnonzero(ok & ~t.isin([0, 1]).to_numpy())
     if bad.size:
         vals = sorted({str(v) for v in t[ok].unique()})[:5]

@@ -23,9 +23,15 @@ def z_value(level: float = 0.95) -> float:
     """Two-sided normal critical value for a confidence level."""
     from scipy.special import ndtri  # norm.ppf without importing scipy.stats (0.25 s)
 
-    if not 0 < level < 1:
-        raise ValueError(f"level must be between 0 and 1, got {level}")
-    return float(ndtri(0.5 + level / 2))
+    from unspoken.errors import UnsupportedError
+
+    try:
+        ok = 0 < float(level) < 1
+    except (TypeError, ValueError):
+        ok = False
+    if not ok or isinstance(level, bool):
+        raise UnsupportedError(f"level must be a number between 0 and 1, got {level!r}")
+    return float(ndtri(0.5 + float(level) / 2))
 
 
 def _clean(x: Any) -> Any:

@@ -532,7 +532,7 @@ def _prepare(
             raise DataError("hidden.row_positions point outside the data given")
         has_list[rp] = True
     # the direct question
-    codes, labels = answer_codes(df[direct])
+    codes, labels = answer_codes(df[direct], positions)
     has_direct = codes >= 0
     if not has_direct.any():
         raise DataError(f"column '{direct}' has no answers", column=direct)

@@ -66,6 +66,12 @@ class SurveyDesign:
         return "model"
 
 
+_SINGLE_CLUSTER = (
+    "column '{col}' (cluster) holds a single cluster, so the variance between clusters "
+    "cannot be estimated; leave cluster out or check the column"
+)
+
+
 def survey_design(
     df: pd.DataFrame,
     weights: str | None = None,
@@ -90,7 +96,10 @@ def survey_design(
             return None
         if col not in df.columns:
             raise DataError(f"{role} column '{col}' is not in the data", column=col)
-        return pd.factorize(df[col], sort=True)[0].astype(np.int64)
+        out = pd.factorize(df[col], sort=True)[0].astype(np.int64)
+        if role == "cluster" and len(out) and out.max() < 1:
+            raise DataError(_SINGLE_CLUSTER.format(col=col), column=col)
+        return out
 
     return SurveyDesign(n, w, codes(cluster, "cluster"), codes(strata, "strata"))
 

@@ -37,7 +37,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from unspoken.errors import DataError
-from unspoken.results import Estimate, ResultMixin, format_table
+from unspoken.results import Estimate, ResultMixin, format_table, z_value
 
 
 @dataclass(frozen=True)
@@ -225,7 +225,7 @@ def combined_list_direct(
     else:
         Z = np.empty((n, 0))
     X = np.column_stack([np.ones(n), t, Z])
-    crit = float(norm.ppf(0.5 + level / 2))
+    crit = z_value(level)
 
     def est(value: float, var: float, m: int) -> Estimate:
         return Estimate.from_se(value, float(np.sqrt(var)), level, n=m, crit=crit)

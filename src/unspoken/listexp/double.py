@@ -120,9 +120,13 @@ def prepare_double(
     """Validate a double-list data set; ``long1`` is the value of ``treat`` marking the
     group whose *first* list holds the sensitive item (default: 1/True/"1")."""
     from unspoken.formula import check_full_rank, formula_columns, model_matrix
-    from unspoken.io import binary_column, drop_missing, numeric_column, to_pandas
+    from unspoken.io import binary_column, drop_missing, integer_column, to_pandas
 
     df = to_pandas(data)
+    if y1 == y2:
+        raise DataError(
+            f"y1 and y2 are the same column '{y1}': give the two lists' counts", column=y1
+        )
     rx = _rhs(formula)
     r1 = rx if controls1 is None else _rhs(controls1)
     r2 = r1 if controls2 is None else _rhs(controls2)
@@ -139,8 +143,8 @@ def prepare_double(
         # long1 is the group with the sensitive item in list 1: code the other group 0
         codes, info = binary_column(df, treat, control=long1)
         t, g1 = 1 - codes, info["control"]
-    a = numeric_column(df, y1, role="list 1 count")
-    b = numeric_column(df, y2, role="list 2 count")
+    a = integer_column(df, y1, low=0, role="list 1 count").astype(float)
+    b = integer_column(df, y2, low=0, role="list 2 count").astype(float)
     X = model_matrix(rx, df)
     Z1 = model_matrix(r1, df)
     Z2 = model_matrix(r2, df)

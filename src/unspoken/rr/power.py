@@ -87,10 +87,20 @@ class RRPower(ResultMixin):
         return "\n".join(lines)
 
 
+def _number(name: str, v: Any) -> float:
+    """``v`` as a float, or :class:`UnsupportedError` naming the argument."""
+    try:
+        if isinstance(v, bool):
+            raise TypeError
+        return float(v)
+    except (TypeError, ValueError):
+        raise UnsupportedError(f"{name} must be a number, not {v!r}") from None
+
+
 def _check_prob(name: str, v: float | None) -> float:
     if v is None:
         raise UnsupportedError(f"rr_power needs {name}")
-    v = float(v)
+    v = _number(name, v)
     if not 0 <= v <= 1:
         raise UnsupportedError(f"{name} = {v:g} must be a probability in [0, 1]")
     return v
@@ -161,7 +171,7 @@ def rr_power(
         raise UnsupportedError(f"n_rule must be 'min' or 'r', not {n_rule!r}")
     if (n is None) == (power is None):
         raise UnsupportedError("give exactly one of n and power (the other is solved for)")
-    alpha = float(sig_level)
+    alpha = _number("sig_level", sig_level)
     if not 0 < alpha < 1:
         raise UnsupportedError(f"sig_level = {sig_level!r} must lie in (0, 1)")
     if type == "one.sample":
@@ -203,13 +213,13 @@ def rr_power(
         return _power(nn, effect, null, s_alt, s_null, alpha, alternative)
 
     if power is None:
-        nn = float(n)  # type: ignore[arg-type]
-        if not nn > 0:
+        nn = _number("n", n)
+        if not (nn > 0 and np.isfinite(nn)):
             raise UnsupportedError(f"n = {n!r} must be positive")
         pw = float(at(nn))
         return RRPower(d, n, pw, pw, effect, null, alpha, type, alternative, "power", n_rule)  # type: ignore[arg-type]
 
-    target = float(power)
+    target = _number("power", power)
     if not 0 < target < 1:
         raise UnsupportedError(f"power = {power!r} must lie in (0, 1)")
     limit = 100_000 if n_rule == "r" else int(max_n)
