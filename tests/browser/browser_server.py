@@ -1,5 +1,6 @@
-"""``unspoken serve`` as a subprocess for the browser tests: started on a free port (its
-address read from the first line it prints), stopped with Ctrl-C like a person would."""
+"""For the browser tests: ``unspoken serve`` as a subprocess (started on a free port, its
+address read from the first line it prints, stopped with Ctrl-C as a person would), and the
+recorder of the requests a browser makes."""
 
 from __future__ import annotations
 
@@ -10,13 +11,15 @@ import signal
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
 SERVER_START_S = 90.0
+# URL schemes that carry no host (the page itself, frames without a network source)
+_HOSTLESS = {"data", "about", "blob"}
 
 
 @dataclass
@@ -96,3 +99,24 @@ def stop_server(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)  # the group we created: the job forkserver, if left
     if proc.stdout is not None:
         proc.stdout.close()
+
+
+@dataclass
+class Recorder:
+    """Every request a browser context made, and the hosts it may talk to."""
+
+    allowed: set[str]
+    urls: list[str] = field(default_factory=list)
+
+    def outside(self) -> list[str]:
+        bad = []
+        for url in self.urls:
+            parts = urlsplit(url)
+            if parts.scheme in _HOSTLESS:
+                continue
+            if (
+                parts.scheme not in ("http", "https", "ws", "wss")
+                or parts.netloc not in self.allowed
+            ):
+                bad.append(url)
+        return bad

@@ -8,8 +8,8 @@ page's final state to ``UNSPOKEN_ARTIFACTS`` (default: a pytest temporary direct
 asserts that no request went anywhere but the server, and that the server printed no
 traceback).
 
-Without /usr/bin/chromium the directory is skipped, unless the environment variable ``CI`` is
-set: there a missing browser is a failure.
+Without /usr/bin/chromium (or the binary named by ``UNSPOKEN_CHROMIUM``) the directory is
+skipped, unless the environment variable ``CI`` is set: there a missing browser is a failure.
 """
 
 from __future__ import annotations
@@ -17,15 +17,15 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from browser_server import Server, start_server, stop_server
+from browser_server import Recorder, Server, start_server, stop_server
 
-CHROMIUM = "/usr/bin/chromium"
+# Debian's chromium (CI: apt-get install chromium); UNSPOKEN_CHROMIUM names another binary
+CHROMIUM = os.environ.get("UNSPOKEN_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -38,8 +38,6 @@ CHROMIUM_ARGS = [
 HERE = Path(__file__).resolve().parent
 TIMEOUT_MS = 60_000  # any single action or wait (a loaded CI machine is slow)
 NAVIGATION_MS = 150_000  # a Run: the server stops an analysis after 120 s
-# URL schemes that carry no host (the page itself, frames without a network source)
-_HOSTLESS = {"data", "about", "blob"}
 
 
 def in_ci() -> bool:
@@ -93,27 +91,6 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = Path(given) if given else tmp_path_factory.mktemp("browser-artifacts")
     path.mkdir(parents=True, exist_ok=True)
     return path
-
-
-@dataclass
-class Recorder:
-    """Every request a browser context made, and the hosts it may talk to."""
-
-    allowed: set[str]
-    urls: list[str] = field(default_factory=list)
-
-    def outside(self) -> list[str]:
-        bad = []
-        for url in self.urls:
-            parts = urlsplit(url)
-            if parts.scheme in _HOSTLESS:
-                continue
-            if (
-                parts.scheme not in ("http", "https", "ws", "wss")
-                or parts.netloc not in self.allowed
-            ):
-                bad.append(url)
-        return bad
 
 
 def _slug(text: str) -> str:

@@ -78,6 +78,19 @@ CASES: dict[str, Case] = {
         "design-test race --outcome y --treat treat --J 3 --seed 1",
         lambda j: [f"{j['p_bonferroni']:.4f}"],
     ),
+    # a list group with two treated arms: one estimate, and one test, per sensitive item
+    "list-multi-items": Case(
+        "multi",
+        "List experiment",
+        "list multi --formula '`y` ~ 1' --treat treat --J 3 --method dim",
+        lambda j: [pct(e["estimate"]) for e in j["prevalence"]],
+    ),
+    "design-test-multi-items": Case(
+        "multi",
+        "Design-effect test",
+        "design-test multi --outcome y --treat treat --J 3 --seed 1",
+        lambda j: [f"{t['p_bonferroni']:.4f}" for t in j["items"]],
+    ),
     "list-double": Case(
         "double_list",
         "Double list experiment",

@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
-from browser_server import Server, start_server, stop_server
+from browser_server import Recorder, Server, start_server, stop_server
 from browser_ui import choose_data, run
 
 REFUSED = "Forms can only be sent from this page itself."
@@ -202,3 +202,19 @@ def test_no_child_process_until_a_job_runs(page: Any, server: Server) -> None:
     assert run(page).status == 200
     assert page.locator("#result").is_visible()
     assert server.child_pids() != []
+
+
+def test_recorder_flags_other_hosts() -> None:
+    """The check every test ends with can fail."""
+    rec = Recorder({"127.0.0.1:8765"})
+    rec.urls += ["http://127.0.0.1:8765/", "data:text/html,x", "about:srcdoc", "about:blank"]
+    assert rec.outside() == []
+    for url in (
+        "http://127.0.0.1:9999/",
+        "https://fonts.example.org/a.css",
+        "ws://localhost:8765/",
+        "http://localhost:8765/",
+        "ftp://127.0.0.1:8765/",
+        "chrome://newtab/",
+    ):
+        assert Recorder({"127.0.0.1:8765"}, [url]).outside() == [url]
