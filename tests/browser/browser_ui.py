@@ -41,7 +41,7 @@ def submit(page: Page, button: Locator) -> Response:
 def choose_data(page: Page, url: str, name: str) -> Response:
     """Pick a bundled data set from the list and press 'Use this data'."""
     go_home(page, url)
-    page.get_by_label("Data set").select_option(name)
+    page.get_by_label("Data set", exact=True).select_option(name)
     return submit(page, page.get_by_role("button", name="Use this data"))
 
 
@@ -67,7 +67,7 @@ def reveal(page: Page, name: str) -> Locator:
     """The field ``name``, opening "More options" first when it is folded away there."""
     loc = field(page, name)
     if not loc.is_visible():
-        page.locator("details.more > summary").click()
+        page.locator("summary").filter(has_text="More options").click()
         loc.wait_for(state="visible")
     return loc
 

@@ -36,7 +36,7 @@ def _preview_line(name: str, nrows: int, ncols: int) -> str:
 
 def test_data_set_list_is_the_bundled_catalogue(page: Any, server: Any) -> None:
     page.goto(server.url)
-    options = page.get_by_label("Data set").locator("option")
+    options = page.get_by_label("Data set", exact=True).locator("option")
     values = [options.nth(i).get_attribute("value") for i in range(options.count())]
     assert values == list(datasets.names())
 
@@ -46,7 +46,7 @@ def test_bundled_data_set_preview(name: str, page: Any, server: Any) -> None:
     df = datasets.load(name)
     response = choose_data(page, server.url, name)
     assert response.status == 200
-    assert page.get_by_label("Data set").input_value() == name
+    assert page.get_by_label("Data set", exact=True).input_value() == name
     assert _preview_line(name, len(df), df.shape[1]) in page.locator("p.meta").first.inner_text()
     table = page.locator("details table").first
     header = table.locator("thead tr").first.locator("th").all_inner_texts()

@@ -5,7 +5,8 @@ command-line syntax anywhere on the page."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from browser_ui import (
     body_text,
     choose_analysis,
     choose_data,
+    field,
     reveal,
     run,
     set_field,
@@ -26,7 +28,7 @@ class Mistake:
     tab: str
     fields: dict[str, str]  # what the person types or picks
     wrong: dict[str, tuple[str, ...]]  # field -> words its message must contain
-    keeps: dict[str, str] = field(default_factory=dict)  # field -> value still shown
+    keeps: dict[str, str] = dataclasses.field(default_factory=dict)  # field -> value still shown
 
 
 MISTAKES = {
@@ -81,8 +83,8 @@ def test_error_next_to_its_field(key: str, page: Any, server: Any) -> None:
     assert_plain_words(text)
 
     for name, words in m.wrong.items():
-        box = reveal(page, name)  # "More options" is open when one of its fields is wrong
-        assert box.is_visible()
+        box = field(page, name)
+        assert box.is_visible()  # "More options" is open when one of its fields is wrong
         assert box.get_attribute("aria-invalid") == "true"
         described = box.get_attribute("aria-describedby")
         assert described, f"field {name} names no message"
