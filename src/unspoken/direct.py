@@ -27,6 +27,15 @@ import pandas as pd
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.inference.covariance import SurveyDesign, vcov_from_influence
 from unspoken.results import Estimate, ResultMixin, format_table, z_value
+from unspoken.smallcells import (
+    DEFAULT_MIN_N,
+    Cell,
+    check_min_n,
+    screen,
+    suppressed_dict,
+    suppression_notes,
+    whole_sample_note,
+)
 
 DkPolicy = Literal["no", "drop", "bounds"]
 DK_POLICIES: tuple[str, ...] = get_args(DkPolicy)
@@ -349,14 +358,27 @@ class DirectTable:
     support_upper: Estimate | None = None
     n: int = 0
     note: str | None = None
+    suppressed: bool = False  # by the small-cell rule: no shares, no count (``n_text``)
+    n_text: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        if self.suppressed:
+            d = suppressed_dict({}, ["categories", "support"], self.n_text, self.note)
+            del d["group"]
+            return d
         if self.note is not None and not self.categories:
-            return {"categories": None, "support": None, "n": self.n, "note": self.note}
+            return {
+                "categories": None,
+                "support": None,
+                "n": self.n,
+                "suppressed": False,
+                "note": self.note,
+            }
         d: dict[str, Any] = {
             "categories": [{"value": v, **estimate_dict(e)} for v, e in self.categories],
             "support": estimate_dict(self.support),
             "n": self.n,
+            "suppressed": False,
         }
         if self.support_upper is not None:
             d["support_bounds"] = {
@@ -396,7 +418,8 @@ class DirectResult(ResultMixin):
         return d
 
     def tidy(self) -> pd.DataFrame:
-        """One row per (group, answer): group, value, estimate, std_error, ci_low, ci_high, n."""
+        """One row per (group, answer): group, value, estimate, std_error, ci_low, ci_high, n.
+        A suppressed group (small-cell rule) is one row saying so, without estimates or n."""
         rows = []
         for g, t in [({}, self.overall), *self.by]:
             grp = ", ".join(f"{k} = {v}" for k, v in g.items()) or "(all)"
@@ -417,9 +440,14 @@ class DirectResult(ResultMixin):
                         "n": e.n,
                     }
                 )
-            if t.note is not None and not t.categories:
+            if t.suppressed:
+                rows.append({"group": grp, "value": f"suppressed ({t.n_text})"})
+            elif t.note is not None and not t.categories:
                 rows.append({"group": grp, "value": t.note})
-        return pd.DataFrame(rows)
+        out = pd.DataFrame(rows)
+        if "n" in out:
+            out["n"] = out["n"].astype("Int64")
+        return out
 
     def summary(self) -> str:
         lines = [f"unspoken: direct poll of '{self.question}'", ""]
@@ -431,8 +459,12 @@ class DirectResult(ResultMixin):
             )
         lines.append(f"Variance: {self.variance} (Taylor linearisation)")
         lines.append("")
-        lines.append(format_table(self.tidy()))
-        for note in self.notes:
+        table = self.tidy()
+        table["n"] = table["n"].astype(object).where(table["n"].notna(), "")
+        lines.append(format_table(table))
+        hidden = [(", ".join(f"{k} = {v}" for k, v in g.items()), t.note) for g, t in self.by
+                  if t.suppressed]  # fmt: skip
+        for note in [*self.notes, *suppression_notes(hidden)]:
             lines.append(f"Note: {note}")
         return "\n".join(lines)
 
@@ -506,7 +538,7 @@ def direct_poll(
     dk_values: str | Sequence[Any] | None = None,
     variance: DirectVariance = "survey",
     order: str | Sequence[Any] | None = None,
-    min_n: int = 30,
+    min_n: int = DEFAULT_MIN_N,
     level: float = 0.95,
 ) -> DirectResult:
     """Shares of the answers to the direct question ``question``, overall and by subgroup.
@@ -516,14 +548,17 @@ def direct_poll(
     ``dk_values`` the "don't know"/refusal answers (recognised from their labels when not
     given); ``dk`` how they enter the support share ("no": as non-support; "drop": left out
     of the denominator; "bounds": lower and upper bound). Rows with no answer are outside
-    the domain but stay in the design (as R ``svymean(..., na.rm = TRUE)``). Groups with
-    fewer than ``min_n`` answers are reported as too small. ``order`` lists answers in the
-    order to report them (default: the categories' order, else sorted).
+    the domain but stay in the design (as R ``svymean(..., na.rm = TRUE)``). A group with
+    fewer than ``min_n`` answers (default 30) is suppressed to protect respondents: no
+    shares, no count (see :mod:`unspoken.smallcells`; ``min_n=1`` shows every group, with a
+    note). ``order`` lists answers in the order to report them (default: the categories'
+    order, else sorted).
     """
     from unspoken.io import drop_missing, missing_rows, require_columns, to_pandas
 
     check_choice(dk, DK_POLICIES, "dk")
     check_choice(variance, get_args(DirectVariance), "variance")
+    min_n = check_min_n(min_n)
     df = to_pandas(data)
     n_input = len(df)
     by_cols = as_list(by)
@@ -559,13 +594,16 @@ def direct_poll(
     args = (labels, w)
     rest = (support_idx, dk_idx, dk, design, variance, crit, level)
     overall = _table(codes, *args, everyone, *rest)
+    whole = whole_sample_note(Cell(overall.n), min_n)
+    if whole:
+        notes.append(whole)
+    masks = group_masks(df, by_cols)
+    screened = screen([Cell(int((m & (codes >= 0)).sum())) for _, m in masks], min_n)
+    notes += screened.notes
     groups = []
-    for group, mask in group_masks(df, by_cols):
-        n_g = int((mask & (codes >= 0)).sum())
-        if n_g < min_n:
-            groups.append(
-                (group, DirectTable(n=n_g, note=f"too small: {n_g} answers (need {min_n})"))
-            )
+    for (group, mask), v in zip(masks, screened.verdicts, strict=True):
+        if not v.shown:  # suppressed: not even computed
+            groups.append((group, DirectTable(note=v.note, suppressed=True, n_text=v.n_text)))
             continue
         groups.append((group, _table(codes, *args, mask, *rest)))
     return DirectResult(

@@ -76,7 +76,7 @@ def test_gap_too_small_group_in_json(run, tmp_path):
     assert out.returncode == 0, out.stderr
     js = json.loads(out.stdout)
     small = [b for b in js["by"] if b["gap"] is None]
-    assert small and all(b["note"].startswith("too small") for b in small)
+    assert small and all(b["suppressed"] and "suppressed to protect" in b["note"] for b in small)
 
 
 def test_direct_json_shape(run):

@@ -140,9 +140,10 @@ def test_small_group_reported_as_too_small(poll):
     df["g"] = np.where(np.arange(len(df)) < 20, "few", "many")
     res = unspoken.direct_poll(df, "q", support="definitely", by="g")
     few = dict((g["g"], t) for g, t in res.by)["few"]
-    assert few.support is None and "too small" in few.note
+    assert few.support is None and "suppressed to protect respondents" in few.note
     out = res.to_dict()
-    assert out["by"][0]["note"].startswith("too small")
+    assert out["by"][0]["note"].startswith("fewer than 30 respondents")
+    assert out["by"][0]["n"] == "n < 30" and out["by"][0]["suppressed"] is True
 
 
 def test_bad_input(poll):

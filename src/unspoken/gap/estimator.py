@@ -42,6 +42,16 @@ from unspoken.direct import (
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.inference.covariance import SurveyDesign
 from unspoken.results import Estimate, ResultMixin, format_table, z_value
+from unspoken.smallcells import (
+    DEFAULT_MIN_N,
+    Cell,
+    Verdict,
+    check_min_n,
+    screen,
+    suppressed_dict,
+    suppression_notes,
+    whole_sample_note,
+)
 
 GapMethod = Literal["dim", "ml"]
 _LAYOUT_TEXT = {
@@ -110,14 +120,21 @@ class GapRow:
     placebo: dict[str, Estimate] | None = None
     counts: dict[str, int] = field(default_factory=dict)
     note: str | None = None
+    suppressed: bool = False  # by the small-cell rule: no estimates, no counts (``n_text``)
+    n_text: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        if self.suppressed:
+            d = suppressed_dict({}, ["direct", "list", "gap", "counts"], self.n_text, self.note)
+            del d["group"]
+            return d
         if self.gap is None:
             return {
                 "direct": None,
                 "list": None,
                 "gap": None,
                 "counts": self.counts,
+                "suppressed": False,
                 "note": self.note,
             }
         g = estimate_dict(self.gap) or {}
@@ -128,6 +145,7 @@ class GapRow:
             "gap": g,
             "correlation": self.correlation,
             "counts": self.counts,
+            "suppressed": False,
         }
         if self.dk_share is not None:
             d["dk_share"] = estimate_dict(self.dk_share)
@@ -192,6 +210,9 @@ class GapResult(ResultMixin):
         rows = []
         for g, r in [({}, self.overall), *self.by]:
             grp = ", ".join(f"{k} = {v}" for k, v in g.items()) or "(all)"
+            if r.suppressed:  # small-cell rule: no estimates, no n
+                rows.append({"group": grp, "quantity": f"suppressed ({r.n_text})"})
+                continue
             if r.gap is None:
                 rows.append({"group": grp, "quantity": r.note})
                 continue
@@ -239,7 +260,10 @@ class GapResult(ResultMixin):
             lines.append(
                 f"don't know / refused = {', '.join(map(str, self.dk_values))} (dk = {self.dk})"
             )
-        lines += ["", format_table(self.tidy()), ""]
+        table = self.tidy()
+        if "n" in table:
+            table["n"] = table["n"].astype(object).where(table["n"].notna(), "")
+        lines += ["", format_table(table), ""]
         r = self.overall
         if r.gap is not None and r.gap_se_independent is not None:
             lines.append(
@@ -247,7 +271,9 @@ class GapResult(ResultMixin):
                 f"ignoring it would be {r.gap_se_independent:.4f} instead of "
                 f"{r.gap.std_error:.4f}. Intervals are {pct}% Wald intervals."
             )
-        for note in self.notes:
+        hidden = [(", ".join(f"{k} = {v}" for k, v in g.items()), r.note) for g, r in self.by
+                  if r.suppressed]  # fmt: skip
+        for note in [*self.notes, *suppression_notes(hidden)]:
             lines.append(f"Note: {note}")
         for k, v in self.extra.items():
             if isinstance(v, dict) and "summary" in v:
@@ -337,7 +363,7 @@ def gap(
     placebo_prevalence: float | str | None = None,
     hidden: HiddenShare | None = None,
     control: Any = None,
-    min_n: int = 30,
+    min_n: int = DEFAULT_MIN_N,
     variance: GapVariance = "survey",
     level: float = 0.95,
 ) -> GapResult:
@@ -362,16 +388,18 @@ def gap(
     directly asked placebo item) estimates the list's design effect (deflation) and gives a
     deflation-corrected hidden share and gap (see :mod:`unspoken.gap.placebo`).
 
-    Groups with fewer than ``min_n`` respondents in an arm (treated, control, direct,
-    placebo) are reported as too small.
+    A group is suppressed to protect respondents (no estimates, no counts) when it has
+    fewer than ``min_n`` list respondents (default 30), fewer than ``min(10, min_n)`` in a
+    list arm (treated, control, placebo) or fewer than ``min_n`` direct answers (see
+    :mod:`unspoken.smallcells`; ``min_n=1`` shows every group, with a note). The whole
+    sample is reported however small (with a note), unless an arm is empty.
     """
     check_choice(method, get_args(GapMethod), "method")
     check_choice(dk, DK_POLICIES, "dk")
     check_choice(variance, get_args(GapVariance), "variance")
     if direct is None:
         raise DataError("gap needs the direct question column (direct=...)")
-    if min_n < 1:
-        raise DataError(f"min_n must be at least 1, got {min_n}")
+    min_n = check_min_n(min_n)
     if covariates is not None and method == "dim" and hidden is None:
         raise UnsupportedError(
             "covariates are used by method='ml'; the design-based gap (method='dim') uses none"
@@ -412,8 +440,14 @@ def gap(
     crit = z_value(level)
     ctx = _Context(prep, hidden_obj, direct_obj, dk, variance, crit, level, min_n)
     everyone = np.ones(len(prep.df), dtype=bool)
-    overall = ctx.row(everyone, check_size=False)
-    rows = [(g, ctx.row(mask)) for g, mask in group_masks(prep.df, as_list(by))]
+    overall = ctx.row(everyone)
+    whole = whole_sample_note(ctx.cell(everyone), min_n)
+    if whole:
+        notes.append(whole)
+    masks = group_masks(prep.df, as_list(by))
+    screened = screen([ctx.cell(mask) for _, mask in masks], min_n)
+    notes += screened.notes
+    rows = [(g, ctx.row(mask, v)) for (g, mask), v in zip(masks, screened.verdicts, strict=True)]
     if method == "ml":
         notes.append(
             "model-based shares: predictions averaged over each part's own respondents, "
@@ -616,21 +650,32 @@ class _Context:
             c["hidden"] = int(mask[np.asarray(self.hidden.row_positions)].sum())
         return c
 
+    def cell(self, mask: np.ndarray) -> Cell:
+        """The respondents behind a domain's estimates, for the small-cell rule: the hidden
+        share's (per list arm) and the direct question's."""
+        c = self._counts(mask)
+        arms = {k: c[k] for k in ("treated", "control", "placebo") if k in c}
+        n = c["hidden"] if "hidden" in c else sum(arms.values())
+        return Cell(n, arms, {"direct question": c["direct"]})
+
     def _est(self, value: float, var: float, n: int | None) -> Estimate:
         se = float(np.sqrt(max(var, 0.0)))
         return Estimate.from_se(value, se, self.level, n=n, crit=self.crit)
 
-    def row(self, mask: np.ndarray, check_size: bool = True) -> GapRow:
+    def row(self, mask: np.ndarray, verdict: Verdict | None = None) -> GapRow:
+        """The estimates in the domain ``mask``: a group with the small-cell rule's
+        ``verdict`` (suppressed groups are not computed), or the whole sample (``None``)."""
         p = self.prep
+        if verdict is not None and not verdict.shown:
+            return GapRow(note=verdict.note, suppressed=True, n_text=verdict.n_text)
         counts = self._counts(mask)
-        small = {k: v for k, v in counts.items() if v < self.min_n}
-        if small:
+        empty = [k for k, v in counts.items() if v == 0]
+        if empty:
+            small = {k: v for k, v in counts.items() if v < self.min_n}
             what = ", ".join(f"{v} {k}" for k, v in small.items())
-            note = f"too small: {what} (need at least {self.min_n} per arm)"
-            if check_size:
-                return GapRow(counts=counts, note=note)
-            if any(v == 0 for v in small.values()):
+            if verdict is None:
                 raise DataError(f"nothing to estimate: {what}")
+            return GapRow(counts=counts, note=f"nothing to estimate: {what}")
         n_all = len(p.df)
         rp = np.asarray(self.hidden.row_positions, dtype=np.int64)
         h_est, h_psi_own = self.hidden.prevalence_influence(mask[rp])
@@ -693,6 +738,4 @@ class _Context:
             row.gap_lower = lin({"hidden": 1.0, "upper": -1.0}, row.gap.n)
         if p.placebo is not None:
             row.placebo = p.placebo.report(lin, mask, n_h, n_gap, bounds="upper" in idx)
-        if small:
-            row.note = f"small sample: {', '.join(f'{v} {k}' for k, v in small.items())}"
         return row

@@ -17,7 +17,7 @@ def plot_gap(result: GapResult, path: str | Path | None = None, title: str | Non
     Left: the direct share (circles) and the hidden share (squares, and the deflation-
     corrected hidden share as open squares when there is a placebo list) with their
     intervals, one row per group. Right: the gap (hidden - direct) with its interval.
-    Groups too small to estimate are listed with "too small".
+    Groups suppressed by the small-cell rule are listed as "suppressed (n < 30)".
     """
     if path is not None and Path(path).suffix.lower() not in _SUFFIXES:
         from unspoken.errors import DataError
@@ -51,7 +51,8 @@ def plot_gap(result: GapResult, path: str | Path | None = None, title: str | Non
 
     for y, (_name, r) in zip(ys, rows, strict=True):
         if r.gap is None:
-            ax.text(0.02, y, "too small", va="center", fontsize=9, color="0.4",
+            why = f"suppressed ({r.n_text})" if r.suppressed else "no estimate"
+            ax.text(0.02, y, why, va="center", fontsize=9, color="0.4",
                     transform=ax.get_yaxis_transform())  # fmt: skip
             continue
         point(ax, r.direct, y + 0.15, "o", "#1f77b4", "Direct question")
