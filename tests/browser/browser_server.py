@@ -64,8 +64,11 @@ def _first_line(proc: subprocess.Popen, timeout: float) -> str:
     return got[0] if got else ""
 
 
-def start_server(tmp: Path, *extra: str) -> Server:
+def start_server(tmp: Path, *extra: str, temp_dir: Path | None = None) -> Server:
+    """``unspoken serve --port 0 --no-browser EXTRA`` (its stderr in ``tmp``); ``temp_dir``
+    becomes its TMPDIR, where it makes its private directory for uploads."""
     stderr_path = tmp / "server-stderr.txt"
+    env = {**os.environ, "TMPDIR": str(temp_dir)} if temp_dir is not None else None
     with open(stderr_path, "w") as err:
         proc = subprocess.Popen(
             [sys.executable, "-m", "unspoken.cli.main", "serve", "--port", "0", "--no-browser",
@@ -73,6 +76,7 @@ def start_server(tmp: Path, *extra: str) -> Server:
             stdout=subprocess.PIPE,
             stderr=err,
             text=True,
+            env=env,
             start_new_session=True,  # its own process group: stopped with everything it forks
         )  # fmt: skip
     line = _first_line(proc, SERVER_START_S)
