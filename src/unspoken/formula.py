@@ -144,6 +144,11 @@ def _check_and_rewrite(formula: str, columns: Sequence[str]) -> tuple[str, list[
     columns the formula uses."""
     tokens = tokenize(formula)
     _check_arithmetic(formula, tokens)
+    if any(t.text == "~" for t in tokens[1:]):  # formulaic would return a (lhs, rhs) pair
+        raise DataError(
+            f"formula '{formula}': covariates are a right-hand side only (such as "
+            "'age + south'); '~' may only start it"
+        )
     colset = {str(c) for c in columns}
     used: list[str] = []
     out: list[str] = []

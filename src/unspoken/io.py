@@ -45,6 +45,7 @@ MissingPolicy = Literal["listwise", "error"]
 UserMissing = Literal["keep", "nan"]
 
 _MAX_SHOWN = 5
+_MAX_WHOLE = 2.0**53  # the largest whole numbers a float64 holds exactly
 
 
 # --------------------------------------------------------------------------- frames
@@ -485,6 +486,16 @@ def integer_column(
             f"{len(pos)} non-integer value{'s' if len(pos) > 1 else ''} "
             f"(e.g. {_fmt_values(x[pos[:_MAX_SHOWN]])})",
         )
+    huge = np.abs(x) > _MAX_WHOLE
+    if huge.any():  # beyond what an int64 (and a float) holds exactly
+        pos = np.flatnonzero(huge)
+        _raise_rows(
+            df,
+            col,
+            pos,
+            f"column '{col}'{_role(role)} has {len(pos)} value{'s' if len(pos) > 1 else ''} "
+            f"too large to be a whole number here (e.g. {_fmt_values(x[pos[:_MAX_SHOWN]])})",
+        )
     out_low = x < low if low is not None else np.zeros(len(x), bool)
     out_high = x > high if high is not None else np.zeros(len(x), bool)
     outside = out_low | out_high
@@ -768,9 +779,10 @@ def read_data(
 
     Formats, from the file extension or ``format=``: delimited text ``csv``/``tsv``/``txt``
     (delimiter sniffed among ``, ; tab |``; a ``;``-separated file with decimal commas is
-    read as such; ``.gz`` compression allowed), ``parquet``, Stata ``dta``, SPSS
-    ``sav``/``zsav`` and Excel ``xlsx`` (needs the optional ``openpyxl``). An unknown
-    extension is recognised from the file's first bytes.
+    read as such; ``.gz`` compression allowed; blank lines are skipped, as R's ``read.csv``
+    does, so in a one-column file an empty or blank value is no row at all), ``parquet``,
+    Stata ``dta``, SPSS ``sav``/``zsav`` and Excel ``xlsx`` (needs the optional
+    ``openpyxl``). An unknown extension is recognised from the file's first bytes.
 
     SPSS/Stata files: columns with value labels become pandas ``Categorical`` columns whose
     values are the labels (an unlabelled value shows as its code, e.g. ``"3"``), so answers

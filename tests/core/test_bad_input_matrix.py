@@ -486,17 +486,8 @@ DUP_API: dict[str, Callable] = {
 }
 
 
-DUP_CASES = [
-    (api, column)
-    for api in DUP_API
-    for column in ("y", "treat", "d", "age")
-    # design_test refuses duplicates of the columns it uses only (it does not take its data
-    # through io.to_pandas yet)
-    if not (api == "design_test" and column in ("d", "age"))
-]
-
-
-@pytest.mark.parametrize(("api", "column"), DUP_CASES)
+@pytest.mark.parametrize("column", ["y", "treat", "d", "age"])
+@pytest.mark.parametrize("api", list(DUP_API))
 def test_duplicate_column_names_in_a_frame(api, column):
     """Before: 'The truth value of a Series is ambiguous' and other raw pandas errors."""
     with pytest.raises(DataError, match=f"'{column}'.*2 times") as ei:
@@ -1315,7 +1306,7 @@ FORMULA_API = {
 def test_bad_formulas(api, formula):
     rhs, needle = FORMULAS[formula]
     if api in ("combined", "gap_ml") and formula == "two tildes":
-        needle = "`~` is incorrectly used"  # covariates are a right-hand side
+        needle = "'~' may only start it"  # covariates are a right-hand side
     _expect(lambda: FORMULA_API[api](_race(), rhs), DataError, needle=needle)
 
 
@@ -1461,3 +1452,36 @@ def test_numbers_as_column_names():
 def test_a_path_where_a_frame_belongs(tmp_path):
     _expect(lambda: unspoken.list_experiment("race.csv", J=3), needle="unspoken.read_data")
     _expect(lambda: unspoken.gap(tmp_path, "y", "treat", 3, "d"), needle="unspoken.read_data")
+
+
+# ---- found by the property tests (tests/core/test_properties.py)
+
+
+@pytest.mark.parametrize("method", ["dim", "lm"])
+def test_one_respondent_per_arm(method):
+    """Before: ZeroDivisionError in the linear model's residual variance (n - 2k = 0)."""
+    d = _race().iloc[[0, 1]].reset_index(drop=True)
+    d["treat"] = [0, 1]
+    _expect(lambda: unspoken.list_experiment(d, "y ~ 1", J=3, method=method), needle="too few")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda d: unspoken.gap(d, "y", "treat", 3, "d", method="ml", covariates="age ~ south"),
+        lambda d: unspoken.combined_list_direct(d, "y", "treat", "d", covariates="y ~ age"),
+    ],
+    ids=["gap", "combined"],
+)
+def test_covariates_with_a_left_hand_side(call):
+    """Before: formulaic's AttributeError ('ModelMatrices ... does not have structure')."""
+    _expect(lambda: call(_race()), needle="'~' may only start it")
+
+
+@pytest.mark.parametrize("api", ["list_dim", "gap", "double_list", "design_test"])
+def test_a_count_too_large_for_a_whole_number(api):
+    """Before: 1e30 was cast to int64 (-9223372036854775808 in the message, with a numpy
+    warning)."""
+    data, call = {**FRAME_API, **NO_DESIGN_API}[api]
+    col = OUTCOME[api]
+    _expect(lambda: call(_set(col, [4], 1e30, float)(data())), column=col, rows=[4], needle="1e+30")

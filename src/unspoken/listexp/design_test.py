@@ -464,7 +464,7 @@ def design_test(
         raise UnsupportedError(f"alpha must be between 0 and 1, not {alpha!r}")
 
     # a pandas frame is only read; drop_missing copies just the two columns used
-    df = data if isinstance(data, pd.DataFrame) else to_pandas(data)
+    df = to_pandas(data, copy=False)
     cols = list(dict.fromkeys([outcome, treat]))
     require_columns(df, cols)
     df, notes, kept = drop_missing(df[cols], cols, policy=missing)

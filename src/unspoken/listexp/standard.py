@@ -225,6 +225,11 @@ def lm_core(
     order = np.r_[np.arange(k, 2 * k), np.arange(k)]
     ZA = Z @ Ainv
     lev = v * np.einsum("ij,ij->i", ZA, Z)
+    if n <= 2 * k:
+        raise DataError(
+            f"the linear model has {2 * k} coefficients but only {n} respondents: too few to "
+            "estimate its variance"
+        )
     sigma2 = float(v @ (e * e)) / (n - 2 * k)
     model_cov = (sigma2 * Ainv)[np.ix_(order, order)]
 
