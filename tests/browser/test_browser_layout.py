@@ -1,9 +1,5 @@
 """Layout: on a phone-sized window (420 x 900) the page never scrolls sideways, every
-control of the forms lies inside the window, and an analysis runs and shows its report.
-
-The tests marked xfail record layout faults found by looking at the screenshots (reported
-to the lead; the page's code is outside this suite's scope): each fails today and will
-pass once the fault is fixed."""
+control of the forms lies inside the window, and an analysis runs and shows its report."""
 
 from __future__ import annotations
 
@@ -83,12 +79,6 @@ def test_narrow_window_form_errors(narrow: Any, server: Any) -> None:
     assert message and page.locator(f"#{message}").is_visible()
 
 
-@pytest.mark.xfail(
-    reason="at 420 px the 'Your own file' box is ~12 px wider than the page's column (a flex "
-    "item keeps min-width:auto and the encoding list's longest option is 345 px wide; "
-    ".box{min-width:0} would fit it)",
-    strict=False,
-)
 def test_narrow_window_boxes_inside_the_column(narrow: Any, server: Any) -> None:
     page = narrow
     go_home(page, server.url)
@@ -113,12 +103,6 @@ def _report_frame_sizes(page: Any) -> dict:
     )
 
 
-@pytest.mark.xfail(
-    reason="at 420 px the report's tables are wider than its frame (up to ~510 px in a "
-    "367 px frame) and are cut off at the frame's edge; the report's tables have no "
-    "sideways-scrolling wrapper",
-    strict=False,
-)
 def test_narrow_window_report_fits_its_frame(narrow: Any, server: Any) -> None:
     page = narrow
     choose_data(page, server.url, "race")
@@ -128,12 +112,6 @@ def test_narrow_window_report_fits_its_frame(narrow: Any, server: Any) -> None:
     assert sizes["scroll"] <= sizes["client"] + 2, sizes
 
 
-@pytest.mark.xfail(
-    reason="the report frame starts 1400 px tall and fit() only grows it: it measures "
-    "documentElement.scrollHeight, which is never less than the frame's own height, so a "
-    "short report is followed by a large empty frame",
-    strict=False,
-)
 def test_report_frame_height_follows_the_report(page: Any, server: Any) -> None:
     choose_data(page, server.url, "race")
     assert run(page).status == 200

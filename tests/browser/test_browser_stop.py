@@ -35,20 +35,12 @@ def server(tmp_path: Path, temp_dir: Path) -> Iterator[Server]:
         stop_server(s.proc)
 
 
-_LEFT_BEHIND = pytest.mark.xfail(
-    reason="unspoken serve removes its private directory only on Ctrl-C (KeyboardInterrupt); "
-    "on SIGHUP (the terminal window closed) or SIGTERM it dies at once and the uploaded "
-    "data stay on disk as a pickle under $TMPDIR/unspoken-web-*",
-    strict=False,
-)
-
-
 @pytest.mark.parametrize(
     "how",
     [
         pytest.param(signal.SIGINT, id="ctrl-c"),
-        pytest.param(signal.SIGHUP, id="terminal-closed", marks=_LEFT_BEHIND),
-        pytest.param(signal.SIGTERM, id="terminated", marks=_LEFT_BEHIND),
+        pytest.param(signal.SIGHUP, id="terminal-closed"),
+        pytest.param(signal.SIGTERM, id="terminated"),
     ],
 )
 def test_stopping_forgets_uploads(

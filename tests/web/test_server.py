@@ -168,6 +168,8 @@ def test_upload_small_csv_then_run(base: str) -> None:
     assert status == 200 and "data=upload-" in url
     assert "my survey.csv" in page and "200 rows" in page
     data_id = urllib.parse.parse_qs(urllib.parse.urlsplit(url).query)["data"][0]
+    # the data list shows the upload as the current choice
+    assert f'<option value="{data_id}" selected>Your file: my survey.csv</option>' in page
     form = {**LIST_FORM, "data": data_id, "outcome": "count", "treat": "got_long"}
     status, page, _ = _run(base, **form)
     assert status == 200, _error(page)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+from typing import Any
+
 import click
 
 
@@ -78,9 +81,28 @@ def command(
             webbrowser.open(url)
         except Exception:  # a missing browser is not an error
             click.echo("Could not open a browser; open the address above.", err=True)
+    previous = _stop_on_signals()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("\nStopped.")
     finally:
-        server.server_close()
+        server.server_close()  # deletes the private folder of uploads
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _stop_on_signals() -> dict[int, Any]:
+    """Closing the terminal (SIGHUP) or ``kill`` (SIGTERM) stops the server as Ctrl-C does,
+    so that its folder of uploaded data is deleted rather than left behind. Returns the
+    handlers it replaced."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            sig = getattr(signal, name)
+            previous[sig] = signal.signal(sig, stop)
+    return previous

@@ -36,6 +36,7 @@ th,td{padding:.25rem .7rem;border-bottom:1px solid #ddd;vertical-align:top}
 th{border-bottom:2px solid #1d1d1b;text-align:left}
 td.r,th.r{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr:nth-child(even) td{background:#fafaf7}
+.scroll{overflow-x:auto;max-width:100%}
 figure{margin:1rem 0}
 figure svg{max-width:100%;height:auto}
 details{margin:.6rem 0;font:.9rem system-ui,-apple-system,'Segoe UI',Arial,sans-serif}
@@ -43,6 +44,7 @@ summary{cursor:pointer;color:#333}
 .how{font:.8rem/1.4 system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:#555;
  border-top:1px solid #ddd;padding-top:.4rem;margin-top:1rem}
 footer{margin-top:2.5rem;font:.8rem system-ui,-apple-system,'Segoe UI',Arial,sans-serif;color:#666}
+@media (max-width:32rem){main{padding:1rem .75rem 2rem}h1{font-size:1.5rem}}
 @media print{details{display:block}body{background:#fff}}
 """
 
@@ -84,9 +86,9 @@ def _table_html(t: Table) -> str:
         + "</tr>"
         for r in t.rows
     )
-    table = (
-        f"<table>\n<caption>{_e(t.title)}</caption>\n<thead><tr>{head}</tr></thead>\n"
-        f"<tbody>\n{body}\n</tbody>\n</table>"
+    table = (  # in a box that scrolls sideways when the table is wider than the screen
+        f'<div class="scroll"><table>\n<caption>{_e(t.title)}</caption>\n'
+        f"<thead><tr>{head}</tr></thead>\n<tbody>\n{body}\n</tbody>\n</table></div>"
     )
     if t.technical:
         return f"<details><summary>{_e(t.title)} (technical)</summary>\n{table}\n</details>"

@@ -28,7 +28,7 @@ h2 .step{display:inline-block;background:#1d1d1b;color:#fff;border-radius:50%;wi
 .error{background:#fdecea;border-left:5px solid #b3261e;padding:.7rem 1rem;margin:.8rem 0;
  font-weight:600;white-space:pre-wrap}
 .row{display:flex;gap:2rem;flex-wrap:wrap}
-.box{flex:1 1 22rem;border:1px solid #ccc;border-radius:6px;padding:.8rem 1rem}
+.box{flex:1 1 22rem;min-width:0;border:1px solid #ccc;border-radius:6px;padding:.8rem 1rem}
 .box h3{margin:0 0 .5rem;font-size:1rem}
 label{display:block;font-weight:600;font-size:.92rem;margin:.7rem 0 .15rem}
 .error a{color:#b3261e}
@@ -64,8 +64,8 @@ footer{margin-top:2rem;color:#666;font-size:.8rem}
 
 # the only JavaScript: grow the report frame to the report's height (the page works without)
 _RESIZE = (
-    "<script>function fit(f){function h(){try{var d=f.contentWindow.document;"
-    "f.style.height=(Math.max(d.documentElement.scrollHeight,d.body.scrollHeight)+40)+'px'}"
+    "<script>function fit(f){function h(){try{var b=f.contentWindow.document.body;"
+    "f.style.height=(Math.ceil(b.getBoundingClientRect().height)+24)+'px'}"
     "catch(e){}}h();setTimeout(h,300);setTimeout(h,1500)}</script>"
 )
 
@@ -109,10 +109,12 @@ def token_input(token: str) -> str:
     return f'<input type="hidden" name="token" value="{_e(token)}">' if token else ""
 
 
-def data_step(bundled: Sequence[tuple[str, str]], current: str | None, token: str = "") -> str:
+def data_step(choices: Sequence[tuple[str, str]], current: str | None, token: str = "") -> str:
+    """Step 1: pick one of ``choices`` (value, text: the bundled data sets and the uploads
+    still kept) or upload a file."""
     opts = "".join(
-        f'<option value="{_e(n)}"{" selected" if n == current else ""}>{_e(n)} — {_e(t)}</option>'
-        for n, t in bundled
+        f'<option value="{_e(n)}"{" selected" if n == current else ""}>{_e(t)}</option>'
+        for n, t in choices
     )
     enc = '<option value="">automatic (UTF-8)</option>' + "".join(
         f'<option value="{_e(k)}">{_e(k)} — {_e(v)}</option>' for k, v in ENCODINGS.items()

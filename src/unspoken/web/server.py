@@ -116,10 +116,13 @@ class State:
     def close(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def bundled(self) -> list[tuple[str, str]]:
+    def choices(self) -> list[tuple[str, str]]:
+        """(value, text) of every data set the page offers: uploads kept, then bundled."""
         from unspoken import datasets
 
-        return [(d.name, d.title) for d in datasets.CATALOG.values()]
+        with self.lock:
+            uploads = [(k, f"Your file: {s.label}") for k, s in reversed(self.uploads.items())]
+        return uploads + [(d.name, f"{d.name} — {d.title}") for d in datasets.CATALOG.values()]
 
     def get(self, data_id: str) -> Stored:
         from unspoken import datasets
@@ -250,7 +253,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _home(self, error: str | None = None) -> str:
         state = self.server.state
-        return pages.data_step(state.bundled(), None, state.token) + pages.error_box(error)
+        return pages.data_step(state.choices(), None, state.token) + pages.error_box(error)
 
     def _discard(self, length: int) -> None:
         """Read and drop a too-large body so the browser sees the answer (up to 1 GB)."""
@@ -338,7 +341,7 @@ class Handler(BaseHTTPRequestHandler):
                 else pages.error_box("This result is no longer in memory; press Run again.")
             )
         data_id = query.get("data") or None
-        body = [pages.data_step(state.bundled(), data_id, state.token)]
+        body = [pages.data_step(state.choices(), data_id, state.token)]
         if data_id is None:
             body.append(pages.error_box(error))
             return pages.page("\n".join(body))
