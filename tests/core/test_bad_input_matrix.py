@@ -1485,3 +1485,25 @@ def test_a_count_too_large_for_a_whole_number(api):
     data, call = {**FRAME_API, **NO_DESIGN_API}[api]
     col = OUTCOME[api]
     _expect(lambda: call(_set(col, [4], 1e30, float)(data())), column=col, rows=[4], needle="1e+30")
+
+
+def test_multi_item_design_test_reports_dropped_rows(capsys, tmp_path):
+    """Before: the design test with several sensitive items dropped incomplete rows silently."""
+    import html
+
+    from unspoken.listexp.multi import design_test_multi
+
+    d = datasets.load("multi").astype({"y": float})
+    d.loc[[3, 8], "y"] = np.nan
+    res = design_test_multi(d, "y", "treat", 3)
+    needle = "2 of 1795 rows dropped for missing values (column 'y': 2 rows, first 3, 8;"
+    for item in res.results.values():
+        assert any(needle in n for n in item.notes), item.notes
+    path, page = tmp_path / "multi.csv", tmp_path / "multi.html"
+    d.to_csv(path, index=False)
+    cmd = argv("design-test {p} --outcome y --treat treat --J 3", p=path)
+    code, out, err = run(capsys, [*cmd, "--html", str(page)])
+    assert code == 0 and needle in " ".join(out.split()), err
+    assert needle in " ".join(html.unescape(page.read_text(encoding="utf-8")).split())
+    code, out, _ = run(capsys, [*cmd, "--json"])
+    assert all(any(needle in n for n in it["notes"]) for it in json.loads(out)["items"])

@@ -680,10 +680,12 @@ def design_test_multi(
     from unspoken.listexp.design_test import design_test
 
     df = to_pandas(data)
-    df, _, _ = drop_missing(df, [outcome, treat], kwargs.get("missing", "listwise"))
+    df, dropped, _ = drop_missing(df, [outcome, treat], kwargs.get("missing", "listwise"))
     t, labels = arm_column(df, treat, control)
     results = {}
     for k in range(1, len(labels)):
         sub = df.loc[(t == 0) | (t == k)].reset_index(drop=True)
-        results[str(labels[k])] = design_test(sub, outcome, treat, J, control=labels[0], **kwargs)
+        res = design_test(sub, outcome, treat, J, control=labels[0], **kwargs)
+        res.notes[:0] = dropped  # the rows left out of every comparison, in the user's rows
+        results[str(labels[k])] = res
     return MultiDesignTest(results, labels[0])
