@@ -78,10 +78,9 @@ ENCODINGS = {
 }
 
 PRIVACY = (
-    "Everything runs on this computer. A file you upload is kept only in this program's "
-    "memory (it is read from a temporary copy that is deleted at once) and is forgotten when "
-    "you stop the program; nothing is sent anywhere, and the page loads nothing from the "
-    "internet."
+    "Everything runs on this computer. A file you upload is kept in a private temporary "
+    "folder on this computer (readable by your user only) and deleted when you stop the "
+    "program; nothing is sent anywhere, and the page loads nothing from the internet."
 )
 
 
