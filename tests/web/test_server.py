@@ -117,7 +117,7 @@ def test_index_lists_bundled_datasets_and_no_external_assets(base: str) -> None:
     assert status == 200
     for name in datasets.names():
         assert f'<option value="{name}"' in page
-    assert "memory" in page and "nothing is sent anywhere" in page
+    assert "private temporary folder" in page and "nothing is sent anywhere" in page
     assert not re.search(r"(src|href)=\"(https?:)?//", page)
 
 
