@@ -545,3 +545,15 @@ def test_body_shorter_than_its_length_times_out_quietly(quick: str, capfd) -> No
     _alive(quick)
     err = capfd.readouterr().err
     assert "Traceback" not in err
+
+
+def test_formula_that_froze_the_server_is_refused_on_the_page(base: str) -> None:
+    """Issue 9: `I(age ** 9 ** 9 ** 9)` ran until killed and blocked every page."""
+    import time
+
+    t0 = time.monotonic()
+    form = {**LIST_FORM, "method": "ml", "covariates": "I(age ** 9 ** 9 ** 9)"}
+    status, page, _ = _run(base, **form)
+    assert status == 400 and "powers of powers" in _error(page)
+    assert time.monotonic() - t0 < 5
+    _alive(base)
