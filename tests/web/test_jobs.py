@@ -66,3 +66,28 @@ def test_other_jobs_run_while_one_is_slow(runner: JobRunner) -> None:
     assert runner.call(operator.mul, 6, 7) == 42
     assert time.monotonic() - t0 < 2
     slow.join()
+
+
+def test_a_long_temporary_directory_falls_back_to_spawn(tmp_path) -> None:
+    """The fork server listens on a Unix socket in TMPDIR, whose path may not exceed ~107
+    bytes; with a longer TMPDIR jobs still run (in freshly started processes)."""
+    import os
+    import subprocess
+    import sys
+
+    long = tmp_path / ("t" * 60) / ("m" * 60)
+    long.mkdir(parents=True)
+    code = (
+        "import operator\n"
+        "from unspoken.web.jobs import JobRunner\n"
+        "r = JobRunner(timeout=60)\n"
+        "print(r.call(operator.add, 2, 3), r.call(operator.mul, 2, 3))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "TMPDIR": str(long)},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["5", "6"]
+    assert "fork server could not start" in out.stderr and "Traceback" not in out.stderr

@@ -114,11 +114,28 @@ class JobRunner:
         finally:
             self._slots.release()
 
-    def _run(self, fn: Callable[..., Any], args: tuple, limit: float, what: str) -> Any:
+    def _start(self, fn: Callable[..., Any], args: tuple) -> tuple[Any, Any]:
+        """A started child process and the end of its pipe that receives the answer."""
         receive, send = self._ctx.Pipe(duplex=False)
         proc = self._ctx.Process(target=_child, args=(send, self.memory_mb, fn, args), daemon=True)
-        proc.start()
+        try:
+            proc.start()
+        except OSError as e:  # e.g. "AF_UNIX path too long": the fork server cannot listen
+            receive.close()
+            send.close()
+            if self._ctx.get_start_method() == "spawn":
+                raise
+            sys.stderr.write(
+                f"unspoken: the fork server could not start ({e}); analyses now start a new "
+                "Python process each (about a second slower)\n"
+            )
+            self._ctx = multiprocessing.get_context("spawn")
+            return self._start(fn, args)
         send.close()
+        return proc, receive
+
+    def _run(self, fn: Callable[..., Any], args: tuple, limit: float, what: str) -> Any:
+        proc, receive = self._start(fn, args)
         try:
             got = receive.poll(limit)
             message = receive.recv() if got else None
