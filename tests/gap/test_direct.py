@@ -1,4 +1,7 @@
-"""The direct poll against R survey's closed forms (svymean / svyby, Taylor linearisation)."""
+"""The direct poll against the textbook Taylor-linearisation variance of a weighted mean and
+of a domain mean (Lumley 2010; the estimator R ``survey``'s ``svymean``/``svyby``
+document), written out here. There is no R output for the direct poll in the test data: the
+R ``survey`` golden (tests/reference/survey/survey_race.json) covers the list estimators."""
 
 from __future__ import annotations
 
@@ -27,9 +30,10 @@ def poll() -> pd.DataFrame:
     )
 
 
-def svymean_var(y: np.ndarray, w: np.ndarray, dom: np.ndarray) -> float:
-    """R survey, svydesign(ids = ~1, weights = ~w): n/(n-1) sum_i z_i^2 over ALL n rows,
-    z_i = w_i (y_i - ybar_D)/W_D in the domain and 0 outside (svyby keeps every PSU)."""
+def linearised_mean_var(y: np.ndarray, w: np.ndarray, dom: np.ndarray) -> float:
+    """Textbook variance of a weighted domain mean, every row its own PSU:
+    n/(n-1) sum_i z_i^2 over ALL n rows, z_i = w_i (y_i - ybar_D)/W_D in the domain and 0
+    outside (a domain is a subpopulation of the whole design: it keeps every PSU)."""
     n = len(y)
     W = w[dom].sum()
     ybar = (w[dom] * y[dom]).sum() / W
@@ -40,9 +44,9 @@ def svymean_var(y: np.ndarray, w: np.ndarray, dom: np.ndarray) -> float:
     return n / (n - 1) * total
 
 
-def svy_strat_cluster_var(y, w, dom, psu, stratum) -> float:
-    """R survey, svydesign(ids = ~psu, strata = ~stratum, weights = ~w, nest = TRUE):
-    sum_h n_h/(n_h-1) sum_j (z_hj - zbar_h)^2 with z_hj the PSU totals."""
+def strat_cluster_mean_var(y, w, dom, psu, stratum) -> float:
+    """Textbook stratified with-replacement variance of a weighted domain mean with PSUs
+    nested in strata: sum_h n_h/(n_h-1) sum_j (z_hj - zbar_h)^2 with z_hj the PSU totals."""
     W = w[dom].sum()
     ybar = (w[dom] * y[dom]).sum() / W
     z = np.where(dom, w * (y - ybar) / W, 0.0)
@@ -66,38 +70,38 @@ def test_unweighted_share_is_binomial_se(poll):
     assert cats["rather"].n == int(y.sum())
 
 
-def test_weighted_support_and_domains_match_svyby(poll):
+def test_weighted_support_and_domains_match_the_linearised_domain_variance(poll):
     res = unspoken.direct_poll(poll, "q", support="definitely,rather", weights="w", by="tv")
     y = poll["q"].isin(["definitely", "rather"]).to_numpy(float)
     w = poll["w"].to_numpy()
     allrows = np.ones(len(y), bool)
     sup = res.overall.support
     assert sup.estimate == pytest.approx(np.average(y, weights=w), rel=1e-12)
-    assert sup.std_error == pytest.approx(np.sqrt(svymean_var(y, w, allrows)), rel=1e-10)
+    assert sup.std_error == pytest.approx(np.sqrt(linearised_mean_var(y, w, allrows)), rel=1e-10)
     for group, table in res.by:
         dom = (poll["tv"] == group["tv"]).to_numpy()
         assert table.support.estimate == pytest.approx(
             np.average(y[dom], weights=w[dom]), rel=1e-12
         )
-        v = svymean_var(y, w, dom)
+        v = linearised_mean_var(y, w, dom)
         assert table.support.std_error == pytest.approx(np.sqrt(v), rel=1e-10)
         assert table.support.std_error**2 != pytest.approx(
             (dom.sum() / (dom.sum() - 1)) / (len(y) / (len(y) - 1)) * v, rel=1e-6
-        )  # the domain uses the full sample's n/(n-1), as svyby does
+        )  # the domain uses the full sample's n/(n-1): it stays in the whole design
 
 
-def test_cluster_and_strata_match_survey_closed_form(poll):
+def test_cluster_and_strata_match_the_textbook_stratified_variance(poll):
     res = unspoken.direct_poll(
         poll, "q", support="definitely", weights="w", cluster="psu", strata="stratum", by="tv"
     )
     y = (poll["q"] == "definitely").to_numpy(float)
     w = poll["w"].to_numpy()
     psu, h = poll["psu"].to_numpy(), poll["stratum"].to_numpy()
-    v = svy_strat_cluster_var(y, w, np.ones(len(y), bool), psu, h)
+    v = strat_cluster_mean_var(y, w, np.ones(len(y), bool), psu, h)
     assert res.overall.support.std_error == pytest.approx(np.sqrt(v), rel=1e-10)
     group, table = res.by[1]
     dom = (poll["tv"] == group["tv"]).to_numpy()
-    v = svy_strat_cluster_var(y, w, dom, psu, h)
+    v = strat_cluster_mean_var(y, w, dom, psu, h)
     assert table.support.std_error == pytest.approx(np.sqrt(v), rel=1e-10)
 
 
@@ -125,7 +129,7 @@ def test_missing_answers_stay_in_design(poll):
     answered = df["q"].notna().to_numpy()
     assert res.overall.n == 350
     assert res.overall.support.std_error == pytest.approx(
-        np.sqrt(svymean_var(y, np.ones(len(y)), answered)), rel=1e-10
+        np.sqrt(linearised_mean_var(y, np.ones(len(y)), answered)), rel=1e-10
     )
     assert any(
         "50 of 400 rows left out for a missing answer (column 'q': 50 rows, first 0, 1, 2, ...;"

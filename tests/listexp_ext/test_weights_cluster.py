@@ -1,6 +1,19 @@
-"""Weights, clusters and strata: list estimators against closed-form Taylor linearisation
-(R survey's svyglm / svymean with-replacement variance, written out with loops here), and
-a clustered simulation where cluster-robust intervals cover and naive ones do not."""
+"""Weights, clusters and strata of the list estimators.
+
+* against R ``survey`` 4.1.1 ``svyglm`` (golden ``tests/reference/survey/survey_race.json``,
+  made by ``tests/reference/scripts/50_survey_race.R``; the R calls are listed in
+  ``tests/listexp/test_survey_golden.py``, which checks ``list_experiment`` against it): the
+  several-item code path ``fit_multi`` with a two-arm treatment, coefficients and standard
+  errors under weights, weights + clusters and weights + clusters + strata;
+* against the textbook formulas of Taylor linearisation (the stratified with-replacement
+  variance of PSU totals, written out with loops here), for the whole covariance matrix
+  (the golden holds standard errors only) with other weights and formulas;
+* numerical derivatives of the weighted objective for the ML and NLS sandwiches;
+* a clustered simulation where cluster-robust intervals cover and naive ones do not.
+"""
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -26,6 +39,40 @@ def stratified_psu_variance(scores, psu, strata):
     return B
 
 
+SURVEY = Path(__file__).resolve().parents[1] / "reference" / "survey"
+GOLDEN = json.loads((SURVEY / "survey_race.json").read_text())
+DESIGNS = {
+    "weights": {"weights": "w", "vcov": "survey"},
+    "cluster": {"weights": "w", "cluster": "state", "vcov": "survey"},
+    "strata": {"weights": "w", "cluster": "state", "strata": "south", "vcov": "survey"},
+}
+
+
+@pytest.mark.parametrize("case", GOLDEN["cases"], ids=lambda c: c["name"])
+def test_fit_multi_with_two_arms_matches_svyglm_golden(case):
+    """fit_multi (the several-item code) on a two-arm design is R's svyglm fit; 'dim' is its
+    intercept-only lm. Tolerance: weighted least squares with cond(X'WX) = 2.2e3, so both
+    sides carry relative errors up to about cond * eps = 5e-13 (see test_survey_golden.py);
+    1e-11 leaves a factor of 20. R's treat terms are the part 'sensitive.1' here."""
+    df = pd.read_csv(SURVEY / "survey_race.csv")
+    design = DESIGNS[case["name"].rsplit("_", 1)[0]]
+    fit = fit_multi(df, case["formula"], "treat", 3, method="lm", **design)
+    assert fit.vcov_type == "survey"
+    got = {
+        (p.replace("sensitive.1", "sensitive"), t): (e, s)
+        for p, t, e, s in zip(fit.parts, fit.terms, fit.params_, fit.std_errors, strict=True)
+    }
+    want = {(r["part"], r["term"]): (r["estimate"], r["std_error"]) for r in case["rows"]}
+    assert set(got) == set(want)
+    for key, (est, se) in want.items():
+        assert got[key][0] == pytest.approx(est, rel=1e-11), key
+        assert got[key][1] == pytest.approx(se, rel=1e-11), key
+    if case["method"] == "dim":
+        est, se = want[("sensitive", "Intercept")]
+        assert fit.prevalence[0].estimate == pytest.approx(est, rel=1e-11)
+        assert fit.prevalence[0].std_error == pytest.approx(se, rel=1e-11)
+
+
 @pytest.fixture(scope="module")
 def race_design():
     race = datasets.load("race")
@@ -37,7 +84,10 @@ def race_design():
     return race
 
 
-def test_weighted_lm_with_clusters_and_strata_matches_svyglm_closed_form(race_design):
+def test_weighted_lm_with_clusters_and_strata_matches_the_textbook_sandwich(race_design):
+    """The whole covariance of the weighted lm: A^-1 B A^-1 with B the stratified
+    with-replacement variance of the PSU totals of the weighted scores (textbook formula;
+    the R svyglm golden above checks the standard errors)."""
     df = race_design
     f = "y ~ age + male"
     y = df["y"].to_numpy(float)
@@ -67,10 +117,11 @@ def test_weighted_lm_with_clusters_and_strata_matches_svyglm_closed_form(race_de
     np.testing.assert_allclose(fit.cov, Ainv @ (G / (G - 1) * Sg.T @ Sg) @ Ainv, rtol=1e-8)
 
 
-def test_weighted_difference_in_means_matches_svymean_domain_contrast(race_design):
-    """Intercept-only lm = weighted difference in means; its survey variance is that of the
-    contrast of two domain (ratio) means, linearised as z_i = T_i w_i (y_i - ybar_1)/W_1 -
-    (1-T_i) w_i (y_i - ybar_0)/W_0 and summed over PSUs within strata."""
+def test_weighted_difference_in_means_matches_the_linearised_contrast(race_design):
+    """Intercept-only lm = weighted difference in means; its survey variance is (textbook
+    formula) that of the contrast of two domain (ratio) means, linearised as
+    z_i = T_i w_i (y_i - ybar_1)/W_1 - (1-T_i) w_i (y_i - ybar_0)/W_0 and summed over PSUs
+    within strata."""
     df = race_design
     y, t, w = df["y"].to_numpy(float), df["treat"].to_numpy(), df["wt"].to_numpy()
     W1, W0 = w[t == 1].sum(), w[t == 0].sum()
@@ -162,9 +213,11 @@ def test_cluster_robust_intervals_cover_where_naive_ones_do_not():
 # ----------------------------------------------------------- the standard design's estimators
 
 
-def test_standard_dim_and_lm_match_the_closed_forms(race_design):
+def test_standard_dim_and_lm_match_the_textbook_formulas(race_design):
     """unspoken.list_experiment(method='dim'/'lm') with weights, clusters and strata against
-    the same closed forms (svymean domain contrast; svyglm sandwich)."""
+    the same textbook formulas (linearised contrast of two ratio means; the stratified
+    sandwich), for the whole covariance; tests/listexp/test_survey_golden.py compares the
+    standard errors with R svyglm."""
     import unspoken
 
     df = race_design
