@@ -1,4 +1,6 @@
-"""Helpers shared by the list-variant tests."""
+"""Helpers shared by the test folders: numerical derivatives that are independent of any
+analytic gradient or Hessian in the package (fixtures ``second_differences`` and
+``richardson_hessian``)."""
 
 import numpy as np
 import pytest
