@@ -3,6 +3,23 @@
 Standard design: :func:`list_experiment` (alias :func:`ictreg`) with methods ``"dim"``,
 ``"lm"``, ``"nls"`` and ``"ml"``; the ML engine for other models is in
 :mod:`unspoken.listexp.ml`.
+
+Layers, from the bottom (imports point downwards, never in a loop; a lazy import only defers
+a heavy module and never points upwards; ``tests/core/test_import_cycles.py`` checks that the
+import graph has no cycle):
+
+1. data and engines: :mod:`~unspoken.listexp.data` (checked data of every design and the
+   choice of variance), :mod:`~unspoken.listexp.core` (what an estimator returns),
+   :mod:`~unspoken.listexp.least_squares` and :mod:`~unspoken.listexp.ml` (the estimators of
+   the standard design; the ML engine), :mod:`~unspoken.listexp._variant_common` (steps
+   shared by the ML variants);
+2. estimators of other designs and diagnostics: :mod:`~unspoken.listexp.multi`,
+   :mod:`~unspoken.listexp.ceiling_floor`, :mod:`~unspoken.listexp.errors`,
+   :mod:`~unspoken.listexp.overdispersed`, :mod:`~unspoken.listexp.double`,
+   :mod:`~unspoken.listexp.combined`, :mod:`~unspoken.listexp.design_test`,
+   :mod:`~unspoken.listexp.hausman`;
+3. API: :mod:`~unspoken.listexp.variants` (dispatch to the models beyond the standard
+   design) and :mod:`~unspoken.listexp.standard` (:func:`list_experiment`).
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, UnsupportedError
 from unspoken.inference.covariance import bootstrap_cov, vcov_from_influence
+from unspoken.listexp.data import MultiData, prepare_multi, resolve_vcov
 from unspoken.listexp.ml import BinomialListModel, fit_index_model, standard_start
-from unspoken.listexp.multi import MultiData, _resolve_vcov, prepare_multi
 from unspoken.results import Estimate, z_value
 
 
@@ -46,7 +46,7 @@ def prepare_single_item(
             f"{what} for one sensitive item; the treatment has {d.K} treated values"
         )
     notes = list(d.notes)
-    kind = _resolve_vcov(vcov, d.design, "model", notes)
+    kind = resolve_vcov(vcov, d.design, "model", notes)
     if kind in ("hc2", "hc3"):
         raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only", param="vcov")
     return d, notes, kind

@@ -47,6 +47,7 @@ from unspoken.listexp._variant_common import (
     standard_mle,
     variant_cov,
 )
+from unspoken.listexp.data import MultiData
 from unspoken.listexp.ml import (
     IndexModel,
     log_binom_pmf,
@@ -54,7 +55,6 @@ from unspoken.listexp.ml import (
     newton_maximize,
     softplus,
 )
-from unspoken.listexp.multi import MultiData
 from unspoken.results import FitResult
 
 LiarFit = Literal["glm", "bayesglm"]

@@ -1,4 +1,4 @@
-"""Validated data of a standard-design list experiment.
+"""Validated data of list experiments (the bottom layer of :mod:`unspoken.listexp`).
 
 :func:`prepare_list_data` turns a user's frame, a formula and the column roles into a
 :class:`ListData`: the counts ``y``, the 0/1 treatment ``t``, the design matrix ``X``, ``J``,
@@ -7,6 +7,10 @@ what was done (listwise deletion, inferred J). Every problem raises
 :class:`~unspoken.errors.DataError` naming the column and the rows at fault; row numbers are
 0-based positions in the data as given (validation runs before incomplete rows are dropped,
 so the numbers always refer to the user's own rows).
+
+Designs with several sensitive items, and the single-item ML variants, use
+:func:`prepare_multi` and :class:`MultiData` instead; :func:`resolve_vcov` chooses their
+variance estimator from the survey design.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from unspoken.errors import DataError
+from unspoken.errors import DataError, UnsupportedError
 from unspoken.formula import (
     DesignMatrix,
     check_full_rank,
@@ -26,9 +30,16 @@ from unspoken.formula import (
     model_matrix,
     split_formula,
 )
-from unspoken.inference.covariance import SurveyDesign
+from unspoken.inference.covariance import VCOV_KINDS, SurveyDesign, survey_design
 
-__all__ = ["ListData", "check_J", "prepare_list_data"]
+__all__ = [
+    "ListData",
+    "MultiData",
+    "check_J",
+    "prepare_list_data",
+    "prepare_multi",
+    "resolve_vcov",
+]
 
 MissingPolicy = Literal["listwise", "error"]
 
@@ -273,3 +284,163 @@ def prepare_list_data(
         by_labels=by_labels,
         notes=notes,
     )
+
+
+# --------------------------------------------------------------------------- several items
+
+
+@dataclass
+class MultiData:
+    """Validated arrays of a multi-item list experiment.
+
+    ``t`` codes the arm: 0 = control, k = sensitive item k (``labels[k]``).
+    """
+
+    y: np.ndarray
+    t: np.ndarray
+    X: np.ndarray
+    terms: list[str]
+    labels: list[Any]
+    J: int
+    design: SurveyDesign
+    notes: list[str] = field(default_factory=list)
+    outcome: str = "y"
+    treat: str = "treat"
+    extra_X: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)  # noqa: N815
+
+    @property
+    def K(self) -> int:
+        return len(self.labels) - 1
+
+    @property
+    def n(self) -> int:
+        return len(self.y)
+
+    @property
+    def w(self) -> np.ndarray:
+        return self.design.w
+
+    def subset(self, rows: np.ndarray) -> MultiData:
+        return MultiData(
+            self.y[rows],
+            self.t[rows],
+            self.X[rows],
+            self.terms,
+            self.labels,
+            self.J,
+            self.design.subset(rows),
+            list(self.notes),
+            self.outcome,
+            self.treat,
+            {k: (X[rows], names) for k, (X, names) in self.extra_X.items()},
+        )
+
+
+def prepare_multi(
+    data: Any,
+    formula: str,
+    treat: str,
+    J: int,
+    control: Any = None,
+    weights: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+    missing: Literal["listwise", "error"] = "listwise",
+    extra_formulas: dict[str, str] | None = None,
+) -> MultiData:
+    """Check the data of a multi-item design and build the arrays (no model is fitted).
+
+    ``extra_formulas`` (name -> right-hand side) builds further designs on the same rows
+    (e.g. ceiling/floor models), returned in ``extra_X``."""
+    from unspoken.io import arm_column, drop_missing, integer_column, to_pandas
+
+    if not isinstance(J, int | np.integer) or isinstance(J, bool) or J < 1:
+        raise DataError(f"J (the number of control items) must be a positive integer, got {J!r}")
+    J = int(J)
+    df = to_pandas(data)
+    outcome, rhs = split_formula(formula)
+    if outcome is None:
+        raise DataError(f"formula '{formula}' needs an outcome on the left: 'y ~ x1 + x2'")
+    cols = [outcome, treat, *formula_columns(rhs, list(df.columns))]
+    extra_rhs = {}
+    for name, f in (extra_formulas or {}).items():
+        lhs, r = split_formula(f)
+        if lhs is not None:
+            raise DataError(f"the {name} formula '{f}' takes a right-hand side only: '~ x1 + x2'")
+        extra_rhs[name] = r
+        cols += formula_columns(r, list(df.columns))
+    cols += [c for c in (weights, cluster, strata) if c is not None]
+    df, notes, _ = drop_missing(df, list(dict.fromkeys(cols)), missing)
+    df = df.reset_index(drop=True)
+    t, labels = arm_column(df, treat, control)
+    if len(labels) < 2:
+        raise DataError(f"column '{treat}' needs a control arm and at least one treated arm")
+    y = integer_column(df, outcome, low=0, high=J + 1, role="outcome")
+    over = (t == 0) & (y > J)
+    if over.any():
+        rows = np.flatnonzero(over)
+        raise DataError(
+            f"the control group counts J = {J} items, but {len(rows)} control respondents "
+            f"report more than {J}",
+            column=outcome,
+            rows=rows,
+        )
+    for k in range(len(labels)):
+        if not np.any(t == k):
+            raise DataError(f"arm {labels[k]!r} of column '{treat}' has no respondents", treat)
+    dm = model_matrix(rhs, df)
+    check_full_rank(dm.X, dm.names, "covariate design")
+    design = survey_design(df, weights, cluster, strata)
+    extra = {}
+    for name, r in extra_rhs.items():
+        em = model_matrix(r, df)
+        check_full_rank(em.X, em.names, f"{name} design")
+        extra[name] = (em.X, em.names)
+    return MultiData(y, t, dm.X, dm.names, labels, J, design, notes, outcome, treat, extra)
+
+
+def resolve_vcov(
+    vcov: str | None, design: SurveyDesign, default: str, notes: list[str] | None = None
+) -> str:
+    """The variance estimator to use, with the same rules as the standard design: the
+    survey design's default (strata -> survey, cluster -> cluster, weights -> hc0 instead
+    of the model-based variance); ``"model"`` with probability weights is refused, and so is
+    any variance that would ignore a given cluster or strata column."""
+    weighted = design.weights is not None
+    if vcov is None:
+        d = design.default_kind()
+        if d != "model":
+            return d
+        if weighted and default == "model":
+            if notes is not None:
+                notes.append(
+                    "probability weights: the model-based (inverse information) variance does "
+                    "not apply, so the robust sandwich (hc0) is used"
+                )
+            return "hc0"
+        return default
+    if vcov not in VCOV_KINDS:
+        raise UnsupportedError(
+            f"unknown vcov '{vcov}'; choose one of {', '.join(VCOV_KINDS)}", param="vcov"
+        )
+    if vcov == "model" and weighted:
+        raise UnsupportedError(
+            "vcov='model' ignores the sampling design of probability weights and is wrong "
+            "with weights; use 'hc0', 'cluster', 'survey' or 'bootstrap'",
+            param="vcov",
+        )
+    if vcov == "cluster" and design.cluster is None:
+        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)", param="vcov")
+    if design.strata is not None and vcov not in ("survey", "bootstrap"):
+        raise UnsupportedError(
+            f"strata were given, but vcov='{vcov}' ignores them; use vcov='survey' (Taylor "
+            "linearisation) or 'bootstrap'",
+            param="vcov",
+        )
+    if design.cluster is not None and vcov not in ("cluster", "survey", "bootstrap"):
+        raise UnsupportedError(
+            f"a cluster column was given, but vcov='{vcov}' ignores it; use 'cluster', "
+            "'survey' or 'bootstrap'",
+            param="vcov",
+        )
+    return vcov

@@ -44,7 +44,7 @@ from unspoken.inference.covariance import (
     survey_design,
     vcov_from_influence,
 )
-from unspoken.listexp.multi import _resolve_vcov
+from unspoken.listexp.data import resolve_vcov
 from unspoken.results import Estimate, FitResult
 
 DoubleMethod = Literal["pooled", "average"]
@@ -259,7 +259,7 @@ def double_list_experiment(
     # the list-experiment rules (survey design defaults, no variance that ignores a given
     # cluster or strata column); least squares with influence functions: no model-based or
     # leverage-based variance, "model" means the robust hc0
-    kind = _resolve_vcov(None if vcov == "model" else vcov, d.design, "hc0")
+    kind = resolve_vcov(None if vcov == "model" else vcov, d.design, "hc0")
     if kind in ("hc2", "hc3"):
         raise UnsupportedError(
             f"vcov='{kind}' is not available for the double list; use hc0, hc1, cluster, "

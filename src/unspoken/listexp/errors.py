@@ -57,8 +57,8 @@ from unspoken.listexp._variant_common import (
     standard_mle,
     variant_cov,
 )
+from unspoken.listexp.data import MultiData
 from unspoken.listexp.ml import IndexModel, log_choose, newton_maximize, softplus
-from unspoken.listexp.multi import MultiData
 from unspoken.results import FitResult
 
 ErrorKind = Literal["none", "topcoded", "topcode", "uniform"]

@@ -39,6 +39,7 @@ import pandas as pd
 from scipy.special import expit, gammaln
 
 from unspoken.errors import ConvergenceError
+from unspoken.listexp.core import Core
 
 __all__ = [
     "BinomialListModel",
@@ -683,8 +684,6 @@ def ml_core(
     polish of :func:`newton_maximize` with the exact Hessian. Identical ``(y, t, x)`` rows are
     compressed into weighted patterns when that pays (discrete covariates).
     """
-    from unspoken.listexp.standard import Core
-
     k = X.shape[1]
     yf = np.asarray(y, dtype=float)
     tf = np.asarray(t, dtype=float)

@@ -24,18 +24,16 @@ delta-method standard error that treats the covariates as fixed, as R's ``predic
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
 import numpy as np
 from scipy.special import expit, gammaln, log_expit
 
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
-from unspoken.inference.covariance import (
-    VCOV_KINDS,
-    SurveyDesign,
-    survey_design,
-)
+from unspoken.listexp._variant_common import variant_cov
+from unspoken.listexp.data import MultiData, prepare_multi, resolve_vcov
+from unspoken.listexp.least_squares import nls_core
 from unspoken.listexp.ml import binomial_fit, newton_maximize
 from unspoken.results import Estimate, FitResult, ResultMixin
 
@@ -43,120 +41,6 @@ MultiMethod = Literal["lm", "nls", "ml"]
 MultiCondition = Literal["none", "level"]
 
 __all__ = ["MultiData", "MultiDesignTest", "design_test_multi", "fit_multi", "prepare_multi"]
-
-
-# --------------------------------------------------------------------------- data
-
-
-@dataclass
-class MultiData:
-    """Validated arrays of a multi-item list experiment.
-
-    ``t`` codes the arm: 0 = control, k = sensitive item k (``labels[k]``).
-    """
-
-    y: np.ndarray
-    t: np.ndarray
-    X: np.ndarray
-    terms: list[str]
-    labels: list[Any]
-    J: int
-    design: SurveyDesign
-    notes: list[str] = field(default_factory=list)
-    outcome: str = "y"
-    treat: str = "treat"
-    extra_X: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)  # noqa: N815
-
-    @property
-    def K(self) -> int:
-        return len(self.labels) - 1
-
-    @property
-    def n(self) -> int:
-        return len(self.y)
-
-    @property
-    def w(self) -> np.ndarray:
-        return self.design.w
-
-    def subset(self, rows: np.ndarray) -> MultiData:
-        return MultiData(
-            self.y[rows],
-            self.t[rows],
-            self.X[rows],
-            self.terms,
-            self.labels,
-            self.J,
-            self.design.subset(rows),
-            list(self.notes),
-            self.outcome,
-            self.treat,
-            {k: (X[rows], names) for k, (X, names) in self.extra_X.items()},
-        )
-
-
-def prepare_multi(
-    data: Any,
-    formula: str,
-    treat: str,
-    J: int,
-    control: Any = None,
-    weights: str | None = None,
-    cluster: str | None = None,
-    strata: str | None = None,
-    missing: Literal["listwise", "error"] = "listwise",
-    extra_formulas: dict[str, str] | None = None,
-) -> MultiData:
-    """Check the data of a multi-item design and build the arrays (no model is fitted).
-
-    ``extra_formulas`` (name -> right-hand side) builds further designs on the same rows
-    (e.g. ceiling/floor models), returned in ``extra_X``."""
-    from unspoken.formula import check_full_rank, formula_columns, model_matrix, split_formula
-    from unspoken.io import arm_column, drop_missing, integer_column, to_pandas
-
-    if not isinstance(J, int | np.integer) or isinstance(J, bool) or J < 1:
-        raise DataError(f"J (the number of control items) must be a positive integer, got {J!r}")
-    J = int(J)
-    df = to_pandas(data)
-    outcome, rhs = split_formula(formula)
-    if outcome is None:
-        raise DataError(f"formula '{formula}' needs an outcome on the left: 'y ~ x1 + x2'")
-    cols = [outcome, treat, *formula_columns(rhs, list(df.columns))]
-    extra_rhs = {}
-    for name, f in (extra_formulas or {}).items():
-        lhs, r = split_formula(f)
-        if lhs is not None:
-            raise DataError(f"the {name} formula '{f}' takes a right-hand side only: '~ x1 + x2'")
-        extra_rhs[name] = r
-        cols += formula_columns(r, list(df.columns))
-    cols += [c for c in (weights, cluster, strata) if c is not None]
-    df, notes, _ = drop_missing(df, list(dict.fromkeys(cols)), missing)
-    df = df.reset_index(drop=True)
-    t, labels = arm_column(df, treat, control)
-    if len(labels) < 2:
-        raise DataError(f"column '{treat}' needs a control arm and at least one treated arm")
-    y = integer_column(df, outcome, low=0, high=J + 1, role="outcome")
-    over = (t == 0) & (y > J)
-    if over.any():
-        rows = np.flatnonzero(over)
-        raise DataError(
-            f"the control group counts J = {J} items, but {len(rows)} control respondents "
-            f"report more than {J}",
-            column=outcome,
-            rows=rows,
-        )
-    for k in range(len(labels)):
-        if not np.any(t == k):
-            raise DataError(f"arm {labels[k]!r} of column '{treat}' has no respondents", treat)
-    dm = model_matrix(rhs, df)
-    check_full_rank(dm.X, dm.names, "covariate design")
-    design = survey_design(df, weights, cluster, strata)
-    extra = {}
-    for name, r in extra_rhs.items():
-        em = model_matrix(r, df)
-        check_full_rank(em.X, em.names, f"{name} design")
-        extra[name] = (em.X, em.names)
-    return MultiData(y, t, dm.X, dm.names, labels, J, design, notes, outcome, treat, extra)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -170,53 +54,6 @@ def _onehot_blocks(X: np.ndarray, t: np.ndarray, K: int) -> np.ndarray:
         m = t == j + 1
         out[m, j * k : (j + 1) * k] = X[m]
     return out
-
-
-def _resolve_vcov(
-    vcov: str | None, design: SurveyDesign, default: str, notes: list[str] | None = None
-) -> str:
-    """The variance estimator to use, with the same rules as the standard design: the
-    survey design's default (strata -> survey, cluster -> cluster, weights -> hc0 instead
-    of the model-based variance); ``"model"`` with probability weights is refused, and so is
-    any variance that would ignore a given cluster or strata column."""
-    weighted = design.weights is not None
-    if vcov is None:
-        d = design.default_kind()
-        if d != "model":
-            return d
-        if weighted and default == "model":
-            if notes is not None:
-                notes.append(
-                    "probability weights: the model-based (inverse information) variance does "
-                    "not apply, so the robust sandwich (hc0) is used"
-                )
-            return "hc0"
-        return default
-    if vcov not in VCOV_KINDS:
-        raise UnsupportedError(
-            f"unknown vcov '{vcov}'; choose one of {', '.join(VCOV_KINDS)}", param="vcov"
-        )
-    if vcov == "model" and weighted:
-        raise UnsupportedError(
-            "vcov='model' ignores the sampling design of probability weights and is wrong "
-            "with weights; use 'hc0', 'cluster', 'survey' or 'bootstrap'",
-            param="vcov",
-        )
-    if vcov == "cluster" and design.cluster is None:
-        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)", param="vcov")
-    if design.strata is not None and vcov not in ("survey", "bootstrap"):
-        raise UnsupportedError(
-            f"strata were given, but vcov='{vcov}' ignores them; use vcov='survey' (Taylor "
-            "linearisation) or 'bootstrap'",
-            param="vcov",
-        )
-    if design.cluster is not None and vcov not in ("cluster", "survey", "bootstrap"):
-        raise UnsupportedError(
-            f"a cluster column was given, but vcov='{vcov}' ignores it; use 'cluster', "
-            "'survey' or 'bootstrap'",
-            param="vcov",
-        )
-    return vcov
 
 
 # --------------------------------------------------------------------------- lm
@@ -259,12 +96,10 @@ def _lm_prevalence_grad(d: MultiData) -> np.ndarray:
 
 def _fit_nls(d: MultiData) -> dict[str, Any]:
     """Two-step NLS (Imai 2011 sec. 2.2) per item with the standard design's estimator
-    (:func:`unspoken.listexp.standard.nls_core`) on the control group plus the item's group.
+    (:func:`unspoken.listexp.least_squares.nls_core`) on the control group plus the item's group.
     The control step uses the same rows every time, so ``gamma`` is common; the stacked
     estimating equations are block-triangular, so the per-item influence values stitch
     exactly into the joint ones (which also give the covariance between items)."""
-    from unspoken.listexp.standard import nls_core
-
     p_, K, n = d.X.shape[1], d.K, d.n
     w = None if d.design.weights is None else d.design.w
     psi = np.zeros((n, (K + 1) * p_))
@@ -558,7 +393,7 @@ def fit_multi(
             "sandwich of the stacked estimating equations (vcov='hc0', R's choice)",
             param="vcov",
         )
-    kind = _resolve_vcov(vcov, d.design, default, notes)
+    kind = resolve_vcov(vcov, d.design, default, notes)
     if kind in ("hc2", "hc3") and method != "lm":
         raise UnsupportedError(
             f"vcov='{kind}' needs leverages: linear models (method='lm') only", param="vcov"
@@ -570,8 +405,6 @@ def fit_multi(
         if method == "nls":
             return _fit_nls(dd)
         return _fit_ml(dd, multi_condition, start)
-
-    from unspoken.listexp._variant_common import variant_cov  # it imports this module
 
     fit = run(d)
     coef = fit["coef"]

@@ -31,8 +31,8 @@ from unspoken.listexp._variant_common import (
     standard_mle,
     variant_cov,
 )
+from unspoken.listexp.data import MultiData
 from unspoken.listexp.ml import IndexModel, newton_maximize, softplus
-from unspoken.listexp.multi import MultiData
 from unspoken.results import FitResult
 
 __all__ = ["BetaBinomialListModel", "fit_overdispersed", "log_betabinom"]
