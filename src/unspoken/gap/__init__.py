@@ -3,6 +3,11 @@ design: a list experiment or randomized response), and the difference.
 
 ``unspoken.gap(...)`` is :func:`unspoken.gap.estimator.gap`; this package is callable so that
 ``unspoken.gap`` works both as the module and as the function.
+
+Layers: :mod:`~unspoken.gap.model` (hidden shares from a fitted model),
+:mod:`~unspoken.gap.placebo` (the placebo list) and :mod:`~unspoken.gap.plot` (the figure; it
+takes a result and imports nothing of the estimator) sit below
+:mod:`~unspoken.gap.estimator` (:func:`gap`), which imports them, never the reverse.
 """
 
 from __future__ import annotations

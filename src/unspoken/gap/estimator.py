@@ -40,6 +40,7 @@ from unspoken.direct import (
     support_answers,
 )
 from unspoken.errors import DataError, UnsupportedError
+from unspoken.gap.plot import plot_gap
 from unspoken.inference.covariance import SurveyDesign
 from unspoken.results import Estimate, ResultMixin, format_table, z_value
 from unspoken.smallcells import (
@@ -282,8 +283,6 @@ class GapResult(ResultMixin):
 
     def plot(self, path: str | None = None, title: str | None = None):
         """Direct vs hidden share with intervals by subgroup (SVG/PNG by the file's suffix)."""
-        from unspoken.gap.plot import plot_gap
-
         return plot_gap(self, path, title=title)
 
 

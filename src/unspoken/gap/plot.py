@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # pragma: no cover
-    from unspoken.gap.estimator import GapResult
+from typing import Any
 
 _SUFFIXES = {".svg", ".png", ".pdf"}
 
 
-def plot_gap(result: GapResult, path: str | Path | None = None, title: str | None = None) -> Any:
+def plot_gap(result: Any, path: str | Path | None = None, title: str | None = None) -> Any:
     """Draw the result; save to ``path`` (.svg, .png or .pdf) when given. Returns the figure.
+
+    ``result`` is a :class:`~unspoken.gap.estimator.GapResult` (not imported here: the
+    estimator imports this module, which stays below it).
 
     Left: the direct share (circles) and the hidden share (squares, and the deflation-
     corrected hidden share as open squares when there is a placebo list) with their
