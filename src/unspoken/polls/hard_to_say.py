@@ -19,6 +19,7 @@ than create, differences). The decomposition is first order: the two parts need 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,8 @@ import numpy as np
 import pandas as pd
 
 from unspoken.errors import UnsupportedError
+from unspoken.polls.data import PollDataWarning, _load, prepare_polls
+from unspoken.polls.fit import check_options, fit_prepared_polls
 from unspoken.results import ResultMixin, format_table
 
 
@@ -101,14 +104,9 @@ def compare_house_effects(data: Any, all_fit: Any = None, **kw: Any) -> HardToSa
     dates, sample sizes, ...); ``all_fit`` may pass an existing sum-to-zero fit on the share
     of all respondents, which is then not refitted.
     """
-    import warnings
-
-    from unspoken.polls.data import PollDataWarning, _load, prepare_polls
-    from unspoken.polls.model import _check_options, _fit_polls, fit_polls
-
     prep = {k: v for k, v in kw.items() if k in _PREPARE}
     opts = {k: v for k, v in kw.items() if k not in _PREPARE and k not in _SET_HERE}
-    _check_options(
+    check_options(
         opts.get("period", "day"),
         opts.get("fieldwork", "spread"),
         opts.get("level", 0.95),
@@ -118,16 +116,10 @@ def compare_house_effects(data: Any, all_fit: Any = None, **kw: Any) -> HardToSa
     raw = _load(data)  # read once for both scales
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PollDataWarning)
-        if all_fit is None:
-            all_fit = fit_polls(
-                raw,
-                **prep,
-                **opts,
-                scale="all",
-                anchor="sum-to-zero",
-                compare_scales=False,
-                duplicates="keep",
-            )
+        if all_fit is None:  # what fit_polls(scale="all", anchor="sum-to-zero") does, minus
+            # the comparison (fit_polls imports this module, so it is not called from here)
+            polls_all = prepare_polls(raw, **prep, scale="all", duplicates="keep")
+            all_fit = fit_prepared_polls(polls_all, "sum-to-zero", **opts)
         # the decided-scale polls serve both the fit and the mean "hard to say" per pollster
         pp = prepare_polls(raw, **prep, scale="decided", duplicates="keep")
     if len(all_fit.house_effects) < 2:
@@ -136,7 +128,7 @@ def compare_house_effects(data: Any, all_fit: Any = None, **kw: Any) -> HardToSa
             f"have one ({all_fit.house_effects['pollster'].iloc[0]})",
             param="compare_scales",
         )
-    dec_fit = _fit_polls(pp, "sum-to-zero", **opts)
+    dec_fit = fit_prepared_polls(pp, "sum-to-zero", **opts)
     f = all_fit.factor
     dk_mean = pp.table.groupby("pollster")["dk"].mean().reindex(all_fit.house_effects["pollster"])
     d = dk_mean.to_numpy()
