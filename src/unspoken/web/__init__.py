@@ -3,6 +3,10 @@
 Standard library server bound to 127.0.0.1: choose a bundled data set or upload a file (kept
 in memory only), pick an analysis from forms built from the data's columns, and read the same
 self-contained HTML report that ``--html`` writes. See ``docs/web.md``.
+
+This package only re-exports the server's entry points. Its modules import one another
+directly (``unspoken.web.server`` -> ``jobs``, ``pages`` -> ``analyses`` -> ``forms``), never
+through the package, which imports the server.
 """
 
 from unspoken.web.server import make_server, url_of

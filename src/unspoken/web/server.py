@@ -37,8 +37,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import unspoken.web.jobs as jobs  # not via the package unspoken.web: it imports this module
+import unspoken.web.pages as pages
 from unspoken.errors import DataError, UnspokenError
-from unspoken.web import jobs, pages
 from unspoken.web.analyses import ANALYSES, defaults
 from unspoken.web.multipart import MultipartError, read_multipart
 
