@@ -26,14 +26,14 @@ import pandas as pd
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.inference.covariance import SurveyDesign, vcov_from_influence
-from unspoken.results import Estimate, ResultMixin, format_table, z_value
+from unspoken.report.view import View
+from unspoken.results import Estimate, ResultMixin, z_value
 from unspoken.smallcells import (
     DEFAULT_MIN_N,
     Cell,
     check_min_n,
     screen,
     suppressed_dict,
-    suppression_notes,
     whole_sample_note,
 )
 
@@ -449,24 +449,10 @@ class DirectResult(ResultMixin):
             out["n"] = out["n"].astype("Int64")
         return out
 
-    def summary(self) -> str:
-        lines = [f"unspoken: direct poll of '{self.question}'", ""]
-        if self.support_values is not None:
-            lines.append(f"Support = {', '.join(map(str, self.support_values))}")
-        if self.dk_values:
-            lines.append(
-                f"Don't know / refused = {', '.join(map(str, self.dk_values))} (dk = {self.dk})"
-            )
-        lines.append(f"Variance: {self.variance} (Taylor linearisation)")
-        lines.append("")
-        table = self.tidy()
-        table["n"] = table["n"].astype(object).where(table["n"].notna(), "")
-        lines.append(format_table(table))
-        hidden = [(", ".join(f"{k} = {v}" for k, v in g.items()), t.note) for g, t in self.by
-                  if t.suppressed]  # fmt: skip
-        for note in [*self.notes, *suppression_notes(hidden)]:
-            lines.append(f"Note: {note}")
-        return "\n".join(lines)
+    def view(self) -> View:
+        from unspoken.report.view import direct_view
+
+        return direct_view(self)
 
 
 # --------------------------------------------------------------------------- estimator

@@ -55,6 +55,7 @@ import numpy as np
 from scipy.special import logit, ndtr, ndtri
 
 from unspoken.errors import DataError, UnsupportedError
+from unspoken.report.view import View
 from unspoken.results import ResultMixin
 
 Alternative = Literal["two.sided", "one.sided"]
@@ -268,55 +269,10 @@ class ListPower(ResultMixin):
             )
         return out
 
-    def summary(self) -> str:
-        side = "two-sided" if self.alternative == "two.sided" else "one-sided"
-        share = (
-            "half of them"
-            if abs(self.treated_share - 0.5) < 1e-12
-            else f"{self.treated_share:.0%} of them"
-        )
-        if self.gap is None:
-            what = f"a prevalence of {self.prevalence:.0%} against {self.null:.0%}"
-        else:
-            what = (
-                f"a falsification gap of {self.gap * 100:+.1f} points (list {self.prevalence:.0%}"
-                f" vs direct {self.direct_share:.0%}) against {self.gap_null * 100:+.1f}"
-            )
-        lines = [
-            "unspoken: power of a list experiment" + (" gap" if self.gap is not None else ""),
-            "",
-        ]
-        if self.solved_for == "n":
-            lines.append(
-                f"To detect {what} with {self.power:.0%} power ({side} test at level "
-                f"{self.alpha:g}) you need about {int(self.n):,} respondents, {share} shown "
-                f"the treated list."
-            )
-        else:
-            lines.append(
-                f"With {round(self.n):,} respondents ({share} shown the treated list), a "
-                f"{side} test at level {self.alpha:g} detects {what} with probability "
-                f"{self.power:.1%}."
-            )
-        lines.append(
-            f"Standard error of the estimate: {self.std_error:.4f}. Control count variance "
-            f"{self.control_var:.4f} (J = {self.J}), treated {self.treated_var:.4f}."
-        )
-        if (
-            self.n_optimal is not None
-            and abs(self.optimal_treated_share - self.treated_share) > 0.005
-        ):
-            lines.append(
-                f"Showing {self.optimal_treated_share:.0%} the treated list (the variance-"
-                f"minimising split) would need {self.n_optimal:,}."
-            )
-        if self.n_conservative is not None and self.n_conservative != self.n:
-            lines.append(
-                f"Without assuming how hidden and direct answers are linked (worst case), "
-                f"{self.n_conservative:,} respondents."
-            )
-        lines.extend(f"Note: {s}" for s in self.notes)
-        return "\n".join(lines)
+    def view(self) -> View:
+        from unspoken.report.view import list_power_view
+
+        return list_power_view(self)
 
 
 def _resolve_control(
@@ -620,19 +576,10 @@ class SimulatedPower(ResultMixin):
             "failures": self.failures,
         }
 
-    def summary(self) -> str:
-        return "\n".join(
-            [
-                "unspoken: simulated power",
-                "",
-                f"{self.estimator} on {self.reps:,} simulated {self.design} surveys of "
-                f"{self.n:,}: power {self.power:.3f} (Monte Carlo s.e. {self.mc_se:.3f}) to "
-                f"reject {self.null:g} when the truth is {self.truth:g}.",
-                f"Estimates: mean {self.mean_estimate:.4f}, s.d. {self.sd_estimate:.4f}; "
-                f"mean reported s.e. {self.mean_std_error:.4f}."
-                + (f" {self.failures} fits failed." if self.failures else ""),
-            ]
-        )
+    def view(self) -> View:
+        from unspoken.report.view import simulated_power_view
+
+        return simulated_power_view(self)
 
 
 def _rejects(est: np.ndarray, se: np.ndarray, null: float, truth: float, alpha: float,

@@ -9,14 +9,16 @@ by subgroup. Result classes hold numbers; they compute nothing but presentation.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from unspoken.report.view import View
 
 
 def z_value(level: float = 0.95) -> float:
@@ -61,20 +63,35 @@ def json_text(obj: Any, indent: int | None = 2) -> str:
 
 
 class ResultMixin:
-    """JSON and notebook HTML for any result that has ``to_dict()`` and ``summary()``."""
+    """Every rendering of a result from its one description, ``view()``: ``summary()`` (plain
+    text), ``_repr_html_()`` (notebooks), the command line and the HTML report; plus JSON
+    from ``to_dict()``."""
 
     def to_dict(self) -> dict[str, Any]:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def summary(self) -> str:  # pragma: no cover - overridden
+    def view(self) -> View:  # pragma: no cover - overridden
+        """What a reader should see of this result (:class:`unspoken.report.view.View`)."""
         raise NotImplementedError
+
+    def views(self) -> list[View]:
+        """The sections of this result: one view, or several (a design test per item)."""
+        return [self.view()]
+
+    def summary(self) -> str:
+        """The result as plain text (its views rendered by :mod:`unspoken.report.text`)."""
+        from unspoken.report.text import render_text
+
+        return render_text(self.views())
 
     def to_json(self, indent: int | None = 2) -> str:
         """The result as JSON (non-finite numbers become ``null``)."""
         return json_text(self.to_dict(), indent=indent)
 
     def _repr_html_(self) -> str:
-        return f"<pre>{html.escape(self.summary())}</pre>"
+        from unspoken.report.html import views_html
+
+        return views_html(self.views())
 
     def __str__(self) -> str:
         return self.summary()
@@ -123,7 +140,13 @@ class Estimate(ResultMixin):
             d["item"] = self.label
         return d
 
+    def view(self) -> View:
+        from unspoken.report.view import View
+
+        return View(title=self.label or "Estimate", headline=[self.summary()])
+
     def summary(self) -> str:
+        """The estimate on one line (a value inside other texts, not a layout)."""
         pct = round(self.level * 100)
         return (
             f"{self.estimate:.4f} (s.e. {self.std_error:.4f}; "
@@ -252,34 +275,10 @@ class FitResult(ResultMixin):
         d.update(self.extra)
         return d
 
-    def summary(self) -> str:
-        lines = [self.title or f"unspoken: {self.model}", ""]
-        info = f"n = {self.n}"
-        if self.loglik is not None:
-            info += f"   log-likelihood = {self.loglik:.4f}"
-        info += f"   converged = {self.converged}   iterations = {self.iterations}"
-        info += f"   variance = {self.vcov_type}"
-        lines.append(info)
-        lines.append("")
-        lines.append(format_table(self.tidy()))
-        if self.prevalence is not None:
-            lines.append("")
-            items = self.prevalence if isinstance(self.prevalence, list) else [self.prevalence]
-            for e in items:
-                name = f"Prevalence ({e.label})" if e.label else "Prevalence of the sensitive item"
-                lines.append(f"{name}: {e.summary()}")
-        for g in self.by:
-            grp = ", ".join(f"{k} = {v}" for k, v in g.group.items())
-            if g.estimate is None:
-                lines.append(f"  {grp}: {g.note or 'no estimate'}")
-            else:
-                items = g.estimate if isinstance(g.estimate, list) else [g.estimate]
-                for e in items:
-                    lab = f" [{e.label}]" if e.label else ""
-                    lines.append(f"  {grp}{lab}: {e.summary()}")
-        for note in self.notes:
-            lines.append(f"Note: {note}")
-        return "\n".join(lines)
+    def view(self) -> View:
+        from unspoken.report.view import fit_view
+
+        return fit_view(self)
 
 
 def format_table(df: pd.DataFrame, digits: int = 4) -> str:

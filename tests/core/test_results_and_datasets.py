@@ -37,7 +37,9 @@ def test_fit_result_tables_and_json():
     assert d["params"][2]["std_error"] is None  # NaN becomes null, never a fake number
     assert d["prevalence"]["ci_high"] == pytest.approx(0.2 + 1.959963984540054 * 0.05)
     assert d["by"] == [{"group": {"south": 1}, "prevalence": None, "note": "too small"}]
-    assert "Prevalence" in fit.summary() and "<pre>" in fit._repr_html_()
+    assert "Prevalence" in fit.summary() and "20.0%" in fit.summary()
+    html = fit._repr_html_()  # the report's section: headline and tables, no <pre> of text
+    assert "<table>" in html and "20.0%" in html and "<html" not in html
     assert list(fit.part("sensitive").index) == ["Intercept", "age"]
 
 

@@ -237,7 +237,8 @@ def test_detects_a_strong_design_effect():
     d = _sim_data(np.random.default_rng(5), 3000, 3, deff=0.3)
     res = design_test(d, "y", "treat", J=3)
     assert res.design_effect and res.p_bonferroni < 1e-3
-    assert res.summary().splitlines()[-1].startswith("Evidence of a design effect")
+    headline = res.summary().split("\n\n")[1]  # the verdict is the headline, under the title
+    assert headline.startswith("Evidence of a design effect")
     assert "most negative share pi(y = " in res.verdict
 
 
@@ -256,7 +257,7 @@ def test_result_protocol(race):
     assert "No evidence of a design effect at alpha = 0.05 (Bonferroni p = 0.1539)" in text
     assert "ceiling" in text and "floor" in text
     assert res.tidy().shape == (8, 4)
-    assert "<pre>" in res._repr_html_()
+    assert "<table>" in res._repr_html_()
 
 
 def test_missing_rows_are_dropped_with_a_note_and_user_frame_untouched(race):

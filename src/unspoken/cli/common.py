@@ -258,7 +258,7 @@ def render(result: Any, console: Any = None) -> None:
             for r in t.rows:
                 rt.add_row(*(Text(c) for c in r))
             con.print(rt)
-        for note in view.notes:
+        for note in view.other_notes:
             con.print(Text(f"Note: {note}"))
         con.print()
 

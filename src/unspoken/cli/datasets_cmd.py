@@ -27,7 +27,7 @@ def command(name: str | None, as_json: bool, html_file: str | None) -> None:
             headline=["Use a name as DATA in any command, e.g. unspoken list race ..."],
             tables=[
                 Table(
-                    "Bundled data sets",
+                    "Name, title and design of each",
                     ["name", "title", "design"],
                     [[r["name"], r["title"], r["design"]] for r in rows],
                     ["l", "l", "l"],

@@ -157,11 +157,11 @@ def command(
             until=until,
             date_format=date_format,
         )
-    for w in warned:
+    extra = [w for w in warned if w not in result.notes]
+    for w in warned if as_json else extra:  # text output shows the others as notes: once
         click.echo(f"Warning: {w}", err=True)
     if plot_file:
         result.plot(plot_file)
-    extra = [w for w in warned if w not in result.notes]
     finish(result, as_json, html_file, data_note=f"Data: {data}", warnings=extra)
     if plot_file:
         click.echo(f"Plot written to {plot_file}", err=True)

@@ -42,7 +42,8 @@ from unspoken.direct import (
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.gap.plot import plot_gap
 from unspoken.inference.covariance import SurveyDesign
-from unspoken.results import Estimate, ResultMixin, format_table, z_value
+from unspoken.report.view import View
+from unspoken.results import Estimate, ResultMixin, z_value
 from unspoken.smallcells import (
     DEFAULT_MIN_N,
     Cell,
@@ -50,7 +51,6 @@ from unspoken.smallcells import (
     check_min_n,
     screen,
     suppressed_dict,
-    suppression_notes,
     whole_sample_note,
 )
 
@@ -246,40 +246,10 @@ class GapResult(ResultMixin):
             out["n"] = out["n"].astype("Int64")
         return out
 
-    def summary(self) -> str:
-        pct = round(self.level * 100)
-        lines = [
-            "unspoken: the falsification gap (gap = hidden share - direct share)",
-            "",
-            f"method = {self.method}   layout = direct question asked of "
-            f"{_LAYOUT_TEXT.get(self.layout, self.layout)}"
-            f"   n = {self.n}   variance = {self.variance}",
-            f"direct question '{self.direct_column}', support = "
-            f"{', '.join(map(str, self.support_values))}",
-        ]
-        if self.dk_values:
-            lines.append(
-                f"don't know / refused = {', '.join(map(str, self.dk_values))} (dk = {self.dk})"
-            )
-        table = self.tidy()
-        if "n" in table:
-            table["n"] = table["n"].astype(object).where(table["n"].notna(), "")
-        lines += ["", format_table(table), ""]
-        r = self.overall
-        if r.gap is not None and r.gap_se_independent is not None:
-            lines.append(
-                f"Correlation of the two estimates: {r.correlation:.3f}; the gap's s.e. "
-                f"ignoring it would be {r.gap_se_independent:.4f} instead of "
-                f"{r.gap.std_error:.4f}. Intervals are {pct}% Wald intervals."
-            )
-        hidden = [(", ".join(f"{k} = {v}" for k, v in g.items()), r.note) for g, r in self.by
-                  if r.suppressed]  # fmt: skip
-        for note in [*self.notes, *suppression_notes(hidden)]:
-            lines.append(f"Note: {note}")
-        for k, v in self.extra.items():
-            if isinstance(v, dict) and "summary" in v:
-                lines.append(f"{k}: {v['summary']}")
-        return "\n".join(lines)
+    def view(self) -> View:
+        from unspoken.report.view import gap_view
+
+        return gap_view(self)
 
     def plot(self, path: str | None = None, title: str | None = None):
         """Direct vs hidden share with intervals by subgroup (SVG/PNG by the file's suffix)."""

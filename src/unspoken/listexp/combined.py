@@ -33,11 +33,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy.stats import norm
 
 from unspoken.errors import DataError
-from unspoken.results import Estimate, ResultMixin, format_table, z_value
+from unspoken.report.view import View
+from unspoken.results import Estimate, ResultMixin, z_value
 
 
 @dataclass(frozen=True)
@@ -99,36 +99,10 @@ class CombinedResult(ResultMixin):
             d["notes"] = list(self.notes)
         return d
 
-    def summary(self) -> str:
-        rows = pd.DataFrame(
-            [
-                {"quantity": name, **{k: getattr(x, k) for k in
-                                      ("estimate", "std_error", "ci_low", "ci_high")}}
-                for name, x in (("combined", self.combined), ("direct", self.direct),
-                                ("list (conventional)", self.list))
-            ]
-        )  # fmt: skip
-        tests = pd.DataFrame(
-            [
-                {"test": t.name, "H0": f"= {t.null:g}", "estimate": t.estimate,
-                 "std_error": t.std_error, "p_value": t.p_value, "n": t.n}
-                for t in self.placebo_tests
-            ]
-        )  # fmt: skip
-        lines = [
-            "unspoken: combined list and direct estimator (Aronow, Coppock, Crawford & Green 2015)",
-            "",
-            f"n = {self.n}   treated = {self.n_treated}   direct 'yes' = {self.n_direct_yes}"
-            + (f"   covariates: {', '.join(self.covariates)}" if self.covariates else ""),
-            "",
-            format_table(rows),
-            "",
-            "Placebo tests: (I) list estimate among direct 'yes' = 1; "
-            "(II) effect of the treatment list on the direct answer = 0",
-            format_table(tests),
-        ]
-        lines += [f"Note: {n}" for n in self.notes]
-        return "\n".join(lines)
+    def view(self) -> View:
+        from unspoken.report.view import combined_view
+
+        return combined_view(self)
 
 
 def _ols_arm_var(

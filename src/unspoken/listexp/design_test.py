@@ -56,7 +56,8 @@ from scipy.optimize import nnls
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.io import binary_column, drop_missing, integer_column, require_columns, to_pandas
-from unspoken.results import ResultMixin, format_table
+from unspoken.report.view import View
+from unspoken.results import ResultMixin
 
 __all__ = ["BlockTest", "DesignTestResult", "PiEstimate", "chibar_weights", "design_test"]
 
@@ -205,34 +206,10 @@ class DesignTestResult(ResultMixin):
             "notes": list(self.notes),
         }
 
-    def summary(self) -> str:
-        lines = [
-            "Test for list experiment design effects (Blair & Imai 2012)",
-            "",
-            f"n = {self.n} ({self.n_control} control, {self.n_treated} treated), J = {self.J}; "
-            f"{self.moment_selection}",
-            "",
-            "Estimated shares of respondent types, pi(y, z) = Pr(Y_i(0) = y, Z_i = z):",
-            format_table(self.tidy()),
-            "",
-        ]
-        for t in self.tests:
-            used = ", ".join(str(y) for y in t.moments) or "none"
-            lines.append(
-                f"z = {t.z}: p = {_fmt_p(t.p_value)} "
-                f"(LR statistic {t.statistic:.4f}, {t.method}; moments y = {used})"
-            )
-        lines.append(f"Bonferroni-corrected p-value: {_fmt_p(self.p_bonferroni)}")
-        fc = self.floor_ceiling
-        lines.append(
-            f"Treated answering 0 (floor): {fc['treated_0']:.1%}; answering J + 1 = "
-            f"{self.J + 1} (ceiling): {fc['treated_J_plus_1']:.1%}"
-        )
-        lines.append("")
-        lines.append(self.verdict)
-        for note in self.notes:
-            lines.append(f"Note: {note}")
-        return "\n".join(lines)
+    def view(self) -> View:
+        from unspoken.report.view import design_test_view
+
+        return design_test_view(self)
 
 
 def _fmt_p(p: float) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 from scipy.stats import chi2
 
 from unspoken.errors import UnsupportedError
+from unspoken.report.view import View
 from unspoken.results import ResultMixin
 
 
@@ -48,14 +49,10 @@ class HausmanResult(ResultMixin):
             "notes": list(self.notes),
         }
 
-    def summary(self) -> str:
-        p = "not computed" if self.p_value is None else f"{self.p_value:.4f}"
-        lines = [
-            "Hausman test, list ML vs NLS (H0: the model is correctly specified)",
-            f"statistic = {self.statistic:.4f}   df = {self.df}   p-value = {p}",
-        ]
-        lines += [f"Note: {n}" for n in self.notes]
-        return "\n".join(lines)
+    def view(self) -> View:
+        from unspoken.report.view import hausman_view
+
+        return hausman_view(self)
 
 
 def hausman_statistic(

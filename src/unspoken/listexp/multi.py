@@ -35,6 +35,7 @@ from unspoken.listexp._variant_common import variant_cov
 from unspoken.listexp.data import MultiData, prepare_multi, resolve_vcov
 from unspoken.listexp.least_squares import nls_core
 from unspoken.listexp.ml import binomial_fit, newton_maximize
+from unspoken.report.view import View
 from unspoken.results import Estimate, FitResult, ResultMixin
 
 MultiMethod = Literal["lm", "nls", "ml"]
@@ -492,11 +493,15 @@ class MultiDesignTest(ResultMixin):
             "items": [{"item": k, **v.to_dict()} for k, v in self.results.items()],
         }
 
-    def summary(self) -> str:
-        out = []
-        for k, v in self.results.items():
-            out += [f"Sensitive item {k!r} (control group vs group {k!r}):", v.summary(), ""]
-        return "\n".join(out).rstrip()
+    def view(self) -> View:
+        from unspoken.report.view import multi_design_test_view
+
+        return multi_design_test_view(self)
+
+    def views(self) -> list[View]:
+        from unspoken.report.view import design_test_view
+
+        return [design_test_view(r, item) for item, r in self.results.items()]
 
 
 def design_test_multi(

@@ -18,7 +18,6 @@ than create, differences). The decomposition is first order: the two parts need 
 
 from __future__ import annotations
 
-import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +28,8 @@ import pandas as pd
 from unspoken.errors import UnsupportedError
 from unspoken.polls.data import PollDataWarning, _load, prepare_polls
 from unspoken.polls.fit import check_options, fit_prepared_polls
-from unspoken.results import ResultMixin, format_table
+from unspoken.report.view import View
+from unspoken.results import ResultMixin
 
 
 @dataclass
@@ -48,33 +48,10 @@ class HardToSayComparison(ResultMixin):
             "pollsters": self.table.to_dict(orient="records"),
         }
 
-    def explained_text(self) -> str:
-        """One sentence on the share of the between-pollster variance that "hard to say"
-        explains (none when the house effects among all respondents are all 0)."""
-        share = f"{100 * self.explained:.0f}%"
-        if not math.isfinite(self.explained):
-            return (
-                "The house effects among all respondents are all 0, so there is no "
-                "between-pollster variance for 'hard to say' to explain."
-            )
-        if self.explained >= 0:
-            return (
-                f"'Hard to say' answers explain {share} of the between-pollster variance of "
-                "the house effects."
-            )
-        return (
-            "'Hard to say' answers explain none of the between-pollster variance: among those "
-            f"with an opinion the pollsters differ more (explained share {share})."
-        )
+    def view(self) -> View:
+        from unspoken.report.view import hard_to_say_view
 
-    def summary(self) -> str:
-        return (
-            "House effects on the share of all respondents vs. the share of those with an "
-            "opinion (both sum-to-zero; decided effects converted to all-respondent units):\n"
-            + format_table(self.table, digits=2)
-            + "\n"
-            + self.explained_text()
-        )
+        return hard_to_say_view(self)
 
 
 # fit_polls arguments that go to prepare_polls; those set here; the rest are fit options

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from unspoken.errors import UnsupportedError
-from unspoken.results import Estimate, ResultMixin, format_table, z_value
+from unspoken.report.view import View
+from unspoken.results import Estimate, ResultMixin, z_value
 
 
 def _identified(identification: str, n_pollsters: int) -> bool:
@@ -363,48 +364,10 @@ class PollsResult(ResultMixin):
             out["elapsed_s"] = self.elapsed
         return out
 
-    def summary(self) -> str:
-        u = "points" if self.units == "percent" else "(proportion)"
-        lines = [
-            "unspoken: pooled polls (latent random walk + house effects)",
-            "",
-            f"polls = {self.n_polls}   pollsters = {len(self.house_effects)}   "
-            f"periods = {len(self.trend)} ({self.period}s)   scale = {self.scale}   "
-            f"fieldwork = {self.fieldwork}",
-            f"identification: {self.identification}   log-likelihood (restricted) = "
-            f"{self.loglik:.3f}   converged = {self.converged}",
-            (
-                f"innovation SD per {self.period} = {self.sigma:.4g} {u}"
-                + ("" if math.isnan(self.sigma_se) else f" (s.e. {self.sigma_se:.2g})")
-                + (" [fixed]" if self.sigma_fixed else "")
-                if math.isfinite(self.sigma)
-                else "innovation SD: not estimated (all polls in one period)"
-            ),
-            "",
-        ]
-        he = self.house_effects
-        if self.has_house_effects:
-            cols = ["pollster", "n_polls", "estimate", "std_error", "ci_low", "ci_high"]
-            cols += ["extra_sd", "rms_binomial_z"]
-            lines += ["House effects (" + u + "):", format_table(he[cols], digits=3), ""]
-        else:
-            lines += [extra_sd_line(self, f"{he['extra_sd'].iloc[0]:.3g} {u}"), ""]
-        lat = self.latest()
-        lines.append(f"Latest ({lat.label}): {lat.summary()}")
-        if self._window_fits():
-            ch = self.change()
-            lines.append(f"Change over {self.window} days ({ch.label}): {ch.summary()}")
-        if len(self.anchors):
-            for r in self.anchors.itertuples(index=False):
-                lines.append(
-                    f"Anchor: {r.date.date()} = {r.estimate:g}"
-                    + (f" (s.e. {r.std_error:g})" if r.std_error > 0 else " (fixed)")
-                )
-        if self.hard_to_say is not None:
-            lines += ["", self.hard_to_say.summary()]
-        for note in self.notes:
-            lines.append(f"Note: {note}")
-        return "\n".join(lines)
+    def view(self) -> View:
+        from unspoken.report.view import polls_view
+
+        return polls_view(self)
 
     # ------------------------------------------------------------------ plot
     def plot(self, path: Any = None, ax: Any = None, title: str | None = None):
@@ -464,18 +427,3 @@ class PollsResult(ResultMixin):
         if path is not None:
             fig.savefig(path, dpi=120, bbox_inches="tight")
         return fig
-
-
-def extra_sd_line(res: PollsResult, sd_text: str) -> str:
-    """The one pollster's extra SD (``sd_text``, formatted by the caller) and scatter, for a
-    result without a house-effect table."""
-    r = res.house_effects.iloc[0]
-    sd = (
-        f"extra SD {sd_text}"
-        if r["extra_sd_estimated"]
-        else "extra SD not estimated (fewer than 3 polls, or extra variance off)"
-    )
-    return (
-        f"Pollster {r['pollster']} ({int(r['n_polls'])} polls): {sd}; RMS residual "
-        f"{r['rms_binomial_z']:.2f} binomial standard errors"
-    )

@@ -15,7 +15,7 @@ from typing import Any
 from unspoken.errors import DataError
 from unspoken.report.view import Table, View, describe_all
 
-__all__ = ["render_report", "write_report"]
+__all__ = ["render_report", "views_html", "write_report"]
 
 _CSS = """
 body{margin:0;background:#f6f6f3;color:#1d1d1b;font:16px/1.5 Georgia,'Times New Roman',serif}
@@ -128,7 +128,7 @@ def _list(items: list[str], cls: str) -> str:
     return f'<ul class="{cls}">{lis}</ul>'
 
 
-def _section(v: View, k: int, version: str, date: str, heading: bool = True) -> str:
+def _section(v: View, k: int | str, version: str, date: str, heading: bool = True) -> str:
     parts = [f"<section>\n<h2>{_e(v.title)}</h2>" if heading else "<section>"]
     parts += [f'<p class="headline">{_e(h)}</p>' for h in v.headline]
     if v.warnings:
@@ -139,8 +139,8 @@ def _section(v: View, k: int, version: str, date: str, heading: bool = True) -> 
             f'<figure role="img" aria-label="{_e(v.title)}">{_svg(v.plot(), f"f{k}")}</figure>'
         )
     parts += [_table_html(t) for t in v.tables]
-    if v.notes:
-        parts.append("<h3>Notes</h3>" + _list(v.notes, "notes"))
+    if v.other_notes:
+        parts.append("<h3>Notes</h3>" + _list(v.other_notes, "notes"))
     how = {**v.method, "software": f"unspoken {version}", "date": date}
     items = " · ".join(f"{_e(a)}: {_e(b)}" for a, b in how.items())
     parts.append(f'<p class="how"><strong>How this was computed</strong> — {items}</p>')
@@ -155,6 +155,22 @@ def _version() -> str:
         return version("unspoken")
     except PackageNotFoundError:  # pragma: no cover
         return "unknown"
+
+
+def views_html(views: Sequence[View], plots: bool = True) -> str:
+    """The report's sections of ``views`` without the page around them (notebooks'
+    ``_repr_html_``); with ``plots=False`` no figure is drawn."""
+    version = _version()
+    date = _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    shown = [v if plots or v.plot is None else _without_plot(v) for v in views]
+    key = f"u{id(views):x}"  # svg ids unique among the outputs of one notebook
+    return "\n".join(_section(v, f"{key}-{k}", version, date) for k, v in enumerate(shown))
+
+
+def _without_plot(v: View) -> View:
+    from dataclasses import replace
+
+    return replace(v, plot=None)
 
 
 def render_report(

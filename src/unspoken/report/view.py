@@ -1,10 +1,13 @@
-"""What a person should see of a result: one presentation model shared by the command line
-(rich tables) and the HTML report.
+"""What a person should see of a result: one presentation model behind every rendering.
 
-:func:`describe` turns any unspoken result into a :class:`View`: the headline first (the
+Each result describes itself once with ``view()`` (a :class:`View`: the headline first (the
 prevalence, the gap, the latest trend, the verdict), short facts, formatted tables
 (numbers as text, shares as percentages), notes and warnings, an optional plot and how the
-result was computed. Nothing here computes statistics; it only reads result objects.
+result was computed); the builders that make those views live here. ``summary()`` (plain
+text, :mod:`unspoken.report.text`), notebooks' ``_repr_html_``, the command line (rich
+tables) and the HTML report all render the same view. Nothing here computes statistics;
+it only reads result objects (duck-typed: this module imports no result module, so every
+result module may import it).
 """
 
 from __future__ import annotations
@@ -12,11 +15,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
-
-from unspoken.results import Estimate, FitResult
 
 __all__ = ["Table", "View", "describe", "describe_all", "num", "pct", "pval"]
 
@@ -94,8 +96,13 @@ class View:
     plot: Callable[[], Any] | None = None
     method: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def other_notes(self) -> list[str]:
+        """The notes that do not repeat a warning (a warning is shown once, as a warning)."""
+        return [n for n in self.notes if n not in self.warnings]
 
-def _est_row(name: str, e: Estimate | None, fmt: Callable[[Any], str] = pct) -> list[str]:
+
+def _est_row(name: str, e: Any, fmt: Callable[[Any], str] = pct) -> list[str]:
     if e is None:
         return [name, DASH, DASH, DASH]
     return [name, fmt(e.estimate), fmt(e.std_error), f"{fmt(e.ci_low)} to {fmt(e.ci_high)}"]
@@ -109,7 +116,7 @@ def _group(g: dict[str, Any]) -> str:
     return ", ".join(f"{k} = {v}" for k, v in g.items()) or "(all)"
 
 
-def _estimates(x: Estimate | list[Estimate] | None) -> list[Estimate]:
+def _estimates(x: Any) -> list[Any]:
     """A prevalence (one estimate, one per sensitive item, or none) as a list."""
     return [] if x is None else x if isinstance(x, list) else [x]
 
@@ -120,10 +127,13 @@ def _suppressed(x: Any) -> bool:
 
 
 def _hidden_notes(pairs: list[tuple[str, Any]]) -> list[str]:
-    """Why each suppressed group is hidden, one note per reason: ``(label, group row)``."""
-    from unspoken.smallcells import suppression_notes
-
-    return suppression_notes([(label, x.note) for label, x in pairs if _suppressed(x)])
+    """Why each suppressed group is hidden, one note per reason naming its groups:
+    ``(label, group row)``; every suppressed row carries its reason (:mod:`unspoken.smallcells`)."""
+    by_reason: dict[str, list[str]] = {}
+    for label, x in pairs:
+        if _suppressed(x):
+            by_reason.setdefault(x.note or "suppressed to protect respondents", []).append(label)
+    return [f"{', '.join(labels)}: {reason}" for reason, labels in by_reason.items()]
 
 
 def _group_rows(groups: list[Any]) -> list[list[str]]:
@@ -150,11 +160,11 @@ def _by_table(rows: list[list[str]], level: float) -> Table:
     )
 
 
-def _labelled(name: str, e: Estimate) -> str:
+def _labelled(name: str, e: Any) -> str:
     return f"{name} [{e.label}]" if e.label else name
 
 
-def _interval(e: Estimate, fmt: Callable[[Any], str] = pct) -> str:
+def _interval(e: Any, fmt: Callable[[Any], str] = pct) -> str:
     return f"{lvl(e.level)} interval {fmt(e.ci_low)} to {fmt(e.ci_high)}"
 
 
@@ -176,7 +186,8 @@ def _params_table(tidy: Any, title: str = "Model coefficients") -> Table:
 # --------------------------------------------------------------------------- fits
 
 
-def _fit_view(fit: Any) -> View:
+def fit_view(fit: Any) -> View:
+    """A fitted model (:class:`unspoken.results.FitResult`, also rr regressions)."""
     model = str(fit.model)
     is_rr = model.startswith("rr.")
     title = (fit.title or model).removeprefix("unspoken: ")
@@ -216,13 +227,11 @@ def _fit_view(fit: Any) -> View:
         **extra.get("liars", {}),
         **{f"error share {k}": s for k, s in extra.get("error_share", {}).items()},
     }
-    other = [
-        _est_row(k.replace("_", " "), Estimate(**_e4(s), level=level)) for k, s in shares.items()
-    ]
+    other = [_est_row(k.replace("_", " "), _e4(s, level)) for k, s in shares.items()]
     if "rho" in extra:
-        other.append(_est_row("rho (overdispersion)", Estimate(**_e4(extra["rho"])), num))
+        other.append(_est_row("rho (overdispersion)", _e4(extra["rho"], level), num))
     for s in extra.get("single_list", []):
-        other.append(_est_row(f"{s.get('item', 'single list')}", Estimate(**_e4(s), level=level)))
+        other.append(_est_row(f"{s.get('item', 'single list')}", _e4(s, level)))
     if other:
         v.tables.append(_est_table("Other estimated quantities", "quantity", other, level))
     ct = extra.get("consistency_test")
@@ -246,8 +255,10 @@ def _fit_view(fit: Any) -> View:
     return v
 
 
-def _e4(d: dict[str, Any]) -> dict[str, Any]:
-    return {k: d[k] for k in ("estimate", "std_error", "ci_low", "ci_high")}
+def _e4(d: dict[str, Any], level: float) -> Any:
+    """An estimate stored as a dict (in ``FitResult.extra``) with the attributes of one."""
+    return SimpleNamespace(**{k: d[k] for k in ("estimate", "std_error", "ci_low", "ci_high")},
+                           level=level)  # fmt: skip
 
 
 def fit_forest_plot(fit: Any) -> Any:
@@ -258,9 +269,7 @@ def fit_forest_plot(fit: Any) -> Any:
     return forest_plot(overall, groups, f"prevalence of the {what}, % ({lvl(fit.level)} intervals)")
 
 
-def forest_plot(
-    overall: list[tuple[str, Estimate]], groups: list[tuple[str, Estimate]], xlabel: str
-) -> Any:
+def forest_plot(overall: list[tuple[str, Any]], groups: list[tuple[str, Any]], xlabel: str) -> Any:
     """Shares with their intervals, one row each: the overall rows (red squares) above the
     groups (blue circles). matplotlib's Agg canvas, no pyplot."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -298,7 +307,7 @@ def forest_plot(
 # --------------------------------------------------------------------------- other results
 
 
-def _design_test_view(res: Any, item: str | None = None) -> View:
+def design_test_view(res: Any, item: str | None = None) -> View:
     v = View(title="Design-effect test (Blair & Imai 2012)" + (f": item '{item}'" if item else ""))
     v.headline.append(res.verdict)
     v.facts.append(
@@ -359,7 +368,7 @@ def _design_test_view(res: Any, item: str | None = None) -> View:
     return v
 
 
-def _gap_view(res: Any) -> View:
+def gap_view(res: Any) -> View:
     v = View(title="The falsification gap: what people hide minus what they say")
     r = res.overall
     if r.gap is not None:
@@ -387,29 +396,16 @@ def _gap_view(res: Any) -> View:
         v.facts.append(
             f"don't know / refused = {', '.join(map(str, res.dk_values))} (dk = {res.dk})"
         )
-    tidy = res.tidy()
-    hidden = {_group(g): r for g, r in res.by if _suppressed(r)}
+    hidden = {_group(g): row for g, row in res.by if _suppressed(row)}
     rows = []
-    for _, t in tidy.iterrows():
-        if str(t["group"]) in hidden:
-            row = hidden[str(t["group"])]
-            rows.append([str(t["group"]), "suppressed", "", "", "", row.n_text or ""])
-            continue
-        if "estimate" not in t or _isna(t.get("estimate")):
-            rows.append([str(t["group"]), str(t["quantity"]), "", "", "", ""])
-            continue
-        q = str(t["quantity"])
-        f = _pts_short if "gap" in q else pct  # gaps (also "placebo: gap_corrected") in points
-        rows.append(
-            [
-                str(t["group"]),
-                q,
-                f(t["estimate"]),
-                f(t["std_error"]),
-                f"{f(t['ci_low'])} to {f(t['ci_high'])}".replace(" pts to", " to"),
-                "" if _isna(t["n"]) else str(t["n"]),
-            ]
-        )
+    for g, row in [({}, r), *res.by]:
+        grp = _group(g)
+        if _suppressed(row):
+            rows.append([grp, "suppressed", "", "", "", row.n_text or ""])
+        elif row.gap is None:
+            rows.append([grp, str(row.note or "no estimate"), "", "", "", ""])
+        else:
+            rows += [_gap_row(grp, name, e) for name, e in _gap_quantities(res, row)]
     v.tables.append(
         Table(
             "Direct share, hidden share and gap (gap = hidden - direct, in points)",
@@ -427,7 +423,7 @@ def _gap_view(res: Any) -> View:
         if isinstance(x, dict) and "summary" in x:
             v.facts.append(f"{k}: {x['summary']}")
     v.notes = [*res.notes, *_hidden_notes(list(hidden.items()))]
-    v.plot = lambda: res.plot()
+    v.plot = lambda: percent_axes(res.plot(), "x")
     v.method = {
         "method": f"falsification gap, {res.method}",
         "respondents (n)": str(res.n),
@@ -435,6 +431,46 @@ def _gap_view(res: Any) -> View:
         "intervals": f"{lvl(res.level)} Wald intervals from joint influence functions",
     }
     return v
+
+
+# placebo quantities in plain words (keys of GapRow.placebo); differences are in points
+_PLACEBO = {
+    "list": "placebo item, list estimate",
+    "truth": "placebo item, true share",
+    "deflation": "placebo deflation (list - true share)",
+    "list_corrected": "hidden, corrected by the placebo",
+}
+
+
+def _gap_quantities(res: Any, r: Any) -> list[tuple[str, Any]]:
+    """(plain label, estimate) of one domain in reading order: direct, hidden, gap (a bound
+    pair low before high), don't know, then the placebo list's quantities."""
+    bounds = r.gap_lower is not None
+    hidden = "hidden (list)" if res.hidden_label == "list" else f"hidden ({res.hidden_label})"
+    out = [
+        ("direct (low)" if r.direct_upper is not None else "direct", r.direct),
+        ("direct (high)", r.direct_upper),
+        (hidden, r.hidden),
+        ("gap (low)", r.gap_lower),
+        ("gap (high)" if bounds else "gap", r.gap),
+        ("don't know", r.dk_share),
+    ]
+    pl = r.placebo or {}
+    out += [(label, pl.get(k)) for k, label in _PLACEBO.items()]
+    out += [
+        ("gap (low), corrected by the placebo", pl.get("gap_corrected_lower")),
+        (f"gap{' (high)' if bounds else ''}, corrected by the placebo", pl.get("gap_corrected")),
+    ]
+    known = {*_PLACEBO, "gap_corrected", "gap_corrected_lower"}
+    out += [(f"placebo: {k.replace('_', ' ')}", e) for k, e in pl.items() if k not in known]
+    return [(name, e) for name, e in out if e is not None]
+
+
+def _gap_row(group: str, name: str, e: Any) -> list[str]:
+    """A row of the gap table: shares in percent, gaps and differences in points."""
+    f = _pts_short if ("gap" in name or "deflation" in name) else pct
+    ci = f"{f(e.ci_low)} to {f(e.ci_high)}".replace(" pts to", " to")
+    return [group, name, f(e.estimate), f(e.std_error), ci, _count(e.n)]
 
 
 def _pts_short(x: Any) -> str:
@@ -448,7 +484,7 @@ def _isna(x: Any) -> bool:
         return False
 
 
-def _direct_view(res: Any) -> View:
+def direct_view(res: Any) -> View:
     v = View(title=f"Direct question '{res.question}': what people say")
     t = res.overall
     if t.support is not None:
@@ -516,7 +552,7 @@ def _direct_view(res: Any) -> View:
     return v
 
 
-def _combined_view(res: Any) -> View:
+def combined_view(res: Any) -> View:
     v = View(title="Combined list and direct estimator (Aronow, Coppock, Crawford & Green 2015)")
     c = res.combined
     v.headline.append(
@@ -565,7 +601,7 @@ def _combined_view(res: Any) -> View:
     return v
 
 
-def _polls_view(res: Any) -> View:
+def polls_view(res: Any) -> View:
     v = View(title="Pooled polls: one trend across pollsters")
     f = 100.0 if res.units != "percent" else 1.0
 
@@ -615,9 +651,7 @@ def _polls_view(res: Any) -> View:
             )
         )
     else:  # one pollster: no house effect (a note says why), its extra SD as a fact
-        from unspoken.polls.results import extra_sd_line
-
-        v.facts.append(extra_sd_line(res, f"{s(he['extra_sd'].iloc[0], 2)} points"))
+        v.facts.append(_one_pollster(he.iloc[0], s))
     for r in res.anchors.itertuples(index=False):
         v.facts.append(
             f"Anchor: {r.date.date()} = {r.estimate:g}"
@@ -635,11 +669,11 @@ def _polls_view(res: Any) -> View:
                  for row in h.table.itertuples(index=False)],
             )
         )  # fmt: skip
-        v.facts.append(h.explained_text())
+        v.facts.append(_explained(h.explained))
     v.notes = list(res.notes)
     if not res.converged:
         v.warnings.append("The fit did not converge: treat its numbers with caution.")
-    v.plot = lambda: res.plot()
+    v.plot = lambda: percent_axes(res.plot(), "y") if res.units != "percent" else res.plot()
     v.method = {
         "method": "latent random walk with house effects (Jackman 2005), exact smoother",
         "polls": str(res.n_polls),
@@ -648,7 +682,54 @@ def _polls_view(res: Any) -> View:
     return v
 
 
-def _rr_prevalence_view(res: Any) -> View:
+def _one_pollster(r: Any, s: Callable[[Any, int], str]) -> str:
+    """The one pollster's extra SD and scatter (a result without a house-effect table)."""
+    sd = (
+        f"extra SD {s(r['extra_sd'], 2)} points"
+        if r["extra_sd_estimated"]
+        else "extra SD not estimated (fewer than 3 polls, or extra variance off)"
+    )
+    return (
+        f"Pollster {r['pollster']} ({int(r['n_polls'])} polls): {sd}; RMS residual "
+        f"{r['rms_binomial_z']:.2f} binomial standard errors"
+    )
+
+
+def _explained(share: float) -> str:
+    """What "hard to say" explains of the differences between pollsters, in plain words; a
+    negative share (the decided shares differ more) is said, not printed as a percentage."""
+    if not math.isfinite(share):
+        return (
+            "The house effects among all respondents are all 0, so there is no difference "
+            "between pollsters for 'hard to say' to explain."
+        )
+    if share >= 0:
+        return (
+            f"'Hard to say' answers explain {100 * share:.0f}% of the between-pollster variance "
+            "of the house effects."
+        )
+    return (
+        "'Hard to say' answers explain none of the differences between pollsters: among "
+        "those with an opinion the pollsters differ even more than among all respondents."
+    )
+
+
+def percent_axes(fig: Any, which: str) -> Any:
+    """Label a figure's share axes ('x' or 'y') in percent (0.1 -> 10%) and its gap axes
+    (labelled 'Gap ...') in points, as the text speaks; returns the figure."""
+    from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+    for ax in fig.axes:
+        axis = ax.xaxis if which == "x" else ax.yaxis
+        if axis.get_label().get_text().lower().startswith("gap"):
+            axis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{100 * x:+.0f} pts"))
+            axis.set_label_text(axis.get_label().get_text() + " (points)")
+        else:
+            axis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+    return fig
+
+
+def rr_prevalence_view(res: Any) -> View:
     v = View(title="Randomized response: prevalence (closed form)")
     e = res.prevalence
     v.headline.append(f"An estimated {pct(e.estimate)} ({_interval(e)}) have the hidden trait.")
@@ -669,7 +750,7 @@ def _rr_prevalence_view(res: Any) -> View:
     return v
 
 
-def _rr_power_view(res: Any) -> View:
+def rr_power_view(res: Any) -> View:
     v = View(title="Power of a randomized response test")
     per = " per group" if res.type == "two.sample" else ""
     if res.solved_for == "n":
@@ -688,7 +769,7 @@ def _rr_power_view(res: Any) -> View:
     return v
 
 
-def _hausman_view(res: Any) -> View:
+def hausman_view(res: Any) -> View:
     v = View(title="Hausman test, list ML vs NLS")
     p = "not computed" if res.p_value is None else pval(res.p_value)
     v.headline.append(f"Hausman statistic {res.statistic:.4f} on {res.df} df, p = {p}.")
@@ -696,48 +777,139 @@ def _hausman_view(res: Any) -> View:
     return v
 
 
-def _generic_view(res: Any) -> View:
-    """A view from a result's text summary: its first line is the title, its first paragraph
-    after that the headline, ``Note:`` lines notes and the rest facts."""
-    text = res.summary() if hasattr(res, "summary") else str(res)
-    lines = text.splitlines()
-    title = lines[0].removeprefix("unspoken: ") if lines else type(res).__name__
-    v = View(title=title[:1].upper() + title[1:])
-    rest = lines[1:]
-    while rest and not rest[0].strip():
-        rest = rest[1:]
-    if rest:
-        v.headline.append(rest[0])
-    for line in rest[1:]:
-        if line.startswith("Note: "):
-            v.notes.append(line.removeprefix("Note: "))
-        elif line.strip():
-            v.facts.append(line)
+def list_power_view(res: Any) -> View:
+    """Power of a list experiment or of its gap (:class:`~unspoken.power.ListPower`)."""
+    gap = res.gap is not None
+    v = View(title="Power of a list experiment" + (" gap" if gap else ""))
+    side = "two-sided" if res.alternative == "two.sided" else "one-sided"
+    share = (
+        "half of them"
+        if abs(res.treated_share - 0.5) < 1e-12
+        else f"{res.treated_share:.0%} of them"
+    )
+    if not gap:
+        what = f"a prevalence of {res.prevalence:.0%} against {res.null:.0%}"
+    else:
+        what = (
+            f"a falsification gap of {res.gap * 100:+.1f} points (list {res.prevalence:.0%}"
+            f" vs direct {res.direct_share:.0%}) against {res.gap_null * 100:+.1f}"
+        )
+    if res.solved_for == "n":
+        v.headline.append(
+            f"To detect {what} with {res.power:.0%} power ({side} test at level "
+            f"{res.alpha:g}) you need about {int(res.n):,} respondents, {share} shown "
+            f"the treated list."
+        )
+    else:
+        v.headline.append(
+            f"With {round(res.n):,} respondents ({share} shown the treated list), a "
+            f"{side} test at level {res.alpha:g} detects {what} with probability "
+            f"{res.power:.1%}."
+        )
+    v.facts.append(
+        f"Standard error of the estimate: {res.std_error:.4f}. Control count variance "
+        f"{res.control_var:.4f} (J = {res.J}), treated {res.treated_var:.4f}."
+    )
+    if gap:
+        v.facts.append(_assumed_link(res))
+    if res.n_optimal is not None and abs(res.optimal_treated_share - res.treated_share) > 0.005:
+        v.facts.append(
+            f"Showing {res.optimal_treated_share:.0%} the treated list (the variance-"
+            f"minimising split) would need {res.n_optimal:,}."
+        )
+    if res.n_conservative is not None and res.n_conservative != res.n:
+        v.facts.append(
+            "Without assuming how hidden and direct answers are linked (worst case), "
+            f"{res.n_conservative:,} respondents."
+        )
+    v.notes = list(res.notes)
+    v.method = {
+        "method": "normal approximation to the difference-in-means test"
+        + (" of the gap" if gap else ""),
+        "level (alpha)": f"{res.alpha:g}",
+    }
     return v
 
 
-# result class name -> its view (by name, so describing one result imports no other design)
-_VIEWS: dict[str, Callable[[Any], View]] = {
-    "DesignTestResult": _design_test_view,
-    "GapResult": _gap_view,
-    "DirectResult": _direct_view,
-    "CombinedResult": _combined_view,
-    "PollsResult": _polls_view,
-    "RRPrevalence": _rr_prevalence_view,
-    "RRPower": _rr_power_view,
-    "HausmanResult": _hausman_view,
-}
+def _assumed_link(res: Any) -> str:
+    """The link between hidden and direct answers a gap power calculation assumed, with the
+    correlation it implies."""
+    cov = res.cov_direct
+    link = str(res.direct_link or "assumed")
+    if cov is None or _bad(cov):
+        return f"Link between hidden and direct answers: {link}."
+    pi, d = res.prevalence, res.direct_share
+    denom = math.sqrt(pi * (1 - pi) * d * (1 - d)) if 0 < pi < 1 and 0 < d < 1 else 0.0
+    corr = f", a correlation of {cov / denom:.2f}" if denom > 0 else ""
+    return f"Assumed link between hidden and direct answers: {link} (covariance {cov:.4f}{corr})."
+
+
+def simulated_power_view(res: Any) -> View:
+    """Monte Carlo power (:class:`unspoken.power.SimulatedPower`)."""
+    v = View(title="Simulated power")
+    v.headline.append(
+        f"{res.estimator} on {res.reps:,} simulated {res.design} surveys of {res.n:,}: power "
+        f"{res.power:.3f} (Monte Carlo s.e. {res.mc_se:.3f}) to reject {res.null:g} when the "
+        f"truth is {res.truth:g}."
+    )
+    v.facts.append(
+        f"Estimates: mean {res.mean_estimate:.4f}, s.d. {res.sd_estimate:.4f}; "
+        f"mean reported s.e. {res.mean_std_error:.4f}."
+        + (f" {res.failures} fits failed." if res.failures else "")
+    )
+    v.method = {
+        "method": f"simulation, {res.reps:,} replications",
+        "level (alpha)": f"{res.alpha:g}",
+        "alternative": str(res.alternative),
+    }
+    return v
+
+
+def hard_to_say_view(res: Any) -> View:
+    """House effects among all respondents vs. among those with an opinion."""
+    v = View(title="'Hard to say' and the house effects")
+    f = 1.0 if res.units == "percent" else 100.0
+    v.headline.append(_explained(res.explained))
+    cols = list(res.table.columns)
+    v.tables.append(
+        Table(
+            "House effects among all respondents vs. among those with an opinion "
+            "(points; both sum-to-zero; decided effects converted to all-respondent units)",
+            [c.replace("_", " ") for c in cols],
+            [[str(x) if isinstance(x, str) else num(f * float(x), 2) for x in row]
+             for row in res.table.itertuples(index=False)],
+        )
+    )  # fmt: skip
+    return v
+
+
+def multi_design_test_view(res: Any) -> View:
+    """One view of a design test per sensitive item, merged (the report shows them apart)."""
+    parts = [design_test_view(r, item) for item, r in res.results.items()]
+    v = View(title="Design-effect tests, one per sensitive item (Blair & Imai 2012)")
+    for item, p in zip(res.results, parts, strict=True):
+        v.headline += [f"Item '{item}': {h}" for h in p.headline]
+        v.facts += [f"Item '{item}': {f}" for f in p.facts]
+        v.tables += [
+            Table(f"Item '{item}': {t.title}", t.columns, t.rows, t.align, t.technical)
+            for t in p.tables
+        ]
+        v.notes += [n for n in p.notes if n not in v.notes]
+        v.warnings += [f"Item '{item}': {w}" for w in p.warnings]
+    v.method = parts[0].method if parts else {}
+    return v
 
 
 def describe(result: Any) -> list[View]:
-    """The views of one result (several for a multi-item design test)."""
+    """The views of one result: its ``views()`` when it has several sections (a design
+    test per item), else its ``view()``."""
     if isinstance(result, View):
         return [result]
-    if isinstance(result, FitResult):
-        return [_fit_view(result)]
-    if type(result).__name__ == "MultiDesignTest":
-        return [_design_test_view(r, item) for item, r in result.results.items()]
-    return [_VIEWS.get(type(result).__name__, _generic_view)(result)]
+    if hasattr(result, "views"):
+        return list(result.views())
+    if hasattr(result, "view"):
+        return [result.view()]
+    raise TypeError(f"{type(result).__name__} has no view(): not an unspoken result")
 
 
 def describe_all(results: Any | Sequence[Any]) -> list[View]:

@@ -27,6 +27,7 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from unspoken.errors import UnsupportedError
+from unspoken.report.view import View
 from unspoken.results import ResultMixin
 from unspoken.rr.designs import RRDesign, make_design
 
@@ -69,22 +70,10 @@ class RRPower(ResultMixin):
             "n_rule": self.n_rule,
         }
 
-    def summary(self) -> str:
-        per = " per group" if self.type == "two.sample" else ""
-        lines = [
-            "unspoken: power of a randomized response test",
-            "",
-            self.design.describe(),
-            f"{self.type}, {self.alternative}: prevalence {self.presp:g} against "
-            f"{self.presp_null:g} at significance level {self.sig_level:g}",
-        ]
-        if self.solved_for == "n":
-            lines.append(
-                f"n{per} = {self.n} for power {self.power:.4f} (achieved {self.achieved_power:.4f})"
-            )
-        else:
-            lines.append(f"power = {self.power:.6f} with n{per} = {self.n:g}")
-        return "\n".join(lines)
+    def view(self) -> View:
+        from unspoken.report.view import rr_power_view
+
+        return rr_power_view(self)
 
 
 def _number(name: str, v: Any) -> float:

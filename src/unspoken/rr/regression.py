@@ -67,6 +67,7 @@ from unspoken.inference.covariance import (
     vcov_from_influence,
 )
 from unspoken.io import drop_missing, numeric_column, require_columns, to_pandas
+from unspoken.report.view import View
 from unspoken.results import Estimate, FitResult, GroupEstimate, ResultMixin, z_value
 from unspoken.rr.designs import RRDesign, make_design
 from unspoken.smallcells import (
@@ -390,10 +391,6 @@ class RRFit(FitResult):
     _dm: DesignMatrix | None = field(default=None, repr=False)
     _answer: str = field(default="", repr=False)
 
-    def summary(self) -> str:
-        head, _, rest = super().summary().partition("\n")
-        return "\n".join([head, self.design.describe() if self.design else "", rest])
-
     # ---- prevalence
 
     def _prevalence_parts(self, mask: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
@@ -518,20 +515,10 @@ class RRPrevalence(ResultMixin):
             d["notes"] = list(self.notes)
         return d
 
-    def summary(self) -> str:
-        lines = [
-            f"unspoken: {self.model} (closed form)",
-            "",
-            self.design.describe(),
-            f"n = {self.n}   mean answer = {self.mean_answer:.4f}   variance = {self.vcov_type}",
-            "",
-            f"Prevalence: {self.prevalence.summary()}",
-        ]
-        for g in self.by:
-            grp = ", ".join(f"{k} = {v}" for k, v in g.group.items())
-            lines.append(f"  {grp}: {g.estimate.summary() if g.estimate else g.note}")  # type: ignore[union-attr]
-        lines += [f"Note: {n}" for n in self.notes]
-        return "\n".join(lines)
+    def view(self) -> View:
+        from unspoken.report.view import rr_prevalence_view
+
+        return rr_prevalence_view(self)
 
 
 # --------------------------------------------------------------------------- estimators
