@@ -11,6 +11,7 @@ from scipy.special import expit
 
 from unspoken.errors import DataError
 from unspoken.listexp.core import Core
+from unspoken.listexp.ml import binomial_fit
 
 __all__ = ["lm_core", "nls_core"]
 
@@ -94,8 +95,6 @@ def nls_core(
     """Imai (2011) two-step NLS with its M-estimation sandwich (influence values).
 
     ``at`` = ``(delta, psi)`` skips the fit and evaluates the variance there (for checks)."""
-    from unspoken.listexp.ml import binomial_fit
-
     n, k = X.shape
     v = np.ones(n) if w is None else w
     c, tr = t == 0, t == 1

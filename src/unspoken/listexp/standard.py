@@ -52,6 +52,7 @@ from unspoken.inference.covariance import (
 from unspoken.listexp.core import Core
 from unspoken.listexp.data import ListData, prepare_list_data
 from unspoken.listexp.least_squares import lm_core, nls_core
+from unspoken.listexp.ml import ml_core
 from unspoken.results import Estimate, FitResult, GroupEstimate
 from unspoken.smallcells import (
     DEFAULT_MIN_N,
@@ -253,8 +254,6 @@ def _core_for(
         return lm_core(y.astype(float), t, X, terms, w)
     if method == "nls":
         return nls_core(y, t, X, terms, J, w)
-    from unspoken.listexp.ml import ml_core
-
     return ml_core(y, t, X, terms, J, w, constrained, start=start, **(ml_options or {}))
 
 
