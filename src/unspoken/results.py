@@ -279,12 +279,3 @@ class FitResult(ResultMixin):
         from unspoken.report.view import fit_view
 
         return fit_view(self)
-
-
-def format_table(df: pd.DataFrame, digits: int = 4) -> str:
-    """A plain-text table with numbers to ``digits`` decimals."""
-    shown = df.copy()
-    for c in shown.columns:
-        if pd.api.types.is_float_dtype(shown[c]):
-            shown[c] = shown[c].map(lambda v: "" if pd.isna(v) else f"{v:.{digits}f}")
-    return shown.to_string(index=False)

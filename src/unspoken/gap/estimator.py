@@ -246,6 +246,11 @@ class GapResult(ResultMixin):
             out["n"] = out["n"].astype("Int64")
         return out
 
+    @property
+    def layout_text(self) -> str:
+        """Who was asked the direct question, in words."""
+        return _LAYOUT_TEXT.get(self.layout, self.layout)
+
     def view(self) -> View:
         from unspoken.report.view import gap_view
 

@@ -29,7 +29,8 @@ def table_text(t: Table) -> str:
 
 def render_text(view: View | Sequence[View]) -> str:
     """The plain text of one view (or of several, one after another): title, headline,
-    warnings, facts, tables, then notes; a note repeating a warning is shown once."""
+    warnings, facts, tables, notes (a note repeating a warning is shown once) and how the
+    result was computed."""
     if not isinstance(view, View):
         return "\n\n".join(render_text(v) for v in view)
     blocks = [f"{view.title}\n{'=' * len(view.title)}"]
@@ -41,4 +42,8 @@ def render_text(view: View | Sequence[View]) -> str:
     blocks += [table_text(t) for t in view.tables]
     if view.other_notes:
         blocks.append("\n".join(f"Note: {n}" for n in view.other_notes))
+    if view.method:
+        blocks.append(
+            "How this was computed: " + "; ".join(f"{k}: {v}" for k, v in view.method.items())
+        )
     return "\n\n".join(blocks)

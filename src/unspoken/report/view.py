@@ -426,6 +426,7 @@ def gap_view(res: Any) -> View:
     v.plot = lambda: percent_axes(res.plot(), "x")
     v.method = {
         "method": f"falsification gap, {res.method}",
+        "direct question asked of": str(getattr(res, "layout_text", res.layout)),
         "respondents (n)": str(res.n),
         "variance estimator": str(res.variance),
         "intervals": f"{lvl(res.level)} Wald intervals from joint influence functions",
@@ -677,6 +678,7 @@ def polls_view(res: Any) -> View:
     v.method = {
         "method": "latent random walk with house effects (Jackman 2005), exact smoother",
         "polls": str(res.n_polls),
+        "log-likelihood (restricted)": f"{res.loglik:.3f}",
         "intervals": f"{lvl(res.level)} bands",
     }
     return v
