@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from unspoken.cli.common import finish, json_option, seed_option
+from unspoken.inference.delta import independent_se
 
 COVARIATES = "south + age + male + college"
 QUESTION = (
@@ -371,7 +372,7 @@ def _gap_summary(out: dict[str, Any]) -> Any:
     if len(rows) == 2:
         (ga, a), (gb, b) = rows
         diff = a.gap.estimate - b.gap.estimate
-        se = math.sqrt(a.gap.std_error**2 + b.gap.std_error**2)  # disjoint groups
+        se = independent_se(a.gap.std_error, b.gap.std_error)  # disjoint groups
         z = abs(diff) / se
         verdict = (
             "the data do not show that the gap differs between them"

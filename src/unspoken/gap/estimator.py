@@ -42,6 +42,7 @@ from unspoken.direct import (
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.gap.plot import plot_gap
 from unspoken.inference.covariance import SurveyDesign
+from unspoken.inference.delta import delta_se, delta_var
 from unspoken.report.view import View
 from unspoken.results import Estimate, ResultMixin, z_value
 from unspoken.smallcells import (
@@ -693,7 +694,7 @@ class _Context:
             c = np.zeros(len(names))
             for k, v in coef.items():
                 c[idx[k]] = v
-            return self._est(float(c @ val) + const, float(c @ V @ c), n)
+            return self._est(float(c @ val) + const, delta_var(c, V), n)
 
         n_d = int(ddom.sum())
         n_h = counts.get("hidden", counts.get("treated", 0) + counts.get("control", 0))
@@ -703,7 +704,8 @@ class _Context:
         n_gap = int((mask & (p.has_list | ddom)).sum())
         row.gap = lin({"hidden": 1.0, "direct": -1.0}, n_gap)
         vd, vh, cdh = V[0, 0], V[1, 1], V[0, 1]
-        row.gap_se_independent = float(np.sqrt(max(vd + vh, 0.0)))
+        # the gap's s.e. as if the two shares were independent (their covariance set to 0)
+        row.gap_se_independent = delta_se(np.array([-1.0, 1.0]), np.diag([vd, vh]))
         row.correlation = float(cdh / np.sqrt(vd * vh)) if vd > 0 and vh > 0 else None
         if "dk" in idx:
             row.dk_share = lin({"dk": 1.0}, int(dd.sum()))

@@ -27,6 +27,7 @@ from scipy.special import expit
 
 from unspoken.direct import estimate_dict
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
+from unspoken.inference.delta import delta_se, independent_se
 from unspoken.results import Estimate
 
 
@@ -71,7 +72,7 @@ class PredictedShare:
     def conditional(self, mask: np.ndarray | None = None) -> tuple[float, float]:
         """Mean prediction and its s.e. with the covariates held fixed (R's predict)."""
         est, _, g = self._average(mask)
-        return est, float(np.sqrt(max(g @ self.cov @ g, 0.0)))
+        return est, delta_se(g, self.cov)
 
 
 @dataclass
@@ -173,7 +174,7 @@ def model_based_shares(
     crit = float(t_dist.ppf(0.5 + level / 2, n_list))
     le, lse = hidden.conditional()
     de, dse = direct_share.conditional(fit_rows)
-    diff_se = float(np.sqrt(lse**2 + dse**2))
+    diff_se = independent_se(lse, dse)
     r_style = {
         "list": Estimate.from_se(le, lse, level, n=n_list, crit=crit),
         "direct": Estimate.from_se(de, dse, level, n=int(fit_rows.sum()), crit=crit),

@@ -16,6 +16,7 @@ from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, UnsupportedError
 from unspoken.inference.covariance import bootstrap_cov, vcov_from_influence
+from unspoken.inference.delta import delta_estimate
 from unspoken.listexp.data import MultiData, prepare_multi, resolve_vcov
 from unspoken.listexp.ml import BinomialListModel, fit_index_model, standard_start
 from unspoken.results import Estimate, z_value
@@ -104,7 +105,7 @@ def mean_prevalence(d: MultiData, theta: np.ndarray) -> tuple[float, np.ndarray]
 def prevalence_estimate(d: MultiData, theta: np.ndarray, cov: np.ndarray, level: float) -> Estimate:
     """:func:`mean_prevalence` with its delta-method standard error and Wald interval."""
     value, grad = mean_prevalence(d, theta)
-    return Estimate.from_se(value, float(np.sqrt(max(grad @ cov @ grad, 0.0))), level, d.n)
+    return delta_estimate(value, grad, cov, level, d.n)
 
 
 def logit_share(value: float, se: float, level: float, n: int | None = None) -> Estimate:

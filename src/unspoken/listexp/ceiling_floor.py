@@ -39,6 +39,7 @@ from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
 from unspoken.inference.covariance import sandwich_influence
+from unspoken.inference.delta import delta_se_rows, numeric_jacobian
 from unspoken.listexp._variant_common import (
     logit_share,
     mixture_derivs,
@@ -265,14 +266,7 @@ def fit_ceiling_floor(
     def share_values(th: np.ndarray) -> np.ndarray:
         return np.array(list(_liar_shares(model, th, d.w).values()))
 
-    eps = 1e-6
-    G = np.array(
-        [
-            (share_values(theta + eps * e) - share_values(theta - eps * e)) / (2 * eps)
-            for e in np.eye(len(theta))
-        ]
-    ).T
-    ses = np.sqrt(np.clip(np.diag(G @ cov @ G.T), 0, None))
+    ses = delta_se_rows(numeric_jacobian(share_values, theta), cov)
     liars = {
         nm: logit_share(v, se, level, d.n).to_dict()
         for (nm, v), se in zip(_liar_shares(model, theta, d.w).items(), ses, strict=True)

@@ -44,6 +44,7 @@ from unspoken.inference.covariance import (
     survey_design,
     vcov_from_influence,
 )
+from unspoken.inference.delta import delta_cov
 from unspoken.listexp.data import resolve_vcov
 from unspoken.results import Estimate, FitResult
 
@@ -303,9 +304,11 @@ def double_list_experiment(
     Vp = V[P:, P:]
 
     # consistency test: beta1 = beta2
+    contrast = np.zeros((k, P))
+    contrast[:, k : 2 * k] = np.eye(k)
+    contrast[:, 2 * k : 3 * k] = -np.eye(k)
     diff = coef[k : 2 * k] - coef[2 * k : 3 * k]
-    Vd = cov[k : 2 * k, k : 2 * k] + cov[2 * k : 3 * k, 2 * k : 3 * k]
-    Vd -= cov[k : 2 * k, 2 * k : 3 * k] + cov[2 * k : 3 * k, k : 2 * k]
+    Vd = delta_cov(contrast, cov)
     stat = float(diff @ np.linalg.solve(Vd, diff))
     pval = float(stats.chi2.sf(stat, k))
 

@@ -31,6 +31,7 @@ import numpy as np
 from scipy.special import expit, gammaln, log_expit
 
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
+from unspoken.inference.delta import delta_cov
 from unspoken.listexp._variant_common import variant_cov
 from unspoken.listexp.data import MultiData, prepare_multi, resolve_vcov
 from unspoken.listexp.least_squares import nls_core
@@ -440,7 +441,7 @@ def fit_multi(
         vals, G = _nls_prevalence(d, coef)
     else:
         vals, G = _ml_prevalence(d, fit["model"], coef)
-    V = G @ cov @ G.T
+    V = delta_cov(G, cov)
     prev = [
         Estimate.from_se(vals[j], np.sqrt(max(V[j, j], 0.0)), level, d.n, str(d.labels[j + 1]))
         for j in range(d.K)

@@ -49,6 +49,7 @@ from unspoken.inference.covariance import (
     bootstrap_cov,
     vcov_from_influence,
 )
+from unspoken.inference.delta import delta_estimate, delta_se_rows
 from unspoken.listexp.core import Core
 from unspoken.listexp.data import ListData, prepare_list_data
 from unspoken.listexp.least_squares import lm_core, nls_core
@@ -159,8 +160,7 @@ class ListFit(FitResult):
                 X2 = self._X_for(newdata_diff)
                 est2, G2 = self._mean_and_grad(X2, None)
                 est, G = est - est2, G - G2
-            se = float(np.sqrt(max(G @ V @ G, 0.0)))
-            return Estimate.from_se(est, se, level=lev, n=X.shape[0], crit=crit)
+            return delta_estimate(est, G, V, level=lev, n=X.shape[0], crit=crit)
         delta, _ = self._sens()
         eta = X @ delta
         if self.link == "identity":
@@ -168,7 +168,7 @@ class ListFit(FitResult):
         else:
             fit = expit(eta)
             D = X * (fit * (1 - fit))[:, None]
-        se = np.sqrt(np.maximum(np.einsum("ij,jk,ik->i", D, V, D), 0.0))
+        se = delta_se_rows(D, V)
         out = pd.DataFrame(
             {"fit": fit, "se_fit": se, "ci_low": fit - crit * se, "ci_high": fit + crit * se}
         )
@@ -340,8 +340,7 @@ def fit_list(
 
     def prev(rows: np.ndarray | None, n_rows: int, label: str | None = None) -> Estimate:
         est, G = _prevalence_parts(core.link, delta, X, v, rows)
-        se = float(np.sqrt(max(G @ Vd @ G, 0.0)))
-        return Estimate.from_se(est, se, level=level, n=n_rows, label=label, crit=crit)
+        return delta_estimate(est, G, Vd, level=level, n=n_rows, label=label, crit=crit)
 
     prevalence = prev(None, ld.n)
     whole = whole_sample_note(_cell(ld, np.arange(ld.n)), min_n)

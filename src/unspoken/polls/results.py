@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from unspoken.errors import UnsupportedError
+from unspoken.inference.delta import delta_cov, delta_var, delta_var_rows
 from unspoken.report.view import View
 from unspoken.results import Estimate, ResultMixin, z_value
 
@@ -74,7 +75,7 @@ class PollsResult(ResultMixin):
         z = z_value(level)
         var = sol.alpha_var()
         if hyper is not None:
-            var = var + np.einsum("ij,jk,ik->i", hyper.D_alpha, hyper.cov, hyper.D_alpha)
+            var = var + delta_var_rows(hyper.D_alpha, hyper.cov)
         se = np.sqrt(np.maximum(var, 0.0))
         est = sol.alpha
         trend = pd.DataFrame(
@@ -90,7 +91,7 @@ class PollsResult(ResultMixin):
         delta = sol.delta(C)
         dcov = sol.delta_cov(C)
         if hyper is not None:
-            dcov = dcov + hyper.D_delta @ hyper.cov @ hyper.D_delta.T
+            dcov = dcov + delta_cov(hyper.D_delta, hyper.cov)
         dse = np.sqrt(np.maximum(np.diag(dcov), 0.0))
         t = polls.table
         house = design.house
@@ -215,7 +216,7 @@ class PollsResult(ResultMixin):
         var = self._sol.contrast_var(c)
         if self._hyper is not None:
             g = c @ self._hyper.D_alpha
-            var += float(g @ self._hyper.cov @ g)
+            var += delta_var(g, self._hyper.cov)
         se = math.sqrt(max(var, 0.0)) * self.factor
         d0 = self.trend["date"].iloc[-1 - k].date()
         d1 = self.trend["date"].iloc[-1].date()

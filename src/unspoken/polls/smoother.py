@@ -41,6 +41,7 @@ from scipy.linalg import cho_solve_banded
 from scipy.linalg.lapack import dpbtrf, dpbtrs
 
 from unspoken.errors import DataError
+from unspoken.inference.delta import delta_cov, delta_var, delta_var_rows
 
 LOG2PI = float(np.log(2 * np.pi))
 
@@ -189,13 +190,13 @@ class Solution:
         return C @ self.eta
 
     def delta_cov(self, C: np.ndarray) -> np.ndarray:
-        return C @ self.S_inv @ C.T
+        return delta_cov(C, self.S_inv)
 
     def alpha_var(self) -> np.ndarray:
         """Posterior variances of every alpha_t (selected inversion of the banded factor)."""
         var = banded_inverse_diag(self.cb)
         if self.Z.shape[1]:
-            var = var + np.einsum("ij,jk,ik->i", self.Z, self.S_inv, self.Z)
+            var = var + delta_var_rows(self.Z, self.S_inv)
         var[self.exact_idx] = 0.0
         return var
 
@@ -207,7 +208,7 @@ class Solution:
         out = float(c @ x)
         if self.Z.shape[1]:
             zc = self.Z.T @ c
-            out += float(zc @ self.S_inv @ zc)
+            out += delta_var(zc, self.S_inv)
         return out
 
 

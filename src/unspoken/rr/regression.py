@@ -66,6 +66,7 @@ from unspoken.inference.covariance import (
     survey_design,
     vcov_from_influence,
 )
+from unspoken.inference.delta import delta_se_rows, delta_var
 from unspoken.io import drop_missing, numeric_column, require_columns, to_pandas
 from unspoken.report.view import View
 from unspoken.results import Estimate, FitResult, GroupEstimate, ResultMixin, z_value
@@ -361,7 +362,7 @@ def _prevalence_variance(
     uncorrelated under the model), else from the influence values
     ``sampling + beta_infl g`` through the survey design."""
     if kind in ("model", "opg", "bootstrap"):
-        return float(g @ V @ g + sampling @ sampling)
+        return delta_var(g, V) + float(sampling @ sampling)
     psi = sampling + beta_infl @ g
     return float(vcov_from_influence(psi, kind, survey, n_params=len(g)))  # type: ignore[arg-type]
 
@@ -460,7 +461,7 @@ class RRFit(FitResult):
             f0 = np.where(y == 1, d.pi0, 1 - d.pi0)  # type: ignore[union-attr]
             post = f1 * lam / (f1 * lam + f0 * (1 - lam))
             return pd.DataFrame({"estimate": post}, index=index)
-        se_eta = np.sqrt(np.einsum("ij,jk,ik->i", X, self.cov, X))
+        se_eta = delta_se_rows(X, self.cov)
         c = z_value(self.level if level is None else level)
         return pd.DataFrame(
             {
