@@ -21,19 +21,36 @@ if TYPE_CHECKING:
     from unspoken.report.view import View
 
 
-def z_value(level: float = 0.95) -> float:
-    """Two-sided normal critical value for a confidence level."""
-    from scipy.special import ndtri  # norm.ppf without importing scipy.stats (0.25 s)
+def check_level(level: object, name: str = "level", example: float = 0.95) -> float:
+    """A confidence level (or a test level, ``name="alpha"``) as a float strictly between
+    0 and 1.
 
+    Every analysis checks its ``level`` here (directly or through :func:`z_value`), so that
+    ``95``, ``0``, ``nan``, ``True`` or the text ``"0.9"`` get the same
+    :class:`~unspoken.errors.UnsupportedError` everywhere instead of a wrong interval or a
+    ``TypeError`` further down.
+    """
     from unspoken.errors import UnsupportedError
 
-    try:
-        ok = 0 < float(level) < 1
-    except (TypeError, ValueError):
-        ok = False
-    if not ok or isinstance(level, bool):
-        raise UnsupportedError(f"level must be a number between 0 and 1, got {level!r}")
-    return float(ndtri(0.5 + float(level) / 2))
+    ok = isinstance(level, int | float | np.integer | np.floating) and not isinstance(
+        level, bool | np.bool_
+    )
+    if ok:
+        ok = 0 < float(level) < 1  # (False for nan)
+    if not ok:
+        raise UnsupportedError(
+            f"{name} must be a number between 0 and 1 (e.g. {example:g}), got {level!r}",
+            param=name,
+        )
+    return float(level)  # type: ignore[arg-type]
+
+
+def z_value(level: float = 0.95) -> float:
+    """Two-sided normal critical value for a confidence level (checked by
+    :func:`check_level`)."""
+    from scipy.special import ndtri  # norm.ppf without importing scipy.stats (0.25 s)
+
+    return float(ndtri(0.5 + check_level(level) / 2))
 
 
 def _clean(x: Any) -> Any:

@@ -1184,6 +1184,21 @@ OPTION_CASES = {
         UnsupportedError,
         "seed",
     ),
+    "design_test seed text": (
+        lambda d: unspoken.design_test(d, "y", "treat", J=3, seed="abc"),
+        UnsupportedError,
+        "seed",
+    ),
+    "design_test seed -5": (
+        lambda d: unspoken.design_test(d, "y", "treat", J=3, seed=-5),
+        UnsupportedError,
+        "seed",
+    ),
+    "design_test seed 2.5": (
+        lambda d: unspoken.design_test(d, "y", "treat", J=3, seed=2.5),
+        UnsupportedError,
+        "seed",
+    ),
     "simulate seed": (
         lambda d: unspoken.simulate_power("dim", n=100, reps=10, seed=-3),
         UnsupportedError,
@@ -1205,6 +1220,28 @@ OPTION_CASES = {
         UnsupportedError,
         "level",
     ),
+    "list level text": (
+        lambda d: unspoken.list_experiment(d, J=3, method="dim", level="0.9"),
+        UnsupportedError,
+        "level",
+    ),
+    "list level nan": (
+        lambda d: unspoken.list_experiment(d, J=3, method="dim", level=float("nan")),
+        UnsupportedError,
+        "level",
+    ),
+    "polls level text": (
+        lambda d: unspoken.fit_polls(
+            datasets.load("putin_approval_levada"),
+            "Approve",
+            "source",
+            date="Date",
+            default_n={"Levada": 1600},
+            level="0.9",
+        ),
+        UnsupportedError,
+        "level",
+    ),
     "direct level 0": (lambda d: unspoken.direct_poll(d, "d", level=0), UnsupportedError, "level"),
     "direct level text": (
         lambda d: unspoken.direct_poll(d, "d", level="95%"),
@@ -1223,6 +1260,11 @@ OPTION_CASES = {
     ),
     "design alpha 2": (
         lambda d: unspoken.design_test(d, "y", "treat", J=3, alpha=2),
+        UnsupportedError,
+        "alpha",
+    ),
+    "design alpha text": (
+        lambda d: unspoken.design_test(d, "y", "treat", J=3, alpha="0.05"),
         UnsupportedError,
         "alpha",
     ),
@@ -1263,6 +1305,7 @@ CLI_OPTION_CASES = [
     "rr nigeria --formula 'rr.q1 ~ 1' --design coin --p 0.5",
     "rr nigeria --formula 'rr.q1 ~ 1' --design mirrored --p 0.7 --vcov bootstrap --seed -2",
     "design-test race --outcome y --treat treat --J 3 --alpha 0",
+    "design-test race --outcome y --treat treat --J 3 --seed -1",
     "direct race --question y --order 9",
 ]
 

@@ -430,15 +430,17 @@ def design_test(
     differs). Rows missing the outcome or treatment are dropped (``missing="listwise"``,
     noted in the result) or rejected (``"error"``). Returns a :class:`DesignTestResult`.
     """
+    from unspoken.inference.covariance import check_seed
     from unspoken.listexp.data import check_J
+    from unspoken.results import check_level
 
     if compat not in ("paper", "list"):
         raise UnsupportedError(f"compat must be 'paper' or 'list', not {compat!r}")
     if missing not in ("listwise", "error"):
         raise UnsupportedError(f"missing must be 'listwise' or 'error', not {missing!r}")
     J = check_J(J)
-    if not 0 < alpha < 1:
-        raise UnsupportedError(f"alpha must be between 0 and 1, not {alpha!r}")
+    alpha = check_level(alpha, "alpha", 0.05)
+    seed = check_seed(seed)
 
     # a pandas frame is only read; drop_missing copies just the two columns used
     df = to_pandas(data, copy=False)

@@ -54,7 +54,7 @@ from unspoken.listexp.core import Core
 from unspoken.listexp.data import ListData, prepare_list_data
 from unspoken.listexp.least_squares import lm_core, nls_core
 from unspoken.listexp.ml import ml_core
-from unspoken.results import Estimate, FitResult, GroupEstimate
+from unspoken.results import Estimate, FitResult, GroupEstimate, check_level
 from unspoken.smallcells import (
     DEFAULT_MIN_N,
     Cell,
@@ -84,9 +84,7 @@ def t_crit(level: float, df: float) -> float:
     """Two-sided t critical value (R ``qt(1 - (1 - level)/2, df)``)."""
     from scipy.special import stdtrit  # t.ppf without importing scipy.stats (0.25 s)
 
-    if not 0 < level < 1:
-        raise ValueError(f"level must lie between 0 and 1, got {level}")
-    return float(stdtrit(df, 0.5 + level / 2))
+    return float(stdtrit(df, 0.5 + check_level(level) / 2))
 
 
 # --------------------------------------------------------------------------- result
@@ -539,8 +537,7 @@ def list_experiment(
     """
     if method not in METHODS:
         raise UnsupportedError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
-    if not 0 < level < 1:
-        raise UnsupportedError(f"level must lie between 0 and 1, not {level}")
+    level = check_level(level)
     from unspoken.io import to_pandas
     from unspoken.listexp.variants import fit_variant, is_multi_item, variant_requested
 

@@ -27,6 +27,7 @@ from unspoken.errors import DataError, UnsupportedError
 from unspoken.polls.data import Polls
 from unspoken.polls.dates import parse_date
 from unspoken.polls.smoother import Design, build_design, solve
+from unspoken.results import check_level
 
 Period = Literal["day", "week"]
 Fieldwork = Literal["spread", "midpoint"]
@@ -381,8 +382,7 @@ def check_options(
         raise UnsupportedError(f"period must be 'day' or 'week', not {period!r}")
     if fieldwork not in ("spread", "midpoint"):
         raise UnsupportedError(f"fieldwork must be 'spread' or 'midpoint', not {fieldwork!r}")
-    if not 0 < level < 1:
-        raise UnsupportedError(f"level must be between 0 and 1, not {level!r}")
+    check_level(level)
     if sigma is not None and not sigma > 0:
         raise UnsupportedError("sigma must be positive")
     if bands not in ("corrected", "plugin"):
