@@ -814,30 +814,31 @@ def test_all_missing_outcome(api):
     _expect(lambda: call(data().assign(**{col: np.nan})), column=col)
 
 
-ROW_CASES = [
-    pytest.param(
-        api,
-        n_rows,
-        marks=[
-            pytest.mark.xfail(
-                strict=True,
-                reason="rr_prevalence reports a NaN estimate for 0 rows and s.e. 0 for 1 row "
-                "(src/unspoken/rr/regression.py, outside this change)",
-            )
-        ]
-        if api == "rr_prevalence"
-        else [],
-    )
-    for api in [*FRAME_API, *NO_DESIGN_API]
-    for n_rows in (0, 1)
-]
+ROW_CASES = [(api, n_rows) for api in [*FRAME_API, *NO_DESIGN_API] for n_rows in (0, 1)]
 
 
 @pytest.mark.parametrize(("api", "n_rows"), ROW_CASES)
 def test_no_rows_or_one_row(api, n_rows):
+    """Before: rr_prevalence reported a NaN estimate for 0 rows and s.e. 0 for 1 row."""
     data, call = {**FRAME_API, **NO_DESIGN_API}[api]
     d = data().iloc[:n_rows].reset_index(drop=True)
     _expect(lambda: call(d))
+
+
+@pytest.mark.parametrize("call", ["rr_regression", "rr_prevalence", "rr_predictor"])
+def test_randomized_response_with_one_respondent(call):
+    """Before: a forced-response regression on one respondent returned an estimate of 1e-20
+    with s.e. 1e-10 (the fit stuck at the boundary), rr_prevalence an s.e. of 0."""
+    d = datasets.load("nigeria").dropna().iloc[:1].reset_index(drop=True)
+    fk = {"design": "forced-known", "p": 2 / 3, "p0": 1 / 6, "p1": 1 / 6}
+    fits = {
+        "rr_regression": lambda: unspoken.rr_regression(d, "rr.q1 ~ 1", **fk),
+        "rr_prevalence": lambda: unspoken.rr_prevalence(d, "rr.q1", **fk),
+        "rr_predictor": lambda: unspoken.rr_predictor(
+            d, "cov.female ~ rr.q1", rr_item="rr.q1", **fk
+        ),
+    }
+    _expect(fits[call], column="rr.q1", needle="at least two")
 
 
 INF_COUNT = {"list_dim", "list_ml", "gap", "double_list", "design_test", "combined"}

@@ -152,6 +152,14 @@ def _prepare(
             )
     cols = list(dict.fromkeys([answer, *extra_cols, *[c for c, _ in roles[1:]]]))
     used, notes, kept = drop_missing(df, cols, policy=missing)
+    if len(used) < 2:
+        raise DataError(
+            f"column '{answer}' (randomized response answer) has {len(used)} usable "
+            f"answer{'' if len(used) == 1 else 's'}: an estimate and its variance need at "
+            "least two respondents",
+            column=answer,
+            rows=kept,
+        )
     y = _answers(used, answer, design, kept)
     survey = survey_design(
         used.reset_index(drop=True), weights=weights, cluster=cluster, strata=strata
