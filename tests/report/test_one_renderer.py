@@ -199,3 +199,19 @@ def test_datasets_heading_printed_once():
 
     out = CliRunner().invoke(cli, ["datasets"], env={"COLUMNS": "200"}).output
     assert out.count("Bundled data sets") == 1, out
+
+
+def test_failed_fit_is_one_warning_in_the_estimators_words():
+    msg = "maximum likelihood did not converge (max iterations); the estimates are not a maximum"
+    fit = FitResult(
+        model="list.ml", parts=["sensitive"], terms=["Intercept"], params_=np.array([0.1]),
+        cov=np.eye(1) * 0.01, n=10, converged=False, notes=[msg, "an ordinary note"],
+    )  # fmt: skip
+    text = fit.summary()
+    assert text.count("did not converge") == 1 and f"Warning: {msg}" in text
+    assert "Note: an ordinary note" in text
+    quiet = FitResult(
+        model="list.ml", parts=["sensitive"], terms=["Intercept"], params_=np.array([0.1]),
+        cov=np.eye(1) * 0.01, n=10, converged=False,
+    )  # fmt: skip
+    assert "Warning: The fit did not converge" in quiet.summary()

@@ -241,9 +241,15 @@ def fit_view(fit: Any) -> View:
             f"p = {pval(ct['p_value'])}"
         )
     v.tables.append(_params_table(fit.tidy()))
-    v.notes = [*fit.notes, *_hidden_notes([(_group(g.group), g) for g in fit.by])]
-    if not fit.converged:
+    # the estimator's own words on a failed fit are the warning, said once (not also a note)
+    alarms = [n for n in fit.notes if any(w in n for w in _ALARMS)]
+    v.warnings += alarms
+    if not fit.converged and not alarms:
         v.warnings.append("The fit did not converge: treat its numbers with caution.")
+    v.notes = [
+        *(n for n in fit.notes if n not in alarms),
+        *_hidden_notes([(_group(g.group), g) for g in fit.by]),
+    ]
     v.method = {
         "method": model,
         "respondents (n)": str(fit.n),
@@ -253,6 +259,10 @@ def fit_view(fit: Any) -> View:
     if fit.iterations:
         v.method["iterations"] = str(fit.iterations)
     return v
+
+
+# notes of an estimator that say its estimates are not to be used
+_ALARMS = ("did not converge", "no finite maximum")
 
 
 def _e4(d: dict[str, Any], level: float) -> Any:
