@@ -160,8 +160,9 @@ def test_gap_table_speaks_plainly_and_orders_bounds(placebo_gap):
     assert f"{100 * corrected:.1f} pts" in line
 
 
-def test_gap_plot_axes_in_percent_and_points(placebo_gap):
-    fig = placebo_gap.view().plot()
+@pytest.mark.parametrize("via", ["view", "plot"])  # the report, and res.plot() / CLI --plot
+def test_gap_plot_axes_in_percent_and_points(placebo_gap, via):
+    fig = placebo_gap.view().plot() if via == "view" else placebo_gap.plot()
     fig.canvas.draw()
     share_ax, gap_ax = fig.axes[:2]
     share_ticks = [t.get_text() for t in share_ax.get_xticklabels() if t.get_text()]
@@ -215,3 +216,23 @@ def test_failed_fit_is_one_warning_in_the_estimators_words():
         cov=np.eye(1) * 0.01, n=10, converged=False,
     )  # fmt: skip
     assert "Warning: The fit did not converge" in quiet.summary()
+
+
+def test_polls_plot_of_proportions_in_percent():
+    import warnings
+
+    from unspoken.polls import fit_polls, simulate_polls
+
+    sim = simulate_polls(n_days=200, seed=3, polls_per_pollster=40)
+    polls = sim.polls.assign(share=sim.polls["share"] / 100)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = fit_polls(polls, "share", "pollster", start="start", end="end", n="n",
+                      units="proportion")  # fmt: skip
+    fig = r.plot()
+    fig.canvas.draw()
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels() if t.get_text()]
+    assert ticks and all(re.fullmatch(r"\d+%", t) for t in ticks), ticks
+    # the ticks span the trend, read as percentages (a proportion axis would show 0.5 etc.)
+    lo, hi = fig.axes[0].get_ylim()
+    assert lo < r.trend["estimate"].iloc[-1] < hi < 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from unspoken.report.view import percent_axes
+
 _SUFFIXES = {".svg", ".png", ".pdf"}
 
 
@@ -66,13 +68,14 @@ def plot_gap(result: Any, path: str | Path | None = None, title: str | None = No
                   "Gap, deflation-corrected", filled=False)  # fmt: skip
     ax.set_yticks(ys)
     ax.set_yticklabels([name for name, _ in rows])
-    ax.set_xlabel("Share (95% interval)")
+    ax.set_xlabel(f"Share ({round(100 * result.level)}% interval)")
     ax.set_xlim(left=min(0.0, ax.get_xlim()[0]))
     ax.grid(axis="x", color="0.9")
     axg.axvline(0.0, color="0.5", lw=0.8, ls="--")
     axg.set_xlabel("Gap = hidden - direct")
     axg.grid(axis="x", color="0.9")
     fig.suptitle(title or f"What people say and what they hide: '{result.direct_column}'")
+    percent_axes(fig, "x")  # shares in %, the gap in points, as the text says them
     handles, labels = [], []
     for axis in (ax, axg):
         h, lab = axis.get_legend_handles_labels()

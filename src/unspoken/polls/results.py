@@ -11,7 +11,7 @@ import pandas as pd
 
 from unspoken.errors import UnsupportedError
 from unspoken.inference.delta import delta_cov, delta_var, delta_var_rows
-from unspoken.report.view import View
+from unspoken.report.view import View, percent_axes
 from unspoken.results import Estimate, ResultMixin, z_value
 
 
@@ -421,6 +421,8 @@ class PollsResult(ResultMixin):
             )
             + unit
         )
+        if self.units != "percent":  # proportions on the axis as percentages, as the text
+            percent_axes(fig, "y", [ax])
         what = self.identification if self.has_house_effects else "one pollster"
         ax.set_title(title or f"Pooled polls ({what})")
         ax.legend(loc="best", fontsize=8, frameon=False, ncol=2)

@@ -433,7 +433,7 @@ def gap_view(res: Any) -> View:
         if isinstance(x, dict) and "summary" in x:
             v.facts.append(f"{k}: {x['summary']}")
     v.notes = [*res.notes, *_hidden_notes(list(hidden.items()))]
-    v.plot = lambda: percent_axes(res.plot(), "x")
+    v.plot = lambda: res.plot()
     v.method = {
         "method": f"falsification gap, {res.method}",
         "direct question asked of": str(getattr(res, "layout_text", res.layout)),
@@ -684,7 +684,7 @@ def polls_view(res: Any) -> View:
     v.notes = list(res.notes)
     if not res.converged:
         v.warnings.append("The fit did not converge: treat its numbers with caution.")
-    v.plot = lambda: percent_axes(res.plot(), "y") if res.units != "percent" else res.plot()
+    v.plot = lambda: res.plot()
     v.method = {
         "method": "latent random walk with house effects (Jackman 2005), exact smoother",
         "polls": str(res.n_polls),
@@ -726,12 +726,13 @@ def _explained(share: float) -> str:
     )
 
 
-def percent_axes(fig: Any, which: str) -> Any:
+def percent_axes(fig: Any, which: str, axes: Sequence[Any] | None = None) -> Any:
     """Label a figure's share axes ('x' or 'y') in percent (0.1 -> 10%) and its gap axes
-    (labelled 'Gap ...') in points, as the text speaks; returns the figure."""
+    (labelled 'Gap ...') in points, as the text speaks; returns the figure. Used by the
+    plots of the gap and of pooled polls; ``axes`` limits it to some of the figure's axes."""
     from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-    for ax in fig.axes:
+    for ax in fig.axes if axes is None else axes:
         axis = ax.xaxis if which == "x" else ax.yaxis
         if axis.get_label().get_text().lower().startswith("gap"):
             axis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{100 * x:+.0f} pts"))
