@@ -234,6 +234,10 @@ class ListPower(ResultMixin):
     cov_direct: float | None = None
     n_conservative: int | None = None
     notes: list[str] = field(default_factory=list)
+    # the correlations assumed (shown by the view, not in to_dict: the JSON keeps its shape);
+    # rho is None when the control variance was given or measured, not derived from it
+    sensitive_cor: float = 0.0
+    rho: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -378,7 +382,9 @@ def list_power(
     effect = pi - pi0
     return _finish(
         "list.power", n, power, unit, unit_opt, None, effect, alpha, alternative, s, s_opt,
-        dict(prevalence=pi, null=pi0, J=J, control_mean=m, control_var=v0, treated_var=v1),
+        dict(prevalence=pi, null=pi0, J=J, control_mean=m, control_var=v0, treated_var=v1,
+             sensitive_cor=float(sensitive_cor),
+             rho=float(rho) if data is None and control_var is None else None),
         notes,
     )  # fmt: skip
 
@@ -531,7 +537,8 @@ def gap_power(
         "list.power", n, power, unit, unit_opt, unit_cons, g - g0, alpha, alternative, s, s_opt,
         dict(prevalence=pi, null=pi - g + g0, J=J, control_mean=m, control_var=v0,
              treated_var=v1, gap=g, gap_null=g0, direct_share=d, direct_link=link_name,
-             cov_direct=c),
+             cov_direct=c, sensitive_cor=float(sensitive_cor),
+             rho=float(rho) if data is None and control_var is None else None),
         notes,
     )  # fmt: skip
 

@@ -236,3 +236,15 @@ def test_polls_plot_of_proportions_in_percent():
     # the ticks span the trend, read as percentages (a proportion axis would show 0.5 etc.)
     lo, hi = fig.axes[0].get_ylim()
     assert lo < r.trend["estimate"].iloc[-1] < hi < 1
+
+
+def test_list_power_states_the_correlations_it_assumed():
+    from unspoken.power import list_power
+
+    res = list_power(J=4, prevalence=0.2, null=0.1, n=1000, sensitive_cor=0.25, rho=0.1)
+    text = " ".join(res.summary().split())
+    assert "with the control count: 0.25; among the control items: 0.1." in text
+    given = list_power(J=4, prevalence=0.2, null=0.1, n=1000, control_var=0.9)
+    text = " ".join(given.summary().split())
+    assert "with the control count: 0." in text and "among the control items" not in text
+    assert "sensitive_cor" not in res.to_dict() and "rho" not in res.to_dict()  # JSON shape kept

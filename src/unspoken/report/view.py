@@ -823,6 +823,7 @@ def list_power_view(res: Any) -> View:
         f"Standard error of the estimate: {res.std_error:.4f}. Control count variance "
         f"{res.control_var:.4f} (J = {res.J}), treated {res.treated_var:.4f}."
     )
+    v.facts.append(_assumed_correlations(res))
     if gap:
         v.facts.append(_assumed_link(res))
     if res.n_optimal is not None and abs(res.optimal_treated_share - res.treated_share) > 0.005:
@@ -848,13 +849,26 @@ def _assumed_link(res: Any) -> str:
     """The link between hidden and direct answers a gap power calculation assumed, with the
     correlation it implies."""
     cov = res.cov_direct
-    link = str(res.direct_link or "assumed")
+    link = str(res.direct_link or "")
+    named = "" if link.startswith("correlation") or not link else f"{link}, "
     if cov is None or _bad(cov):
-        return f"Link between hidden and direct answers: {link}."
+        return f"Assumed link between hidden and direct answers: {link or 'not stated'}."
     pi, d = res.prevalence, res.direct_share
     denom = math.sqrt(pi * (1 - pi) * d * (1 - d)) if 0 < pi < 1 and 0 < d < 1 else 0.0
-    corr = f", a correlation of {cov / denom:.2f}" if denom > 0 else ""
-    return f"Assumed link between hidden and direct answers: {link} (covariance {cov:.4f}{corr})."
+    corr = f"a correlation of {cov / denom:.2f} " if denom > 0 else ""
+    return f"Assumed link between hidden and direct answers: {named}{corr}(covariance {cov:.4f})."
+
+
+def _assumed_correlations(res: Any) -> str:
+    """The correlations a list power calculation assumed for the treated list's variance."""
+    text = (
+        "Assumed correlation of the sensitive item with the control count: "
+        f"{getattr(res, 'sensitive_cor', 0.0):g}"
+    )
+    rho = getattr(res, "rho", None)
+    if rho is not None:
+        text += f"; among the control items: {rho:g}"
+    return text + "."
 
 
 def simulated_power_view(res: Any) -> View:
