@@ -554,7 +554,7 @@ def direct_poll(
     notes: list[str] = []
     kept = np.arange(n_input)
     if design_cols:
-        df, dropped, kept = drop_missing(df, design_cols)
+        df, dropped, kept = drop_missing(df, design_cols, weights=weights)
         notes += dropped
     design = read_design(df, weights, cluster, strata)
     codes, labels = answer_codes(df[question], kept)

@@ -39,6 +39,7 @@ __all__ = [
     "require_columns",
     "to_pandas",
     "weight_column",
+    "zero_weight_rows",
 ]
 
 MissingPolicy = Literal["listwise", "error"]
@@ -245,7 +246,10 @@ def require_columns(df: pd.DataFrame, columns: str | Iterable[str], role: str = 
 
 
 def drop_missing(
-    df: pd.DataFrame, columns: str | Iterable[str], policy: MissingPolicy = "listwise"
+    df: pd.DataFrame,
+    columns: str | Iterable[str],
+    policy: MissingPolicy = "listwise",
+    weights: str | None = None,
 ) -> tuple[pd.DataFrame, list[str], np.ndarray]:
     """Complete cases on ``columns``: ``(frame, notes, kept_positions)``.
 
@@ -254,6 +258,11 @@ def drop_missing(
     labels. ``notes`` is a list of human-readable sentences (empty when nothing was dropped),
     written by :func:`missing_rows`. With ``policy="error"`` any missing value raises
     :class:`DataError` naming column and rows.
+
+    ``weights`` names the survey-weight column: rows whose weight is 0 are not counted
+    either (the survey convention for dropping a case), whatever ``policy`` says, and a note
+    says how many (:func:`zero_weight_rows`). Every estimator that takes weights drops them
+    here, so the rule is the same everywhere.
     """
     if policy not in ("listwise", "error"):
         raise DataError(f"missing-data policy must be 'listwise' or 'error', not {policy!r}")
@@ -281,9 +290,51 @@ def drop_missing(
             f"{', '.join(repr(c) for c in per_column)}",
             column=per_column[0],
         )
+    if weights is not None:
+        zero, zero_notes = zero_weight_rows(df, weights, exclude=any_missing)
+        any_missing = any_missing | zero
+        notes = notes + zero_notes
     kept = np.flatnonzero(~any_missing)
     out = df.iloc[kept].copy(deep=True)
     return out, notes, kept
+
+
+def zero_weight_rows(
+    df: pd.DataFrame, col: str, exclude: np.ndarray | None = None
+) -> tuple[np.ndarray, list[str]]:
+    """Rows of ``df`` whose weight (column ``col``) is 0, and the note that reports them.
+
+    A weight of 0 is how surveys drop a case: such rows are not counted (not in ``n``, not
+    in any subgroup, not in the variance). Returns ``(mask, notes)``; ``notes`` is empty
+    when no weight is 0, else ``"weights: k of n rows have weight 0 and are not counted
+    (column 'w': first r1, r2, r3, ...; rows are 0-based positions)"``. Rows in ``exclude``
+    (already dropped, e.g. for a missing value) are neither counted nor reported. Weights
+    that are all 0 raise :class:`DataError`; other bad weights (text, negative, infinite)
+    are left to the caller's checks, which name them.
+    """
+    require_columns(df, [col], role="weights")
+    w = _to_float(_series(df, col, "weights"), _codes_map(df, col))
+    zero = w == 0
+    if exclude is not None:
+        zero &= ~np.asarray(exclude, dtype=bool)
+    if not zero.any():
+        return zero, []
+    counted = ~zero if exclude is None else ~zero & ~np.asarray(exclude, dtype=bool)
+    if not (w[counted] > 0).any():
+        raise DataError(
+            f"column '{col}' (weights) is zero in every row: a weight of 0 drops a respondent, "
+            "so nobody would be counted",
+            column=col,
+        )
+    pos = np.flatnonzero(zero)
+    first = ", ".join(str(p) for p in pos[:3]) + (", ..." if len(pos) > 3 else "")
+    k = len(pos)
+    note = (
+        f"weights: {k} of {len(df)} rows {'have' if k > 1 else 'has'} weight 0 and "
+        f"{'are' if k > 1 else 'is'} not counted (column '{col}': first {first}; rows are "
+        "0-based positions)"
+    )
+    return zero, [note]
 
 
 def missing_rows(

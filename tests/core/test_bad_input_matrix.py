@@ -754,26 +754,67 @@ def test_bad_weights(api, defect):
     _expect(lambda: call(make(data()), weights="w"), column="w", rows=rows)
 
 
-@pytest.mark.parametrize("api", list(FRAME_API))
+ZERO_WEIGHT_API: dict[str, tuple[Callable, Callable]] = {
+    **FRAME_API,
+    "list_multi_item": (
+        lambda: datasets.load("multi"),
+        lambda d, **k: unspoken.list_experiment(d, "y ~ 1", J=3, method="ml", **k),
+    ),
+    "rr_predictor": (
+        _race,
+        lambda d, **k: unspoken.rr_predictor(d, "male ~ d", "d", "mirrored", p=0.7, **k),
+    ),
+}
+
+
+def _numbers(x: object) -> list[float]:
+    """Every number in a result's dict (notes and row lists left out), in order."""
+    if isinstance(x, dict):
+        return [v for k, val in x.items() if k not in ("notes", "rows") for v in _numbers(val)]
+    if isinstance(x, list):
+        return [v for val in x for v in _numbers(val)]
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return []
+    return [float(x)]
+
+
+@pytest.mark.parametrize("api", list(ZERO_WEIGHT_API))
 def test_zero_weights(api):
-    """A zero weight: refused where the estimator needs positive weights (naming the rows);
-    elsewhere the row simply counts for nothing, so the estimate equals the one without it."""
-    data, call = FRAME_API[api]
+    """One rule for a weight of 0 (how surveys drop a case), for every estimator with
+    weights: the row is not counted and a note says how many rows had weight 0, so every
+    number equals the one without those rows. Before: list, rr and double list refused
+    zero weights, while direct and gap kept such rows in the design without a word."""
+    data, call = ZERO_WEIGHT_API[api]
     d = _weights([3, 5], 0.0)(data())
-    if api in ("gap", "direct_poll"):
-        with_zero = call(d, weights="w").to_dict()["overall"]
-        without = call(d.drop(index=[3, 5]).reset_index(drop=True), weights="w")
-        key = "gap" if api == "gap" else "categories"
-        assert json.dumps(with_zero[key]) != "null"
-        got = with_zero["gap"]["estimate"] if api == "gap" else with_zero["categories"][1]
-        want = without.to_dict()["overall"]
-        want = want["gap"]["estimate"] if api == "gap" else want["categories"][1]
-        if api == "gap":
-            assert got == pytest.approx(want, rel=1e-12)
-        else:
-            assert got["estimate"] == pytest.approx(want["estimate"], rel=1e-12)
-    else:
-        _expect(lambda: call(d, weights="w"), column="w", rows=[3, 5])
+    res = call(d, weights="w").to_dict()
+    without = call(d.drop(index=[3, 5]).reset_index(drop=True), weights="w").to_dict()
+    assert _numbers(res) == pytest.approx(_numbers(without), rel=1e-9, abs=1e-12)
+    note = f"weights: 2 of {len(d)} rows have weight 0 and are not counted (column 'w': first 3, 5;"
+    assert note in json.dumps(res, ensure_ascii=False), res.get("notes")
+
+
+@pytest.mark.parametrize("api", list(ZERO_WEIGHT_API))
+def test_weights_all_zero(api):
+    data, call = ZERO_WEIGHT_API[api]
+    _expect(lambda: call(data().assign(w=0.0), weights="w"), column="w", needle="zero")
+
+
+def test_zero_weights_on_the_command_line(capsys, tmp_path):
+    """The command line follows the same rule (text and JSON carry the note)."""
+    d = _race()
+    d["w"] = 1.0
+    d.loc[[0, 1, 2], "w"] = 0
+    path = tmp_path / "w.csv"
+    d.to_csv(path, index=False)
+    for cmd in (
+        "list {path} --J 3 --method dim --weights w --json",
+        "direct {path} --question d --weights w --json",
+        "gap {path} --outcome y --treat treat --J 3 --direct d --weights w --json",
+        "rr {path} --formula 'd ~ 1' --design mirrored --p 0.7 --weights w --json",
+    ):
+        code, out, err = run(capsys, argv(cmd, path=path))
+        assert code == 0, err
+        assert "3 of 1213 rows have weight 0 and are not counted" in out, cmd
 
 
 def _clusters(d):

@@ -104,8 +104,10 @@ def test_weights_checked(race):
     d = race.assign(w=1.0)
     d.loc[4, "w"] = -1
     raises(d, "w", [4], formula="y ~ 1", J=3, weights="w")
-    d.loc[4, "w"] = 0
-    raises(d, "w", [4], formula="y ~ 1", J=3, weights="w")
+    d.loc[4, "w"] = 0  # a weight of 0 drops the respondent (README), with a note
+    fit = list_experiment(d, "y ~ 1", J=3, weights="w")
+    assert fit.n == len(d) - 1
+    assert any("1 of 1213 rows has weight 0 and is not counted" in n for n in fit.notes)
 
 
 def test_J_checks(race):

@@ -120,10 +120,10 @@ def test_bad_weights_and_by_columns():
     df = _frame()
     df["w"] = 1.0
     df.loc[[0, 30], "x"] = np.nan  # dropped rows do not shift the rows reported
-    df.loc[[33, 41], "w"] = [0.0, -2.0]
+    df.loc[[33, 41], "w"] = [0.0, -2.0]  # weight 0 drops row 33 (a note); -2 is refused
     with pytest.raises(DataError) as e:
         rr_regression(df, "ans ~ x", design="mirrored", p=0.7, weights="w")
-    assert e.value.column == "w" and e.value.rows == [33, 41]
+    assert e.value.column == "w" and e.value.rows == [41]
     with pytest.raises(DataError) as e:
         rr_regression(df, "ans ~ x", design="mirrored", p=0.7, by="region")
     assert e.value.column == "region"

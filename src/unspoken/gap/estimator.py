@@ -484,13 +484,14 @@ def _prepare(
             raise UnsupportedError(
                 "hidden= must provide row_positions and prevalence_influence(mask)"
             )
-        if design_cols and df[design_cols].isna().to_numpy().any():
+        zero_w = weights is not None and bool((df[weights] == 0).any())
+        if (design_cols and df[design_cols].isna().to_numpy().any()) or zero_w:
             raise UnsupportedError(
                 "with hidden= the data must be the frame it was fitted on: weights, cluster, "
-                "strata and by columns must have no missing values"
+                "strata and by columns must have no missing values (and no weight 0)"
             )
     if design_cols:
-        df, dropped, positions = drop_missing(df, design_cols)
+        df, dropped, positions = drop_missing(df, design_cols, weights=weights)
         notes += dropped
     # the list part: rows with both a count and an arm
     n = len(df)

@@ -65,6 +65,7 @@ class ListData:
     by_codes: np.ndarray | None = None
     by_labels: list[Any] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    n_zero_weight: int = 0  # rows not counted because their weight is 0 (in notes)
 
     @property
     def n(self) -> int:
@@ -215,23 +216,16 @@ def prepare_list_data(
     if weights is not None:
         tmp = pd.DataFrame({weights: _fill_missing(df[weights])}, index=df.index)
         w_all = weight_column(tmp, weights)
-        zero = (w_all == 0) & df[weights].notna().to_numpy()
-        if zero.any():
-            raise DataError(
-                f"column '{weights}' (weights) has {int(zero.sum())} zero weight(s); drop "
-                "those rows before the analysis",
-                column=weights,
-                rows=np.flatnonzero(zero),
-            )
+        has_zero = bool(((w_all == 0) & df[weights].notna().to_numpy()).any())
 
-    # ---- complete cases
+    # ---- complete cases (rows with weight 0 are not counted either: drop_missing)
     cols = list(
         dict.fromkeys([lhs, treat, *covs, *(c for c in (weights, cluster, strata, by) if c)])
     )
-    if not any(df[c].isna().any() for c in cols):
+    if not any(df[c].isna().any() for c in cols) and not (weights is not None and has_zero):
         frame, notes, kept = df[cols], [], np.arange(n_input)  # nothing to drop: no copy
     else:
-        frame, notes, kept = drop_missing(df[cols], cols, policy=missing)
+        frame, notes, kept = drop_missing(df[cols], cols, policy=missing, weights=weights)
     notes = list(notes)
     if len(kept) == n_input:
         t, info = t_all, t_info
@@ -283,6 +277,11 @@ def prepare_list_data(
         by_codes=by_codes,
         by_labels=by_labels,
         notes=notes,
+        n_zero_weight=(
+            int(((w_all == 0) & ~df[cols].isna().any(axis=1).to_numpy()).sum())
+            if weights is not None and has_zero
+            else 0
+        ),
     )
 
 
@@ -370,7 +369,7 @@ def prepare_multi(
         extra_rhs[name] = r
         cols += formula_columns(r, list(df.columns))
     cols += [c for c in (weights, cluster, strata) if c is not None]
-    df, notes, _ = drop_missing(df, list(dict.fromkeys(cols)), missing)
+    df, notes, _ = drop_missing(df, list(dict.fromkeys(cols)), missing, weights=weights)
     df = df.reset_index(drop=True)
     t, labels = arm_column(df, treat, control)
     if len(labels) < 2:

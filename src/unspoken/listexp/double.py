@@ -135,7 +135,7 @@ def prepare_double(
     for r in {rx, r1, r2}:
         cols += formula_columns(r, list(df.columns))
     cols += [c for c in (weights, cluster, strata) if c is not None]
-    df, notes, _ = drop_missing(df, list(dict.fromkeys(cols)), missing)
+    df, notes, _ = drop_missing(df, list(dict.fromkeys(cols)), missing, weights=weights)
     df = df.reset_index(drop=True)
     if long1 is None:
         t, info = binary_column(df, treat)

@@ -373,7 +373,7 @@ def fit_list(
         "treated_share_all": float(np.mean(ytr == ld.J + 1)) if ytr.size else None,
         "treatment": {"column": ld.treat, **ld.treat_info},
         "weighted": w is not None,
-        "n_dropped_missing": ld.n_input - ld.n,
+        "n_dropped_missing": ld.n_input - ld.n - ld.n_zero_weight,
     }
     if method == "ml":
         extra["constrained"] = constrained
@@ -465,6 +465,7 @@ def _subset(ld: ListData, rows: np.ndarray) -> ListData:
         frame=ld.frame.iloc[rows],
         kept=ld.kept[rows],
         n_input=len(rows),
+        n_zero_weight=0,
         by=None,
         by_codes=None,
         by_labels=[],

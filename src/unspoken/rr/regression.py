@@ -142,16 +142,16 @@ def _prepare(
         require_columns(df, [col], role=role)
     if weights is not None:  # checked on the data as given, so rows are the user's rows
         wt = numeric_column(df, weights, role="weights", allow_missing=True)
-        bad = ~np.isnan(wt) & ~(wt > 0)
+        bad = wt < 0
         if bad.any():
             raise DataError(
-                f"weights must be positive; {int(bad.sum())} are zero or negative (row numbers "
-                "are 0-based positions in the data given)",
+                f"weights must not be negative; {int(bad.sum())} are (row numbers are 0-based "
+                "positions in the data given)",
                 column=weights,
                 rows=np.flatnonzero(bad),
             )
     cols = list(dict.fromkeys([answer, *extra_cols, *[c for c, _ in roles[1:]]]))
-    used, notes, kept = drop_missing(df, cols, policy=missing)
+    used, notes, kept = drop_missing(df, cols, policy=missing, weights=weights)
     if len(used) < 2:
         raise DataError(
             f"column '{answer}' (randomized response answer) has {len(used)} usable "
