@@ -424,6 +424,8 @@ def gap_view(res: Any) -> View:
             ["l", "l", "r", "r", "r", "r"],
         )
     )
+    if any(row.placebo for _, row in [({}, r), *res.by] if not _suppressed(row)):
+        v.facts.append(_CORRECTED)
     if r.gap is not None and r.gap_se_independent is not None:
         v.facts.append(
             f"Correlation of the two estimates: {r.correlation:.3f}; the gap's s.e. ignoring "
@@ -446,11 +448,15 @@ def gap_view(res: Any) -> View:
 
 # placebo quantities in plain words (keys of GapRow.placebo); differences are in points
 _PLACEBO = {
-    "list": "placebo item, list estimate",
-    "truth": "placebo item, true share",
-    "deflation": "placebo deflation (list - true share)",
-    "list_corrected": "hidden, corrected by the placebo",
+    "list": "placebo, list estimate",
+    "truth": "placebo, true share",
+    "deflation": "placebo deflation",
+    "list_corrected": "hidden, corrected",
 }
+_CORRECTED = (
+    "Placebo list: its deflation is its list estimate minus its true share; 'corrected' "
+    "shares and gaps have that deflation taken out."
+)
 
 
 def _gap_quantities(res: Any, r: Any) -> list[tuple[str, Any]]:
@@ -469,8 +475,8 @@ def _gap_quantities(res: Any, r: Any) -> list[tuple[str, Any]]:
     pl = r.placebo or {}
     out += [(label, pl.get(k)) for k, label in _PLACEBO.items()]
     out += [
-        ("gap (low), corrected by the placebo", pl.get("gap_corrected_lower")),
-        (f"gap{' (high)' if bounds else ''}, corrected by the placebo", pl.get("gap_corrected")),
+        ("gap (low), corrected", pl.get("gap_corrected_lower")),
+        (f"gap{' (high)' if bounds else ''}, corrected", pl.get("gap_corrected")),
     ]
     known = {*_PLACEBO, "gap_corrected", "gap_corrected_lower"}
     out += [(f"placebo: {k.replace('_', ' ')}", e) for k, e in pl.items() if k not in known]
