@@ -25,7 +25,13 @@ import numpy as np
 import pandas as pd
 
 from unspoken.errors import DataError, UnsupportedError
-from unspoken.inference.covariance import SurveyDesign, vcov_from_influence
+from unspoken.inference.covariance import (
+    VCOV_OFFERS,
+    SurveyDesign,
+    check_vcov_name,
+    resolve_vcov,
+    vcov_from_influence,
+)
 from unspoken.report.view import View
 from unspoken.results import Estimate, ResultMixin, z_value
 from unspoken.smallcells import (
@@ -259,16 +265,16 @@ def share_influence(
     return est, psi
 
 
-def design_vcov(psi: np.ndarray, design: SurveyDesign, variance: str = "survey") -> np.ndarray:
-    """Covariance of the column sums of ``psi`` under ``design`` (see module docstring)."""
-    if variance not in ("survey", "hc0"):
-        raise UnsupportedError(f"variance must be 'survey' or 'hc0', not {variance!r}")
-    if variance == "hc0":
-        if design.cluster is not None or design.strata is not None:
-            raise UnsupportedError(
-                "variance='hc0' treats respondents as independent; with clusters or strata "
-                "use variance='survey'"
-            )
+def design_vcov(
+    psi: np.ndarray, design: SurveyDesign, variance: str = "survey", estimator: str = "direct"
+) -> np.ndarray:
+    """Covariance of the column sums of ``psi`` under ``design`` (see module docstring);
+    ``variance`` is checked by the registry for ``estimator`` ("direct" or "gap")."""
+    offer = VCOV_OFFERS[estimator]
+    kind = resolve_vcov(
+        variance, design, offer.kinds, offer.default, estimator=estimator, param="variance"
+    )
+    if kind == "hc0":
         return np.atleast_2d(vcov_from_influence(psi, "hc0"))
     return np.atleast_2d(vcov_from_influence(psi, "survey", design=design))
 
@@ -543,7 +549,9 @@ def direct_poll(
     from unspoken.io import drop_missing, missing_rows, require_columns, to_pandas
 
     check_choice(dk, DK_POLICIES, "dk")
-    check_choice(variance, get_args(DirectVariance), "variance")
+    variance = check_vcov_name(  # type: ignore[assignment]
+        variance, VCOV_OFFERS["direct"].kinds, "direct", param="variance"
+    )
     min_n = check_min_n(min_n)
     df = to_pandas(data)
     n_input = len(df)

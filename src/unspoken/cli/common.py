@@ -10,6 +10,7 @@ from typing import Any
 import click
 import pandas as pd
 
+from unspoken.inference.covariance import vcov_help
 from unspoken.results import json_text
 
 F = Callable[..., Any]
@@ -120,8 +121,14 @@ def by_option(multiple: bool = False) -> Callable[[F], F]:
     )
 
 
-def survey_design_options(vcov: Sequence[str] | None = None) -> Callable[[F], F]:
-    """--weights, --cluster, --strata and (when ``vcov`` lists its choices) --vcov."""
+_VCOV_DEFAULT = "Default: the method's own, or cluster/survey when --cluster/--strata are given."
+
+
+def survey_design_options(
+    vcov: Sequence[str] | None = None, vcov_default: str = _VCOV_DEFAULT
+) -> Callable[[F], F]:
+    """--weights, --cluster, --strata and (when ``vcov`` lists its choices, see
+    :func:`unspoken.inference.covariance.offered`) --vcov, its help from the registry."""
     opts = [
         click.option("--weights", default=None, help="Column of probability (sampling) weights."),
         click.option(
@@ -135,8 +142,7 @@ def survey_design_options(vcov: Sequence[str] | None = None) -> Callable[[F], F]
                 "--vcov",
                 type=click.Choice(list(vcov)),
                 default=None,
-                help="Variance estimator. Default: the model's own, or cluster/survey when "
-                "--cluster/--strata are given.",
+                help=vcov_help(list(vcov), vcov_default),
             )
         )
     return _stack(*opts)

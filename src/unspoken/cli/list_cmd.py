@@ -17,8 +17,7 @@ from unspoken.cli.common import (
     survey_design_options,
     treat_options,
 )
-
-_VCOV = ["model", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap"]
+from unspoken.inference.covariance import offered
 
 
 @click.command("list")
@@ -44,7 +43,7 @@ _VCOV = ["model", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap"]
 )
 @by_option()
 @min_n_option("list")
-@survey_design_options(vcov=_VCOV)
+@survey_design_options(vcov=offered("list"))
 @level_option
 @seed_option()
 @click.option("--ceiling", is_flag=True, help="ML with ceiling liars (Blair & Imai 2012).")

@@ -14,6 +14,7 @@ from unspoken.cli.common import (
     seed_option,
     survey_design_options,
 )
+from unspoken.inference.covariance import offered
 
 
 @click.command("list-double")
@@ -36,7 +37,10 @@ from unspoken.cli.common import (
     show_default=True,
     help="Pooled regression over both lists, or the average of the two single-list fits.",
 )
-@survey_design_options(vcov=["hc0", "hc1", "cluster", "survey", "bootstrap"])
+@survey_design_options(
+    vcov=offered("double"),
+    vcov_default="Default: hc0, or cluster/survey when --cluster/--strata are given.",
+)
 @click.option("--reps", default=500, show_default=True, help="Bootstrap replications.")
 @seed_option()
 @level_option

@@ -15,8 +15,8 @@ from unspoken.cli.common import (
     seed_option,
     survey_design_options,
 )
+from unspoken.inference.covariance import offered
 from unspoken.rr.designs import DESIGN_NAMES
-from unspoken.rr.regression import RR_VCOV
 
 
 class Fraction(click.ParamType):
@@ -80,7 +80,10 @@ def design_options(f):
     help='Answer and covariates, e.g. "rr.q1 ~ cov.age + cov.female" ("y ~ 1": no covariates).',
 )
 @design_options
-@survey_design_options(vcov=RR_VCOV)
+@survey_design_options(
+    vcov=offered("rr"),
+    vcov_default="Default: model, or survey with --weights or --strata, cluster with --cluster.",
+)
 @by_option()
 @min_n_option()
 @level_option

@@ -41,7 +41,7 @@ from unspoken.direct import (
 )
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.gap.plot import plot_gap
-from unspoken.inference.covariance import SurveyDesign
+from unspoken.inference.covariance import VCOV_OFFERS, SurveyDesign, check_vcov_name
 from unspoken.inference.delta import delta_se, delta_var
 from unspoken.report.view import View
 from unspoken.results import Estimate, ResultMixin, z_value
@@ -371,7 +371,9 @@ def gap(
     """
     check_choice(method, get_args(GapMethod), "method")
     check_choice(dk, DK_POLICIES, "dk")
-    check_choice(variance, get_args(GapVariance), "variance")
+    variance = check_vcov_name(  # type: ignore[assignment]
+        variance, VCOV_OFFERS["gap"].kinds, "gap", param="variance"
+    )
     if direct is None:
         raise DataError("gap needs the direct question column (direct=...)")
     min_n = check_min_n(min_n)
@@ -687,7 +689,7 @@ class _Context:
             names += pl_names
             values += list(pl_vals)
         Psi = np.column_stack(cols)
-        V = design_vcov(Psi, p.design, self.variance)
+        V = design_vcov(Psi, p.design, self.variance, "gap")
         idx = {nm: j for j, nm in enumerate(names)}
         val = np.asarray(values)
 

@@ -18,7 +18,7 @@ total). The variance estimators then differ only in how the ``psi_i`` are summed
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -64,6 +64,245 @@ class SurveyDesign:
         if self.cluster is not None:
             return "cluster"
         return "model"
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass(frozen=True)
+class VarianceKind:
+    """A kind of variance estimator: its name, other spellings accepted for it, a one-line
+    description for help texts, the design columns it cannot do without (``needs``) and
+    those it accounts for (``uses``: a given column outside ``uses`` would be ignored)."""
+
+    name: str
+    description: str
+    aliases: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+    uses: tuple[str, ...] = ()
+    limitation: str = ""  # why an estimator may not offer it (the usual reason)
+
+
+_DESIGN = ("weights", "cluster", "strata")
+
+#: every variance kind unspoken knows, in the order help texts list them
+VARIANCE_KINDS: dict[str, VarianceKind] = {
+    k.name: k
+    for k in (
+        VarianceKind(
+            "model",
+            "the model's own, the inverse of the information matrix",
+            ("information",),
+        ),
+        VarianceKind(
+            "opg",
+            "outer product of the score vectors, R rrreg's default",
+            ("outer-product",),
+            limitation="the outer product of gradients is offered for rr_regression only",
+        ),
+        VarianceKind("hc0", "robust sandwich, White's HC0", (), (), ("weights",)),
+        VarianceKind("hc1", "robust sandwich times n/(n-k), HC1", (), (), ("weights",)),
+        VarianceKind(
+            "hc2",
+            "robust with leverage adjustment, HC2 (linear models)",
+            (),
+            (),
+            ("weights",),
+            "the leverage adjustments need leverages: linear models only",
+        ),
+        VarianceKind(
+            "hc3",
+            "robust with leverage adjustment, HC3 (linear models)",
+            (),
+            (),
+            ("weights",),
+            "the leverage adjustments need leverages: linear models only",
+        ),
+        VarianceKind(
+            "cluster",
+            "cluster-robust, needs a cluster column",
+            ("clustered",),
+            ("cluster",),
+            ("weights", "cluster"),
+        ),
+        VarianceKind(
+            "survey",
+            "Taylor linearisation with weights, clusters and strata (as R survey)",
+            ("taylor", "linearisation", "linearization"),
+            (),
+            _DESIGN,
+        ),
+        VarianceKind(
+            "bootstrap",
+            "refits on resampled respondents, or clusters within strata",
+            ("boot",),
+            (),
+            _DESIGN,
+        ),
+    )
+}
+
+_ALIASES: dict[str, str] = {
+    a.lower(): k.name for k in VARIANCE_KINDS.values() for a in (k.name, *k.aliases)
+}
+
+
+@dataclass(frozen=True)
+class VcovOffer:
+    """The variance kinds an estimator offers (registry order) and its usual one."""
+
+    kinds: tuple[str, ...]
+    default: str
+
+
+_ALL_LIST = ("model", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap")
+_NO_LEVERAGE = ("model", "hc0", "hc1", "cluster", "survey", "bootstrap")
+_ROBUST = ("hc0", "hc1", "cluster", "survey", "bootstrap")
+_CLOSED_FORM_RR = ("model", "hc0", "hc1", "cluster", "survey")
+
+#: what each estimator offers, by the name :func:`resolve_vcov`'s callers and the CLI use
+VCOV_OFFERS: dict[str, VcovOffer] = {
+    "list:dim": VcovOffer(_ALL_LIST, "hc2"),
+    "list:lm": VcovOffer(_ALL_LIST, "hc3"),
+    "list:nls": VcovOffer(_ROBUST, "hc0"),
+    "list:ml": VcovOffer(_NO_LEVERAGE, "model"),
+    "multi:lm": VcovOffer(_ALL_LIST, "hc3"),
+    "multi:nls": VcovOffer(_ROBUST, "hc0"),
+    "multi:ml": VcovOffer(_NO_LEVERAGE, "model"),
+    "variant": VcovOffer(_NO_LEVERAGE, "model"),
+    "double": VcovOffer(_ROBUST, "hc0"),
+    "rr": VcovOffer(("model", "opg", *_ROBUST), "model"),
+    "rr_prevalence": VcovOffer(_CLOSED_FORM_RR, "model"),
+    "rr_predictor": VcovOffer(_CLOSED_FORM_RR, "model"),
+    "direct": VcovOffer(("survey", "hc0"), "survey"),
+    "gap": VcovOffer(("survey", "hc0"), "survey"),
+}
+
+
+def offered(*estimators: str) -> tuple[str, ...]:
+    """The kinds any of ``estimators`` (keys of :data:`VCOV_OFFERS`, or a prefix such as
+    ``"list"``) offers, in registry order: the choices of a command's ``--vcov``."""
+    keys = [k for k in VCOV_OFFERS for e in estimators if k == e or k.startswith(e + ":")]
+    if not keys:
+        raise KeyError(f"no estimator {estimators!r} in VCOV_OFFERS")
+    have = {v for k in keys for v in VCOV_OFFERS[k].kinds}
+    return tuple(k for k in VARIANCE_KINDS if k in have)
+
+
+def variance_kind(name: str) -> VarianceKind | None:
+    """The kind called ``name`` (or one of its aliases, any case); ``None`` if unknown."""
+    key = _ALIASES.get(name.lower()) if isinstance(name, str) else None
+    return None if key is None else VARIANCE_KINDS[key]
+
+
+def vcov_help(kinds: Sequence[str], default: str = "") -> str:
+    """A help text listing ``kinds`` with their descriptions (for ``--vcov`` and forms)."""
+    listed = "; ".join(f"{k}: {VARIANCE_KINDS[k].description}" for k in kinds)
+    return f"Variance estimator ({listed}).{' ' + default if default else ''}"
+
+
+def _quoted(kinds: Sequence[str]) -> str:
+    q = [f"'{k}'" for k in kinds]
+    return q[0] if len(q) == 1 else ", ".join(q[:-1]) + " or " + q[-1]
+
+
+def _refuse(message: str, param: str) -> UnsupportedError:
+    return UnsupportedError(message, param=param)
+
+
+def check_vcov_name(
+    requested: str,
+    supported: Sequence[str],
+    estimator: str = "this estimator",
+    why: dict[str, str] | None = None,
+    param: str = "vcov",
+) -> str:
+    """The registry name of ``requested`` (a name or alias, any case) when the estimator
+    offers it (``supported``); else an :class:`UnsupportedError` with ``param`` saying
+    why (``why[kind]`` or the kind's usual reason). The one place these messages are made."""
+    kind = variance_kind(requested)
+    if kind is None:
+        raise _refuse(
+            f"unknown {param} {requested!r}; the variance estimators here are "
+            f"{', '.join(supported)}",
+            param,
+        )
+    if kind.name not in supported:
+        reason = (why or {}).get(kind.name) or kind.limitation
+        raise _refuse(
+            f"{param}='{kind.name}' is not available for {estimator}"
+            + (f": {reason}" if reason else "")
+            + f"; choose one of {', '.join(supported)}",
+            param,
+        )
+    return kind.name
+
+
+def resolve_vcov(
+    requested: str | None,
+    design: SurveyDesign,
+    supported: Sequence[str],
+    default: str,
+    notes: list[str] | None = None,
+    *,
+    estimator: str = "this estimator",
+    why: dict[str, str] | None = None,
+    weighted_default: str = "hc0",
+    ignored: Literal["error", "note"] = "error",
+    frequency_weights: bool = False,
+    param: str = "vcov",
+) -> str:
+    """The variance kind an estimator uses: ``requested`` (a name or alias, ``None`` for
+    the default) checked against the kinds the estimator ``supported`` and the design.
+
+    Default: strata -> ``"survey"``; a cluster column -> ``"cluster"`` (``"survey"`` with
+    weights when ``weighted_default`` is ``"survey"``); probability weights turn a
+    model-based ``default`` into ``weighted_default``; else ``default``. Refused (an
+    :class:`UnsupportedError` with ``param``): an unknown name, a kind the estimator does
+    not offer (``why[kind]`` or the kind's usual reason says why), a kind without the
+    column it needs, a kind that ignores probability weights (unless the estimator reads
+    them as frequency weights, ``frequency_weights``), and one that ignores a given
+    cluster or strata column (``ignored="note"``: a note instead). ``estimator`` names
+    the estimator in messages (e.g. ``"method='ml'"``).
+    """
+    weighted = design.weights is not None
+    if requested is None:
+        if design.strata is not None:
+            return "survey"
+        if design.cluster is not None:
+            return "survey" if weighted and weighted_default == "survey" else "cluster"
+        if weighted and default == "model":
+            if notes is not None and weighted_default == "hc0":
+                notes.append(
+                    "probability weights: the model-based (inverse information) variance does "
+                    "not apply, so the robust sandwich (hc0) is used"
+                )
+            return weighted_default
+        return default
+    kind = VARIANCE_KINDS[check_vcov_name(requested, supported, estimator, why, param)]
+    name = kind.name
+    for col in kind.needs:
+        if getattr(design, col) is None:
+            raise _refuse(f"{param}='{name}' needs a {col} column ({col}=...)", param)
+    if weighted and "weights" not in kind.uses and not frequency_weights:
+        alts = [k for k in supported if "weights" in VARIANCE_KINDS[k].uses]
+        raise _refuse(
+            f"{param}='{name}' ignores the sampling design of probability weights and is "
+            f"wrong with weights; use {_quoted(alts)}",
+            param,
+        )
+    for col, what, it in (
+        ("strata", "strata were", "them"),
+        ("cluster", "a cluster column was", "it"),
+    ):
+        if getattr(design, col) is not None and col not in kind.uses:
+            alts = [k for k in supported if col in VARIANCE_KINDS[k].uses]
+            text = f"{what} given, but {param}='{name}' ignores {it}; use {_quoted(alts)}"
+            if ignored == "error":
+                raise _refuse(text, param)
+            if notes is not None:
+                notes.append(text)
+    return name
 
 
 _SINGLE_CLUSTER = (

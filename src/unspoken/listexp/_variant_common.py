@@ -15,9 +15,14 @@ import numpy as np
 from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, UnsupportedError
-from unspoken.inference.covariance import bootstrap_cov, vcov_from_influence
+from unspoken.inference.covariance import (
+    VCOV_OFFERS,
+    bootstrap_cov,
+    resolve_vcov,
+    vcov_from_influence,
+)
 from unspoken.inference.delta import delta_estimate
-from unspoken.listexp.data import MultiData, prepare_multi, resolve_vcov
+from unspoken.listexp.data import MultiData, prepare_multi
 from unspoken.listexp.ml import BinomialListModel, fit_index_model, standard_start
 from unspoken.results import Estimate, z_value
 
@@ -47,9 +52,8 @@ def prepare_single_item(
             f"{what} for one sensitive item; the treatment has {d.K} treated values"
         )
     notes = list(d.notes)
-    kind = resolve_vcov(vcov, d.design, "model", notes)
-    if kind in ("hc2", "hc3"):
-        raise UnsupportedError(f"vcov='{kind}' needs leverages: linear models only", param="vcov")
+    offer = VCOV_OFFERS["variant"]
+    kind = resolve_vcov(vcov, d.design, offer.kinds, offer.default, notes, estimator="this model")
     return d, notes, kind
 
 

@@ -9,8 +9,8 @@ what was done (listwise deletion, inferred J). Every problem raises
 so the numbers always refer to the user's own rows).
 
 Designs with several sensitive items, and the single-item ML variants, use
-:func:`prepare_multi` and :class:`MultiData` instead; :func:`resolve_vcov` chooses their
-variance estimator from the survey design.
+:func:`prepare_multi` and :class:`MultiData` instead; their variance estimator is chosen by
+:func:`unspoken.inference.covariance.resolve_vcov`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from unspoken.errors import DataError, UnsupportedError
+from unspoken.errors import DataError
 from unspoken.formula import (
     DesignMatrix,
     check_full_rank,
@@ -30,7 +30,7 @@ from unspoken.formula import (
     model_matrix,
     split_formula,
 )
-from unspoken.inference.covariance import VCOV_KINDS, SurveyDesign, survey_design
+from unspoken.inference.covariance import SurveyDesign, survey_design
 
 __all__ = [
     "ListData",
@@ -38,7 +38,6 @@ __all__ = [
     "check_J",
     "prepare_list_data",
     "prepare_multi",
-    "resolve_vcov",
 ]
 
 MissingPolicy = Literal["listwise", "error"]
@@ -396,50 +395,3 @@ def prepare_multi(
         check_full_rank(em.X, em.names, f"{name} design")
         extra[name] = (em.X, em.names)
     return MultiData(y, t, dm.X, dm.names, labels, J, design, notes, outcome, treat, extra)
-
-
-def resolve_vcov(
-    vcov: str | None, design: SurveyDesign, default: str, notes: list[str] | None = None
-) -> str:
-    """The variance estimator to use, with the same rules as the standard design: the
-    survey design's default (strata -> survey, cluster -> cluster, weights -> hc0 instead
-    of the model-based variance); ``"model"`` with probability weights is refused, and so is
-    any variance that would ignore a given cluster or strata column."""
-    weighted = design.weights is not None
-    if vcov is None:
-        d = design.default_kind()
-        if d != "model":
-            return d
-        if weighted and default == "model":
-            if notes is not None:
-                notes.append(
-                    "probability weights: the model-based (inverse information) variance does "
-                    "not apply, so the robust sandwich (hc0) is used"
-                )
-            return "hc0"
-        return default
-    if vcov not in VCOV_KINDS:
-        raise UnsupportedError(
-            f"unknown vcov '{vcov}'; choose one of {', '.join(VCOV_KINDS)}", param="vcov"
-        )
-    if vcov == "model" and weighted:
-        raise UnsupportedError(
-            "vcov='model' ignores the sampling design of probability weights and is wrong "
-            "with weights; use 'hc0', 'cluster', 'survey' or 'bootstrap'",
-            param="vcov",
-        )
-    if vcov == "cluster" and design.cluster is None:
-        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)", param="vcov")
-    if design.strata is not None and vcov not in ("survey", "bootstrap"):
-        raise UnsupportedError(
-            f"strata were given, but vcov='{vcov}' ignores them; use vcov='survey' (Taylor "
-            "linearisation) or 'bootstrap'",
-            param="vcov",
-        )
-    if design.cluster is not None and vcov not in ("cluster", "survey", "bootstrap"):
-        raise UnsupportedError(
-            f"a cluster column was given, but vcov='{vcov}' ignores it; use 'cluster', "
-            "'survey' or 'bootstrap'",
-            param="vcov",
-        )
-    return vcov

@@ -39,13 +39,14 @@ from scipy import stats
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.inference.covariance import (
+    VCOV_OFFERS,
     SurveyDesign,
     bootstrap_cov,
+    resolve_vcov,
     survey_design,
     vcov_from_influence,
 )
 from unspoken.inference.delta import delta_cov
-from unspoken.listexp.data import resolve_vcov
 from unspoken.results import Estimate, FitResult
 
 DoubleMethod = Literal["pooled", "average"]
@@ -260,13 +261,14 @@ def double_list_experiment(
     # the list-experiment rules (survey design defaults, no variance that ignores a given
     # cluster or strata column); least squares with influence functions: no model-based or
     # leverage-based variance, "model" means the robust hc0
-    kind = resolve_vcov(None if vcov == "model" else vcov, d.design, "hc0")
-    if kind in ("hc2", "hc3"):
-        raise UnsupportedError(
-            f"vcov='{kind}' is not available for the double list; use hc0, hc1, cluster, "
-            "survey or bootstrap",
-            param="vcov",
-        )
+    offer = VCOV_OFFERS["double"]
+    kind = resolve_vcov(
+        None if vcov == "model" else vcov,
+        d.design,
+        offer.kinds,
+        offer.default,
+        estimator="the double list",
+    )
 
     est = _estimate(d)
     coef, psi = est["coef"], est["psi"]

@@ -31,9 +31,10 @@ import numpy as np
 from scipy.special import expit, gammaln, log_expit
 
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
+from unspoken.inference.covariance import VCOV_OFFERS, resolve_vcov
 from unspoken.inference.delta import delta_cov
 from unspoken.listexp._variant_common import variant_cov
-from unspoken.listexp.data import MultiData, prepare_multi, resolve_vcov
+from unspoken.listexp.data import MultiData, prepare_multi
 from unspoken.listexp.least_squares import nls_core
 from unspoken.listexp.ml import binomial_fit, newton_maximize
 from unspoken.report.view import View
@@ -346,6 +347,12 @@ def _ml_prevalence(d: MultiData, model: _MLModel, theta: np.ndarray):
 # --------------------------------------------------------------------------- public
 
 
+_NLS_NO_MODEL = (
+    "the two-step NLS estimator has no model-based variance; its variance is the sandwich "
+    "of the stacked estimating equations (vcov='hc0', R's choice)"
+)
+
+
 def fit_multi(
     data: Any,
     formula: str,
@@ -387,19 +394,17 @@ def fit_multi(
     if start is not None and method != "ml":
         raise UnsupportedError("start values are used by method='ml' only")
     d = prepare_multi(data, formula, treat, J, control, weights, cluster, strata, missing)
-    default = {"lm": "hc3", "nls": "hc0", "ml": "model"}[method]
     notes = list(d.notes)
-    if method == "nls" and vcov == "model":
-        raise UnsupportedError(
-            "the two-step NLS estimator has no model-based variance; its variance is the "
-            "sandwich of the stacked estimating equations (vcov='hc0', R's choice)",
-            param="vcov",
-        )
-    kind = resolve_vcov(vcov, d.design, default, notes)
-    if kind in ("hc2", "hc3") and method != "lm":
-        raise UnsupportedError(
-            f"vcov='{kind}' needs leverages: linear models (method='lm') only", param="vcov"
-        )
+    offer = VCOV_OFFERS[f"multi:{method}"]
+    kind = resolve_vcov(
+        vcov,
+        d.design,
+        offer.kinds,
+        offer.default,
+        notes,
+        estimator=f"method='{method}'",
+        why={"model": _NLS_NO_MODEL},
+    )
 
     def run(dd: MultiData) -> dict[str, Any]:
         if method == "lm":

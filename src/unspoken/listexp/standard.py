@@ -44,9 +44,10 @@ from scipy.special import expit
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.inference.covariance import (
-    VCOV_KINDS,
+    VCOV_OFFERS,
     SurveyDesign,
     bootstrap_cov,
+    resolve_vcov,
     vcov_from_influence,
 )
 from unspoken.inference.delta import delta_estimate, delta_se_rows
@@ -71,13 +72,8 @@ Method = Literal["ml", "lm", "nls", "dim"]
 METHODS: tuple[str, ...] = get_args(Method)
 
 # variance kinds each estimator supports
-_ALLOWED: dict[str, set[str]] = {
-    "dim": {"model", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap"},
-    "lm": {"model", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap"},
-    "nls": {"hc0", "hc1", "cluster", "survey", "bootstrap"},
-    "ml": {"model", "hc0", "hc1", "cluster", "survey", "bootstrap"},
-}
-_DEFAULT = {"dim": "hc2", "lm": "hc3", "nls": "hc0", "ml": "model"}
+#: the variance kinds of each method (from the registry; the web form reads them)
+_ALLOWED: dict[str, set[str]] = {m: set(VCOV_OFFERS[f"list:{m}"].kinds) for m in METHODS}
 
 
 def t_crit(level: float, df: float) -> float:
@@ -188,52 +184,17 @@ class ListFit(FitResult):
 
 
 def _resolve_vcov(vcov: str | None, method: str, survey: SurveyDesign, notes: list[str]) -> str:
-    if vcov is not None and vcov not in VCOV_KINDS:
-        raise UnsupportedError(
-            f"unknown vcov '{vcov}'; choose one of {', '.join(VCOV_KINDS)}", param="vcov"
-        )
-    weighted = survey.weights is not None
-    if vcov is None:
-        if survey.strata is not None:
-            kind = "survey"
-        elif survey.cluster is not None:
-            kind = "cluster"
-        elif weighted and _DEFAULT[method] == "model":
-            kind = "hc0"
-            notes.append(
-                "probability weights: the model-based (inverse information) variance does not "
-                "apply, so the robust sandwich (hc0) is used"
-            )
-        else:
-            kind = _DEFAULT[method]
-    else:
-        kind = vcov
-    if kind not in _ALLOWED[method]:
-        why = {
-            "hc2": "leverage adjustments (hc2/hc3) are defined for linear models only",
-            "hc3": "leverage adjustments (hc2/hc3) are defined for linear models only",
-            "model": "the two-step NLS estimator has no model-based variance; use hc0",
-        }.get(kind, "")
-        raise UnsupportedError(
-            f"vcov='{kind}' is not available for method='{method}'"
-            + (f": {why}" if why else "")
-            + f"; choose one of {', '.join(sorted(_ALLOWED[method]))}",
-            param="vcov",
-        )
-    if kind == "model" and weighted:
-        raise UnsupportedError(
-            "vcov='model' ignores the sampling design of probability weights and is wrong "
-            "with weights; use 'hc0', 'cluster', 'survey' or 'bootstrap'",
-            param="vcov",
-        )
-    if kind == "cluster" and survey.cluster is None:
-        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)", param="vcov")
-    if kind in ("model", "hc0", "hc1", "hc2", "hc3") and survey.cluster is not None:
-        notes.append(
-            f"a cluster column was given but vcov='{kind}' ignores it; use vcov='cluster' "
-            "or 'survey' for cluster-robust standard errors"
-        )
-    return kind
+    offer = VCOV_OFFERS[f"list:{method}"]
+    return resolve_vcov(
+        vcov,
+        survey,
+        offer.kinds,
+        offer.default,
+        notes,
+        estimator=f"method='{method}'",
+        why={"model": "the two-step NLS estimator has no model-based variance; use hc0"},
+        ignored="note",
+    )
 
 
 def _core_for(

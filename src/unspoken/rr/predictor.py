@@ -168,9 +168,7 @@ def rr_predictor(
     names_out = frames[1].names
     check_full_rank(S.X, S.names, "trait model")
     check_full_rank(np.vstack([X0, X1]), names_out, "outcome model")
-    kind = _default_kind(prep.survey, vcov)
-    if kind in ("opg", "bootstrap"):
-        raise UnsupportedError(f"vcov={kind!r} is not available for rr_predictor")
+    kind = _default_kind(prep.survey, vcov, "rr_predictor", prep.notes)
     y, w = prep.y, prep.survey.w
     joint = _Joint(S.X, X0, X1, y, v, w, d)
 

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -60,8 +60,10 @@ from unspoken.formula import (
     split_formula,
 )
 from unspoken.inference.covariance import (
+    VCOV_OFFERS,
     SurveyDesign,
     bootstrap_cov,
+    resolve_vcov,
     sandwich_influence,
     survey_design,
     vcov_from_influence,
@@ -81,7 +83,7 @@ from unspoken.smallcells import (
 )
 
 RRVcov = Literal["model", "opg", "hc0", "hc1", "cluster", "survey", "bootstrap"]
-RR_VCOV: tuple[str, ...] = get_args(RRVcov)
+RR_VCOV: tuple[str, ...] = VCOV_OFFERS["rr"].kinds
 
 __all__ = ["RRFit", "RRPrevalence", "rr_prevalence", "rr_regression"]
 
@@ -167,20 +169,30 @@ def _prepare(
     return _Prepared(used, y, kept, survey, notes, answer)
 
 
-def _default_kind(survey: SurveyDesign, vcov: str | None) -> str:
-    if vcov is None:
-        if survey.strata is not None or (survey.weights is not None and survey.cluster is None):
-            return "survey"
-        if survey.cluster is not None:
-            return "survey" if survey.weights is not None else "cluster"
-        return "model"
-    if vcov not in RR_VCOV:
-        raise UnsupportedError(
-            f"unknown variance {vcov!r}; choose one of {', '.join(RR_VCOV)}", param="vcov"
-        )
-    if vcov == "cluster" and survey.cluster is None:
-        raise UnsupportedError("vcov='cluster' needs a cluster column (cluster=...)", param="vcov")
-    return vcov
+_CLOSED_FORM_WHY = {
+    "bootstrap": "the closed form is not refitted; rr_regression offers the bootstrap",
+}
+
+
+def _default_kind(
+    survey: SurveyDesign, vcov: str | None, estimator: str = "rr", notes: list[str] | None = None
+) -> str:
+    """The variance of a randomized-response ``estimator`` (a key of ``VCOV_OFFERS``):
+    weights make the default the survey design's; the model-based variances read weights
+    as frequency weights."""
+    offer = VCOV_OFFERS[estimator]
+    return resolve_vcov(
+        vcov,
+        survey,
+        offer.kinds,
+        offer.default,
+        notes,
+        estimator="rr_regression" if estimator == "rr" else estimator,
+        why=_CLOSED_FORM_WHY,
+        weighted_default="survey",
+        ignored="note",
+        frequency_weights=True,
+    )
 
 
 def _check_mask(mask: Any, n: int) -> np.ndarray:
@@ -570,12 +582,7 @@ def rr_prevalence(
             )
         answer = lhs
     prep = _prepare(to_pandas(data), answer, [], d, weights, cluster, strata, missing, by)
-    kind = _default_kind(prep.survey, vcov)
-    if kind in ("opg", "bootstrap"):
-        raise UnsupportedError(
-            f"vcov={kind!r} is for rr_regression; the closed form uses "
-            "'model', 'hc0', 'hc1', 'cluster' or 'survey'"
-        )
+    kind = _default_kind(prep.survey, vcov, "rr_prevalence", prep.notes)
     y, w = prep.y, prep.survey.w
     result = RRPrevalence(
         model=f"rr.{d.name}",
@@ -670,7 +677,7 @@ def rr_regression(
     dm = model_matrix(rhs, prep.df)
     X = dm.X
     check_full_rank(X, dm.names)
-    kind = _default_kind(prep.survey, vcov)
+    kind = _default_kind(prep.survey, vcov, "rr", prep.notes)
     y, w = prep.y, prep.survey.w
     lik = _Likelihood(X, y, w, d)
 
