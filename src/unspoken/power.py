@@ -625,6 +625,12 @@ def _dim_arrays(y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return m1 - m0, se, infl
 
 
+#: the largest simulation simulate_power runs: beyond these it would run for hours or
+#: exhaust memory without making the power any more precise
+MAX_SIMULATION_REPS = 1_000_000
+MAX_SIMULATED_RESPONDENTS = 1_000_000_000
+
+
 def simulate_power(
     estimator: Literal["dim", "ml", "gap"] | Callable[[Any], tuple[float, float]] = "dim",
     n: int = 1000,
@@ -669,6 +675,13 @@ def simulate_power(
         raise UnsupportedError(
             f"n must be a whole number of at least 4 and reps one of at least 1 (got n = {n!r}, "
             f"reps = {reps!r})"
+        )
+    if reps_int > MAX_SIMULATION_REPS or n_int * reps_int > MAX_SIMULATED_RESPONDENTS:
+        raise UnsupportedError(
+            f"reps = {reps_int:,} surveys of n = {n_int:,} respondents is too large a "
+            f"simulation: reps may be at most {MAX_SIMULATION_REPS:,} (the Monte Carlo s.e. of "
+            f"the power is then below 0.0005) and reps x n at most "
+            f"{MAX_SIMULATED_RESPONDENTS:,} respondents (minutes of computing)"
         )
     n, reps = n_int, reps_int
     alpha = _open_unit("alpha", alpha)

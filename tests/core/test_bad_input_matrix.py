@@ -512,10 +512,10 @@ def test_text_count_in_list_power_data(capsys, tmp_path):
     assert "column 'y'" in err and "rows 6, 9" in err, err
 
 
-@pytest.mark.parametrize("reps", [0, 1, -5, 2.5, "many"])
+@pytest.mark.parametrize("reps", [0, 1, -5, 2.5, "many", 10**9])
 def test_bootstrap_reps_is_checked(capsys, reps):
     """Before: 'bootstrap variance from 0 resamples', numpy warnings, then a raw ValueError
-    from fit.std_errors."""
+    from fit.std_errors; 10**9 resamples ran until killed (list, rr, double list)."""
     d = _race()
     calls = [
         lambda: unspoken.list_experiment(
@@ -530,7 +530,7 @@ def test_bootstrap_reps_is_checked(capsys, reps):
         ),
     ]
     for call in calls:
-        with pytest.raises(UnsupportedError, match="whole number of at least 2"):
+        with pytest.raises(UnsupportedError, match="whole number from 2 to 100,000"):
             call()
     code, out, err = run(
         capsys,
@@ -1245,6 +1245,16 @@ OPTION_CASES = {
         lambda d: unspoken.simulate_power("dim", n=100, reps=10, seed=-3),
         UnsupportedError,
         "seed",
+    ),
+    "simulate reps 10**9": (
+        lambda d: unspoken.simulate_power("dim", n=1000, reps=10**9),
+        UnsupportedError,
+        "reps",
+    ),
+    "simulate n 10**9": (
+        lambda d: unspoken.simulate_power("dim", n=10**9, reps=100),
+        UnsupportedError,
+        "reps x n",
     ),
     "simulate reps": (
         lambda d: unspoken.simulate_power("dim", n=100, reps="ten"),

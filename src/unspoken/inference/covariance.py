@@ -442,6 +442,9 @@ def sandwich_influence(scores: np.ndarray, bread_inv: np.ndarray) -> np.ndarray:
 #: standard errors are themselves noisy (the s.e. of a bootstrap s.e. is about se/sqrt(2B))
 MIN_BOOTSTRAP_REPS = 2
 FEW_BOOTSTRAP_REPS = 100
+#: the most bootstrap resamples accepted: the Monte Carlo error of a bootstrap s.e. is then
+#: below 0.3% of it, and far larger numbers only run for hours (or exhaust memory)
+MAX_BOOTSTRAP_REPS = 100_000
 
 
 def _whole_number(value: object) -> int | None:
@@ -456,14 +459,16 @@ def _whole_number(value: object) -> int | None:
 
 
 def check_bootstrap_reps(reps: object) -> int:
-    """The number of bootstrap resamples as an int: a whole number of at least
-    :data:`MIN_BOOTSTRAP_REPS` (:class:`UnsupportedError` otherwise); warns below
-    :data:`FEW_BOOTSTRAP_REPS`. Every bootstrap (:func:`bootstrap_cov`) checks it here."""
+    """The number of bootstrap resamples as an int: a whole number from
+    :data:`MIN_BOOTSTRAP_REPS` to :data:`MAX_BOOTSTRAP_REPS` (:class:`UnsupportedError`
+    otherwise); warns below :data:`FEW_BOOTSTRAP_REPS`. Every bootstrap
+    (:func:`bootstrap_cov`) checks it here."""
     k = _whole_number(reps)
-    if k is None or k < MIN_BOOTSTRAP_REPS:
+    if k is None or not MIN_BOOTSTRAP_REPS <= k <= MAX_BOOTSTRAP_REPS:
         raise UnsupportedError(
-            "the number of bootstrap resamples (bootstrap_reps; --reps on the command line) "
-            f"must be a whole number of at least {MIN_BOOTSTRAP_REPS}, not {reps!r}",
+            "the number of bootstrap resamples (bootstrap_reps; reps for rr_regression; "
+            f"--reps on the command line) must be a whole number from {MIN_BOOTSTRAP_REPS} "
+            f"to {MAX_BOOTSTRAP_REPS:,}, not {reps!r}",
             param="bootstrap_reps",
         )
     if k < FEW_BOOTSTRAP_REPS:
