@@ -92,7 +92,8 @@ class ListFit(FitResult):
 
     Beyond :class:`~unspoken.results.FitResult`: :meth:`predict` (average or individual
     predicted probability of the sensitive trait, also on new data, R's
-    ``predict.ictreg``) and :meth:`posterior` (``P(Z_i = 1 | Y_i, T_i, x_i)``, ML only).
+    ``predict.ictreg``), :meth:`posterior` (``P(Z_i = 1 | Y_i, T_i, x_i)``, ML only) and
+    :meth:`with_vcov` (another variance without refitting).
     """
 
     method: str = "ml"
@@ -103,6 +104,38 @@ class ListFit(FitResult):
     weights_: np.ndarray | None = field(default=None, repr=False)
     posterior_: np.ndarray | None = field(default=None, repr=False)
     row_index_: Any = field(default=None, repr=False)
+    core_: Any = field(default=None, repr=False)
+    data_: Any = field(default=None, repr=False)
+    options_: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def with_vcov(
+        self,
+        vcov: str,
+        cluster: str | None = None,
+        strata: str | None = None,
+        data: Any = None,
+        bootstrap_reps: int = 500,
+        seed: int | None = None,
+    ) -> ListFit:
+        """The same fit with another variance, without refitting: ``vcov`` as in
+        :func:`list_experiment`; ``cluster``/``strata`` name columns (replacing the fit's)
+        of ``data`` — the data the fit was given, same rows — or, without ``data``, of the
+        columns the fit used. Standard errors, intervals and prevalences are recomputed;
+        the estimates are the fit's own (bootstrap resamples are refitted, as always)."""
+        ld = self.data_
+        if ld is None or self.core_ is None:
+            raise UnsupportedError("this fit keeps no data to recompute its variance from")
+        ld = _with_design(ld, cluster, strata, data)
+        return fit_list(
+            ld,
+            self.method,
+            vcov=vcov,
+            level=self.level,
+            bootstrap_reps=bootstrap_reps,
+            seed=seed,
+            _core=self.core_,
+            **self.options_,
+        )
 
     @property
     def k_sensitive(self) -> int:
@@ -241,8 +274,10 @@ def fit_list(
     seed: int | None = None,
     ml_options: dict[str, Any] | None = None,
     min_n: int = DEFAULT_MIN_N,
+    _core: Core | None = None,
 ) -> ListFit:
-    """Fit a standard list experiment on validated data (see :func:`list_experiment`)."""
+    """Fit a standard list experiment on validated data (see :func:`list_experiment`);
+    ``_core`` reuses the estimates of an earlier fit on ``ld``'s rows (no refitting)."""
     min_n = check_min_n(min_n)
     if method not in METHODS:
         raise UnsupportedError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
@@ -258,7 +293,10 @@ def fit_list(
     kind = _resolve_vcov(vcov, method, ld.survey, notes)
     w = ld.weights
     y, t, X = ld.y, ld.t, ld.X
-    core = _core_for(method, y, t, X, ld.terms, ld.J, w, constrained, ml_options=ml_options)
+    if _core is None:
+        core = _core_for(method, y, t, X, ld.terms, ld.J, w, constrained, ml_options=ml_options)
+    else:  # the point estimates of an earlier fit on the same rows (ListFit.with_vcov)
+        core = _core
     p = core.theta.size
     if kind == "model":
         cov = core.model_cov
@@ -373,6 +411,9 @@ def fit_list(
         weights_=w,
         posterior_=core.posterior,
         row_index_=ld.frame.index,
+        core_=core,
+        data_=ld,
+        options_={"constrained": constrained, "ml_options": ml_options, "min_n": min_n},
     )
 
 
@@ -412,6 +453,50 @@ def _dim_by_group(
             continue
         out.append(ScreenedGroup.of(group, verdict, fit.prevalence))
     return out
+
+
+def _with_design(
+    ld: ListData, cluster: str | None, strata: str | None, data: Any = None
+) -> ListData:
+    """``ld`` with the cluster/strata columns ``cluster``/``strata`` of ``data`` (the data
+    the fit was given, its used rows) or of ``ld.frame``; ``None`` keeps the fit's own."""
+    from dataclasses import replace
+
+    from unspoken.io import factor_column, to_pandas
+
+    if cluster is None and strata is None:
+        return ld
+    if data is None:
+        frame = ld.frame
+    else:
+        df = to_pandas(data, copy=False)
+        if len(df) != ld.n_input:
+            raise DataError(
+                f"data has {len(df)} rows but the fit was given {ld.n_input}: pass the data "
+                "the fit was made from"
+            )
+        frame = df.iloc[ld.kept]
+    codes = {}
+    for role, col in (("cluster", cluster), ("strata", strata)):
+        if col is None:
+            continue
+        if col not in frame.columns:
+            where = "the data" if data is not None else "the columns the fit used (pass data=)"
+            raise DataError(f"{role} column '{col}' is not in {where}", column=col, param=role)
+        missing = np.flatnonzero(frame[col].isna().to_numpy())
+        if missing.size:
+            raise DataError(
+                f"{role} column '{col}' has missing values in rows the fit used",
+                column=col,
+                rows=ld.kept[missing],
+                param=role,
+            )
+        codes[role] = factor_column(frame, col, role=role)[0]
+    s = ld.survey
+    survey = SurveyDesign(
+        s.n, s.weights, codes.get("cluster", s.cluster), codes.get("strata", s.strata)
+    )
+    return replace(ld, survey=survey)
 
 
 def _subset(ld: ListData, rows: np.ndarray) -> ListData:
