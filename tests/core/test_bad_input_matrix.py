@@ -250,6 +250,30 @@ def test_J_inconsistent_with_the_data(capsys, tmp_path):
     assert code == 2 and out == "" and "column 'y'" in err and str(control3[0]) in err
 
 
+MISSING_CODE_CALLS: dict[str, Callable] = {
+    "list_dim": lambda d: unspoken.list_experiment(d, "y ~ 1", method="dim"),
+    "list_ml": lambda d: unspoken.list_experiment(d, "y ~ 1"),
+    "list_ceiling": lambda d: unspoken.list_experiment(d, "y ~ 1", ceiling=True),
+    "combined": lambda d: unspoken.combined_list_direct(d, "y", "treat", "d"),
+}
+
+
+@pytest.mark.parametrize("call", list(MISSING_CODE_CALLS))
+def test_missing_value_code_when_J_is_not_given(capsys, tmp_path, call):
+    """Without J, a 99 ('refused') among counts 0-3 was taken as J = 99 (ML then fitted a
+    99-item list; combined used 99 as a count) with at most a note 'J = 99 taken from the
+    largest control-group count'. The jump is now refused, naming the rows."""
+    d = _race()
+    d.loc[[3, 17], "y"] = 99  # row 3 is in the control group, row 17 treated
+    _expect(lambda: MISSING_CODE_CALLS[call](d), column="y", rows=[3, 17], needle="jump from 4")
+    d.loc[[3, 17], "y"] = [7, 0]  # a typo 7 among 0-3 in the control group: the same
+    _expect(lambda: MISSING_CODE_CALLS[call](d), column="y", rows=[3], needle="jump from 4 to 7")
+    path = tmp_path / "race.csv"
+    d.to_csv(path, index=False)
+    code, out, err = run(capsys, ["list", str(path), "--json"])
+    assert code == 2 and out == "" and "Traceback" not in err and "row 3" in err, err
+
+
 def test_unreadable_and_mislabelled_files(capsys, tmp_path):
     text_sav = tmp_path / "survey.sav"
     text_sav.write_text("y,treat\n1,0\n")

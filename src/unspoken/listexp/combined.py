@@ -157,7 +157,7 @@ def combined_list_direct(
         require_columns,
         to_pandas,
     )
-    from unspoken.listexp.data import check_J
+    from unspoken.listexp.data import check_J, infer_J
 
     # a pandas frame is only read; drop_missing copies just the columns used
     df = to_pandas(data, copy=False)
@@ -169,6 +169,8 @@ def combined_list_direct(
         J = check_J(J)
     y = integer_column(df, outcome, low=0, role="list count").astype(float)
     t = binary_column(df, treat, control=control)[0].astype(float)
+    if J is None:  # not needed by the estimator, but counts 0-3 and 99 are a missing code
+        infer_J(y, t == 0, outcome, kept)
     if J is not None:
         for arm, top in ((0.0, J), (1.0, J + 1)):
             over = (t == arm) & (y > top)
@@ -187,7 +189,7 @@ def combined_list_direct(
     if bad.any():
         raise DataError(
             f"the direct answer '{direct}' must be coded 0/1", column=direct,
-            rows=np.flatnonzero(bad),
+            rows=kept[np.flatnonzero(bad)],
         )  # fmt: skip
     n = len(y)
     names: list[str] = []

@@ -92,6 +92,38 @@ def check_J(J: Any) -> int:
     return int(J)
 
 
+def infer_J(y: np.ndarray, control: np.ndarray, column: str, rows: Any = None) -> int:
+    """``J`` when it is not given: the largest count in the control group.
+
+    ``y`` are the present counts of both arms, ``control`` marks the control group, ``rows``
+    their 0-based positions in the user's data. Refused (:class:`DataError` naming the rows)
+    when the counts jump over two or more whole numbers (0, 1, 2, 3, 99): the top values are
+    then almost surely a missing-value code ("99 = refused") or a typo, and a J taken from
+    them would make every model wrong without a word.
+    """
+    y = np.asarray(y)
+    control = np.asarray(control, dtype=bool)
+    rows = np.arange(len(y)) if rows is None else np.asarray(rows)
+    if not control.any():
+        raise DataError(f"column '{column}': the control group is empty", column=column)
+    used = np.unique(y)
+    jumps = np.flatnonzero(np.diff(used) >= 3)
+    if jumps.size:
+        low, high = int(used[jumps[0]]), int(used[jumps[0] + 1])
+        bad = np.flatnonzero(y >= high)
+        raise DataError(
+            f"J (the number of control items) was not given, and the counts in column "
+            f"'{column}' jump from {low} to {high} ({len(bad)} row{'s' if len(bad) > 1 else ''} "
+            f"with {high} or more): is {high} a missing-value code (such as 99 for 'refused') "
+            "or a typo? Recode those answers to missing, or give J (--J) if they are real "
+            "counts",
+            column=column,
+            rows=rows[bad],
+            param="J",
+        )
+    return int(y[control].max())
+
+
 def _fill_missing(s: pd.Series) -> pd.Series:
     """``s`` with missing values replaced by one of its present values (for validating the
     present values in place, so that error rows are positions in the user's data)."""
@@ -187,7 +219,7 @@ def prepare_list_data(
     if J is None:
         if not ctrl.any():
             raise DataError(f"the control group of column '{treat}' is empty", column=treat)
-        J_used = int(y_all[ctrl].max())
+        J_used = infer_J(y_all[present], ctrl[present], lhs, np.flatnonzero(present))
         inferred = True
     else:
         J_used = check_J(J)

@@ -68,13 +68,14 @@ def _check_arms(df: pd.DataFrame, treat: str) -> None:
 def _infer_J(df: pd.DataFrame, formula: str, treat: str, control: Any, notes: list[str]) -> int:
     from unspoken.formula import split_formula
     from unspoken.io import arm_column, drop_missing, integer_column, require_columns
+    from unspoken.listexp.data import infer_J
 
     outcome, _ = split_formula(formula)
     require_columns(df, [outcome, treat])
-    df, _, _ = drop_missing(df[[outcome, treat]], [outcome, treat], "listwise")
+    df, _, kept = drop_missing(df[[outcome, treat]], [outcome, treat], "listwise")
     t, _ = arm_column(df, treat, control)
     y = integer_column(df, outcome, low=0, role="outcome")
-    J = int(y[t == 0].max())
+    J = infer_J(y, t == 0, outcome, kept)
     notes.append(f"J = {J} taken from the largest control-group count (pass J= to set it)")
     return J
 
