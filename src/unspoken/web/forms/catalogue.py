@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from unspoken.inference.covariance import VCOV_OFFERS, offered
 from unspoken.web.forms import runners as r
 from unspoken.web.forms.fields import Analysis, Field
 
@@ -124,9 +125,12 @@ _VARIANCE = Field(
     "choice",
     "Survey design (Taylor linearisation, as R survey; uses clusters and strata), or "
     "independent respondents (hc0).",
-    ("survey", "hc0"),
+    VCOV_OFFERS["gap"].kinds,
     "survey",
-    choice_text=("survey design", "independent respondents (hc0)"),
+    choice_text=tuple(
+        {"survey": "survey design", "hc0": "independent respondents (hc0)"}[k]
+        for k in VCOV_OFFERS["gap"].kinds
+    ),
     advanced=True,
 )
 _ALPHA = Field(
@@ -208,7 +212,7 @@ _LIST = Analysis(
         _CLUSTER,
         _STRATA,
         _vcov(
-            ("model", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap"),
+            offered("list"),
             "How the standard errors are computed. Usual: hc2 for dim, hc3 for lm, hc0 for "
             "nls, model-based for ml (robust hc0 with weights; survey with strata, clustered "
             "with clusters). hc2 and hc3 are for dim and lm; nls has no model-based variance.",
@@ -330,7 +334,7 @@ _LIST_DOUBLE = Analysis(
         replace(_CLUSTER, hint="cluster"),
         replace(_STRATA, hint="strata"),
         _vcov(
-            ("hc0", "hc1", "cluster", "survey", "bootstrap"),
+            offered("double"),
             "Usual: robust hc0; survey with strata, clustered with clusters.",
         ),
         Field(
@@ -553,7 +557,7 @@ _RR = Analysis(
         _CLUSTER,
         _STRATA,
         _vcov(
-            ("model", "opg", "hc0", "hc1", "cluster", "survey", "bootstrap"),
+            offered("rr"),
             "Usual: model-based; survey with weights or strata, clustered with clusters. "
             "opg reproduces R rrreg's standard errors.",
         ),

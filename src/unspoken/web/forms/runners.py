@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from unspoken.inference.covariance import VARIANCE_KINDS
 from unspoken.web.forms.fields import FormError, fraction
 
 
@@ -56,7 +57,7 @@ def _needs(v: dict[str, Any], field: str, when: str, text: str) -> None:
         raise FormError(text, field=field)
 
 
-_VCOV_ORDER = ("model", "opg", "hc0", "hc1", "hc2", "hc3", "cluster", "survey", "bootstrap")
+_VCOV_ORDER = tuple(VARIANCE_KINDS)  # the registry's order
 
 
 def _check_vcov(
