@@ -646,12 +646,28 @@ def _matches(value: Any, wanted: Any) -> bool:
         return False
 
 
-def _find_control(levels: list, control: Any, col: str, role: str, counts_txt: str) -> int:
+def _find_control(
+    levels: list,
+    control: Any,
+    col: str,
+    role: str,
+    counts_txt: str,
+    codes_map: dict | None = None,
+) -> int:
+    """Position in ``levels`` of the control group: the value ``control`` names, else a
+    default (0, False, "control", "no", ...). For value labels read from an SPSS/Stata file
+    (``codes_map``: label -> numeric code) the code counts too: ``control=0`` finds the
+    label coded 0, and without ``control`` the label coded 0 is the control group."""
+    code_of = {} if codes_map is None else codes_map
     if control is not None:
         hits = [i for i, v in enumerate(levels) if _matches(v, control)]
         exact = [i for i in hits if _py(levels[i]) == _py(control)]
         if len(hits) > 1 and len(exact) == 1:
             hits = exact
+        if not hits and code_of:
+            hits = [
+                i for i, v in enumerate(levels) if v in code_of and _matches(code_of[v], control)
+            ]
         if len(hits) == 1:
             return hits[0]
         if not hits:
@@ -678,6 +694,9 @@ def _find_control(levels: list, control: Any, col: str, role: str, counts_txt: s
                     return i
             elif isinstance(v, (int, float)) and not isinstance(v, bool) and v == default:
                 return i
+    coded_zero = [i for i, v in enumerate(levels) if v in code_of and code_of[v] == 0]
+    if len(coded_zero) == 1:
+        return coded_zero[0]
     raise DataError(
         f"cannot tell which value of column '{col}'{_role(role)} is the control group "
         f"(values found: {counts_txt}); pass control=<value> (on the command line "
@@ -729,7 +748,7 @@ def binary_column(
             f"{len(levels)}: {counts_txt} (the rows shown hold the rarer values)",
             "For several sensitive items use a multi-arm design (arm_column)",
         )
-    c = _find_control(levels, control, col, role, counts_txt)
+    c = _find_control(levels, control, col, role, counts_txt, _codes_map(df, col))
     t = 1 - c
     codes = (_codes_for(s, levels) == t).astype(np.int64)
     info = {
@@ -761,7 +780,7 @@ def arm_column(df: pd.DataFrame, col: str, control: Any = None) -> tuple[np.ndar
             f"{counts_txt}: the treated arms are empty, so there is nothing to compare",
             column=col,
         )
-    c = _find_control(levels, control, col, role, counts_txt)
+    c = _find_control(levels, control, col, role, counts_txt, _codes_map(df, col))
     labels = [levels[c], *[v for i, v in enumerate(levels) if i != c]]
     codes = _codes_for(s, labels)
     return codes, [_py(v) for v in labels]

@@ -1091,6 +1091,51 @@ def test_unusual_but_valid_files(capsys, tmp_path, command, variant):
     assert pick(_json(capsys, template, path=path)) == pytest.approx(want, rel=1e-12)
 
 
+LABELLED_CHECKS = {
+    **CLEAN_CHECKS,
+    "list_ml": ("list {path} --J 3 --formula 'y ~ age'", lambda js: js["prevalence"]["estimate"]),
+    "design-test": (
+        "design-test {path} --outcome y --treat treat --J 3",
+        lambda js: js["p_bonferroni"],
+    ),
+    "combined": (
+        "combined {path} --outcome y --treat treat --direct d --J 3",
+        lambda js: js["combined"]["estimate"],
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+@pytest.mark.parametrize("command", list(LABELLED_CHECKS))
+def test_value_labels_read_as_their_codes(capsys, tmp_path, command, fmt):
+    """SPSS/Stata files whose treatment is labelled 'Control list'/'Treatment list' (codes
+    0/1) and whose counts carry labels ('None of them' = 0, 'All three' = 3) give the same
+    numbers as the plain codes. Before: the list commands refused the labelled counts as
+    'not a number' (the labels' codes were lost on the way) and every list command asked
+    which label is the control group; design-test, gap and combined too."""
+    import pyreadstat
+
+    d = _race()[["y", "treat", "d", "age"]].astype(float)
+    plain = tmp_path / "plain.csv"
+    d.to_csv(plain, index=False)
+    labels = {
+        "treat": {0.0: "Control list", 1.0: "Treatment list"},
+        "y": {0.0: "None of them", 3.0: "All three"},
+    }
+    path = tmp_path / f"labelled.{fmt}"
+    write = pyreadstat.write_sav if fmt == "sav" else pyreadstat.write_dta
+    if fmt == "dta":  # Stata labels integer columns
+        d = d.astype({"y": int, "treat": int})
+        labels = {c: {int(k): v for k, v in m.items()} for c, m in labels.items()}
+    write(d, str(path), variable_value_labels=labels)
+    template, pick = LABELLED_CHECKS[command]
+    want = pick(_json(capsys, template, path=plain))
+    assert pick(_json(capsys, template, path=path)) == pytest.approx(want, rel=1e-9)
+    if command not in ("direct", "rr"):  # the code names the control group too
+        got = pick(_json(capsys, template + " --control 0", path=path))
+        assert got == pytest.approx(want, rel=1e-9)
+
+
 def _cyrillic(d: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {

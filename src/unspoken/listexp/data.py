@@ -124,6 +124,15 @@ def infer_J(y: np.ndarray, control: np.ndarray, column: str, rows: Any = None) -
     return int(y[control].max())
 
 
+def _like(df: pd.DataFrame, col: str, values: pd.Series) -> pd.DataFrame:
+    """A one-column frame of ``values`` with ``df``'s index and its ``attrs``: the value
+    labels read from an SPSS/Stata file (label -> code) stay known, so labelled counts read
+    as their codes and a labelled treatment finds its control group by code 0."""
+    out = pd.DataFrame({col: values}, index=df.index)
+    out.attrs = df.attrs
+    return out
+
+
 def _fill_missing(s: pd.Series) -> pd.Series:
     """``s`` with missing values replaced by one of its present values (for validating the
     present values in place, so that error rows are positions in the user's data)."""
@@ -208,11 +217,11 @@ def prepare_list_data(
 
     # ---- validate the present values in the user's own row numbering
     tcol = _fill_missing(df[treat])
-    tmp = pd.DataFrame({treat: tcol}, index=df.index)
+    tmp = _like(df, treat, tcol)
     t_all, t_info = binary_column(tmp, treat, control=control)
     ycol = _fill_missing(df[lhs])
     ymiss = df[lhs].isna().to_numpy()
-    tmp = pd.DataFrame({lhs: ycol}, index=df.index)
+    tmp = _like(df, lhs, ycol)
     y_all = integer_column(tmp, lhs, low=0, role="item count")
     present = ~ymiss & ~df[treat].isna().to_numpy()
     ctrl = present & (t_all == 0)
@@ -245,7 +254,7 @@ def prepare_list_data(
             rows=rows,
         )
     if weights is not None:
-        tmp = pd.DataFrame({weights: _fill_missing(df[weights])}, index=df.index)
+        tmp = _like(df, weights, _fill_missing(df[weights]))
         w_all = weight_column(tmp, weights)
         has_zero = bool(((w_all == 0) & df[weights].notna().to_numpy()).any())
 
