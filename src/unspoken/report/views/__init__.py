@@ -1,0 +1,1 @@
+"""The view builders of :mod:`unspoken.report.view`, one module per family of results."""
