@@ -244,6 +244,47 @@ def answer_codes(
     return codes, labels
 
 
+#: answers that are, in survey files, the usual marks of a missing value rather than answers
+_MISSING_MARKS = {".", "-", "--", "---", "?", "*", "#", "x", "n.a.", "n/a", "na", "#n/a"}
+_MISSING_CODES = {-1.0, -9.0, -99.0, -999.0, 9.0, 98.0, 99.0, 998.0, 999.0, 9999.0}
+
+
+def missing_mark_note(codes: np.ndarray, labels: list[Any], column: str) -> list[str]:
+    """A note when answers look like missing-value marks: ``"."``, ``"-"`` and the like, or a
+    code such as 99 among worded answers. They stay answers (counted in the denominator, not
+    as support) — the data cannot say otherwise — but the note says so, with how many rows."""
+
+    def number(v: Any) -> float | None:
+        try:
+            return float(str(v).strip())
+        except ValueError:
+            return None
+
+    nums = [number(v) for v in labels]
+    worded = sum(n is None for n in nums) > len(labels) / 2
+    odd = [
+        i
+        for i, v in enumerate(labels)
+        if str(v).strip().lower() in _MISSING_MARKS
+        or (worded and nums[i] is not None and nums[i] in _MISSING_CODES)
+    ]
+    if not odd:
+        return []
+    k = int(np.isin(codes, odd).sum())
+    shown = ", ".join(repr(labels[i]) for i in odd)
+    rows = f"{k} row{'s' if k > 1 else ''}"
+    if len(odd) == 1:
+        said = f"the answer {shown} ({rows}) looks like a missing-value mark but is counted as "
+        said += "an answer"
+    else:
+        said = f"the answers {shown} ({rows}) look like missing-value marks but are counted as "
+        said += "answers"
+    return [
+        f"column '{column}': {said} (in the shares' denominator, not as support); recode "
+        "them to missing (an empty cell) if that is what they mean"
+    ]
+
+
 def share_influence(
     ind: np.ndarray, w: np.ndarray, domain: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -546,7 +587,13 @@ def direct_poll(
     note). ``order`` lists answers in the order to report them (default: the categories'
     order, else sorted).
     """
-    from unspoken.io import drop_missing, missing_rows, require_columns, to_pandas
+    from unspoken.io import (
+        blank_to_missing,
+        drop_missing,
+        missing_rows,
+        require_columns,
+        to_pandas,
+    )
 
     check_choice(dk, DK_POLICIES, "dk")
     variance = check_vcov_name(  # type: ignore[assignment]
@@ -565,6 +612,7 @@ def direct_poll(
         df, dropped, kept = drop_missing(df, design_cols, weights=weights)
         notes += dropped
     design = read_design(df, weights, cluster, strata)
+    df[question] = blank_to_missing(df[question])  # (df is a private copy)
     codes, labels = answer_codes(df[question], kept)
     codes, labels = reorder(codes, labels, parse_values(order), question)
     if not labels:
@@ -572,6 +620,7 @@ def direct_poll(
     notes += missing_rows(
         df, [question], "answer shares", "left out for a missing answer", kept, n_input
     )[1]
+    notes += missing_mark_note(codes, labels, question)
     if int((codes >= 0).sum()) < 2:
         raise DataError(
             f"column '{question}' has a single answer: a share's variance needs at least two",

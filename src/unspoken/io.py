@@ -28,6 +28,7 @@ from unspoken.errors import DataError, UnsupportedError
 __all__ = [
     "arm_column",
     "binary_column",
+    "blank_to_missing",
     "check_numeric_text",
     "check_unique_columns",
     "drop_missing",
@@ -198,6 +199,23 @@ def _check_no_missing(df: pd.DataFrame, col: str, s: pd.Series, role: str) -> No
 
 
 # --------------------------------------------------------------------------- columns
+
+
+def blank_to_missing(s: pd.Series) -> pd.Series:
+    """``s`` with text that is empty or only whitespace (spaces, tabs, non-breaking spaces)
+    made missing: a cell holding a space is an empty cell, not an answer. Other values and
+    non-text columns come back unchanged (a new Series; ``s`` is not modified)."""
+    if not (pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype)):
+        return s
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s
+    text = s.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
+    blank = text.fillna(False).to_numpy(dtype=bool)
+    if not blank.any():
+        return s
+    out = s.copy()
+    out[blank] = None
+    return out
 
 
 def require_columns(df: pd.DataFrame, columns: str | Iterable[str], role: str = "") -> None:
@@ -850,7 +868,10 @@ def read_data(
     Formats, from the file extension or ``format=``: delimited text ``csv``/``tsv``/``txt``
     (delimiter sniffed among ``, ; tab |``; a ``;``-separated file with decimal commas is
     read as such; ``.gz`` compression allowed; blank lines are skipped, as R's ``read.csv``
-    does, so in a one-column file an empty or blank value is no row at all), ``parquet``,
+    does, so in a one-column file an empty or blank value is no row at all; a cell holding
+    only spaces, tabs or non-breaking spaces is missing, like an empty one;
+    other markers such as ``.`` or ``-`` are kept as written, so a count column holding
+    them is refused naming the rows, and an answer column reports them), ``parquet``,
     Stata ``dta``, SPSS ``sav``/``zsav`` and Excel ``xlsx`` (needs the optional
     ``openpyxl``). An unknown extension is recognised from the file's first bytes.
 
@@ -1094,12 +1115,32 @@ def _read_text(path: Any, fmt: str, encoding: str | None) -> pd.DataFrame:
             compression="infer",
         )
         check_unique_columns(df, header.iloc[0].tolist(), where=f"the header of '{path.name}'")
+    for col in df.columns:  # cells of tabs or non-breaking spaces are empty cells too
+        orig = df[col]
+        s = blank_to_missing(orig)
+        if s is not orig:  # a column read as text only because of such a cell
+            df[col] = _numbers_if_all(s, decimal)
     df.attrs["unspoken"] = {
         "encoding": enc if encoding else "utf-8",
         "delimiter": sep,
         "decimal": decimal,
     }
     return df
+
+
+def _numbers_if_all(s: pd.Series, decimal: str) -> pd.Series:
+    """``s`` as floats when every present value is a number (as pandas would have read the
+    column without its blank cells), else ``s`` unchanged."""
+    present = s.dropna().astype(str).str.strip()
+    if decimal == ",":
+        present = present.str.replace(",", ".", regex=False)
+    try:
+        numbers = pd.to_numeric(present)
+    except (ValueError, TypeError):
+        return s
+    out = pd.Series(np.nan, index=s.index, dtype=float, name=s.name)
+    out[present.index] = numbers.astype(float)
+    return out
 
 
 def _check_encoding(enc: str) -> None:

@@ -1136,6 +1136,59 @@ def test_value_labels_read_as_their_codes(capsys, tmp_path, command, fmt):
         assert got == pytest.approx(want, rel=1e-9)
 
 
+def test_blank_cells_are_missing(capsys, tmp_path):
+    """A cell holding only spaces (or a tab, or a non-breaking space) is an empty cell.
+    Before: read_data kept ' ' as a value, so a count column with one was refused as 'not a
+    number', and direct/gap counted ' ' as an answer (in the denominator of every share)."""
+    d = _race()
+    text = d.to_csv(index=False).splitlines()
+    for row, blank in ((5, " "), (6, "\t"), (7, "\xa0"), (8, "   ")):
+        cells = text[row + 1].split(",")
+        cells[0] = blank  # y
+        cells[-1] = blank  # d
+        text[row + 1] = ",".join(cells)
+    path = tmp_path / "blanks.csv"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    read = unspoken.read_data(path)
+    assert read["y"].isna().sum() == 4 and pd.api.types.is_numeric_dtype(read["y"])
+    fit = unspoken.list_experiment(read, "y ~ 1", J=3, method="dim")
+    want = unspoken.list_experiment(d.drop(index=[5, 6, 7, 8]), "y ~ 1", J=3, method="dim")
+    assert fit.prevalence.estimate == pytest.approx(want.prevalence.estimate, rel=1e-12)
+    assert any("column 'y': 4 rows, first 5, 6, 7, ..." in n for n in fit.notes)
+    # the same blanks in a frame's answer column (not read from a file)
+    frame = d.astype({"d": object})
+    frame.loc[[5, 6, 7, 8], "d"] = [" ", "\t", "\xa0", ""]
+    res = unspoken.direct_poll(frame, "d")
+    assert res.overall.support.n == len(d) - 4
+    clean = unspoken.direct_poll(d.drop(index=[5, 6, 7, 8]), "d").overall.support
+    assert res.overall.support.estimate == pytest.approx(clean.estimate, rel=1e-12)
+    assert any("4 of 1213 rows left out for a missing answer" in n for n in res.notes)
+    g = unspoken.gap(frame, "y", "treat", 3, "d").to_dict()["overall"]["direct"]
+    assert g["n"] == len(d) - 4
+
+
+@pytest.mark.parametrize("call", ["direct", "gap"])
+def test_missing_marks_among_answers_are_noted(call):
+    """'.', '-' or 99 among worded answers are kept as answers (the data cannot say
+    otherwise) but a note names them. Before: they silently entered every share's
+    denominator."""
+    d = _race()
+    d["q"] = np.where(d["d"] == 1, "yes", "no").astype(object)
+    d.loc[[2, 3], "q"] = "."
+    d.loc[4, "q"] = "99"
+    if call == "direct":
+        notes = unspoken.direct_poll(d, "q", support="yes").notes
+    else:
+        notes = unspoken.gap(d, "y", "treat", 3, "q", support="yes").notes
+    assert any(
+        "the answers '.', '99' (3 rows) look like missing-value marks but are counted" in n
+        for n in notes
+    ), notes
+    d.loc[[2, 3, 4], "q"] = "no"
+    clean = unspoken.direct_poll(d, "q", support="yes").notes
+    assert not any("missing-value mark" in n for n in clean)
+
+
 def _cyrillic(d: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {

@@ -34,6 +34,7 @@ from unspoken.direct import (
     dk_positions,
     estimate_dict,
     group_masks,
+    missing_mark_note,
     parse_values,
     read_design,
     share_influence,
@@ -455,6 +456,7 @@ def _prepare(
     """Validate the user's data (``df``: a private copy, see :func:`unspoken.io.to_pandas`)."""
     from unspoken.io import (
         binary_column,
+        blank_to_missing,
         drop_missing,
         integer_column,
         missing_rows,
@@ -544,7 +546,9 @@ def _prepare(
             raise DataError("hidden.row_positions point outside the data given")
         has_list[rp] = True
     # the direct question
+    df[direct] = blank_to_missing(df[direct])  # (df is a private copy)
     codes, labels = answer_codes(df[direct], positions)
+    notes += missing_mark_note(codes, labels, direct)
     has_direct = codes >= 0
     if not has_direct.any():
         raise DataError(f"column '{direct}' has no answers", column=direct)
