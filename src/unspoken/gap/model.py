@@ -104,14 +104,14 @@ class ListMLShare(PredictedShare):
 def fit_logit(
     d: np.ndarray, X: np.ndarray, w: np.ndarray, names: list[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Weighted logistic regression (Newton, :func:`unspoken.listexp.ml.binomial_fit`):
+    """Weighted logistic regression (Newton, :func:`unspoken.inference.likelihood.binomial_fit`):
     ``(gamma, cov, psi_gamma)``.
 
     ``cov`` is the inverse Fisher information (R ``vcov(glm)`` without weights);
     ``psi_gamma`` the per-row influence values ``I^{-1} w_i x_i (d_i - p_i)``.
     """
     from unspoken.formula import check_full_rank
-    from unspoken.listexp.ml import binomial_fit
+    from unspoken.inference.likelihood import binomial_fit
 
     check_full_rank(X, names, what="logistic regression of the direct answer")
     gamma = binomial_fit(X, d, 1.0, w, maxiter=100, tol=1e-12)
