@@ -1,0 +1,152 @@
+"""The form that pools polls."""
+
+from __future__ import annotations
+
+from unspoken.web.forms import runners as r
+from unspoken.web.forms.fields import Analysis, Field
+from unspoken.web.forms.shared import (
+    _LEVEL,
+    _tick,
+)
+
+# --------------------------------------------------------------------------- polls
+
+_POLLS = Analysis(
+    "polls",
+    "Pool polls",
+    "One trend across pollsters, with each pollster's house effect.",
+    (
+        Field("share", "Share", "column", "The poll result (percent or proportion).", hint="share"),
+        Field("pollster", "Pollster", "column", hint="pollster"),
+        Field(
+            "date",
+            "Date",
+            "column_opt",
+            "The date of the poll (or its start and end under More options).",
+            hint="date",
+        ),
+        Field("n", "Sample size (optional)", "column_opt", hint="n"),
+        Field(
+            "default_n",
+            "Sample sizes if missing",
+            "text",
+            "Per pollster, e.g. Levada=1600, FOM=1500",
+        ),
+        Field(
+            "unknown_n",
+            "Sample size when not given",
+            "number",
+            "For polls with no sample size above: the report says where it was used.",
+            default="1000",
+            low=1,
+        ),
+        Field("dk_col", "'Hard to say' share (optional)", "column_opt", hint="dk"),
+        Field(
+            "scale",
+            "Share of",
+            "choice",
+            "All respondents, or only those with an opinion (needs 'Hard to say').",
+            ("all", "decided"),
+            "all",
+            choice_text=("all respondents", "those with an opinion"),
+        ),
+        Field("period", "Time step", "choice", "", ("week", "day"), "week"),
+        Field("units", "Units", "choice", "", ("auto", "percent", "proportion"), "auto"),
+        Field(
+            "start",
+            "Fieldwork start",
+            "column_opt",
+            "Instead of a date.",
+            hint="start",
+            advanced=True,
+        ),
+        Field("end", "Fieldwork end", "column_opt", hint="end", advanced=True),
+        Field(
+            "date_format",
+            "How dates are written",
+            "choice",
+            "Only for dates such as 05/03/2020, which could be 5 March or May 3.",
+            ("", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%y", "%m/%d/%y"),
+            "",
+            choice_text=(
+                "recognised automatically",
+                "day/month/year (31/12/2020)",
+                "month/day/year (12/31/2020)",
+                "day-month-year (31-12-2020)",
+                "month-day-year (12-31-2020)",
+                "day/month/two-digit year (31/12/20)",
+                "month/day/two-digit year (12/31/20)",
+            ),
+            advanced=True,
+        ),
+        Field(
+            "fieldwork",
+            "A poll measures",
+            "choice",
+            "The average over its fieldwork days, or its middle day.",
+            ("spread", "midpoint"),
+            "spread",
+            choice_text=("its fieldwork days", "its middle day"),
+            advanced=True,
+        ),
+        Field(
+            "anchor_pollster",
+            "Pollster taken as unbiased",
+            "text",
+            "Its house effect is set to 0. Default: house effects average 0.",
+            advanced=True,
+        ),
+        *(
+            Field(
+                f"anchor{i}",
+                f"Known value {i}",
+                "text",
+                "Date: value, e.g. 2007-11-24: 43.4 (an election result, in the units of the "
+                "shares); add ': standard error' if it is uncertain.",
+                advanced=True,
+            )
+            for i in (1, 2, 3)
+        ),
+        Field(
+            "since",
+            "From date",
+            "text",
+            "Only polls fielded from this date (YYYY-MM-DD).",
+            advanced=True,
+        ),
+        Field(
+            "until",
+            "To date",
+            "text",
+            "Only polls fielded up to this date (YYYY-MM-DD).",
+            advanced=True,
+        ),
+        _tick(
+            "no_extra_variance",
+            "No extra pollster variance",
+            "Only sampling error (Jackman's model).",
+        ),
+        Field(
+            "sigma",
+            "Daily/weekly change (SD)",
+            "number",
+            "Fix the size of the random steps "
+            "of the trend (shares' units per step) instead of estimating it.",
+            advanced=True,
+            low=1e-9,
+        ),
+        Field(
+            "window",
+            "Change over (days)",
+            "int",
+            "For the reported recent change.",
+            default="30",
+            advanced=True,
+            low=1,
+        ),
+        _LEVEL,
+    ),
+    r.run_polls,
+    example="putin_approval",
+    params={"dk": "dk_col", "anchor": "anchor1"},
+)
