@@ -1427,6 +1427,26 @@ OPTION_CASES = {
         UnsupportedError,
         "level",
     ),
+    "rr maxit 0": (
+        lambda d: unspoken.rr_regression(d, "d ~ age", "mirrored", p=0.7, maxit=0),
+        UnsupportedError,
+        "maxit",
+    ),
+    "rr maxit -1": (
+        lambda d: unspoken.rr_regression(d, "d ~ age", "mirrored", p=0.7, maxit=-1),
+        UnsupportedError,
+        "maxit",
+    ),
+    "rr maxit text": (
+        lambda d: unspoken.rr_regression(d, "d ~ age", "mirrored", p=0.7, maxit="many"),
+        UnsupportedError,
+        "maxit",
+    ),
+    "rr_predictor maxit 2.5": (
+        lambda d: unspoken.rr_predictor(d, "male ~ d", "d", "mirrored", p=0.7, maxit=2.5),
+        UnsupportedError,
+        "maxit",
+    ),
     "rr level 1": (
         lambda d: unspoken.rr_regression(d, "d ~ 1", "mirrored", p=0.7, level=1),
         UnsupportedError,

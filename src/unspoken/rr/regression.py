@@ -305,7 +305,18 @@ def newton_em(
     is positive definite, else EM-gradient steps on the complete-data information (Lange
     1995); step halving keeps every step uphill. ``evaluate(theta) -> (loglik, state)``,
     ``derivs(state) -> (score, observed information, complete-data information)``.
-    Converged when the Newton decrement ``g' H^{-1} g`` is below 1e-20."""
+    Converged when the Newton decrement ``g' H^{-1} g`` is below 1e-20. ``maxit`` must be a
+    whole number of at least 1 (:class:`UnsupportedError` otherwise)."""
+    from unspoken.inference.covariance import _whole_number
+
+    k = _whole_number(maxit)
+    if k is None or k < 1:
+        raise UnsupportedError(
+            "maxit (the most iterations of the maximiser) must be a whole number of at "
+            f"least 1, not {maxit!r}",
+            param="maxit",
+        )
+    maxit = k
     theta = np.array(theta0, dtype=float)
     ll, state = evaluate(theta)
     n_em = n_newton = 0
