@@ -1404,6 +1404,30 @@ OPTION_CASES = {
         UnsupportedError,
         "level",
     ),
+    "polls window 0": (
+        lambda d: unspoken.fit_polls(
+            datasets.load("putin_approval_levada"),
+            "Approve",
+            "source",
+            date="Date",
+            default_n={"Levada": 1600},
+            window=0,
+        ),
+        UnsupportedError,
+        "window",
+    ),
+    "polls sigma text": (
+        lambda d: unspoken.fit_polls(
+            datasets.load("putin_approval_levada"),
+            "Approve",
+            "source",
+            date="Date",
+            default_n={"Levada": 1600},
+            sigma="abc",
+        ),
+        UnsupportedError,
+        "sigma",
+    ),
     "polls level text": (
         lambda d: unspoken.fit_polls(
             datasets.load("putin_approval_levada"),

@@ -376,15 +376,33 @@ def _optimise(d: Design, free_tau: np.ndarray, s_ref: float) -> _Fit:
 
 
 def check_options(
-    period: Period, fieldwork: Fieldwork, level: float, sigma: float | None, bands: Bands
+    period: Period,
+    fieldwork: Fieldwork,
+    level: float,
+    sigma: float | None,
+    bands: Bands,
+    window: int = 30,
 ) -> None:
+    """Refuse option values the model cannot use (:class:`UnsupportedError`)."""
+    from unspoken.inference.covariance import _whole_number
+
     if period not in ("day", "week"):
         raise UnsupportedError(f"period must be 'day' or 'week', not {period!r}")
     if fieldwork not in ("spread", "midpoint"):
         raise UnsupportedError(f"fieldwork must be 'spread' or 'midpoint', not {fieldwork!r}")
     check_level(level)
-    if sigma is not None and not sigma > 0:
-        raise UnsupportedError("sigma must be positive")
+    number = isinstance(sigma, int | float | np.integer | np.floating) and not isinstance(
+        sigma, bool | np.bool_
+    )
+    if sigma is not None and not (number and math.isfinite(sigma) and sigma > 0):
+        raise UnsupportedError(f"sigma must be positive (a number), not {sigma!r}", param="sigma")
+    k = _whole_number(window)
+    if k is None or k < 1:
+        raise UnsupportedError(
+            f"window (days over which the change is reported) must be a whole number of at "
+            f"least 1, not {window!r}",
+            param="window",
+        )
     if bands not in ("corrected", "plugin"):
         raise UnsupportedError(f"bands must be 'corrected' or 'plugin', not {bands!r}")
 

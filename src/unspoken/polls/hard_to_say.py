@@ -89,6 +89,7 @@ def compare_house_effects(data: Any, all_fit: Any = None, **kw: Any) -> HardToSa
         opts.get("level", 0.95),
         opts.get("sigma"),
         opts.get("bands", "corrected"),
+        opts.get("window", 30),
     )
     raw = _load(data)  # read once for both scales
     with warnings.catch_warnings():

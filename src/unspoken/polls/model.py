@@ -75,7 +75,7 @@ def fit_polls(
     result has no house effect (NaN) and no "hard to say" comparison.
     """
     t0 = time.perf_counter()
-    check_options(period, fieldwork, level, sigma, bands)
+    check_options(period, fieldwork, level, sigma, bands, window)
     raw = _load(data)  # a file is read once, also when the hard-to-say comparison refits
     polls = prepare_polls(
         raw,
