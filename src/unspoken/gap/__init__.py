@@ -5,8 +5,9 @@ design: a list experiment or randomized response), and the difference.
 ``unspoken.gap`` works both as the module and as the function.
 
 Layers: :mod:`~unspoken.gap.model` (hidden shares from a fitted model),
-:mod:`~unspoken.gap.placebo` (the placebo list) and :mod:`~unspoken.gap.plot` (the figure; it
-takes a result and imports nothing of the estimator) sit below
+:mod:`~unspoken.gap.placebo` (the placebo list), :mod:`~unspoken.gap.plot` (the figure; it
+takes a result and imports nothing of the estimator), :mod:`~unspoken.gap.results` (GapRow,
+GapResult) and :mod:`~unspoken.gap.context` (the estimates of one domain) sit below
 :mod:`~unspoken.gap.estimator` (:func:`gap`), which imports them, never the reverse.
 """
 

@@ -18,7 +18,7 @@ layouts therefore go through the same formula. Subgroup estimates are domain est
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 import numpy as np
@@ -30,9 +30,7 @@ from unspoken.direct import (
     answer_codes,
     as_list,
     check_choice,
-    design_vcov,
     dk_positions,
-    estimate_dict,
     group_masks,
     missing_mark_note,
     parse_values,
@@ -41,28 +39,19 @@ from unspoken.direct import (
     support_answers,
 )
 from unspoken.errors import DataError, UnsupportedError
-from unspoken.gap.plot import plot_gap
-from unspoken.inference.covariance import VCOV_OFFERS, SurveyDesign, check_vcov_name
-from unspoken.inference.delta import delta_se, delta_var
-from unspoken.report.view import View
-from unspoken.results import Estimate, ResultMixin, z_value
+from unspoken.gap.context import _Context, _Prepared
+from unspoken.gap.results import GapResult
+from unspoken.gap.results import GapRow as GapRow  # re-exported: the result of one domain
+from unspoken.inference.covariance import VCOV_OFFERS, check_vcov_name
+from unspoken.results import z_value
 from unspoken.smallcells import (
     DEFAULT_MIN_N,
-    Cell,
-    Verdict,
     check_min_n,
     screen,
-    suppressed_dict,
     whole_sample_note,
 )
 
 GapMethod = Literal["dim", "ml"]
-_LAYOUT_TEXT = {
-    "everyone": "everyone",
-    "control": "the control group only",
-    "separate": "a separate subsample",
-    "mixed": "part of the list sample",
-}
 GapVariance = Literal["survey", "hc0"]
 Layout = Literal["everyone", "control", "separate", "mixed"]
 
@@ -105,164 +94,6 @@ class ListDiM:
         return float(e1[0] - e0[0]), (p1 - p0)[:, 0]
 
 
-# --------------------------------------------------------------------------- results
-
-
-@dataclass
-class GapRow:
-    """Direct share, hidden share and gap in one domain, or the reason there are none."""
-
-    direct: Estimate | None = None
-    hidden: Estimate | None = None
-    gap: Estimate | None = None
-    gap_se_independent: float | None = None
-    correlation: float | None = None
-    dk_share: Estimate | None = None
-    direct_upper: Estimate | None = None
-    gap_lower: Estimate | None = None
-    placebo: dict[str, Estimate] | None = None
-    counts: dict[str, int] = field(default_factory=dict)
-    note: str | None = None
-    suppressed: bool = False  # by the small-cell rule: no estimates, no counts (``n_text``)
-    n_text: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        if self.suppressed:
-            d = suppressed_dict({}, ["direct", "list", "gap", "counts"], self.n_text, self.note)
-            del d["group"]
-            return d
-        if self.gap is None:
-            return {
-                "direct": None,
-                "list": None,
-                "gap": None,
-                "counts": self.counts,
-                "suppressed": False,
-                "note": self.note,
-            }
-        g = estimate_dict(self.gap) or {}
-        g["std_error_independent"] = self.gap_se_independent
-        d: dict[str, Any] = {
-            "direct": estimate_dict(self.direct),
-            "list": estimate_dict(self.hidden),
-            "gap": g,
-            "correlation": self.correlation,
-            "counts": self.counts,
-            "suppressed": False,
-        }
-        if self.dk_share is not None:
-            d["dk_share"] = estimate_dict(self.dk_share)
-        if self.direct_upper is not None:
-            d["bounds"] = {
-                "direct": {
-                    "lower": estimate_dict(self.direct),
-                    "upper": estimate_dict(self.direct_upper),
-                },
-                "gap": {
-                    "lower": estimate_dict(self.gap_lower),
-                    "upper": estimate_dict(self.gap),
-                },
-            }
-        if self.placebo is not None:
-            d["placebo"] = {k: estimate_dict(v) for k, v in self.placebo.items()}
-        if self.note:
-            d["note"] = self.note
-        return d
-
-
-@dataclass
-class GapResult(ResultMixin):
-    """The falsification gap overall and by subgroup (gap = hidden - direct)."""
-
-    method: str
-    layout: str
-    overall: GapRow
-    by: list[tuple[dict[str, Any], GapRow]]
-    direct_column: str
-    support_values: list[Any]
-    dk_values: list[Any]
-    dk: str
-    variance: str
-    n: int
-    hidden_label: str = "list"
-    notes: list[str] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
-    level: float = 0.95
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "model": "gap",
-            "method": self.method,
-            "layout": self.layout,
-            "direct_question": self.direct_column,
-            "support_values": self.support_values,
-            "dk_values": self.dk_values,
-            "dk": self.dk,
-            "variance": self.variance,
-            "n": self.n,
-            "overall": self.overall.to_dict(),
-            "by": [{"group": g, **row.to_dict()} for g, row in self.by],
-        }
-        d.update(self.extra)
-        if self.notes:
-            d["notes"] = list(self.notes)
-        return d
-
-    def tidy(self) -> pd.DataFrame:
-        """One row per (group, quantity): direct, list, gap (and bounds / placebo lines)."""
-        rows = []
-        for g, r in [({}, self.overall), *self.by]:
-            grp = ", ".join(f"{k} = {v}" for k, v in g.items()) or "(all)"
-            if r.suppressed:  # small-cell rule: no estimates, no n
-                rows.append({"group": grp, "quantity": f"suppressed ({r.n_text})"})
-                continue
-            if r.gap is None:
-                rows.append({"group": grp, "quantity": r.note})
-                continue
-            items: list[tuple[str, Estimate | None]] = [
-                ("direct" if r.direct_upper is None else "direct (low)", r.direct),
-                ("direct (high)", r.direct_upper),
-                (self.hidden_label, r.hidden),
-                ("gap" if r.gap_lower is None else "gap (high)", r.gap),
-                ("gap (low)", r.gap_lower),
-                ("don't know", r.dk_share),
-            ]
-            if r.placebo:
-                items += [(f"placebo: {k}", v) for k, v in r.placebo.items()]
-            for name, e in items:
-                if e is None:
-                    continue
-                rows.append(
-                    {
-                        "group": grp,
-                        "quantity": name,
-                        "estimate": e.estimate,
-                        "std_error": e.std_error,
-                        "ci_low": e.ci_low,
-                        "ci_high": e.ci_high,
-                        "n": e.n,
-                    }
-                )
-        out = pd.DataFrame(rows)
-        if "n" in out:
-            out["n"] = out["n"].astype("Int64")
-        return out
-
-    @property
-    def layout_text(self) -> str:
-        """Who was asked the direct question, in words."""
-        return _LAYOUT_TEXT.get(self.layout, self.layout)
-
-    def view(self) -> View:
-        from unspoken.report.view import gap_view
-
-        return gap_view(self)
-
-    def plot(self, path: str | None = None, title: str | None = None):
-        """Direct vs hidden share with intervals by subgroup (SVG/PNG by the file's suffix)."""
-        return plot_gap(self, path, title=title)
-
-
 # --------------------------------------------------------------------------- input
 
 
@@ -298,27 +129,6 @@ def _parse_placebo_prevalence(value: Any, df: pd.DataFrame) -> float | str:
 
 
 # --------------------------------------------------------------------------- estimator
-
-
-@dataclass
-class _Prepared:
-    df: pd.DataFrame
-    design: SurveyDesign
-    hidden: Any
-    has_list: np.ndarray
-    treat_full: np.ndarray  # 1 treated, 0 control, -1 not in the list part (or placebo arm)
-    support: np.ndarray
-    is_dk: np.ndarray
-    has_direct: np.ndarray
-    placebo: Any
-    layout: str
-    labels: list[Any]
-    support_idx: list[int]
-    dk_idx: list[int]
-    notes: list[str]
-    user_hidden: Any = None
-
-
 def gap(
     data: Any,
     outcome: str | None = None,
@@ -606,119 +416,3 @@ def _prepare(
         notes=notes,
         user_hidden=hidden,
     )
-
-
-@dataclass
-class _Context:
-    prep: _Prepared
-    hidden: Any
-    direct_model: Any
-    dk: str
-    variance: str
-    crit: float
-    level: float
-    min_n: int
-
-    def _counts(self, mask: np.ndarray) -> dict[str, int]:
-        p = self.prep
-        c: dict[str, int] = {}
-        if p.user_hidden is None:
-            c["treated"] = int((mask & (p.treat_full == 1)).sum())
-            c["control"] = int((mask & (p.treat_full == 0)).sum())
-        c["direct"] = int((mask & p.has_direct).sum())
-        if p.placebo is not None:
-            c["placebo"] = int((mask & p.placebo.arm).sum())
-        if p.user_hidden is not None:
-            c["hidden"] = int(mask[np.asarray(self.hidden.row_positions)].sum())
-        return c
-
-    def cell(self, mask: np.ndarray) -> Cell:
-        """The respondents behind a domain's estimates, for the small-cell rule: the hidden
-        share's (per list arm) and the direct question's."""
-        c = self._counts(mask)
-        arms = {k: c[k] for k in ("treated", "control", "placebo") if k in c}
-        n = c["hidden"] if "hidden" in c else sum(arms.values())
-        return Cell(n, arms, {"direct question": c["direct"]})
-
-    def _est(self, value: float, var: float, n: int | None) -> Estimate:
-        se = float(np.sqrt(max(var, 0.0)))
-        return Estimate.from_se(value, se, self.level, n=n, crit=self.crit)
-
-    def row(self, mask: np.ndarray, verdict: Verdict | None = None) -> GapRow:
-        """The estimates in the domain ``mask``: a group with the small-cell rule's
-        ``verdict`` (suppressed groups are not computed), or the whole sample (``None``)."""
-        p = self.prep
-        if verdict is not None and not verdict.shown:
-            return GapRow(note=verdict.note, suppressed=True, n_text=verdict.n_text)
-        counts = self._counts(mask)
-        empty = [k for k, v in counts.items() if v == 0]
-        if empty:
-            small = {k: v for k, v in counts.items() if v < self.min_n}
-            what = ", ".join(f"{v} {k}" for k, v in small.items())
-            if verdict is None:
-                raise DataError(f"nothing to estimate: {what}")
-            return GapRow(counts=counts, note=f"nothing to estimate: {what}")
-        n_all = len(p.df)
-        rp = np.asarray(self.hidden.row_positions, dtype=np.int64)
-        h_est, h_psi_own = self.hidden.prevalence_influence(mask[rp])
-        h_psi = np.zeros(n_all)
-        np.add.at(h_psi, rp, h_psi_own)
-        w = p.design.w
-        ddom = mask & p.has_direct
-        if self.dk == "drop":
-            ddom = ddom & ~p.is_dk
-        if self.direct_model is not None:
-            d_est, d_psi = self.direct_model.share_influence(ddom)
-            d_est = np.array([d_est])
-            d_psi = d_psi[:, None]
-        else:
-            d_est, d_psi = share_influence(p.support, w, ddom)
-        cols = [d_psi[:, 0], h_psi]
-        names = ["direct", "hidden"]
-        values = [float(d_est[0]), float(h_est)]
-        dd = mask & p.has_direct
-        if p.dk_idx:
-            k_est, k_psi = share_influence(p.is_dk.astype(float), w, dd)
-            cols.append(k_psi[:, 0])
-            names.append("dk")
-            values.append(float(k_est[0]))
-        if self.dk == "bounds":  # method='dim' only (checked in gap)
-            u_est, u_psi = share_influence(p.support + p.is_dk, w, dd)
-            cols.append(u_psi[:, 0])
-            names.append("upper")
-            values.append(float(u_est[0]))
-        if p.placebo is not None:
-            pl_vals, pl_psi, pl_names = p.placebo.influence(mask)
-            cols += [pl_psi[:, j] for j in range(pl_psi.shape[1])]
-            names += pl_names
-            values += list(pl_vals)
-        Psi = np.column_stack(cols)
-        V = design_vcov(Psi, p.design, self.variance, "gap")
-        idx = {nm: j for j, nm in enumerate(names)}
-        val = np.asarray(values)
-
-        def lin(coef: dict[str, float], n: int | None, const: float = 0.0) -> Estimate:
-            c = np.zeros(len(names))
-            for k, v in coef.items():
-                c[idx[k]] = v
-            return self._est(float(c @ val) + const, delta_var(c, V), n)
-
-        n_d = int(ddom.sum())
-        n_h = counts.get("hidden", counts.get("treated", 0) + counts.get("control", 0))
-        row = GapRow(counts=counts)
-        row.direct = lin({"direct": 1.0}, n_d)
-        row.hidden = lin({"hidden": 1.0}, n_h)
-        n_gap = int((mask & (p.has_list | ddom)).sum())
-        row.gap = lin({"hidden": 1.0, "direct": -1.0}, n_gap)
-        vd, vh, cdh = V[0, 0], V[1, 1], V[0, 1]
-        # the gap's s.e. as if the two shares were independent (their covariance set to 0)
-        row.gap_se_independent = delta_se(np.array([-1.0, 1.0]), np.diag([vd, vh]))
-        row.correlation = float(cdh / np.sqrt(vd * vh)) if vd > 0 and vh > 0 else None
-        if "dk" in idx:
-            row.dk_share = lin({"dk": 1.0}, int(dd.sum()))
-        if "upper" in idx:
-            row.direct_upper = lin({"upper": 1.0}, int(dd.sum()))
-            row.gap_lower = lin({"hidden": 1.0, "upper": -1.0}, row.gap.n)
-        if p.placebo is not None:
-            row.placebo = p.placebo.report(lin, mask, n_h, n_gap, bounds="upper" in idx)
-        return row
