@@ -1471,6 +1471,22 @@ OPTION_CASES = {
         UnsupportedError,
         "maxit",
     ),
+    "hausman of other data": (
+        lambda d: unspoken.hausman_test(
+            unspoken.list_experiment(d, "y ~ age", J=3, method="ml"),
+            unspoken.list_experiment(d.iloc[:600], "y ~ age", J=3, method="nls"),
+        ),
+        UnsupportedError,
+        "same data",
+    ),
+    "hausman of other rows": (
+        lambda d: unspoken.hausman_test(
+            unspoken.list_experiment(d.iloc[:600], "y ~ age", J=3, method="ml"),
+            unspoken.list_experiment(d.iloc[600:1200], "y ~ age", J=3, method="nls"),
+        ),
+        UnsupportedError,
+        "same data",
+    ),
     "rr level 1": (
         lambda d: unspoken.rr_regression(d, "d ~ 1", "mirrored", p=0.7, level=1),
         UnsupportedError,

@@ -105,4 +105,14 @@ def hausman_test(ml: Any, nls: Any, abs: bool = False) -> HausmanResult:
             "the ML and NLS fits must have the same coefficients (the constrained ML and the "
             "NLS of the same formula)"
         )
+    same_rows = ml.n == nls.n and getattr(ml, "J", None) == getattr(nls, "J", None)
+    rows_ml, rows_nls = getattr(ml, "row_index_", None), getattr(nls, "row_index_", None)
+    if same_rows and rows_ml is not None and rows_nls is not None:
+        same_rows = list(rows_ml) == list(rows_nls)
+    if not same_rows:
+        raise UnsupportedError(
+            f"the ML and NLS fits must be of the same data: the ML fit used {ml.n} "
+            f"respondents (J = {getattr(ml, 'J', None)}), the NLS fit {nls.n} (J = "
+            f"{getattr(nls, 'J', None)}), or other rows"
+        )
     return hausman_statistic(ml.params_, ml.cov, nls.params_, nls.cov, abs=abs)
