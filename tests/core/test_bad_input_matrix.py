@@ -1487,6 +1487,23 @@ OPTION_CASES = {
         UnsupportedError,
         "same data",
     ),
+    "report of nothing": (
+        lambda d: unspoken.write_report([], "never-written.html"),
+        UnsupportedError,
+        "empty",
+    ),
+    "report of text": (
+        lambda d: unspoken.write_report("hello", "never-written.html"),
+        UnsupportedError,
+        "not an unspoken result",
+    ),
+    "report with None": (
+        lambda d: unspoken.write_report(
+            [unspoken.list_experiment(d, J=3, method="dim"), None], "never-written.html"
+        ),
+        UnsupportedError,
+        "not an unspoken result",
+    ),
     "rr level 1": (
         lambda d: unspoken.rr_regression(d, "d ~ 1", "mirrored", p=0.7, level=1),
         UnsupportedError,

@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 import unspoken
 from unspoken import datasets
+from unspoken.errors import UnsupportedError
 from unspoken.report import view as view_mod
 from unspoken.report.html import views_html
 from unspoken.report.text import render_text
@@ -66,7 +67,7 @@ def test_describe_dispatches_by_method_not_by_class_name():
             return View(title="mine", headline=["42"])
 
     assert describe(GapResult())[0].title == "mine"
-    with pytest.raises(TypeError, match="no view"):
+    with pytest.raises(UnsupportedError, match="no view"):  # (an UnspokenError, not a raw one)
         describe(object())
 
 

@@ -75,11 +75,21 @@ def describe(result: Any) -> list[View]:
         return list(result.views())
     if hasattr(result, "view"):
         return [result.view()]
-    raise TypeError(f"{type(result).__name__} has no view(): not an unspoken result")
+    from unspoken.errors import UnsupportedError
+
+    raise UnsupportedError(
+        f"{type(result).__name__} has no view(): not an unspoken result (a report takes what "
+        "list_experiment, gap, direct_poll, fit_polls, ... return)",
+        param="results",
+    )
 
 
 def describe_all(results: Any | Sequence[Any]) -> list[View]:
-    """Views of one result or of a sequence of results, in order."""
+    """Views of one result or of a sequence of results, in order (at least one)."""
     if isinstance(results, list | tuple):
+        if not results:
+            from unspoken.errors import UnsupportedError
+
+            raise UnsupportedError("no results to report: the list of results is empty")
         return [v for r in results for v in describe(r)]
     return describe(results)
