@@ -545,15 +545,28 @@ def integer_column(
     """
     x = numeric_column(df, col, role=role)
     frac = x != np.round(x)
-    if frac.any():
+    if frac.any():  # values out of bounds are named in the same message
         pos = np.flatnonzero(frac)
+        whole = np.round(x)
+        out = (whole < low if low is not None else False) | (
+            whole > high if high is not None else False
+        )
+        out = np.asarray(out, dtype=bool) & ~frac
+        also = ""
+        if out.any():
+            lo = "-inf" if low is None else str(low)
+            hi = "inf" if high is None else str(high)
+            also = (
+                f", and {int(out.sum())} value{'s' if out.sum() > 1 else ''} outside "
+                f"[{lo}, {hi}] (e.g. {_fmt_values(x[np.flatnonzero(out)[:_MAX_SHOWN]])})"
+            )
         _raise_rows(
             df,
             col,
-            pos,
+            np.flatnonzero(frac | out),
             f"column '{col}'{_role(role)} must hold whole numbers but has "
             f"{len(pos)} non-integer value{'s' if len(pos) > 1 else ''} "
-            f"(e.g. {_fmt_values(x[pos[:_MAX_SHOWN]])})",
+            f"(e.g. {_fmt_values(x[pos[:_MAX_SHOWN]])}){also}",
         )
     huge = np.abs(x) > _MAX_WHOLE
     if huge.any():  # beyond what an int64 (and a float) holds exactly

@@ -250,6 +250,21 @@ def test_J_inconsistent_with_the_data(capsys, tmp_path):
     assert code == 2 and out == "" and "column 'y'" in err and str(control3[0]) in err
 
 
+@pytest.mark.parametrize("api", list(API))
+def test_every_bad_count_is_named_at_once(api):
+    """A fractional count and a negative one are named together (before: only the fraction;
+    the negative came after fixing it); so are counts above J in the control group and
+    above J + 1 in the treated group (before: only the control group's)."""
+    d = _race().astype({"y": float})
+    d.loc[4, "y"] = -1
+    d.loc[6, "y"] = 2.5
+    _expect(lambda: API[api](d), column="y", rows=[4, 6], needle="non-integer")
+    if api.startswith("list"):
+        d = _race()
+        d.loc[[2, 9], ["y", "treat"]] = [[7, 0], [7, 1]]
+        _expect(lambda: API[api](d), column="y", rows=[2, 9], needle="exceed J + 1")
+
+
 MISSING_CODE_CALLS: dict[str, Callable] = {
     "list_dim": lambda d: unspoken.list_experiment(d, "y ~ 1", method="dim"),
     "list_ml": lambda d: unspoken.list_experiment(d, "y ~ 1"),

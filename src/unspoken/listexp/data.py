@@ -234,17 +234,21 @@ def prepare_list_data(
         J_used = check_J(J)
         inferred = False
     over_c = ctrl & (y_all > J_used)
-    if over_c.any():
+    over_t = present & (t_all == 1) & (y_all > J_used + 1)
+    if over_c.any():  # (the treated arm's counts above J + 1 are named in the same message)
         rows = np.flatnonzero(over_c)
+        also = ""
+        if over_t.any():
+            k = int(over_t.sum())
+            also = f", and {k} treated-group count(s) exceed J + 1 = {J_used + 1}"
         raise DataError(
             f"column '{lhs}': {len(rows)} control-group count(s) exceed J = {J_used} "
-            f"(e.g. {y_all[rows[0]]}); a control respondent can name at most J items. "
+            f"(e.g. {y_all[rows[0]]}){also}; a control respondent can name at most J items. "
             "Is J right, or is the treatment coded the other way round (control=...)?",
             column=lhs,
-            rows=rows,
+            rows=np.flatnonzero(over_c | over_t),
             param="J",
         )
-    over_t = present & (t_all == 1) & (y_all > J_used + 1)
     if over_t.any():
         rows = np.flatnonzero(over_t)
         raise DataError(
