@@ -16,7 +16,9 @@ the Newton decrement); :func:`em`, a generic EM driver for models with E and M s
 own (M steps can use :func:`binomial_newton_step`, a weighted logistic/binomial regression
 step; :func:`binomial_fit` iterates it to a fit); :func:`fit_index_model`, a few EM iterations
 then the Newton polish, reporting non-convergence (warning, or
-:class:`~unspoken.errors.ConvergenceError` when strict). Every maximiser reports how it ended
+:class:`~unspoken.errors.ConvergenceError` when strict); :func:`newton_em`, Newton steps on
+the observed information or EM-gradient steps on the complete-data information, for the
+two-component mixtures of randomized response. Every maximiser reports how it ended
 in one :class:`Convergence` record (iterations, largest ``|gradient|``, converged, message).
 """
 
@@ -25,12 +27,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit, gammaln
 
-from unspoken.errors import ConvergenceError
+from unspoken.errors import ConvergenceError, UnsupportedError
+from unspoken.inference.covariance import _whole_number
 
 __all__ = [
     "Convergence",
@@ -45,6 +49,7 @@ __all__ = [
     "log_binom_pmf",
     "log_choose",
     "max_abs",
+    "newton_em",
     "newton_maximize",
     "numeric_hessian",
     "softplus",
@@ -511,3 +516,75 @@ def compress_rows(
     reps[codes] = np.arange(n)
     pw = np.bincount(codes, weights=weights, minlength=G).astype(float)
     return codes, reps, pw
+
+
+def newton_em(
+    evaluate: Callable[[np.ndarray], tuple[float, Any]],
+    derivs: Callable[[Any], tuple[np.ndarray, np.ndarray, np.ndarray]],
+    theta0: np.ndarray,
+    maxit: int = 500,
+) -> tuple[np.ndarray, float, Any, Convergence, tuple[int, int]]:
+    """Maximise a mixture log-likelihood: Newton steps on the observed information when it
+    is positive definite, else EM-gradient steps on the complete-data information (Lange
+    1995); step halving keeps every step uphill. ``evaluate(theta) -> (loglik, state)``,
+    ``derivs(state) -> (score, observed information, complete-data information)``
+    (informations = minus the Hessians). Converged when the Newton decrement
+    ``g' H^{-1} g`` is below 1e-20. Returns ``(theta, loglik, state, report,
+    (EM-gradient steps, Newton steps))``. ``maxit`` must be a whole number of at least 1
+    (:class:`~unspoken.errors.UnsupportedError` otherwise).
+
+    Why not :func:`newton_maximize`: away from the maximum the observed information of a
+    mixture is often indefinite, and there this takes the monotone EM-gradient step (the
+    complete-data information is always positive semi-definite) where
+    :func:`newton_maximize` shifts the eigenvalues of the observed information (a different
+    path, which may end at a different local maximum of a mixture); and its stopping rule
+    (decrement < 1e-20, any non-decrease accepted, no step cap) gives the iteration and
+    EM/Newton step counts the randomized-response fits report.
+    """
+    k = _whole_number(maxit)
+    if k is None or k < 1:
+        raise UnsupportedError(
+            "maxit (the most iterations of the maximiser) must be a whole number of at "
+            f"least 1, not {maxit!r}",
+            param="maxit",
+        )
+    maxit = k
+    theta = np.array(theta0, dtype=float)
+    ll, state = evaluate(theta)
+    n_em = n_newton = 0
+    converged = False
+    message = f"no convergence after {maxit} iterations"
+    it = 0
+    for it in range(1, maxit + 1):  # noqa: B007
+        g, H, Hc = derivs(state)
+        try:
+            L = np.linalg.cholesky(H)
+            step = np.linalg.solve(L.T, np.linalg.solve(L, g))
+            newton = True
+        except np.linalg.LinAlgError:
+            step = np.linalg.lstsq(Hc, g, rcond=None)[0]
+            newton = False
+        dec = float(g @ step)
+        if newton and dec < 1e-20:
+            converged = True
+            message = f"Newton decrement {dec:.2e} < 1e-20"
+            break
+        t = 1.0
+        while True:
+            cand = theta + t * step
+            ll_new, state_new = evaluate(cand)
+            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll):
+                break
+            t /= 2
+            if t < 1e-12:
+                break
+        if t < 1e-12:  # no ascent possible: at the maximum up to rounding
+            converged = newton and dec < 1e-12
+            kind = "Newton" if newton else "EM-gradient"
+            message = f"step halving exhausted ({kind} step, decrement {dec:.2e})"
+            break
+        theta, ll, state = cand, ll_new, state_new
+        n_newton += newton
+        n_em += not newton
+    report = Convergence(it, max_abs(derivs(state)[0]), converged, message)
+    return theta, ll, state, report, (n_em, n_newton)

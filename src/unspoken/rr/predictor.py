@@ -14,8 +14,8 @@ With ``r_i = P(Z_i = 1 | y_i, v_i, covariates)`` the scores are
 the observed information is the complete-data information minus
 ``r_i (1 - r_i) D_i D_i'`` with ``D_i`` the difference of the complete-data scores at
 ``z = 1`` and ``z = 0`` (Louis 1982). It is maximised by Newton/EM-gradient steps
-(:func:`unspoken.rr.regression.newton_em`). Unlike R, which fits both parts with ``arm::bayesglm``
-(a weakly informative prior), this is plain maximum likelihood.
+(:func:`unspoken.inference.likelihood.newton_em`). Unlike R, which fits both parts with
+``arm::bayesglm`` (a weakly informative prior), this is plain maximum likelihood.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from scipy.special import expit, log_expit
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.formula import check_full_rank, formula_columns, model_matrix, split_formula
 from unspoken.inference.covariance import sandwich_influence, vcov_from_influence
+from unspoken.inference.likelihood import newton_em
 from unspoken.io import numeric_column, require_columns, to_pandas
 from unspoken.results import Estimate, FitResult
 from unspoken.rr.designs import RRDesign, make_design
@@ -41,7 +42,6 @@ from unspoken.rr.regression import (
     _logit,
     _prepare,
     _prevalence_variance,
-    newton_em,
 )
 
 __all__ = ["RRPredictorFit", "rr_predictor"]
@@ -178,7 +178,8 @@ def rr_predictor(
         theta0[S.names.index("Intercept")] = _logit(closed)
     if "Intercept" in names_out:
         theta0[S.X.shape[1] + names_out.index("Intercept")] = _logit(float(w @ v / w.sum()))
-    theta, ll, state, info = newton_em(joint.evaluate, joint.derivs, theta0, maxit)
+    theta, ll, state, report, _ = newton_em(joint.evaluate, joint.derivs, theta0, maxit)
+    converged = report.converged
     scores, Hc, Hm, r = joint.parts(state)
     notes = list(prep.notes)
     try:
@@ -186,7 +187,7 @@ def rr_predictor(
     except np.linalg.LinAlgError:
         Hinv = np.linalg.pinv(Hc - Hm)
         notes.append("the information matrix is singular: standard errors are unreliable")
-        info["converged"] = False
+        converged = False
     infl = sandwich_influence(scores, Hinv)
     if kind == "model":
         V = Hinv
@@ -199,8 +200,8 @@ def rr_predictor(
     g = np.concatenate([g_s, np.zeros(len(theta) - ks)])
     var_p = _prevalence_variance(kind, g, samp, V, infl, prep.survey)  # type: ignore[arg-type]
     prev = Estimate.from_se(P, np.sqrt(max(var_p, 0.0)), level=level, n=len(y))
-    if not info["converged"]:
-        notes.append(f"the maximiser did not converge (largest score {info['gradient_norm']:.3g})")
+    if not converged:
+        notes.append(f"the maximiser did not converge (largest score {report.gradient_norm:.3g})")
     return RRPredictorFit(
         model=f"rr.predictor.{d.name}",
         parts=["sensitive"] * ks + ["outcome"] * X0.shape[1],
@@ -209,9 +210,9 @@ def rr_predictor(
         cov=V,
         n=len(y),
         loglik=ll,
-        converged=bool(info["converged"]),
-        iterations=int(info["iterations"]),
-        gradient_norm=info["gradient_norm"],
+        converged=converged,
+        iterations=report.iterations,
+        gradient_norm=report.gradient_norm,
         vcov_type=kind,
         prevalence=prev,
         notes=notes,

@@ -18,7 +18,9 @@ EM for this model fits a logistic regression to the fractional outcomes ``r_i``;
 EM-gradient steps (one Newton step of that M-step, Lange 1995, with the complete-data
 information ``sum w lambda (1 - lambda) x x'``) while the observed information is not
 positive definite, and Newton steps on the observed information once it is, each with step
-halving, until the Newton decrement is below 1e-20 (``|grad|`` ~ 1e-10).
+halving, until the Newton decrement is below 1e-20 (``|grad|`` ~ 1e-10): the maximiser
+:func:`unspoken.inference.likelihood.newton_em` (kept apart from the list experiment's
+``newton_maximize``; its docstring says why).
 
 Variances: ``"model"`` = ``I^{-1}``; ``"opg"`` = ``(sum s_i s_i' / w_i)^{-1}`` (the default of
 R ``rrreg``; weights act as frequency weights, as in ``"model"``); ``"hc0"``, ``"hc1"``,
@@ -69,6 +71,7 @@ from unspoken.inference.covariance import (
     vcov_from_influence,
 )
 from unspoken.inference.delta import delta_se_rows, delta_var
+from unspoken.inference.likelihood import Convergence, newton_em
 from unspoken.io import drop_missing, numeric_column, require_columns, to_pandas
 from unspoken.report.view import View
 from unspoken.results import Estimate, FitResult, GroupEstimate, ResultMixin, z_value
@@ -280,7 +283,10 @@ class _Likelihood:
 
     def maximise(
         self, beta0: np.ndarray, maxit: int = 500
-    ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, dict[str, Any]]:
+    ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, Convergence, tuple[int, int]]:
+        """``(beta, loglik, lambda, posterior, report, (EM-gradient steps, Newton steps))``
+        by :func:`~unspoken.inference.likelihood.newton_em`."""
+
         def derivs(state: tuple[np.ndarray, np.ndarray]):
             lam, post = state
             g = self.X.T @ (self.w * (post - lam))
@@ -291,74 +297,8 @@ class _Likelihood:
             ll, lam, post = self.evaluate(beta)
             return ll, (lam, post)
 
-        beta, ll, (lam, post), info = newton_em(evaluate, derivs, beta0, maxit)
-        return beta, ll, lam, post, info
-
-
-def newton_em(
-    evaluate: Callable[[np.ndarray], tuple[float, Any]],
-    derivs: Callable[[Any], tuple[np.ndarray, np.ndarray, np.ndarray]],
-    theta0: np.ndarray,
-    maxit: int = 500,
-) -> tuple[np.ndarray, float, Any, dict[str, Any]]:
-    """Maximise a mixture log-likelihood: Newton steps on the observed information when it
-    is positive definite, else EM-gradient steps on the complete-data information (Lange
-    1995); step halving keeps every step uphill. ``evaluate(theta) -> (loglik, state)``,
-    ``derivs(state) -> (score, observed information, complete-data information)``.
-    Converged when the Newton decrement ``g' H^{-1} g`` is below 1e-20. ``maxit`` must be a
-    whole number of at least 1 (:class:`UnsupportedError` otherwise)."""
-    from unspoken.inference.covariance import _whole_number
-
-    k = _whole_number(maxit)
-    if k is None or k < 1:
-        raise UnsupportedError(
-            "maxit (the most iterations of the maximiser) must be a whole number of at "
-            f"least 1, not {maxit!r}",
-            param="maxit",
-        )
-    maxit = k
-    theta = np.array(theta0, dtype=float)
-    ll, state = evaluate(theta)
-    n_em = n_newton = 0
-    converged = False
-    it = 0
-    for it in range(1, maxit + 1):  # noqa: B007
-        g, H, Hc = derivs(state)
-        try:
-            L = np.linalg.cholesky(H)
-            step = np.linalg.solve(L.T, np.linalg.solve(L, g))
-            newton = True
-        except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(Hc, g, rcond=None)[0]
-            newton = False
-        dec = float(g @ step)
-        if newton and dec < 1e-20:
-            converged = True
-            break
-        t = 1.0
-        while True:
-            cand = theta + t * step
-            ll_new, state_new = evaluate(cand)
-            if np.isfinite(ll_new) and ll_new >= ll - 1e-12 * abs(ll):
-                break
-            t /= 2
-            if t < 1e-12:
-                break
-        if t < 1e-12:  # no ascent possible: at the maximum up to rounding
-            converged = newton and dec < 1e-12
-            break
-        theta, ll, state = cand, ll_new, state_new
-        n_newton += newton
-        n_em += not newton
-    g = derivs(state)[0]
-    info = {
-        "em_steps": n_em,
-        "newton_steps": n_newton,
-        "iterations": it,
-        "gradient_norm": float(np.max(np.abs(g))) if g.size else 0.0,
-        "converged": converged,
-    }
-    return theta, ll, state, info
+        beta, ll, (lam, post), report, steps = newton_em(evaluate, derivs, beta0, maxit)
+        return beta, ll, lam, post, report, steps
 
 
 def _logit(p: float) -> float:
@@ -702,9 +642,9 @@ def rr_regression(
         beta0 = np.asarray(start, dtype=float)
         if beta0.shape != (X.shape[1],):
             raise DataError(f"start must have {X.shape[1]} values (one per term: {dm.names})")
-    beta, ll, lam, post, info = lik.maximise(beta0, maxit=maxit)
+    beta, ll, lam, post, report, (em_steps, newton_steps) = lik.maximise(beta0, maxit=maxit)
     notes = list(prep.notes)
-    converged = bool(info["converged"])
+    converged = report.converged
     if np.max(np.abs(X @ beta)) > 30:
         converged = False
         notes.append(
@@ -714,8 +654,8 @@ def rr_regression(
         )
     elif not converged:
         notes.append(
-            f"the maximiser stopped after {info['iterations']} iterations without "
-            f"converging (largest score {info['gradient_norm']:.3g})"
+            f"the maximiser stopped after {report.iterations} iterations without "
+            f"converging (largest score {report.gradient_norm:.3g})"
         )
 
     H = lik.information(lam, post)
@@ -737,8 +677,8 @@ def rr_regression(
 
         def refit(rows: np.ndarray) -> np.ndarray:
             sub = _Likelihood(X[rows], y[rows], w[rows], d)
-            b, *_, inf = sub.maximise(beta, maxit=100)
-            return b if inf["converged"] else np.full_like(b, np.nan)
+            b, _, _, _, rep, _ = sub.maximise(beta, maxit=100)
+            return b if rep.converged else np.full_like(b, np.nan)
 
         V, _ = bootstrap_cov(refit, len(y), reps=reps, seed=seed, design=prep.survey)
     else:
@@ -759,8 +699,8 @@ def rr_regression(
         n=len(y),
         loglik=ll,
         converged=converged,
-        iterations=int(info["iterations"]),
-        gradient_norm=info["gradient_norm"],
+        iterations=report.iterations,
+        gradient_norm=report.gradient_norm,
         vcov_type=kind,
         notes=notes,
         level=level,
@@ -768,8 +708,8 @@ def rr_regression(
         extra={
             "design": d.to_dict(),
             "formula": formula,
-            "em_steps": info["em_steps"],
-            "newton_steps": info["newton_steps"],
+            "em_steps": em_steps,
+            "newton_steps": newton_steps,
         },
         design=d,
         row_positions=prep.kept,
