@@ -33,16 +33,11 @@ from unspoken.inference.covariance import sandwich_influence, vcov_from_influenc
 from unspoken.inference.likelihood import newton_em
 from unspoken.io import numeric_column, require_columns, to_pandas
 from unspoken.results import Estimate, FitResult
+from unspoken.rr.data import _default_kind, _prepare
 from unspoken.rr.designs import RRDesign, make_design
-from unspoken.rr.regression import (
-    RRVcov,
-    _average_prevalence,
-    _default_kind,
-    _log_answer_probs,
-    _logit,
-    _prepare,
-    _prevalence_variance,
-)
+from unspoken.rr.likelihood import _log_answer_probs, _logit
+from unspoken.rr.regression import RRVcov
+from unspoken.rr.results import _average_prevalence, _prevalence_variance
 
 __all__ = ["RRPredictorFit", "rr_predictor"]
 

@@ -45,17 +45,12 @@ The closed form without covariates is ``pi_hat = (ybar_w - a) / b`` with influen
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
-from scipy.special import expit, log_expit
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.formula import (
-    DesignMatrix,
     check_full_rank,
     formula_columns,
     model_matrix,
@@ -63,25 +58,30 @@ from unspoken.formula import (
 )
 from unspoken.inference.covariance import (
     VCOV_OFFERS,
-    SurveyDesign,
     bootstrap_cov,
-    resolve_vcov,
     sandwich_influence,
-    survey_design,
     vcov_from_influence,
 )
-from unspoken.inference.delta import delta_se_rows, delta_var
-from unspoken.inference.likelihood import Convergence, newton_em
-from unspoken.io import drop_missing, numeric_column, require_columns, to_pandas
-from unspoken.report.view import View
-from unspoken.results import Estimate, FitResult, GroupEstimate, ResultMixin, z_value
+from unspoken.io import require_columns, to_pandas
+from unspoken.results import Estimate
+from unspoken.rr.data import (
+    _default_kind,
+    _prepare,
+    _screened_groups,
+)
 from unspoken.rr.designs import RRDesign, make_design
+from unspoken.rr.likelihood import (
+    _Likelihood,
+    _logit,
+)
+from unspoken.rr.results import (
+    RRFit,
+    RRPrevalence,
+)
 from unspoken.smallcells import (
     DEFAULT_MIN_N,
     Cell,
-    ScreenedGroup,
     check_min_n,
-    screen,
     whole_sample_note,
 )
 
@@ -89,409 +89,6 @@ RRVcov = Literal["model", "opg", "hc0", "hc1", "cluster", "survey", "bootstrap"]
 RR_VCOV: tuple[str, ...] = VCOV_OFFERS["rr"].kinds
 
 __all__ = ["RRFit", "RRPrevalence", "rr_prevalence", "rr_regression"]
-
-
-# --------------------------------------------------------------------------- data
-
-
-@dataclass
-class _Prepared:
-    df: pd.DataFrame  # the used rows (a copy)
-    y: np.ndarray
-    kept: np.ndarray
-    survey: SurveyDesign
-    notes: list[str]
-    answer: str
-
-
-def _answers(df: pd.DataFrame, col: str, design: RRDesign, kept: np.ndarray) -> np.ndarray:
-    """The answers as 0/1 floats; anything else is a DataError naming column and rows."""
-    y = numeric_column(df, col, role="randomized response answer")
-    bad = (y != 0) & (y != 1)
-    if bad.any():
-        pos = np.flatnonzero(bad)
-        shown = ", ".join(f"{v:g}" for v in y[pos[:5]])
-        raise DataError(
-            f"the {design.name} design's answers must be 0 or 1 (1 = {design.yes_means}); "
-            f"{len(pos)} value{'s are' if len(pos) > 1 else ' is'} not (e.g. {shown}; row "
-            "numbers are 0-based positions in the data given)",
-            column=col,
-            rows=kept[pos],
-        )
-    return y
-
-
-def _prepare(
-    df: pd.DataFrame,
-    answer: str,
-    extra_cols: list[str],
-    design: RRDesign,
-    weights: str | None,
-    cluster: str | None,
-    strata: str | None,
-    missing: Literal["listwise", "error"],
-    by: str | None = None,
-) -> _Prepared:
-    """The used rows of ``df`` (the caller's :func:`to_pandas` frame), their 0/1 answers
-    and survey design; columns are checked first (``by`` too, though it is not used to
-    drop rows)."""
-    if by is not None:
-        require_columns(df, [by], role="by")
-    roles = [(answer, "randomized response answer")]
-    roles += [
-        (c, role)
-        for c, role in ((weights, "weights"), (cluster, "cluster"), (strata, "strata"))
-        if c is not None
-    ]
-    for col, role in roles:
-        require_columns(df, [col], role=role)
-    if weights is not None:  # checked on the data as given, so rows are the user's rows
-        wt = numeric_column(df, weights, role="weights", allow_missing=True)
-        bad = wt < 0
-        if bad.any():
-            raise DataError(
-                f"weights must not be negative; {int(bad.sum())} are (row numbers are 0-based "
-                "positions in the data given)",
-                column=weights,
-                rows=np.flatnonzero(bad),
-            )
-    cols = list(dict.fromkeys([answer, *extra_cols, *[c for c, _ in roles[1:]]]))
-    used, notes, kept = drop_missing(df, cols, policy=missing, weights=weights)
-    if len(used) < 2:
-        raise DataError(
-            f"column '{answer}' (randomized response answer) has {len(used)} usable "
-            f"answer{'' if len(used) == 1 else 's'}: an estimate and its variance need at "
-            "least two respondents",
-            column=answer,
-            rows=kept,
-        )
-    y = _answers(used, answer, design, kept)
-    survey = survey_design(
-        used.reset_index(drop=True), weights=weights, cluster=cluster, strata=strata
-    )
-    return _Prepared(used, y, kept, survey, notes, answer)
-
-
-_CLOSED_FORM_WHY = {
-    "bootstrap": "the closed form is not refitted; rr_regression offers the bootstrap",
-}
-
-
-def _default_kind(
-    survey: SurveyDesign, vcov: str | None, estimator: str = "rr", notes: list[str] | None = None
-) -> str:
-    """The variance of a randomized-response ``estimator`` (a key of ``VCOV_OFFERS``):
-    weights make the default the survey design's; the model-based variances read weights
-    as frequency weights."""
-    offer = VCOV_OFFERS[estimator]
-    return resolve_vcov(
-        vcov,
-        survey,
-        offer.kinds,
-        offer.default,
-        notes,
-        estimator="rr_regression" if estimator == "rr" else estimator,
-        why=_CLOSED_FORM_WHY,
-        weighted_default="survey",
-        ignored="note",
-        frequency_weights=True,
-    )
-
-
-def _check_mask(mask: Any, n: int) -> np.ndarray:
-    """``mask`` as a non-empty boolean array over the ``n`` used rows (``None`` = all)."""
-    if mask is None:
-        return np.ones(n, dtype=bool)
-    m = np.asarray(mask)
-    if m.dtype != bool or m.shape != (n,):
-        raise DataError(
-            f"mask must be a boolean array over the {n} rows used in the fit "
-            f"(got dtype {m.dtype}, shape {m.shape})"
-        )
-    if not m.any():
-        raise DataError("mask selects no respondent")
-    return m
-
-
-def _screened_groups(
-    df: pd.DataFrame,
-    by: str | None,
-    min_n: int,
-    estimate: Callable[[np.ndarray], Estimate],
-    notes: list[str],
-) -> list[GroupEstimate]:
-    """The prevalence in each group of ``by`` that the small-cell rule lets through (only
-    those are estimated); the rule's notes are added to ``notes``."""
-    groups = _group_masks(df, by)
-    screened = screen([Cell(int(m.sum())) for _, m in groups], min_n)
-    notes.extend(screened.notes)
-    return [
-        ScreenedGroup.of({by: lv}, v, estimate(m) if v.shown else None)  # type: ignore[dict-item]
-        for (lv, m), v in zip(groups, screened.verdicts, strict=True)
-    ]
-
-
-def _group_masks(df: pd.DataFrame, by: str | None) -> list[tuple[Any, np.ndarray]]:
-    if by is None:
-        return []
-    s = df[by]  # checked by _prepare
-    ok = ~s.isna().to_numpy()
-    levels = pd.unique(s[ok])
-    try:
-        levels = sorted(levels)
-    except TypeError:
-        levels = list(levels)
-    vals = s.to_numpy()
-    return [(lv.item() if isinstance(lv, np.generic) else lv, ok & (vals == lv)) for lv in levels]
-
-
-# --------------------------------------------------------------------------- likelihood
-
-
-def _log_answer_probs(design: RRDesign, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(log f_i(1), log f_i(0))`` with ``f_i(z) = P(Y = y_i | Z = z)`` (``-inf`` when the
-    design rules the answer out, e.g. triangular ``y = 1`` with ``z = 1``)."""
-    with np.errstate(divide="ignore"):
-        l1 = np.log([1.0 - design.pi1, design.pi1])  # log P(Y=0|Z=1), log P(Y=1|Z=1)
-        l0 = np.log([1.0 - design.pi0, design.pi0])
-    yi = y.astype(np.int64)
-    return l1[yi], l0[yi]
-
-
-class _Likelihood:
-    """The design likelihood for answers ``y`` and covariates ``X`` (weights ``w``)."""
-
-    def __init__(self, X: np.ndarray, y: np.ndarray, w: np.ndarray, design: RRDesign) -> None:
-        self.X, self.y, self.w = X, y, w
-        self.lf1, self.lf0 = _log_answer_probs(design, y)
-
-    def evaluate(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        """Log-likelihood, ``lambda_i`` and posteriors ``r_i`` at ``beta``."""
-        eta = self.X @ beta
-        a1 = self.lf1 + log_expit(eta)
-        a0 = self.lf0 + log_expit(-eta)
-        lmu = np.logaddexp(a1, a0)
-        ll = float(np.sum(self.w * lmu))
-        return ll, expit(eta), np.exp(a1 - lmu)
-
-    def scores(self, lam: np.ndarray, post: np.ndarray) -> np.ndarray:
-        return (self.w * (post - lam))[:, None] * self.X
-
-    def information(self, lam: np.ndarray, post: np.ndarray) -> np.ndarray:
-        c = self.w * (lam * (1 - lam) - post * (1 - post))
-        return self.X.T @ (self.X * c[:, None])
-
-    def maximise(
-        self, beta0: np.ndarray, maxit: int = 500
-    ) -> tuple[np.ndarray, float, np.ndarray, np.ndarray, Convergence, tuple[int, int]]:
-        """``(beta, loglik, lambda, posterior, report, (EM-gradient steps, Newton steps))``
-        by :func:`~unspoken.inference.likelihood.newton_em`."""
-
-        def derivs(state: tuple[np.ndarray, np.ndarray]):
-            lam, post = state
-            g = self.X.T @ (self.w * (post - lam))
-            Hc = self.X.T @ (self.X * (self.w * lam * (1 - lam))[:, None])
-            return g, self.information(lam, post), Hc
-
-        def evaluate(beta: np.ndarray):
-            ll, lam, post = self.evaluate(beta)
-            return ll, (lam, post)
-
-        beta, ll, (lam, post), report, steps = newton_em(evaluate, derivs, beta0, maxit)
-        return beta, ll, lam, post, report, steps
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 0.02), 0.98)
-    return float(np.log(p / (1 - p)))
-
-
-# --------------------------------------------------------------------------- prevalence
-
-
-def _average_prevalence(
-    lam: np.ndarray, w: np.ndarray, X: np.ndarray, mask: np.ndarray
-) -> tuple[float, np.ndarray, np.ndarray]:
-    """``P = sum_mask w lam / W``, its gradient ``g`` in the coefficients of ``X`` and the
-    covariate-sampling part of its influence values (see the module docstring)."""
-    wm = np.where(mask, w, 0.0)
-    W = wm.sum()
-    P = float(wm @ lam / W)
-    g = X.T @ (wm * lam * (1 - lam)) / W
-    return P, g, wm * (lam - P) / W
-
-
-def _prevalence_variance(
-    kind: str,
-    g: np.ndarray,
-    sampling: np.ndarray,
-    V: np.ndarray,
-    beta_infl: np.ndarray,
-    survey: SurveyDesign,
-) -> float:
-    """``Var(P)``: ``g' V g + sum sampling^2`` for the model-based variances (the parts are
-    uncorrelated under the model), else from the influence values
-    ``sampling + beta_infl g`` through the survey design."""
-    if kind in ("model", "opg", "bootstrap"):
-        return delta_var(g, V) + float(sampling @ sampling)
-    psi = sampling + beta_infl @ g
-    return float(vcov_from_influence(psi, kind, survey, n_params=len(g)))  # type: ignore[arg-type]
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass
-class RRFit(FitResult):
-    """A randomized response regression (logistic model of the hidden trait).
-
-    Beyond :class:`~unspoken.results.FitResult`: ``design``, ``row_positions`` (positions of
-    the used rows in the input data), :meth:`predict`, :meth:`posterior` and
-    :meth:`prevalence_influence` (for the falsification gap).
-    """
-
-    design: RRDesign | None = None
-    row_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
-    formula: str = ""
-    _X: np.ndarray | None = field(default=None, repr=False)
-    _y: np.ndarray | None = field(default=None, repr=False)
-    _w: np.ndarray | None = field(default=None, repr=False)
-    _lam: np.ndarray | None = field(default=None, repr=False)
-    _post: np.ndarray | None = field(default=None, repr=False)
-    _beta_infl: np.ndarray | None = field(default=None, repr=False)
-    _survey: SurveyDesign | None = field(default=None, repr=False)
-    _dm: DesignMatrix | None = field(default=None, repr=False)
-    _answer: str = field(default="", repr=False)
-
-    # ---- prevalence
-
-    def _prevalence_parts(self, mask: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
-        return _average_prevalence(self._lam, self._w, self._X, mask)  # type: ignore[arg-type]
-
-    def prevalence_influence(self, mask: Any = None) -> tuple[float, np.ndarray]:
-        """(Weighted) average predicted prevalence over ``mask`` (boolean over the used rows;
-        ``None`` = all) and its influence values ``psi_i`` (length = rows used), with
-        ``sum psi_i^2`` its sandwich (HC0) variance. See the module docstring."""
-        m = _check_mask(mask, len(self._lam))  # type: ignore[arg-type]
-        P, g, sampling = self._prevalence_parts(m)
-        return P, sampling + self._beta_infl @ g  # type: ignore[operator]
-
-    def _prevalence_estimate(self, mask: np.ndarray, label: str | None = None) -> Estimate:
-        P, g, sampling = self._prevalence_parts(mask)
-        var = _prevalence_variance(
-            self.vcov_type,
-            g,
-            sampling,
-            self.cov,
-            self._beta_infl,  # type: ignore[arg-type]
-            self._survey,  # type: ignore[arg-type]
-        )
-        return Estimate.from_se(
-            P, np.sqrt(max(var, 0.0)), level=self.level, n=int(mask.sum()), label=label
-        )
-
-    # ---- prediction
-
-    def posterior(self) -> np.ndarray:
-        """``P(Z_i = 1 | y_i, x_i)`` for each used row (R ``predict(..., given.y = TRUE)``)."""
-        return np.array(self._post)
-
-    def predict(
-        self, newdata: Any = None, given_y: bool = False, level: float | None = None
-    ) -> pd.DataFrame:
-        """Predicted prevalence ``expit(x' beta)`` per row with a delta-method standard error
-        and an interval computed on the logit scale; with ``given_y=True`` the posterior
-        ``P(Z = 1 | y, x)`` instead (no interval). ``newdata`` rows with missing values in
-        the variables used get NaN."""
-        if newdata is None:
-            X, y = self._X, self._y
-            index = pd.RangeIndex(len(X))  # type: ignore[arg-type]
-        else:
-            df = to_pandas(newdata)
-            cols = list(self._dm.columns) + ([self._answer] if given_y else [])  # type: ignore[union-attr]
-            require_columns(df, cols)
-            ok = ~df[cols].isna().any(axis=1).to_numpy()
-            index = df.index
-            Xok = self._dm.on(df[ok])  # type: ignore[union-attr]
-            X = np.full((len(df), Xok.shape[1]), np.nan)
-            X[ok] = Xok
-            y = None
-            if given_y:
-                y = np.full(len(df), np.nan)
-                y[ok] = _answers(
-                    df[ok],
-                    self._answer,
-                    self.design,  # type: ignore[arg-type]
-                    np.flatnonzero(ok),
-                )
-        eta = X @ self.params_  # type: ignore[operator]
-        lam = expit(eta)
-        if given_y:
-            d = self.design
-            f1 = np.where(y == 1, d.pi1, 1 - d.pi1)  # type: ignore[union-attr]
-            f0 = np.where(y == 1, d.pi0, 1 - d.pi0)  # type: ignore[union-attr]
-            post = f1 * lam / (f1 * lam + f0 * (1 - lam))
-            return pd.DataFrame({"estimate": post}, index=index)
-        se_eta = delta_se_rows(X, self.cov)
-        c = z_value(self.level if level is None else level)
-        return pd.DataFrame(
-            {
-                "estimate": lam,
-                "std_error": lam * (1 - lam) * se_eta,
-                "ci_low": expit(eta - c * se_eta),
-                "ci_high": expit(eta + c * se_eta),
-            },
-            index=index,
-        )
-
-
-@dataclass
-class RRPrevalence(ResultMixin):
-    """Closed-form prevalence ``(ybar - a) / b`` with its standard error (and by subgroup)."""
-
-    model: str
-    prevalence: Estimate
-    n: int
-    design: RRDesign
-    vcov_type: str
-    mean_answer: float
-    by: list[GroupEstimate] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    row_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
-    _y: np.ndarray | None = field(default=None, repr=False)
-    _w: np.ndarray | None = field(default=None, repr=False)
-
-    def prevalence_influence(self, mask: Any = None) -> tuple[float, np.ndarray]:
-        """Prevalence among ``mask`` (boolean over used rows, ``None`` = all) and influence
-        values ``psi_i = 1[i in mask] w_i (y_i - ybar_mask) / (W_mask b)``."""
-        y, w = self._y, self._w
-        m = _check_mask(mask, len(y))  # type: ignore[arg-type]
-        wm = np.where(m, w, 0.0)  # type: ignore[arg-type]
-        W = wm.sum()
-        ybar = float(wm @ y / W)  # type: ignore[operator]
-        b = self.design.b
-        return (ybar - self.design.a) / b, wm * (y - ybar) / (W * b)  # type: ignore[operator]
-
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "model": self.model,
-            "n": self.n,
-            "vcov": self.vcov_type,
-            "design": self.design.to_dict(),
-            "mean_answer": self.mean_answer,
-            "prevalence": self.prevalence.to_dict(),
-        }
-        if self.by:
-            d["by"] = [g.to_dict() for g in self.by]
-        if self.notes:
-            d["notes"] = list(self.notes)
-        return d
-
-    def view(self) -> View:
-        from unspoken.report.view import rr_prevalence_view
-
-        return rr_prevalence_view(self)
-
 
 # --------------------------------------------------------------------------- estimators
 
