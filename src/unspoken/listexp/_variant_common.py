@@ -22,8 +22,9 @@ from unspoken.inference.covariance import (
     vcov_from_influence,
 )
 from unspoken.inference.delta import delta_estimate
+from unspoken.inference.likelihood import fit_index_model
 from unspoken.listexp.data import MultiData, prepare_multi
-from unspoken.listexp.ml import BinomialListModel, fit_index_model, standard_start
+from unspoken.listexp.ml import BinomialListModel, standard_start
 from unspoken.results import Estimate, z_value
 
 
@@ -140,8 +141,8 @@ def mixture_derivs(
     ``log_a`` is ``(n, C)`` (``-inf`` for impossible components), ``s`` the complete-data
     scores ``(n, C, B)`` of each component with respect to the ``B`` indices, ``h`` the
     complete-data second derivatives: diagonal ``(n, C, B)`` or full ``(n, C, B, B)``. Returns
-    ``(l, [dl/deta_b], {(b, e): d2l/deta_b deta_e})`` as :class:`~unspoken.listexp.ml.IndexModel`
-    wants them.
+    ``(l, [dl/deta_b], {(b, e): d2l/deta_b deta_e})`` as
+    :class:`~unspoken.inference.likelihood.IndexModel` wants them.
     """
     m = np.max(log_a, axis=1)
     m = np.where(np.isfinite(m), m, 0.0)

@@ -13,7 +13,7 @@ count is ``Y*(0) = 0`` would answer 1; a share ``q_f(x) = expit(x_f' phi_f)`` an
 
 and a control respondent's ``B(y)``. The log-likelihood is maximised directly (Newton with
 the exact Hessian from Louis' identity over the mixture components; the engine of
-:mod:`unspoken.listexp.ml`), from the standard model's MLE.
+:mod:`unspoken.inference.likelihood`), from the standard model's MLE.
 
 ``fit="glm"`` is plain maximum likelihood. ``fit="bayesglm"`` adds R's prior: the
 log-density of independent Cauchy(0, 2.5) distributions on every ceiling/floor coefficient
@@ -40,6 +40,13 @@ from scipy.special import expit
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
 from unspoken.inference.covariance import sandwich_influence
 from unspoken.inference.delta import delta_se_rows, numeric_jacobian
+from unspoken.inference.likelihood import (
+    IndexModel,
+    log_binom_pmf,
+    log_choose,
+    newton_maximize,
+    softplus,
+)
 from unspoken.listexp._variant_common import (
     logit_share,
     mixture_derivs,
@@ -49,13 +56,6 @@ from unspoken.listexp._variant_common import (
     variant_cov,
 )
 from unspoken.listexp.data import MultiData
-from unspoken.listexp.ml import (
-    IndexModel,
-    log_binom_pmf,
-    log_choose,
-    newton_maximize,
-    softplus,
-)
 from unspoken.results import FitResult
 
 LiarFit = Literal["glm", "bayesglm"]

@@ -15,7 +15,7 @@ With ``g = expit(x' delta)`` (sensitive trait), ``B(k) = Binomial(k; J, expit(x'
 ``logit(p0)``, ``logit(p1)``). The likelihood is a mixture whose components are log-linear in
 the indices, so the exact Hessian comes from Louis' identity
 (:func:`unspoken.listexp._variant_common.mixture_derivs`); it is maximised by the Newton
-engine of :mod:`unspoken.listexp.ml` from the standard model's MLE.
+engine of :mod:`unspoken.inference.likelihood` from the standard model's MLE.
 
 ``robust=True`` (Blair, Chou & Imai 2019, sec. 4) maximises the likelihood subject to the
 constraint that the model's prevalence, the (weighted) mean of ``g(x_i)``, equals the
@@ -48,6 +48,7 @@ import numpy as np
 from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, UnsupportedError
+from unspoken.inference.likelihood import IndexModel, log_choose, newton_maximize, softplus
 from unspoken.listexp._variant_common import (
     logit_share_from_logit,
     mean_prevalence,
@@ -58,7 +59,6 @@ from unspoken.listexp._variant_common import (
     variant_cov,
 )
 from unspoken.listexp.data import MultiData
-from unspoken.listexp.ml import IndexModel, log_choose, newton_maximize, softplus
 from unspoken.results import FitResult
 
 ErrorKind = Literal["none", "topcoded", "topcode", "uniform"]

@@ -10,8 +10,8 @@ import numpy as np
 from scipy.special import expit
 
 from unspoken.errors import DataError
+from unspoken.inference.likelihood import binomial_fit
 from unspoken.listexp.core import Core
-from unspoken.listexp.ml import binomial_fit
 
 __all__ = ["lm_core", "nls_core"]
 

@@ -15,7 +15,7 @@ Models (the names of R ``list``'s ``ictreg`` for ``multi`` designs):
   ``Z_ik | X, Y_i(0) ~ Bernoulli(expit(X'beta_k + delta_k Y_i(0)))`` with ``delta_k = 0``
   for ``multi_condition="none"`` and free for ``"level"`` (R ``multi.condition``). The
   likelihood of a treated respondent is ``B(y-1) h(y-1) + B(y) (1 - h(y))``. It is
-  maximised directly by the Newton engine of :mod:`unspoken.listexp.ml` with the exact
+  maximised directly by the Newton engine of :mod:`unspoken.inference.likelihood` with the exact
   observed information from Louis' (1982) identity for the two-point posterior of ``Z_ik``.
 
 Prevalence of item k is the (weighted) sample mean of the fitted ``P(Z_ik = 1 | X_i)`` with a
@@ -33,10 +33,10 @@ from scipy.special import expit, gammaln, log_expit
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
 from unspoken.inference.covariance import VCOV_OFFERS, resolve_vcov
 from unspoken.inference.delta import delta_cov
+from unspoken.inference.likelihood import binomial_fit, newton_maximize
 from unspoken.listexp._variant_common import variant_cov
 from unspoken.listexp.data import MultiData, prepare_multi
 from unspoken.listexp.least_squares import nls_core
-from unspoken.listexp.ml import binomial_fit, newton_maximize
 from unspoken.report.view import View
 from unspoken.results import Estimate, FitResult, ResultMixin
 

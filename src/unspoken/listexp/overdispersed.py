@@ -11,7 +11,7 @@ and intra-respondent correlation ``rho`` (``Var = J mu (1 - mu) [1 + (J - 1) rho
     control: BB(y; J, mu, rho)        treated: g BB(y - 1) + (1 - g) BB(y),  g = expit(x' delta)
 
 with the exact Hessian (Louis' identity over ``Z``; digamma/trigamma derivatives of the
-beta-binomial) and the Newton engine of :mod:`unspoken.listexp.ml`.
+beta-binomial) and the Newton engine of :mod:`unspoken.inference.likelihood`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from scipy.special import betaln, digamma, expit, gammaln, polygamma
 
 from unspoken.errors import ConvergenceError, UnsupportedError
 from unspoken.inference.covariance import sandwich_influence
+from unspoken.inference.likelihood import IndexModel, newton_maximize, softplus
 from unspoken.listexp._variant_common import (
     logit_share_from_logit,
     mixture_derivs,
@@ -32,7 +33,6 @@ from unspoken.listexp._variant_common import (
     variant_cov,
 )
 from unspoken.listexp.data import MultiData
-from unspoken.listexp.ml import IndexModel, newton_maximize, softplus
 from unspoken.results import FitResult
 
 __all__ = ["BetaBinomialListModel", "fit_overdispersed", "log_betabinom"]
