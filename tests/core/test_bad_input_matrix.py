@@ -265,6 +265,33 @@ def test_every_bad_count_is_named_at_once(api):
         _expect(lambda: API[api](d), column="y", rows=[2, 9], needle="exceed J + 1")
 
 
+def test_pollster_spellings_are_one_pollster():
+    """'Levada', 'levada' and ' LEVADA ' are one pollster (under its most common spelling,
+    with a note), and default_n may spell it either way. Before: case variants became
+    pollsters of their own, each with its own house effect."""
+    d = datasets.load("putin_approval")
+    d = d[d["date"] >= "2019-06-01"].reset_index(drop=True)
+    n = {"Levada": 1600, "FOM": 1500, "VCIOM": 1600}
+    want = unspoken.fit_polls(d, "approve", "pollster", date="date", default_n=n, period="week")
+    messy = d.copy()
+    every3 = messy.index % 3 == 0
+    spelled = [" {} ".format, str.lower]
+    messy.loc[every3, "pollster"] = [
+        spelled[i % 2](v.upper() if i % 2 == 0 else v)
+        for i, v in enumerate(messy.loc[every3, "pollster"])
+    ]
+    with pytest.warns(UserWarning, match="differ only in upper/lower case"):
+        got = unspoken.fit_polls(
+            messy, "approve", "pollster", date="date", period="week",
+            default_n={"levada": 1600, "FOM": 1500, "Vciom": 1600},
+        )  # fmt: skip
+    assert got.to_dict()["pollsters"] == ["FOM", "Levada", "VCIOM"]
+    assert got.to_dict()["latest"]["estimate"] == pytest.approx(
+        want.to_dict()["latest"]["estimate"], rel=1e-9
+    )
+    assert any("taken as one pollster" in s for s in got.notes)
+
+
 MISSING_CODE_CALLS: dict[str, Callable] = {
     "list_dim": lambda d: unspoken.list_experiment(d, "y ~ 1", method="dim"),
     "list_ml": lambda d: unspoken.list_experiment(d, "y ~ 1"),

@@ -150,6 +150,30 @@ def _units_factor(y: np.ndarray, units: Units, col: str, rows: np.ndarray) -> fl
     )
 
 
+def _one_spelling(names: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Pollster names that differ only in upper/lower case (after trimming spaces) as one
+    pollster, under its most common spelling; returns the names and a note (empty if none
+    were merged). 'FOM', 'fom' and ' FOM ' are one pollster, not three with house effects
+    of their own."""
+    key = np.array([s.casefold() for s in names], dtype=object)
+    out = names.copy()
+    merged = []
+    for k in dict.fromkeys(key):
+        spellings = pd.Series(names[key == k]).value_counts()
+        if len(spellings) < 2:
+            continue
+        top = str(spellings.index[0])
+        out[key == k] = top
+        others = ", ".join(f"'{s}' ({c} polls)" for s, c in spellings.iloc[1:].items())
+        merged.append(f"{others} as '{top}'")
+    if not merged:
+        return out, []
+    return out, [
+        "pollster names that differ only in upper/lower case are taken as one pollster: "
+        + "; ".join(merged)
+    ]
+
+
 def _rows(pos: np.ndarray, limit: int = 5) -> str:
     shown = ", ".join(str(int(p)) for p in pos[:limit])
     return shown + (f" and {len(pos) - limit} more" if len(pos) > limit else "")
@@ -187,6 +211,10 @@ def prepare_polls(
     ``units="percent"`` or ``units="proportion"``. With explicit units a share outside 0-100
     or 0-1 is refused with its rows. ``dk`` is in the units of ``share``.
 
+    Pollster names are trimmed, and names that differ only in upper/lower case are one
+    pollster under the most common spelling (a warning and a note say so); ``default_n`` may
+    spell them either way.
+
     Dates (``date``, ``start``, ``end``) are read with one format per column and day/month
     order is never guessed (see :mod:`unspoken.polls.dates`): YYYY-MM-DD, YYYY/MM/DD,
     DD.MM.YYYY, "5 March 2020", "March 5, 2020", or a datetime column. A column mixing formats,
@@ -223,7 +251,10 @@ def prepare_polls(
     if len(df) == 0:
         raise DataError("no polls left after dropping rows with missing values")
 
-    names = df[pollster].astype(str).str.strip().to_numpy()
+    names, spelling = _one_spelling(df[pollster].astype(str).str.strip().to_numpy())
+    for msg in spelling:
+        warnings.warn(msg, PollDataWarning, stacklevel=3)
+        notes.append(msg)
     if date is not None:
         d0 = read_dates(df[date], date, rows, date_format, "date")
         d1 = d0.copy()
@@ -287,6 +318,11 @@ def prepare_polls(
 
     # sample sizes
     defaults = _parse_default_n(default_n)
+    spelled = {str(s).casefold(): s for s in names}  # default_n={'fom': ...} names 'FOM' too
+    defaults = {
+        (k if k in set(names) else spelled.get(str(k).strip().casefold(), k)): v
+        for k, v in defaults.items()
+    }
     unknown = sorted(set(defaults) - set(names))
     if unknown:
         raise DataError(
