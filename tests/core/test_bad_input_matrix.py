@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import warnings
 from collections.abc import Callable
 
 import numpy as np
@@ -930,6 +931,18 @@ def test_no_rows_or_one_row(api, n_rows):
     data, call = {**FRAME_API, **NO_DESIGN_API}[api]
     d = data().iloc[:n_rows].reset_index(drop=True)
     _expect(lambda: call(d))
+
+
+def test_randomized_response_where_everyone_answers_yes():
+    """Every answer 1: the estimate lies outside [0, 1] and a note says so; its binomial
+    s.e. is 0, not nan with a numpy RuntimeWarning (before: 'invalid value in sqrt')."""
+    d = datasets.load("nigeria").assign(**{"rr.q1": 1.0})
+    fk = {"design": "forced-known", "p": 2 / 3, "p0": 1 / 6, "p1": 1 / 6}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        res = unspoken.rr_prevalence(d, "rr.q1", **fk)
+    assert res.prevalence.estimate == pytest.approx(1.25) and res.prevalence.std_error == 0
+    assert any("lies outside [0, 1]" in n for n in res.notes)
 
 
 @pytest.mark.parametrize("call", ["rr_regression", "rr_prevalence", "rr_predictor"])

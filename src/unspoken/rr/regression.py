@@ -150,7 +150,8 @@ def rr_prevalence(
         if kind == "model":
             yb = d.a + d.b * est  # the (weighted) mean answer in the group
             W = w.sum() if mask is None else w[mask].sum()
-            var = yb * (1 - yb) / (W * d.b**2)  # weights as frequency weights
+            # weights as frequency weights; every answer alike gives yb = 1 + 1e-16: 0, not nan
+            var = max(yb * (1 - yb), 0.0) / (W * d.b**2)
         else:
             var = float(vcov_from_influence(psi, kind, prep.survey, n_params=1))  # type: ignore[arg-type]
         return Estimate.from_se(
