@@ -434,9 +434,15 @@ def check_numeric_text(df: pd.DataFrame, columns: Iterable[str], role: str = "co
     """Refuse a text column that mostly holds numbers (such as an age column with one "old").
 
     A model would read such a column as categories because of a few words, so the
-    :class:`DataError` names the column and the rows holding text. A column whose values are
-    mostly text, a Categorical column and a numeric column pass: they are what they look like.
+    :class:`DataError` names the column and the rows holding text. So is a column of numbers
+    written with a comma ("7,2" from a comma-separated file whose numbers use decimal commas,
+    or "1,600" with a thousands separator): every one of them would be a category. A column
+    whose values are mostly text, a Categorical column and a numeric column pass: they are
+    what they look like.
     """
+    import re
+
+    comma_number = re.compile(r"^\s*[-+]?\d[\d\s\u00a0.]*,\d+\s*$")
     for col in columns:
         s = _series(df, col, role)
         dtype = s.dtype
@@ -447,6 +453,23 @@ def check_numeric_text(df: pd.DataFrame, columns: Iterable[str], role: str = "co
         present = s.notna().to_numpy(dtype=bool)
         number = ~np.isnan(_to_float(s)) & present
         text = present & ~number
+        commas = text & s.map(
+            lambda v: isinstance(v, str) and bool(comma_number.match(v)), na_action="ignore"
+        ).fillna(False).to_numpy(dtype=bool)
+        if commas.any() and not (text & ~commas).any():
+            pos = np.flatnonzero(commas)
+            raw = list(dict.fromkeys(s.iloc[pos].tolist()))
+            _raise_rows(
+                df,
+                col,
+                pos,
+                f"column '{col}'{_role(role)} holds numbers written with a comma (e.g. "
+                f"{_fmt_values(raw)}), which a model would read as {len(raw)} categories (a "
+                "decimal comma, or a thousands separator)",
+                "Write them with a decimal point and no separators (a ';'-separated file with "
+                "decimal commas is read as such); if the column is meant as categories, write "
+                f"C({col}) in the formula",
+            )
         if text.any() and number.sum() > text.sum():
             pos = np.flatnonzero(text)
             raw = list(dict.fromkeys(s.iloc[pos].tolist()))

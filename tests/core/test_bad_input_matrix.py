@@ -1668,6 +1668,18 @@ def test_bad_formula_sides(formula, needle):
     _expect(lambda: unspoken.list_experiment(_race(), formula, J=3), DataError, needle=needle)
 
 
+@pytest.mark.parametrize("api", [a for a in FORMULA_API if a != "double"])
+def test_numbers_with_commas_in_a_covariate(api):
+    """A covariate of numbers written with a comma ('7,2' quoted in a comma-separated file,
+    or '1,600') was read as text, so every distinct value became a category of its own
+    (a 63-level factor for age) whenever the fit did not happen to be rank deficient."""
+    d = _race()
+    d["age"] = d["age"].map(lambda v: f"{v:g}".replace(".", ","))
+    rows = np.flatnonzero(d["age"].str.contains(",").to_numpy())
+    err = _expect(lambda: FORMULA_API[api](d, "age"), column="age", needle="with a comma")
+    assert list(err.rows) == rows[:5].tolist()
+
+
 @pytest.mark.parametrize("formula", [None, 5, ["y ~ 1"]])
 def test_formula_that_is_not_text(formula):
     _expect(lambda: unspoken.list_experiment(_race(), formula, J=3), DataError, needle="text")
