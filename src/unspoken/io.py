@@ -436,9 +436,11 @@ def check_numeric_text(df: pd.DataFrame, columns: Iterable[str], role: str = "co
     A model would read such a column as categories because of a few words, so the
     :class:`DataError` names the column and the rows holding text. So is a column of numbers
     written with a comma ("7,2" from a comma-separated file whose numbers use decimal commas,
-    or "1,600" with a thousands separator): every one of them would be a category. A column
-    whose values are mostly text, a Categorical column and a numeric column pass: they are
-    what they look like.
+    or "1,600" with a thousands separator): every one of them would be a category; and so is a
+    column of numbers stored as text ("7.2", "2.5", ... in a frame read with ``dtype=str``)
+    with more than two distinct values, whose reading (numbers or categories) is a choice
+    the user makes (two values fit the same either way). A column whose values are mostly
+    text, a Categorical column and a numeric column pass: they are what they look like.
     """
     import re
 
@@ -470,6 +472,16 @@ def check_numeric_text(df: pd.DataFrame, columns: Iterable[str], role: str = "co
                 "decimal commas is read as such); if the column is meant as categories, write "
                 f"C({col}) in the formula",
             )
+        if not text.any() and number.any():
+            distinct = pd.unique(s[number])
+            if len(distinct) > 2:
+                raise DataError(
+                    f"column '{col}'{_role(role)} holds numbers stored as text (e.g. "
+                    f"{_fmt_values(distinct)}), which a model would read as {len(distinct)} "
+                    "categories: convert the column to numbers (pandas.to_numeric), or write "
+                    f"C({col}) in the formula if they are categories",
+                    column=col,
+                )
         if text.any() and number.sum() > text.sum():
             pos = np.flatnonzero(text)
             raw = list(dict.fromkeys(s.iloc[pos].tolist()))

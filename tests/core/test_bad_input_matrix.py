@@ -1680,6 +1680,16 @@ def test_numbers_with_commas_in_a_covariate(api):
     assert list(err.rows) == rows[:5].tolist()
 
 
+@pytest.mark.parametrize("api", [a for a in FORMULA_API if a != "double"])
+def test_numbers_stored_as_text_in_a_covariate(api):
+    """A frame whose age column holds the text '7.2', '2.5', ... fitted age as a factor of
+    63 levels (or failed as rank deficient); now refused unless written C(age). Two distinct
+    values (a 0/1 column as text) fit the same either way and pass."""
+    d = _race().assign(age=lambda x: x["age"].astype(str), south=lambda x: x["south"].astype(str))
+    _expect(lambda: FORMULA_API[api](d, "age"), column="age", needle="numbers stored as text")
+    assert FORMULA_API[api](d, "south") is not None
+
+
 @pytest.mark.parametrize("formula", [None, 5, ["y ~ 1"]])
 def test_formula_that_is_not_text(formula):
     _expect(lambda: unspoken.list_experiment(_race(), formula, J=3), DataError, needle="text")
