@@ -458,7 +458,7 @@ def check_numeric_text(df: pd.DataFrame, columns: Iterable[str], role: str = "co
         commas = text & s.map(
             lambda v: isinstance(v, str) and bool(comma_number.match(v)), na_action="ignore"
         ).fillna(False).to_numpy(dtype=bool)
-        if commas.any() and not (text & ~commas).any():
+        if commas.any() and commas.sum() > (text & ~commas).sum():
             pos = np.flatnonzero(commas)
             raw = list(dict.fromkeys(s.iloc[pos].tolist()))
             _raise_rows(

@@ -1334,6 +1334,21 @@ OPTION_CASES = {
         "positive integer",
     ),
     "gap J=-1": (lambda d: unspoken.gap(d, "y", "treat", -1, "d"), DataError, "positive integer"),
+    "gap J text": (
+        lambda d: unspoken.gap(d, "y", "treat", "3", "d"),
+        DataError,
+        "positive integer",
+    ),
+    "list J=10**12": (
+        lambda d: unspoken.list_experiment(d, "y ~ 1", J=10**12),
+        DataError,
+        "is J right?",
+    ),
+    "design J=10**6": (
+        lambda d: unspoken.design_test(d, "y", "treat", J=10**6),
+        DataError,
+        "is J right?",
+    ),
     "design J=0": (
         lambda d: unspoken.design_test(d, "y", "treat", J=0),
         DataError,
@@ -1675,6 +1690,7 @@ def test_numbers_with_commas_in_a_covariate(api):
     (a 63-level factor for age) whenever the fit did not happen to be rank deficient."""
     d = _race()
     d["age"] = d["age"].map(lambda v: f"{v:g}".replace(".", ","))
+    d.loc[0, "age"] = "refused"  # a word among them does not hide the commas
     rows = np.flatnonzero(d["age"].str.contains(",").to_numpy())
     err = _expect(lambda: FORMULA_API[api](d, "age"), column="age", needle="with a comma")
     assert list(err.rows) == rows[:5].tolist()

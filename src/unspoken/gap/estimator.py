@@ -288,9 +288,9 @@ def _prepare(
     if hidden is None:
         if outcome is None or treat is None or J is None:
             raise DataError("gap needs outcome=, treat= and J= (or a fitted hidden= estimator)")
-        if int(J) != J or J < 1:
-            raise DataError(f"J (the number of control items) must be a positive integer, not {J}")
-        J = int(J)
+        from unspoken.listexp.data import check_J
+
+        J = check_J(J)
         list_cols = [outcome, treat] + ([placebo_treat] if placebo_treat else [])
         require_columns(df, list_cols, role="list experiment")
     else:

@@ -79,9 +79,15 @@ class ListData:
         return self.survey.weights
 
 
+#: the most control items a list may have: real lists have a handful, and the models hold
+#: arrays of size J (a mistyped J = 10**12 asked for terabytes)
+MAX_J = 1000
+
+
 def check_J(J: Any) -> int:
     """``J`` (the number of control items) as an ``int``; :class:`DataError` unless it is a
-    positive whole number (``3`` or ``3.0``; not ``True``, ``2.5``, ``0`` or text)."""
+    positive whole number (``3`` or ``3.0``; not ``True``, ``2.5``, ``0`` or text) of at
+    most :data:`MAX_J`."""
     if (
         isinstance(J, bool)
         or not isinstance(J, int | float | np.integer | np.floating)
@@ -89,6 +95,11 @@ def check_J(J: Any) -> int:
         or J < 1
     ):
         raise DataError(f"J (the number of control items) must be a positive integer, not {J!r}")
+    if J > MAX_J:
+        raise DataError(
+            f"J (the number of control items) is {J!r}: a list has a handful of items (at most "
+            f"{MAX_J:,} here); is J right?"
+        )
     return int(J)
 
 
