@@ -7,8 +7,7 @@ import pytest
 from scipy.special import expit
 
 from unspoken.errors import ConvergenceError
-from unspoken.listexp.ml import (
-    BinomialListModel,
+from unspoken.inference.likelihood import (
     IndexModel,
     binomial_fit,
     em,
@@ -17,8 +16,8 @@ from unspoken.listexp.ml import (
     log_choose,
     newton_maximize,
     numeric_hessian,
-    standard_start,
 )
+from unspoken.listexp.ml import BinomialListModel, standard_start
 from unspoken.simulate.listexp import simulate_list
 
 

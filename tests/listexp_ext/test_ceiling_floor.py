@@ -153,7 +153,7 @@ def test_no_ceiling_liars_on_race_is_reported_as_a_boundary(race):
     share goes to 0, so the MLE is the boundary (no liars) and we say so."""
     with pytest.raises(ConvergenceError, match="share of ceiling liars is 0"):
         fit_ceiling_floor(race, F, "treat", 3, ceiling=True, fit="glm")
-    from unspoken.listexp.ml import newton_maximize
+    from unspoken.inference.likelihood import newton_maximize
 
     d = prepare_multi(race, F, "treat", 3, extra_formulas={"ceiling": "~ 1"})
     m = CeilingFloorModel(d.y, d.t, d.X, 3, None, d.extra_X["ceiling"][0])

@@ -9,8 +9,8 @@ import pytest
 
 from unspoken import datasets
 from unspoken.errors import ConvergenceError, UnsupportedError
+from unspoken.inference.likelihood import newton_maximize
 from unspoken.listexp.errors import ResponseErrorModel, _dim, fit_response_error
-from unspoken.listexp.ml import newton_maximize
 from unspoken.listexp.multi import prepare_multi
 from unspoken.simulate.list_variants import simulate_response_error
 

@@ -2,10 +2,9 @@
 
 The model-independent machinery (index models, the Newton maximiser, EM driver, binomial
 regression steps, row compression, the convergence report) lives in
-:mod:`unspoken.inference.likelihood`; its names are re-exported here for the list-experiment
-modules that use them. This module holds the list model: :class:`BinomialListModel` (its
-log-likelihood, index derivatives, posterior and EM steps), :func:`standard_start` and
-:func:`ml_core`.
+:mod:`unspoken.inference.likelihood`. This module holds the list model:
+:class:`BinomialListModel` (its log-likelihood, index derivatives, posterior and EM steps),
+:func:`standard_start` and :func:`ml_core`.
 
 The standard model (Imai 2011, JASA 106:407-416; Blair & Imai 2012, Political Analysis 20:47-77):
 respondent ``i`` holds the sensitive trait ``Z_i ~ Bernoulli(g_i)``, ``g_i = expit(x_i' delta)``,
@@ -28,42 +27,17 @@ from scipy.special import expit
 
 from unspoken.errors import ConvergenceError
 from unspoken.inference.likelihood import (
-    Convergence,
     IndexModel,
-    OptimResult,
     binomial_fit,
     binomial_newton_step,
     compress_rows,
-    em,
     fit_index_model,
-    gradient_hessian,
-    log_binom_pmf,
     log_choose,
-    newton_maximize,
-    numeric_hessian,
     softplus,
 )
 from unspoken.listexp.core import Core
 
-__all__ = [
-    "BinomialListModel",
-    "Convergence",
-    "IndexModel",
-    "OptimResult",
-    "binomial_fit",
-    "binomial_newton_step",
-    "compress_rows",
-    "em",
-    "fit_index_model",
-    "gradient_hessian",
-    "log_binom_pmf",
-    "log_choose",
-    "ml_core",
-    "newton_maximize",
-    "numeric_hessian",
-    "softplus",
-    "standard_start",
-]
+__all__ = ["BinomialListModel", "ml_core", "standard_start"]
 
 
 # --------------------------------------------------------------------------- the standard model
