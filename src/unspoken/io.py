@@ -209,10 +209,11 @@ def blank_to_missing(s: pd.Series) -> pd.Series:
         return s
     if isinstance(s.dtype, pd.CategoricalDtype):
         return s
-    text = s.map(lambda v: isinstance(v, str) and not v.strip(), na_action="ignore")
-    blank = text.fillna(False).to_numpy(dtype=bool)
-    if not blank.any():
+    # checked once per distinct value (survey answers repeat), then matched with isin
+    blanks = [v for v in pd.unique(s.dropna()) if isinstance(v, str) and not v.strip()]
+    if not blanks:
         return s
+    blank = s.isin(blanks).to_numpy(dtype=bool)
     out = s.copy()
     out[blank] = None
     return out
