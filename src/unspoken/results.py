@@ -79,6 +79,61 @@ def json_text(obj: Any, indent: int | None = 2) -> str:
     return json.dumps(_clean(obj), indent=indent)
 
 
+#: the columns every ``tidy()`` starts with (after ``group`` where a result has subgroups)
+TIDY_COLUMNS: tuple[str, ...] = ("part", "term", "estimate", "std_error", "ci_low", "ci_high")
+
+
+def group_text(group: dict[str, Any] | None) -> str:
+    """A subgroup as text: ``"region = North, sex = F"``; the whole sample is ``"(all)"``."""
+    return ", ".join(f"{k} = {v}" for k, v in (group or {}).items()) or "(all)"
+
+
+def tidy_frame(rows: list[dict[str, Any]], level: float | None, own_level: float) -> pd.DataFrame:
+    """The one ``tidy()`` table: a row per dict of ``rows`` with keys ``part``, ``term``,
+    ``estimate`` (an :class:`Estimate` or ``None``) and optionally ``group`` (a dict),
+    ``n`` and ``note``.
+
+    Columns: ``group`` (when any row has one), :data:`TIDY_COLUMNS`, then ``n`` and
+    ``note`` when any row has them. With ``level`` other than ``own_level`` the intervals
+    are Wald intervals ``estimate ± z·std_error`` at that level; otherwise the result's own
+    intervals (which may be t-based, bounds or on the logit scale) are kept.
+    """
+    relevel = level is not None and check_level(level) != own_level
+    z = z_value(level) if relevel else None  # type: ignore[arg-type]
+    out = []
+    for r in rows:
+        e: Estimate | None = r.get("estimate")
+        row: dict[str, Any] = {"part": r["part"], "term": r["term"]}
+        if "group" in r:
+            row["group"] = group_text(r["group"])
+        if e is None:
+            row.update(estimate=np.nan, std_error=np.nan, ci_low=np.nan, ci_high=np.nan)
+        elif relevel:
+            row.update(
+                estimate=e.estimate,
+                std_error=e.std_error,
+                ci_low=e.estimate - z * e.std_error,
+                ci_high=e.estimate + z * e.std_error,
+            )
+        else:
+            row.update(
+                estimate=e.estimate, std_error=e.std_error, ci_low=e.ci_low, ci_high=e.ci_high
+            )
+        n = r.get("n", None if e is None else e.n)
+        if n is not None:
+            row["n"] = n
+        if r.get("note"):
+            row["note"] = r["note"]
+        out.append(row)
+    frame = pd.DataFrame(out)
+    columns = (["group"] if "group" in frame else []) + list(TIDY_COLUMNS)
+    columns += [c for c in ("n", "note") if c in frame]
+    frame = frame.reindex(columns=columns)
+    if "n" in frame:
+        frame["n"] = frame["n"].astype("Int64")
+    return frame
+
+
 class ResultMixin:
     """Every rendering of a result from its one description, ``view()``: ``summary()`` (plain
     text), ``_repr_html_()`` (notebooks), the command line and the HTML report; plus JSON
