@@ -1,0 +1,139 @@
+"""The list-experiment runners: the standard and double list, the design test and the
+list combined with a direct question."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from unspoken.web.forms.fields import FormError
+from unspoken.web.forms.runners.common import (
+    check_formula,
+    check_vcov,
+    formula,
+    inference,
+    level_of,
+    needs,
+    rhs,
+    survey,
+)
+
+_METHOD_TEXT = {
+    "dim": "the difference in means",
+    "lm": "the linear model",
+    "nls": "nonlinear least squares",
+    "ml": "maximum likelihood",
+}
+
+
+def run_list(df: pd.DataFrame, v: dict[str, Any]) -> Any:
+    from unspoken.listexp.standard import _ALLOWED, list_experiment
+    from unspoken.listexp.variants import is_multi_item, variant_requested
+
+    needs(v, "ceiling_covariates", "ceiling", "tick Ceiling liars to use these covariates.")
+    needs(v, "floor_covariates", "floor", "tick Floor liars to use these covariates.")
+    if v["liar_fit"] != "glm" and not (v["ceiling"] or v["floor"]):
+        raise FormError(
+            "the priors are for the ceiling and floor liar models: tick Ceiling liars or "
+            "Floor liars, or choose plain.",
+            field="liar_fit",
+        )
+    if v["method"] == "dim" and v["covariates"]:
+        check_formula(v["covariates"], df)
+        raise FormError(
+            "the difference in means takes no covariates: leave this empty, or choose another "
+            "Method (ml, lm or nls).",
+            field="covariates",
+        )
+    if v["robust"] and (v["ceiling"] or v["floor"] or v["overdispersed"]):
+        raise FormError(
+            "Robust works with the response-error models only: untick Ceiling liars, Floor "
+            "liars and Overdispersed, or untick Robust.",
+            field="robust",
+        )
+    variant = variant_requested(
+        v["ceiling"], v["floor"], v["error"], v["robust"], v["overdispersed"], v["multi_condition"]
+    )
+    if not variant and not is_multi_item(df, v["treat"]):
+        check_vcov(v, _ALLOWED[v["method"]], _METHOD_TEXT[v["method"]])
+    return list_experiment(
+        df,
+        formula=formula(v["outcome"], v["covariates"]),
+        treat=v["treat"],
+        J=v["J"],
+        method=v["method"],
+        constrained=not v["unconstrained"],
+        control=v["control"],
+        **survey(v),
+        **inference(v),
+        by=v["by"],
+        ceiling=v["ceiling"],
+        floor=v["floor"],
+        ceiling_formula=rhs(v["ceiling_covariates"]),
+        floor_formula=rhs(v["floor_covariates"]),
+        liar_fit=v["liar_fit"],
+        error=v["error"],
+        robust=v["robust"],
+        overdispersed=v["overdispersed"],
+        multi_condition=v["multi_condition"],
+        min_n=v["min_n"],
+    )
+
+
+def run_list_double(df: pd.DataFrame, v: dict[str, Any]) -> Any:
+    from unspoken.listexp.double import double_list_experiment
+
+    check_vcov(v, {"hc0", "hc1", "cluster", "survey", "bootstrap"}, "the double list")
+    return double_list_experiment(
+        df,
+        v["y1"],
+        v["y2"],
+        v["treat"],
+        formula=rhs(v["covariates"], None),
+        method=v["method"],
+        controls1=rhs(v["controls1"], None),
+        controls2=rhs(v["controls2"], None),
+        long1=v["long1"],
+        **survey(v),
+        **inference(v),
+    )
+
+
+def run_design_test(df: pd.DataFrame, v: dict[str, Any]) -> Any:
+    from unspoken.io import arm_column, require_columns
+    from unspoken.listexp.design_test import design_test
+    from unspoken.listexp.multi import design_test_multi
+    from unspoken.listexp.variants import is_multi_item
+
+    require_columns(df, [v["treat"]])
+    test = design_test
+    if is_multi_item(df, v["treat"]):
+        arm_column(df.dropna(subset=[v["treat"]]), v["treat"], v["control"])
+        test = design_test_multi
+    return test(
+        df,
+        v["outcome"],
+        v["treat"],
+        v["J"],
+        gms=not v["no_gms"],
+        alpha=float(v["alpha"]),
+        seed=v["seed"],
+        control=v["control"],
+        compat=v["compat"],
+    )
+
+
+def run_combined(df: pd.DataFrame, v: dict[str, Any]) -> Any:
+    from unspoken.listexp.combined import combined_list_direct
+
+    return combined_list_direct(
+        df,
+        v["outcome"],
+        v["treat"],
+        v["direct"],
+        v["covariates"],
+        control=v["control"],
+        J=v["J"],
+        level=level_of(v),
+    )
