@@ -27,7 +27,7 @@ _LAZY: dict[str, str] = {
     "double_list_experiment": "unspoken.listexp.double",
     "ListFit": "unspoken.listexp.standard",
     "direct_poll": "unspoken.direct",
-    "gap": "unspoken.gap",  # a callable package: unspoken.gap(...) runs the estimator
+    "gap": "unspoken.falsification.estimator",
     "combined_list_direct": "unspoken.listexp.combined",
     "hausman_test": "unspoken.listexp.hausman",
     "rr": "unspoken.rr",

@@ -8,7 +8,7 @@ import pytest
 
 import unspoken
 from unspoken.errors import DataError, UnsupportedError
-from unspoken.gap import HiddenShare, ListDiM
+from unspoken.falsification import HiddenShare, ListDiM
 from unspoken.simulate.gap import simulate_gap
 
 
@@ -292,7 +292,7 @@ def test_placebo_with_dk_bounds():
 
 
 def test_public_names_and_hc0():
-    import unspoken.gap.estimator
+    import unspoken.falsification.estimator
 
     assert callable(unspoken.gap)
     df, _ = simulate_gap(400, seed=3)

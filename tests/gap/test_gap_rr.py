@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import unspoken
-from unspoken.gap import HiddenShare
+from unspoken.falsification import HiddenShare
 
 
 def rr_survey(n: int, seed: int, pi: float = 0.4, f: float = 0.3) -> pd.DataFrame:

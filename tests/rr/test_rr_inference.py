@@ -272,7 +272,7 @@ def test_row_positions_after_listwise_deletion():
 
 
 def test_satisfies_the_gap_protocol():
-    import unspoken.gap as gap
+    import unspoken.falsification as gap
 
     rng = np.random.default_rng(4)
     df = simulate_rr(2000, "crosswise", BETA, seed=rng, p=0.2)

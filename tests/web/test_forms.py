@@ -333,7 +333,7 @@ def test_direct_options() -> None:
 
 
 def test_gap_options() -> None:
-    from unspoken.gap import gap
+    from unspoken.falsification import gap
 
     df = _gap_design()
     args = ("count", "treat", 4, "support", "definitely,rather")

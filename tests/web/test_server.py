@@ -338,7 +338,7 @@ def test_upload_binary_formats(base: str, tmp_path, fmt: str) -> None:
 
 
 def test_gap_with_placebo_and_polls_run(base: str) -> None:
-    from unspoken.gap import gap
+    from unspoken.falsification import gap
 
     status, page, _ = _run(
         base, data="gap_placebo", analysis="gap", outcome="count", treat="treat", J="4",

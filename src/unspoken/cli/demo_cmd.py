@@ -52,7 +52,7 @@ def run_demo(seed: int = 1) -> dict[str, Any]:
     import numpy as np
 
     from unspoken import datasets
-    from unspoken.gap import gap
+    from unspoken.falsification import gap
     from unspoken.listexp import list_experiment
     from unspoken.listexp.design_test import design_test
 

@@ -72,7 +72,7 @@ def command(
     """The falsification gap in DATA: the direct share, the hidden (list) share and
     gap = hidden - direct, overall and --by subgroup, with 95% intervals that account for
     the two estimates sharing respondents."""
-    from unspoken.gap import gap
+    from unspoken.falsification import gap
 
     df = load_frame(data, encoding=encoding)
     res = gap(

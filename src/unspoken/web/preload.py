@@ -8,7 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import unspoken.direct
-import unspoken.gap
+import unspoken.falsification
 import unspoken.io
 import unspoken.listexp.standard
 import unspoken.polls

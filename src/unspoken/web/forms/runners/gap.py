@@ -55,7 +55,7 @@ def placebo_prevalence(text: str | None, columns: list[str]) -> float | str | No
 
 
 def run_gap(df: pd.DataFrame, v: dict[str, Any]) -> Any:
-    from unspoken.gap import gap
+    from unspoken.falsification import gap
 
     if v["method"] == "ml" and v["placebo_treat"]:
         raise FormError(

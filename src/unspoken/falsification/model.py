@@ -77,7 +77,7 @@ class PredictedShare:
 
 @dataclass
 class ListMLShare(PredictedShare):
-    """The list ML's mean predicted prevalence as a :class:`~unspoken.gap.HiddenShare`.
+    """The list ML's mean predicted prevalence as a :class:`~unspoken.falsification.HiddenShare`.
 
     ``row_positions`` are the list respondents (the rows of ``X``); ``coef`` the
     sensitive-item coefficients ``delta``, ``psi_coef`` their influence values and ``cov``
@@ -237,7 +237,7 @@ def _hausman(
 
 
 def list_fit_share(fit: Any, df: pd.DataFrame, outcome: str) -> ListMLShare:
-    """A :class:`~unspoken.gap.HiddenShare` from a list ML fit (``list_experiment(...,
+    """A :class:`~unspoken.falsification.HiddenShare` from a list ML fit (``list_experiment(...,
     method="ml")``) on ``df`` (pandas), the frame the fit was made on.
 
     ``ListFit`` keeps the estimates, their covariance and the design matrix but not the

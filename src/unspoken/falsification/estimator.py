@@ -39,9 +39,9 @@ from unspoken.direct import (
     support_answers,
 )
 from unspoken.errors import DataError, UnsupportedError
-from unspoken.gap.context import _Context, _Prepared
-from unspoken.gap.results import GapResult
-from unspoken.gap.results import GapRow as GapRow  # re-exported: the result of one domain
+from unspoken.falsification.context import _Context, _Prepared
+from unspoken.falsification.results import GapResult
+from unspoken.falsification.results import GapRow as GapRow  # re-exported: the result of one domain
 from unspoken.inference.covariance import VCOV_OFFERS, check_vcov_name
 from unspoken.results import z_value
 from unspoken.smallcells import (
@@ -172,7 +172,7 @@ def gap(
     A placebo list (``placebo_treat`` = 1 for respondents who got the control list plus an
     innocuous item of prevalence ``placebo_prevalence``, a number or a column holding the
     directly asked placebo item) estimates the list's design effect (deflation) and gives a
-    deflation-corrected hidden share and gap (see :mod:`unspoken.gap.placebo`).
+    deflation-corrected hidden share and gap (see :mod:`unspoken.falsification.placebo`).
 
     A group is suppressed to protect respondents (no estimates, no counts) when it has
     fewer than ``min_n`` list respondents (default 30), fewer than ``min(10, min_n)`` in a
@@ -196,7 +196,7 @@ def gap(
 
     df = to_pandas(data)  # one private copy, read by every step below
     if hidden is not None and not isinstance(hidden, HiddenShare) and hasattr(hidden, "X_"):
-        from unspoken.gap.model import list_fit_share
+        from unspoken.falsification.model import list_fit_share
 
         if outcome is None:
             raise DataError("to use a list fit as hidden=, give outcome= (the count column)")
@@ -217,7 +217,7 @@ def gap(
     hidden_obj = prep.hidden
     extra: dict[str, Any] = {}
     if method == "ml":
-        from unspoken.gap.model import model_based_shares
+        from unspoken.falsification.model import model_based_shares
 
         hidden_obj, direct_obj, info = model_based_shares(
             prep, outcome, treat, J, covariates, weights, direct, dk, level
@@ -393,7 +393,7 @@ def _prepare(
         hidden_obj = hidden
     placebo = None
     if placebo_treat:
-        from unspoken.gap.placebo import PlaceboList
+        from unspoken.falsification.placebo import PlaceboList
 
         prev = _parse_placebo_prevalence(placebo_prevalence, df)
         placebo = PlaceboList.build(df, y_full, treat_full, placebo_arm, design.w, prev)

@@ -13,7 +13,7 @@ _SUFFIXES = {".svg", ".png", ".pdf"}
 def plot_gap(result: Any, path: str | Path | None = None, title: str | None = None) -> Any:
     """Draw the result; save to ``path`` (.svg, .png or .pdf) when given. Returns the figure.
 
-    ``result`` is a :class:`~unspoken.gap.estimator.GapResult` (not imported here: the
+    ``result`` is a :class:`~unspoken.falsification.estimator.GapResult` (not imported here: the
     estimator imports this module, which stays below it).
 
     Left: the direct share (circles) and the hidden share (squares, and the deflation-

@@ -13,7 +13,7 @@ from unspoken.direct import (
     share_influence,
 )
 from unspoken.errors import DataError
-from unspoken.gap.results import GapRow
+from unspoken.falsification.results import GapRow
 from unspoken.inference.covariance import SurveyDesign
 from unspoken.inference.delta import delta_se, delta_var
 from unspoken.results import Estimate

@@ -10,7 +10,7 @@ import pandas as pd
 from unspoken.direct import (
     estimate_dict,
 )
-from unspoken.gap.plot import plot_gap
+from unspoken.falsification.plot import plot_gap
 from unspoken.report.view import View
 from unspoken.results import Estimate, ResultMixin
 from unspoken.smallcells import (
