@@ -49,6 +49,26 @@ def _stack(*opts: F) -> F:
     return deco
 
 
+def shown_option(
+    decl: str, type: Any, default: Any, help: str | None = None, dest: str | None = None
+) -> Callable[[F], F]:
+    """An option of ``type`` whose default --help shows (``dest``: the parameter's name when
+    it is not the flag's)."""
+    decls = (decl, dest) if dest else (decl,)
+    return click.option(*decls, type=type, default=default, show_default=True, help=help)
+
+
+def choice_option(
+    decl: str,
+    choices: Sequence[str],
+    default: str | None,
+    help: str | None = None,
+    dest: str | None = None,
+) -> Callable[[F], F]:
+    """An option taking one of ``choices``, its default shown in --help."""
+    return shown_option(decl, click.Choice(list(choices)), default, help, dest)
+
+
 data_argument = click.argument("data", metavar="DATA")
 encoding_option = click.option(
     "--encoding", default=None, help="Text encoding of a CSV/SPSS/Stata file (e.g. cp1251)."
@@ -119,6 +139,30 @@ def by_option(multiple: bool = False) -> Callable[[F], F]:
         help="Subgroup column: an estimate for each of its groups"
         + (" (repeat for a cross-classification)." if multiple else "."),
     )
+
+
+def subgroup_options(multiple: bool = False, design: str = "plain") -> Callable[[F], F]:
+    """--by and --min-n: estimates by subgroup and the small-cell rule they obey (see
+    :func:`by_option` and :func:`min_n_option`)."""
+    return _stack(by_option(multiple), min_n_option(design))
+
+
+def inference_options(bootstrap_reps: bool = False) -> Callable[[F], F]:
+    """--level and --seed, and with ``bootstrap_reps`` --bootstrap-reps (the number of
+    bootstrap replications, :data:`unspoken.options.DEFAULT_BOOTSTRAP_REPS` by default)."""
+    opts = [level_option, seed_option()]
+    if bootstrap_reps:
+        from unspoken.options import DEFAULT_BOOTSTRAP_REPS
+
+        opts.append(
+            shown_option(
+                "--bootstrap-reps",
+                click.IntRange(min=1),
+                DEFAULT_BOOTSTRAP_REPS,
+                "Bootstrap replications (--vcov bootstrap).",
+            )
+        )
+    return _stack(*opts)
 
 
 _VCOV_DEFAULT = "Default: the method's own, or cluster/survey when --cluster/--strata are given."
@@ -200,13 +244,11 @@ def support_options(f: F) -> F:
             help="Answers that count as support, comma-separated "
             "(not needed for a 0/1 or yes/no question).",
         ),
-        click.option(
+        choice_option(
             "--dk",
-            type=click.Choice(["no", "drop", "bounds"]),
-            default="no",
-            show_default=True,
-            help="Don't know / refused answers: counted as non-support, dropped, or both ways "
-            "(bounds).",
+            ["no", "drop", "bounds"],
+            "no",
+            "Don't know / refused answers: counted as non-support, dropped, or both ways (bounds).",
         ),
         click.option(
             "--dk-values",

@@ -6,14 +6,14 @@ from __future__ import annotations
 import click
 
 from unspoken.cli.common import (
-    by_option,
+    choice_option,
     data_argument,
     finish,
-    level_option,
+    inference_options,
     load_frame,
-    min_n_option,
     output_options,
-    seed_option,
+    shown_option,
+    subgroup_options,
     survey_design_options,
     treat_options,
 )
@@ -22,56 +22,45 @@ from unspoken.inference.covariance import offered
 
 @click.command("list")
 @data_argument
-@click.option(
+@shown_option(
     "--formula",
-    default="y ~ 1",
-    show_default=True,
-    help='Outcome and covariates, e.g. "y ~ age + south" (column names only).',
+    None,
+    "y ~ 1",
+    'Outcome and covariates, e.g. "y ~ age + south" (column names only).',
 )
 @treat_options(treat_required=False, J="optional")
-@click.option(
-    "--method",
-    type=click.Choice(["dim", "lm", "nls", "ml"]),
-    default="ml",
-    show_default=True,
-    help="Estimator.",
-)
+@choice_option("--method", ["dim", "lm", "nls", "ml"], "ml", "Estimator.")
 @click.option(
     "--unconstrained",
     is_flag=True,
     help="ML: separate control-item models for respondents with and without the trait.",
 )
-@by_option()
-@min_n_option("list")
+@subgroup_options(design="list")
 @survey_design_options(vcov=offered("list"))
-@level_option
-@seed_option()
+@inference_options()
 @click.option("--ceiling", is_flag=True, help="ML with ceiling liars (Blair & Imai 2012).")
 @click.option("--floor", "floor_", is_flag=True, help="ML with floor liars.")
-@click.option("--ceiling-formula", default="~ 1", show_default=True, help="Ceiling-liar model.")
-@click.option("--floor-formula", default="~ 1", show_default=True, help="Floor-liar model.")
-@click.option(
+@shown_option("--ceiling-formula", None, "~ 1", "Ceiling-liar model.")
+@shown_option("--floor-formula", None, "~ 1", "Floor-liar model.")
+@choice_option(
     "--liar-fit",
-    type=click.Choice(["glm", "bayesglm"]),
-    default="glm",
-    show_default=True,
-    help="Ceiling/floor models: plain ML, or with R's Cauchy(0, 2.5) priors.",
+    ["glm", "bayesglm"],
+    "glm",
+    "Ceiling/floor models: plain ML, or with R's Cauchy(0, 2.5) priors.",
 )
-@click.option(
+@choice_option(
     "--error",
-    type=click.Choice(["none", "topcoded", "topcode", "uniform"]),
-    default="none",
-    show_default=True,
-    help="Response-error model (Blair, Chou & Imai 2019).",
+    ["none", "topcoded", "topcode", "uniform"],
+    "none",
+    "Response-error model (Blair, Chou & Imai 2019).",
 )
 @click.option("--robust", is_flag=True, help="ML constrained to the difference in means.")
 @click.option("--overdispersed", is_flag=True, help="Beta-binomial control counts.")
-@click.option(
+@choice_option(
     "--multi-condition",
-    type=click.Choice(["none", "level"]),
-    default="none",
-    show_default=True,
-    help="Several sensitive items: let each depend on the control count ('level').",
+    ["none", "level"],
+    "none",
+    "Several sensitive items: let each depend on the control count ('level').",
 )
 @output_options
 def command(
