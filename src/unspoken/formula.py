@@ -283,7 +283,7 @@ def model_matrix(rhs: str, df: pd.DataFrame, intercept_name: str = "Intercept") 
     """
     from formulaic import model_matrix as fm
 
-    from unspoken.io import check_numeric_text
+    from unspoken.io.columns import check_numeric_text
 
     text, used = _check_and_rewrite(rhs, list(df.columns))
     check_numeric_text(df, [c for c in used if c not in _categories(rhs)])
@@ -300,7 +300,7 @@ def model_matrix(rhs: str, df: pd.DataFrame, intercept_name: str = "Intercept") 
         raise DataError(f"formula '{rhs}' has no terms (use '1' for an intercept only)")
     finite = np.isfinite(X)
     if not finite.all():  # an infinite covariate value, or e.g. log(0): name term and rows
-        from unspoken.io import _raise_rows
+        from unspoken.io.frames import _raise_rows
 
         j = int(np.flatnonzero(~finite.all(axis=0))[0])
         rows = np.flatnonzero(~finite[:, j])

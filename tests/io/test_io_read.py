@@ -414,6 +414,6 @@ def test_bundled_csv_files_read_as_the_loader_does():
 )
 def test_file_kind_from_first_bytes(head, kind):
     """The published signatures of each format map to its kind."""
-    from unspoken.io import _sniff_kind
+    from unspoken.io.formats import _sniff_kind
 
     assert _sniff_kind(head) == kind

@@ -46,14 +46,16 @@ who hold the view say so; the gap comes from others giving the safe answer: the 
 from __future__ import annotations
 
 import math
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
 from unspoken.errors import DataError, UnsupportedError
-from unspoken.power.checks import _check_alternative, _check_J, _open_unit
-from unspoken.power.results import Alternative, DirectLink, ListPower
+from unspoken.keywords import spread_options
+from unspoken.power.checks import _check_J, _open_unit
+from unspoken.power.options import ControlItems, TestSpec
+from unspoken.power.results import DirectLink, ListPower
 
 _MAX_N = 100_000_000
 
@@ -86,7 +88,8 @@ def _control_from_data(
     Counts must be whole numbers in ``[0, J]`` (control) or ``[0, J + 1]`` (treated); the
     :class:`DataError` otherwise names the column and rows (0-based positions).
     """
-    from unspoken.io import _raise_rows, numeric_column, require_columns, to_pandas
+    from unspoken.io.columns import numeric_column
+    from unspoken.io.frames import _raise_rows, require_columns, to_pandas
 
     df = to_pandas(data, copy=False) if not isinstance(data, str) else _load(data)
     require_columns(df, [outcome, treat])
@@ -161,75 +164,53 @@ def _solve_n(unit_var: float, effect: float, alpha: float, alternative: str, tar
     return n
 
 
-def _resolve_control(
-    J: int,
-    control_mean: float | None,
-    control_var: float | None,
-    data: Any,
-    outcome: str,
-    treat: str,
-    rho: float,
-    notes: list[str],
-) -> tuple[float | None, float]:
-    given = sum(x is not None for x in (control_mean, control_var, data))
-    if data is not None and given > 1:
-        raise UnsupportedError("give data, or control_mean/control_var, not both")
-    if data is not None:
-        m, v, k = _control_from_data(data, outcome, treat, J)
+def _resolve_control(items: ControlItems, notes: list[str]) -> tuple[float | None, float]:
+    """The control count's mean (``None`` when only its variance was given) and variance."""
+    J, control_mean = items.J, items.control_mean
+    if items.data is not None:
+        m, v, k = _control_from_data(items.data, items.outcome, items.treat, J)
         notes.append(f"control-count variance {v:.4f} (mean {m:.3f}) from {k} control respondents")
         if not 0 < m < J:
             raise UnsupportedError(
                 f"the control mean in the data ({m:.3f}) does not fit J = {J} control items"
             )
         return m, v
-    if control_var is not None:
-        v = float(control_var)
-        if not (v > 0 and np.isfinite(v)):
-            raise UnsupportedError(f"control_var = {control_var!r} must be a positive number")
-        if v > J * J / 4:
-            raise UnsupportedError(
-                f"control_var = {v:g} exceeds J^2/4 = {J * J / 4:g}, the largest variance a "
-                f"count between 0 and {J} can have"
-            )
-        return (None if control_mean is None else float(control_mean)), v
+    if items.control_var is not None:
+        return (None if control_mean is None else float(control_mean)), float(items.control_var)
     if control_mean is None:
         notes.append(f"control mean not given: assumed J/2 = {J / 2:g} (items at 50%)")
     return (J / 2 if control_mean is None else float(control_mean)), control_variance(
-        J, control_mean, rho
+        J, control_mean, items.rho
     )
 
 
-def _treated_var(v0: float, pi: float, sensitive_cor: float) -> float:
-    r = float(sensitive_cor)
-    if not -1 <= r <= 1:
-        raise UnsupportedError(f"sensitive_cor = {r:g} must lie in [-1, 1]")
+def _treated_var(v0: float, pi: float, r: float) -> float:
     return v0 + pi * (1 - pi) + 2 * r * math.sqrt(v0 * pi * (1 - pi))
 
 
-def _share(treated_share: float | str, v1: float, v0: float) -> tuple[float, float]:
+def _list_variances(
+    items: ControlItems, test: TestSpec, pi: float, notes: list[str]
+) -> tuple[dict[str, Any], float, float, float, float]:
+    """The control and treated variances for prevalence ``pi`` (as result fields), the
+    treated share and the Neyman share, and ``n Var(DiM)`` at each share."""
+    m, v0 = _resolve_control(items, notes)
+    v1 = _treated_var(v0, pi, items.sensitive_cor)
     opt = math.sqrt(v1) / (math.sqrt(v1) + math.sqrt(v0))
-    if treated_share == "optimal":
-        return opt, opt
-    return _open_unit("treated_share", treated_share), opt
+    s = opt if test.treated_share == "optimal" else float(test.treated_share)
+    fields = dict(
+        J=items.J,
+        control_mean=m,
+        control_var=v0,
+        treated_var=v1,
+        sensitive_cor=items.sensitive_cor,
+        rho=items.assumed_rho,
+    )
+    return fields, s, opt, v1 / s + v0 / (1 - s), v1 / opt + v0 / (1 - opt)
 
 
+@spread_options(items=ControlItems, test=TestSpec)
 def list_power(
-    J: int,
-    prevalence: float,
-    null: float = 0.0,
-    *,
-    control_mean: float | None = None,
-    control_var: float | None = None,
-    data: Any = None,
-    outcome: str = "y",
-    treat: str = "treat",
-    rho: float = 0.0,
-    sensitive_cor: float = 0.0,
-    n: float | None = None,
-    power: float | None = None,
-    alpha: float = 0.05,
-    alternative: Alternative = "two.sided",
-    treated_share: float | Literal["optimal"] = 0.5,
+    J: int, prevalence: float, null: float = 0.0, *, items: ControlItems, test: TestSpec
 ) -> ListPower:
     """Power of the difference-in-means list estimator to detect ``prevalence`` against
     ``null``, or (with ``power``) the smallest total ``n`` reaching that power.
@@ -239,9 +220,11 @@ def list_power(
     ``data`` (a frame, file or bundled data set name; columns ``outcome`` and ``treat``).
     ``sensitive_cor`` is the correlation of the sensitive item with the control count.
     ``treated_share`` is the share shown the treated list (``"optimal"``: the Neyman
-    allocation). Give exactly one of ``n`` and ``power``.
+    allocation). Give exactly one of ``n`` and ``power``; ``alpha`` is the test level and
+    ``alternative`` ``"two.sided"`` (default) or ``"one.sided"``. These keyword arguments
+    are the fields of :class:`~unspoken.power.options.ControlItems` and
+    :class:`~unspoken.power.options.TestSpec`.
     """
-    J = _check_J(J)
     pi = _open_unit("prevalence", prevalence)
     try:
         pi0 = float(null)
@@ -251,57 +234,38 @@ def list_power(
         raise UnsupportedError(f"null = {pi0:g} must lie in [0, 1)")
     if pi == pi0:
         raise UnsupportedError("prevalence equals null: there is no difference to detect")
-    alpha = _open_unit("alpha", alpha)
-    _check_alternative(alternative)
-    if (n is None) == (power is None):
-        raise UnsupportedError("give exactly one of n and power (the other is solved for)")
     notes: list[str] = []
-    m, v0 = _resolve_control(J, control_mean, control_var, data, outcome, treat, rho, notes)
-    v1 = _treated_var(v0, pi, sensitive_cor)
-    s, s_opt = _share(treated_share, v1, v0)
-    unit = v1 / s + v0 / (1 - s)  # n * Var(DiM)
-    unit_opt = v1 / s_opt + v0 / (1 - s_opt)
-    effect = pi - pi0
-    return _finish(
-        "list.power", n, power, unit, unit_opt, None, effect, alpha, alternative, s, s_opt,
-        dict(prevalence=pi, null=pi0, J=J, control_mean=m, control_var=v0, treated_var=v1,
-             sensitive_cor=float(sensitive_cor),
-             rho=float(rho) if data is None and control_var is None else None),
-        notes,
-    )  # fmt: skip
+    fields, s, s_opt, unit, unit_opt = _list_variances(items, test, pi, notes)
+    fields.update(prevalence=pi, null=pi0)
+    return _finish(test, unit, unit_opt, None, pi - pi0, s, s_opt, fields, notes)
 
 
 def _finish(
-    model: str,
-    n: float | None,
-    power: float | None,
+    test: TestSpec,
     unit: float,
     unit_opt: float,
     unit_cons: float | None,
     effect: float,
-    alpha: float,
-    alternative: str,
     s: float,
     s_opt: float,
     fields: dict[str, Any],
     notes: list[str],
 ) -> ListPower:
-    if power is None:
-        nn = float(n)  # type: ignore[arg-type]
-        if not (nn >= 2 and np.isfinite(nn)):
-            raise UnsupportedError(f"n = {n!r} must be at least 2")
+    alpha, alternative = test.alpha, test.alternative
+    if test.power is None:
+        nn = float(test.n)  # type: ignore[arg-type]
         pw = float(_power_at(math.sqrt(unit / nn), effect, alpha, alternative))
         n_out: int | float = int(nn) if nn == int(nn) else nn
         solved = "power"
         n_opt = n_cons = None
     else:
-        pw = _open_unit("power", power)
+        pw = test.power
         n_out = _solve_n(unit, effect, alpha, alternative, pw)
         solved = "n"
         n_opt = _solve_n(unit_opt, effect, alpha, alternative, pw)
         n_cons = None if unit_cons is None else _solve_n(unit_cons, effect, alpha, alternative, pw)
     return ListPower(
-        model=model,
+        model="list.power",
         n=n_out,
         power=pw,
         solved_for=solved,
@@ -342,6 +306,7 @@ def _cov_direct(pi: float, d: float, link: DirectLink | float) -> float:
     return c
 
 
+@spread_options(items=ControlItems, test=TestSpec)
 def gap_power(
     J: int,
     *,
@@ -350,18 +315,8 @@ def gap_power(
     prevalence: float | None = None,
     gap_null: float = 0.0,
     direct_link: DirectLink | float = "falsification",
-    control_mean: float | None = None,
-    control_var: float | None = None,
-    data: Any = None,
-    outcome: str = "y",
-    treat: str = "treat",
-    rho: float = 0.0,
-    sensitive_cor: float = 0.0,
-    n: float | None = None,
-    power: float | None = None,
-    alpha: float = 0.05,
-    alternative: Alternative = "two.sided",
-    treated_share: float | Literal["optimal"] = 0.5,
+    items: ControlItems,
+    test: TestSpec,
 ) -> ListPower:
     """Power to detect a falsification gap (list share - direct share) against ``gap_null``,
     or the total ``n`` for a target power, when everyone answers the direct question and a
@@ -372,7 +327,6 @@ def gap_power(
     correlation of the hidden and the direct answer. The other arguments as in
     :func:`list_power`. With ``power``, ``n_conservative`` is the n under the worst-case link.
     """
-    J = _check_J(J)
     k = sum(x is not None for x in (gap, direct_share, prevalence))
     if k != 2:
         raise UnsupportedError("give exactly two of gap, direct_share and prevalence")
@@ -397,29 +351,14 @@ def gap_power(
         raise UnsupportedError(f"gap_null = {g0:g} must lie in (-1, 1)")
     if g == g0:
         raise UnsupportedError("the gap equals gap_null: there is no difference to detect")
-    alpha = _open_unit("alpha", alpha)
-    _check_alternative(alternative)
-    if (n is None) == (power is None):
-        raise UnsupportedError("give exactly one of n and power (the other is solved for)")
     notes: list[str] = []
-    m, v0 = _resolve_control(J, control_mean, control_var, data, outcome, treat, rho, notes)
-    v1 = _treated_var(v0, pi, sensitive_cor)
-    s, s_opt = _share(treated_share, v1, v0)
+    fields, s, s_opt, dim, dim_opt = _list_variances(items, test, pi, notes)
     c = _cov_direct(pi, d, direct_link)
-    c_cons = _cov_direct(pi, d, "conservative")
     extra = d * (1 - d) - 2 * c
-    extra_cons = d * (1 - d) - 2 * c_cons
-    unit = v1 / s + v0 / (1 - s) + extra
-    unit_opt = v1 / s_opt + v0 / (1 - s_opt) + extra
-    unit_cons = v1 / s + v0 / (1 - s) + extra_cons
-    if unit <= 0:  # pragma: no cover - impossible for valid inputs
+    unit_cons = dim + d * (1 - d) - 2 * _cov_direct(pi, d, "conservative")
+    if dim + extra <= 0:  # pragma: no cover - impossible for valid inputs
         raise UnsupportedError("the gap has no variance under these assumptions")
     link_name = direct_link if isinstance(direct_link, str) else f"correlation {direct_link:g}"
-    return _finish(
-        "list.power", n, power, unit, unit_opt, unit_cons, g - g0, alpha, alternative, s, s_opt,
-        dict(prevalence=pi, null=pi - g + g0, J=J, control_mean=m, control_var=v0,
-             treated_var=v1, gap=g, gap_null=g0, direct_share=d, direct_link=link_name,
-             cov_direct=c, sensitive_cor=float(sensitive_cor),
-             rho=float(rho) if data is None and control_var is None else None),
-        notes,
-    )  # fmt: skip
+    fields.update(prevalence=pi, null=pi - g + g0, gap=g, gap_null=g0, direct_share=d,
+                  direct_link=link_name, cov_direct=c)  # fmt: skip
+    return _finish(test, dim + extra, dim_opt + extra, unit_cons, g - g0, s, s_opt, fields, notes)
