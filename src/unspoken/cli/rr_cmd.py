@@ -5,14 +5,13 @@ from __future__ import annotations
 import click
 
 from unspoken.cli.common import (
-    by_option,
+    choice_option,
     data_argument,
     finish,
-    level_option,
+    inference_options,
     load_frame,
-    min_n_option,
     output_options,
-    seed_option,
+    subgroup_options,
     survey_design_options,
 )
 from unspoken.inference.covariance import offered
@@ -44,12 +43,8 @@ def design_options(f):
     """The design and its parameters, named as in R rr."""
     for opt in reversed(
         [
-            click.option(
-                "--design",
-                type=click.Choice(list(DESIGN_NAMES)),
-                default="forced-known",
-                show_default=True,
-                help="Randomized response design.",
+            choice_option(
+                "--design", list(DESIGN_NAMES), "forced-known", "Randomized response design."
             ),
             click.option(
                 "--p",
@@ -84,10 +79,8 @@ def design_options(f):
     vcov=offered("rr"),
     vcov_default="Default: model, or survey with --weights or --strata, cluster with --cluster.",
 )
-@by_option()
-@min_n_option()
-@level_option
-@seed_option()
+@subgroup_options()
+@inference_options()
 @output_options
 def command(
     data: str,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from unspoken.cli.common import finish, html_option, json_option
+from unspoken.cli.common import choice_option, finish, html_option, json_option, shown_option
 from unspoken.cli.rr_cmd import design_options
 
 
@@ -20,26 +20,14 @@ from unspoken.cli.rr_cmd import design_options
 @click.option("--presp-c-null", type=float, default=None, help="Two samples: null, control.")
 @click.option("--n", "n", type=float, default=None, help="Sample size (per group): solve power.")
 @click.option("--power", type=float, default=None, help="Target power: solve the sample size.")
-@click.option("--sig-level", type=float, default=0.05, show_default=True, help="Test level.")
-@click.option(
-    "--type",
-    "type_",
-    type=click.Choice(["one.sample", "two.sample"]),
-    default="one.sample",
-    show_default=True,
-)
-@click.option(
-    "--alternative",
-    type=click.Choice(["one.sided", "two.sided"]),
-    default="one.sided",
-    show_default=True,
-)
-@click.option(
+@shown_option("--sig-level", float, 0.05, "Test level.")
+@choice_option("--type", ["one.sample", "two.sample"], "one.sample", dest="type_")
+@choice_option("--alternative", ["one.sided", "two.sided"], "one.sided")
+@choice_option(
     "--n-rule",
-    type=click.Choice(["min", "r"]),
-    default="min",
-    show_default=True,
-    help="min: smallest n reaching the power; r: R power.rr.test's first n within 0.01.",
+    ["min", "r"],
+    "min",
+    "min: smallest n reaching the power; r: R power.rr.test's first n within 0.01.",
 )
 @json_option
 @html_option
