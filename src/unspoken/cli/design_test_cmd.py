@@ -6,12 +6,14 @@ from __future__ import annotations
 import click
 
 from unspoken.cli.common import (
+    choice_option,
     data_argument,
     finish,
     load_frame,
     outcome_option,
     output_options,
     seed_option,
+    shown_option,
     treat_options,
 )
 
@@ -21,20 +23,18 @@ from unspoken.cli.common import (
 @outcome_option
 @treat_options()
 @click.option("--no-gms", is_flag=True, help="Do not drop clearly slack moments (GMS).")
-@click.option(
+@shown_option(
     "--alpha",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.05,
-    show_default=True,
-    help="Level at which a design effect is declared.",
+    click.FloatRange(0, 1, min_open=True, max_open=True),
+    0.05,
+    "Level at which a design effect is declared.",
 )
 @seed_option()
-@click.option(
+@choice_option(
     "--compat",
-    type=click.Choice(["paper", "list"]),
-    default="paper",
-    show_default=True,
-    help="'list' reproduces R list::ict.test (its moment selection and small-sample choices).",
+    ["paper", "list"],
+    "paper",
+    "'list' reproduces R list::ict.test (its moment selection and small-sample choices).",
 )
 @output_options
 def command(

@@ -5,12 +5,11 @@ from __future__ import annotations
 import click
 
 from unspoken.cli.common import (
-    by_option,
     data_argument,
     finish,
     load_frame,
-    min_n_option,
     output_options,
+    subgroup_options,
     support_options,
     survey_design_options,
 )
@@ -22,8 +21,7 @@ from unspoken.cli.common import (
 @support_options
 @click.option("--order", default=None, help="Answers in the order to show them, comma-separated.")
 @survey_design_options()
-@by_option(multiple=True)
-@min_n_option()
+@subgroup_options(multiple=True)
 @output_options
 def command(
     data: str,

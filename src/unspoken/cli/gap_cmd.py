@@ -6,6 +6,7 @@ import click
 
 from unspoken.cli.common import (
     by_option,
+    choice_option,
     data_argument,
     finish,
     load_frame,
@@ -27,12 +28,11 @@ from unspoken.cli.common import (
 @support_options
 @click.option("--covariates", default=None, help="Covariates for --method ml, e.g. 'x1 + x2'.")
 @by_option(multiple=True)
-@click.option(
+@choice_option(
     "--method",
-    type=click.Choice(["dim", "ml"]),
-    default="dim",
-    show_default=True,
-    help="dim: difference in means (design-based); ml: list ML vs logistic "
+    ["dim", "ml"],
+    "dim",
+    "dim: difference in means (design-based); ml: list ML vs logistic "
     "regression of the direct answer.",
 )
 @survey_design_options()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from unspoken.cli.common import (
+    choice_option,
     data_argument,
     finish,
     level_option,
@@ -30,12 +31,11 @@ from unspoken.inference.covariance import offered
 @click.option("--formula", default=None, help="Sensitive-item model, e.g. '~ age + female'.")
 @click.option("--controls1", default=None, help="Short-list model of list 1 (default: --formula).")
 @click.option("--controls2", default=None, help="Short-list model of list 2 (default: controls1).")
-@click.option(
+@choice_option(
     "--method",
-    type=click.Choice(["pooled", "average"]),
-    default="pooled",
-    show_default=True,
-    help="Pooled regression over both lists, or the average of the two single-list fits.",
+    ["pooled", "average"],
+    "pooled",
+    "Pooled regression over both lists, or the average of the two single-list fits.",
 )
 @survey_design_options(
     vcov=offered("double"),
