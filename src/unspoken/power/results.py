@@ -1,19 +1,44 @@
-"""The power result classes: ListPower (analytic) and SimulatedPower (Monte Carlo)."""
+"""The power result classes: ListPower (analytic), SimulatedPower (Monte Carlo) and RRPower
+(randomized response). They hold numbers; ``tidy()`` gives one row, part ``"power"``."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
 
 from unspoken.report.view import View
-from unspoken.results import ResultMixin
+from unspoken.results import Estimate, ResultMixin, tidy_frame
+
+if TYPE_CHECKING:
+    from unspoken.rr.designs import RRDesign
 
 Alternative = Literal["two.sided", "one.sided"]
 DirectLink = Literal["falsification", "independent", "conservative"]
 
 
+class _PowerTidy:
+    """``tidy()`` of an analytic power result: one row, part ``"power"``. Solved for the
+    power: term ``"n=N"``, estimate the power; solved for the sample size: term
+    ``"power=P"``, estimate ``n``. No standard error (NaN): nothing is estimated."""
+
+    n: int | float
+    power: float
+    solved_for: str
+
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        if self.solved_for == "n":
+            term, value = f"power={self.power:g}", float(self.n)
+        else:
+            term, value = f"n={self.n:g}", float(self.power)
+        e = Estimate(value, math.nan, math.nan, math.nan)
+        return tidy_frame([{"part": "power", "term": term, "estimate": e}], level, 0.95)
+
+
 @dataclass(frozen=True)
-class ListPower(ResultMixin):
+class ListPower(_PowerTidy, ResultMixin):
     """Power of a list experiment (or falsification-gap) test, or the n for a target power."""
 
     model: str
@@ -125,7 +150,56 @@ class SimulatedPower(ResultMixin):
             "failures": self.failures,
         }
 
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """One row, part ``"power"``, term ``"n=N"``: the simulated power with its Monte
+        Carlo standard error and a Wald interval."""
+        e = Estimate.from_se(self.power, self.mc_se, level=0.95)
+        return tidy_frame([{"part": "power", "term": f"n={self.n}", "estimate": e}], level, 0.95)
+
     def view(self) -> View:
         from unspoken.report.view import simulated_power_view
 
         return simulated_power_view(self)
+
+
+@dataclass(frozen=True)
+class RRPower(_PowerTidy, ResultMixin):
+    """The power of a randomized response test, or the sample size for a target power."""
+
+    design: RRDesign
+    n: int | float
+    power: float
+    achieved_power: float
+    presp: float
+    presp_null: float
+    alpha: float
+    type: str
+    alternative: str
+    solved_for: str
+    n_rule: str
+
+    @property
+    def sig_level(self) -> float:
+        """The old name of :attr:`alpha` (R ``sig.level``)."""
+        return self.alpha
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": "rr.power",
+            "n": self.n,
+            "power": self.power,
+            "achieved_power": self.achieved_power,
+            "solved_for": self.solved_for,
+            "design": self.design.to_dict(),
+            "presp": self.presp,
+            "presp_null": self.presp_null,
+            "alpha": self.alpha,
+            "type": self.type,
+            "alternative": self.alternative,
+            "n_rule": self.n_rule,
+        }
+
+    def view(self) -> View:
+        from unspoken.report.view import rr_power_view
+
+        return rr_power_view(self)

@@ -20,15 +20,14 @@ that.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 from scipy.special import ndtr, ndtri
 
 from unspoken.errors import UnsupportedError
-from unspoken.report.view import View
-from unspoken.results import ResultMixin
+from unspoken.keywords import old_names
+from unspoken.power.results import RRPower
 from unspoken.rr.designs import RRDesign, make_design
 
 PowerType = Literal["one.sample", "two.sample"]
@@ -36,44 +35,6 @@ Alternative = Literal["one.sided", "two.sided"]
 NRule = Literal["min", "r"]
 
 __all__ = ["RRPower", "rr_power"]
-
-
-@dataclass(frozen=True)
-class RRPower(ResultMixin):
-    """The power of a randomized response test, or the sample size for a target power."""
-
-    design: RRDesign
-    n: int | float
-    power: float
-    achieved_power: float
-    presp: float
-    presp_null: float
-    sig_level: float
-    type: str
-    alternative: str
-    solved_for: str
-    n_rule: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": "rr.power",
-            "n": self.n,
-            "power": self.power,
-            "achieved_power": self.achieved_power,
-            "solved_for": self.solved_for,
-            "design": self.design.to_dict(),
-            "presp": self.presp,
-            "presp_null": self.presp_null,
-            "sig_level": self.sig_level,
-            "type": self.type,
-            "alternative": self.alternative,
-            "n_rule": self.n_rule,
-        }
-
-    def view(self) -> View:
-        from unspoken.report.view import rr_power_view
-
-        return rr_power_view(self)
 
 
 def _number(name: str, v: Any) -> float:
@@ -121,6 +82,7 @@ def _power(
         return ndtr((low - effect) / se) + ndtr((effect - high) / se)
 
 
+@old_names(sig_level="alpha")
 def rr_power(
     design: str | RRDesign = "forced-known",
     p: float | None = None,
@@ -136,7 +98,7 @@ def rr_power(
     presp_c: float | None = None,
     presp_t_null: float | None = None,
     presp_c_null: float | None = None,
-    sig_level: float = 0.05,
+    alpha: float = 0.05,
     type: PowerType = "one.sample",
     alternative: Alternative = "one.sided",
     n_rule: NRule = "min",
@@ -144,7 +106,9 @@ def rr_power(
 ) -> RRPower:
     """Power to detect a prevalence (difference), or the sample size for a target power.
 
-    Arguments as in R ``power.rr.test``: give exactly one of ``n`` and ``power``. One
+    Arguments as in R ``power.rr.test`` (its ``sig.level`` is ``alpha``, as in
+    :func:`~unspoken.power.list_power`; the old name ``sig_level=`` still works for one
+    release, with a warning): give exactly one of ``n`` and ``power``. One
     sample: ``presp`` against ``presp_null`` (default 0). Two samples of ``n`` each:
     ``presp_t - presp_c`` against ``presp_t_null - presp_c_null`` (``presp_c_null``
     defaults to ``presp_c`` and ``presp_t_null`` to ``presp_c_null``: no difference).
@@ -160,9 +124,9 @@ def rr_power(
         raise UnsupportedError(f"n_rule must be 'min' or 'r', not {n_rule!r}")
     if (n is None) == (power is None):
         raise UnsupportedError("give exactly one of n and power (the other is solved for)")
-    alpha = _number("sig_level", sig_level)
+    alpha = _number("alpha", alpha)
     if not 0 < alpha < 1:
-        raise UnsupportedError(f"sig_level = {sig_level!r} must lie in (0, 1)")
+        raise UnsupportedError(f"alpha = {alpha!r} must lie in (0, 1)")
     if type == "one.sample":
         if any(v is not None for v in (presp_t, presp_c, presp_t_null, presp_c_null)):
             raise UnsupportedError("presp_t/presp_c are for type='two.sample'")

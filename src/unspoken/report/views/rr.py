@@ -51,7 +51,7 @@ def rr_power_view(res: Any) -> View:
     v.facts.append(res.design.describe())
     v.facts.append(
         f"{res.type}, {res.alternative}: prevalence {res.presp:g} against "
-        f"{res.presp_null:g} at significance level {res.sig_level:g}"
+        f"{res.presp_null:g} at significance level {res.alpha:g}"
     )
     v.method = {"method": "power of the Wald test (R rr power.rr.test)", "rule for n": res.n_rule}
     return v
