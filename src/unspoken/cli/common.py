@@ -3,6 +3,7 @@ help text each), printing JSON, printing a result as rich tables, writing the HT
 
 from __future__ import annotations
 
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -67,6 +68,26 @@ def choice_option(
 ) -> Callable[[F], F]:
     """An option taking one of ``choices``, its default shown in --help."""
     return shown_option(decl, click.Choice(list(choices)), default, help, dest)
+
+
+def old_flag(old: str, new: str, dest: str, type: Any = None) -> Callable[[F], F]:
+    """A hidden flag ``old`` still accepted for one release: it prints a deprecation line
+    and gives its value to the parameter ``dest`` of the flag ``new``."""
+
+    def deco(f: F) -> F:
+        @functools.wraps(f)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            value = kwargs.pop("old_" + dest)
+            if value is not None:
+                click.echo(
+                    f"Deprecated: {old} is now {new} (the old flag will be removed).", err=True
+                )
+                kwargs[dest] = value
+            return f(*args, **kwargs)
+
+        return click.option(old, "old_" + dest, type=type, default=None, hidden=True)(wrapper)
+
+    return deco  # type: ignore[return-value]
 
 
 data_argument = click.argument("data", metavar="DATA")
