@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from unspoken.cli.common import encoding_option, finish, html_option, json_option
+from unspoken.cli.common import (
+    choice_option,
+    encoding_option,
+    finish,
+    html_option,
+    json_option,
+    shown_option,
+)
 
 
 @click.command("list-power")
@@ -15,7 +22,7 @@ from unspoken.cli.common import encoding_option, finish, html_option, json_optio
     default=None,
     help="Prevalence of the sensitive item to detect (required unless --gap and --direct-share).",
 )
-@click.option("--null", "null", type=float, default=0.0, show_default=True, help="Null prevalence.")
+@shown_option("--null", float, 0.0, "Null prevalence.")
 @click.option("--control-mean", type=float, default=None, help="Mean control count (default J/2).")
 @click.option("--control-var", type=float, default=None, help="Variance of the control count.")
 @click.option(
@@ -25,42 +32,26 @@ from unspoken.cli.common import encoding_option, finish, html_option, json_optio
     metavar="DATA",
     help="Take the control-count variance from a file or bundled data set's control group.",
 )
-@click.option("--outcome", default="y", show_default=True, help="Count column (--from-data).")
-@click.option("--treat", default="treat", show_default=True, help="0/1 list column (--from-data).")
+@shown_option("--outcome", None, "y", "Count column (--from-data).")
+@shown_option("--treat", None, "treat", "0/1 list column (--from-data).")
 @encoding_option
-@click.option(
-    "--rho", type=float, default=0.0, show_default=True, help="Average inter-item correlation."
-)
-@click.option(
-    "--sensitive-cor",
-    type=float,
-    default=0.0,
-    show_default=True,
-    help="Correlation of the sensitive item with the control count.",
+@shown_option("--rho", float, 0.0, "Average inter-item correlation.")
+@shown_option(
+    "--sensitive-cor", float, 0.0, "Correlation of the sensitive item with the control count."
 )
 @click.option("--n", "n", type=float, default=None, help="Total respondents: solve for power.")
 @click.option("--power", type=float, default=None, help="Target power: solve for n.")
-@click.option("--alpha", type=float, default=0.05, show_default=True, help="Test level.")
-@click.option(
-    "--alternative",
-    type=click.Choice(["two.sided", "one.sided"]),
-    default="two.sided",
-    show_default=True,
-)
-@click.option(
-    "--treated-share",
-    default="0.5",
-    show_default=True,
-    help="Share shown the treated list, or 'optimal'.",
-)
+@shown_option("--alpha", float, 0.05, "Test level.")
+@choice_option("--alternative", ["two.sided", "one.sided"], "two.sided")
+@shown_option("--treated-share", None, "0.5", "Share shown the treated list, or 'optimal'.")
 @click.option("--gap", type=float, default=None, help="Gap to detect: list share - direct share.")
 @click.option("--direct-share", type=float, default=None, help="Share saying yes when asked.")
-@click.option("--gap-null", type=float, default=0.0, show_default=True, help="Null gap.")
-@click.option(
+@shown_option("--gap-null", float, 0.0, "Null gap.")
+@shown_option(
     "--direct-link",
-    default="falsification",
-    show_default=True,
-    help="Link of hidden and direct answers: falsification, independent, conservative, "
+    None,
+    "falsification",
+    "Link of hidden and direct answers: falsification, independent, conservative, "
     "or a correlation.",
 )
 @json_option

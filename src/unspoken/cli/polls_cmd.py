@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from unspoken.cli.common import data_argument, finish, load_frame, output_options, plot_option
+from unspoken.cli.common import (
+    choice_option,
+    data_argument,
+    finish,
+    load_frame,
+    output_options,
+    plot_option,
+    shown_option,
+)
 
 
 def _default_n(values: tuple[str, ...]) -> dict[str, float]:
@@ -24,8 +32,8 @@ def _default_n(values: tuple[str, ...]) -> dict[str, float]:
 
 @click.command("polls")
 @data_argument
-@click.option("--share", default="share", show_default=True, help="Column with the poll share.")
-@click.option("--pollster", default="pollster", show_default=True, help="Pollster column.")
+@shown_option("--share", None, "share", "Column with the poll share.")
+@shown_option("--pollster", None, "pollster", "Pollster column.")
 @click.option("--date", "date_col", default=None, help="Poll date column (default: 'date').")
 @click.option("--start", "start_col", default=None, help="Fieldwork start column.")
 @click.option("--end", "end_col", default=None, help="Fieldwork end column.")
@@ -46,12 +54,11 @@ def _default_n(values: tuple[str, ...]) -> dict[str, float]:
     help="Sample size for a pollster's polls without one (repeat per pollster).",
 )
 @click.option("--dk", default=None, help="'Hard to say' / don't know share column.")
-@click.option(
+@choice_option(
     "--scale",
-    type=click.Choice(["all", "decided"]),
-    default="all",
-    show_default=True,
-    help="Share of all respondents, or of those with an opinion (needs --dk).",
+    ["all", "decided"],
+    "all",
+    "Share of all respondents, or of those with an opinion (needs --dk).",
 )
 @click.option(
     "--anchor",
@@ -61,35 +68,25 @@ def _default_n(values: tuple[str, ...]) -> dict[str, float]:
     help="sum-to-zero (default) | pollster:NAME | value:DATE:EST:SE (repeatable; EST in the "
     "units of the shares, SE 0 fixes the level).",
 )
-@click.option(
-    "--period",
-    type=click.Choice(["day", "week"]),
-    default="day",
-    show_default=True,
-    help="Time step of the latent random walk.",
-)
-@click.option(
+@choice_option("--period", ["day", "week"], "day", "Time step of the latent random walk.")
+@choice_option(
     "--units",
-    type=click.Choice(["auto", "percent", "proportion"]),
-    default="auto",
-    show_default=True,
-    help="Units of the shares. auto reads percent when every non-zero share is above 1 and "
+    ["auto", "percent", "proportion"],
+    "auto",
+    "Units of the shares. auto reads percent when every non-zero share is above 1 and "
     "refuses otherwise (proportions, or a small party in percent, cannot be told apart).",
 )
-@click.option(
+@choice_option(
     "--fieldwork",
-    type=click.Choice(["spread", "midpoint"]),
-    default="spread",
-    show_default=True,
-    help="A poll measures the mean over its fieldwork, or its middle day.",
+    ["spread", "midpoint"],
+    "spread",
+    "A poll measures the mean over its fieldwork, or its middle day.",
 )
 @click.option("--since", default=None, metavar="DATE", help="Only polls fielded from DATE on.")
 @click.option("--until", default=None, metavar="DATE", help="Only polls fielded up to DATE.")
 @click.option("--no-extra-variance", is_flag=True, help="No extra variance per pollster.")
 @click.option("--sigma", type=float, default=None, help="Fix the innovation SD per period.")
-@click.option(
-    "--window", type=int, default=30, show_default=True, help="Days for the reported change."
-)
+@shown_option("--window", int, 30, "Days for the reported change.")
 @plot_option
 @output_options
 def command(

@@ -7,43 +7,33 @@ from typing import Any
 
 import click
 
+from unspoken.cli.common import shown_option
+
 
 @click.command("serve")
-@click.option(
-    "--port",
-    type=click.IntRange(0, 65535),
-    default=8765,
-    show_default=True,
-    help="Port to listen on (0: any free port).",
-)
-@click.option(
+@shown_option("--port", click.IntRange(0, 65535), 8765, "Port to listen on (0: any free port).")
+@shown_option(
     "--host",
-    default="127.0.0.1",
-    show_default=True,
-    help="Address to listen on. Anything but 127.0.0.1/localhost lets others on the "
+    None,
+    "127.0.0.1",
+    "Address to listen on. Anything but 127.0.0.1/localhost lets others on the "
     "network reach the page and your data.",
 )
 @click.option("--no-browser", is_flag=True, help="Do not open the page in a web browser.")
-@click.option(
-    "--max-upload-mb",
-    type=click.IntRange(min=1),
-    default=200,
-    show_default=True,
-    help="Largest file that can be uploaded, in MB.",
+@shown_option(
+    "--max-upload-mb", click.IntRange(min=1), 200, "Largest file that can be uploaded, in MB."
 )
-@click.option(
+@shown_option(
     "--timeout",
-    type=click.FloatRange(min=1),
-    default=120,
-    show_default=True,
-    help="Seconds an analysis (or reading an upload) may take before it is stopped.",
+    click.FloatRange(min=1),
+    120,
+    "Seconds an analysis (or reading an upload) may take before it is stopped.",
 )
-@click.option(
+@shown_option(
     "--max-memory-mb",
-    type=click.IntRange(min=256),
-    default=4096,
-    show_default=True,
-    help="Memory one analysis may use, in MB; past it the analysis is stopped.",
+    click.IntRange(min=256),
+    4096,
+    "Memory one analysis may use, in MB; past it the analysis is stopped.",
 )
 def command(
     port: int, host: str, no_browser: bool, max_upload_mb: int, timeout: float, max_memory_mb: int
