@@ -7,6 +7,7 @@ numeric codes here (``df.attrs["unspoken"]["codes"]``, see :mod:`unspoken.io.lab
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 import numpy as np
@@ -17,8 +18,10 @@ from unspoken.io.frames import (
     _MAX_SHOWN,
     _check_no_missing,
     _fmt_values,
+    _not_numbers,
     _py,
     _raise_rows,
+    _raise_values,
     _role,
     _series,
 )
@@ -51,14 +54,14 @@ def numeric_column(
     values = _to_float(s, codes_map)
     bad = np.isnan(values) & ~miss
     if bad.any():
-        pos = np.flatnonzero(bad)
-        raw = list(dict.fromkeys(s.iloc[pos].tolist()))
-        _raise_rows(
+        _raise_values(
             df,
             col,
-            pos,
-            f"column '{col}'{_role(role)} must be numeric but {len(pos)} value"
-            f"{'s are' if len(pos) > 1 else ' is'} not a number (e.g. {_fmt_values(raw)})",
+            s,
+            bad,
+            lambda k, raw: (
+                f"column '{col}'{_role(role)} must be numeric but {_not_numbers(k, raw)}"
+            ),
             _label_hint(s, codes_map),
         )
     inf = np.isinf(values)
@@ -80,58 +83,62 @@ def check_numeric_text(df: pd.DataFrame, columns: Iterable[str], role: str = "co
     the user makes (two values fit the same either way). A column whose values are mostly
     text, a Categorical column and a numeric column pass: they are what they look like.
     """
-    import re
-
-    comma_number = re.compile(r"^\s*[-+]?\d[\d\s\u00a0.]*,\d+\s*$")
     for col in columns:
-        s = _series(df, col, role)
-        dtype = s.dtype
-        if isinstance(dtype, pd.CategoricalDtype) or not (
-            pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
-        ):
-            continue
-        present = s.notna().to_numpy(dtype=bool)
-        number = ~np.isnan(_to_float(s)) & present
-        text = present & ~number
-        commas = text & s.map(
-            lambda v: isinstance(v, str) and bool(comma_number.match(v)), na_action="ignore"
-        ).fillna(False).to_numpy(dtype=bool)
-        if commas.any() and commas.sum() > (text & ~commas).sum():
-            pos = np.flatnonzero(commas)
-            raw = list(dict.fromkeys(s.iloc[pos].tolist()))
-            _raise_rows(
-                df,
-                col,
-                pos,
-                f"column '{col}'{_role(role)} holds numbers written with a comma (e.g. "
-                f"{_fmt_values(raw)}), which a model would read as {len(raw)} categories (a "
-                "decimal comma, or a thousands separator)",
-                "Write them with a decimal point and no separators (a ';'-separated file with "
-                "decimal commas is read as such); if the column is meant as categories, write "
-                f"C({col}) in the formula",
+        _check_numeric_text_column(df, col, role)
+
+
+_COMMA_NUMBER = re.compile(r"^\s*[-+]?\d[\d\s\u00a0.]*,\d+\s*$")
+
+
+def _check_numeric_text_column(df: pd.DataFrame, col: str, role: str) -> None:
+    """:func:`check_numeric_text` for one column."""
+    s = _series(df, col, role)
+    dtype = s.dtype
+    if isinstance(dtype, pd.CategoricalDtype) or not (
+        pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+    ):
+        return
+    present = s.notna().to_numpy(dtype=bool)
+    number = ~np.isnan(_to_float(s)) & present
+    text = present & ~number
+    commas = text & s.map(
+        lambda v: isinstance(v, str) and bool(_COMMA_NUMBER.match(v)), na_action="ignore"
+    ).fillna(False).to_numpy(dtype=bool)
+    if commas.any() and commas.sum() > (text & ~commas).sum():
+        _raise_values(
+            df,
+            col,
+            s,
+            commas,
+            lambda _, raw: (
+                f"column '{col}'{_role(role)} holds numbers written with a comma "
+                f"(e.g. {_fmt_values(raw)}), which a model would read as {len(raw)} categories "
+                "(a decimal comma, or a thousands separator)"
+            ),
+            "Write them with a decimal point and no separators (a ';'-separated file with "
+            "decimal commas is read as such); if the column is meant as categories, write "
+            f"C({col}) in the formula",
+        )
+    if not text.any() and number.any():
+        distinct = pd.unique(s[number])
+        if len(distinct) > 2:
+            raise DataError(
+                f"column '{col}'{_role(role)} holds numbers stored as text (e.g. "
+                f"{_fmt_values(distinct)}), which a model would read as {len(distinct)} "
+                "categories: convert the column to numbers (pandas.to_numeric), or write "
+                f"C({col}) in the formula if they are categories",
+                column=col,
             )
-        if not text.any() and number.any():
-            distinct = pd.unique(s[number])
-            if len(distinct) > 2:
-                raise DataError(
-                    f"column '{col}'{_role(role)} holds numbers stored as text (e.g. "
-                    f"{_fmt_values(distinct)}), which a model would read as {len(distinct)} "
-                    "categories: convert the column to numbers (pandas.to_numeric), or write "
-                    f"C({col}) in the formula if they are categories",
-                    column=col,
-                )
-        if text.any() and number.sum() > text.sum():
-            pos = np.flatnonzero(text)
-            raw = list(dict.fromkeys(s.iloc[pos].tolist()))
-            _raise_rows(
-                df,
-                col,
-                pos,
-                f"column '{col}'{_role(role)} holds numbers, but {len(pos)} value"
-                f"{'s are' if len(pos) > 1 else ' is'} not a number (e.g. {_fmt_values(raw)})",
-                "Recode them to numbers or to missing; if the column is meant as categories, "
-                f"write C({col}) in the formula",
-            )
+    if text.any() and number.sum() > text.sum():
+        _raise_values(
+            df,
+            col,
+            s,
+            text,
+            lambda k, raw: f"column '{col}'{_role(role)} holds numbers, but {_not_numbers(k, raw)}",
+            "Recode them to numbers or to missing; if the column is meant as categories, "
+            f"write C({col}) in the formula",
+        )
 
 
 def _codes_map(df: pd.DataFrame, col: str) -> dict | None:

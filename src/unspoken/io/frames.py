@@ -10,7 +10,7 @@ the package docstring.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import numpy as np
@@ -199,8 +199,34 @@ def _series(df: pd.DataFrame, col: str, role: str) -> pd.Series:
     return s
 
 
-def _check_no_missing(df: pd.DataFrame, col: str, s: pd.Series, role: str) -> None:
-    miss = s.isna().to_numpy()
+def _raise_values(
+    df: pd.DataFrame,
+    col: str,
+    s: pd.Series,
+    bad: np.ndarray,
+    message: Callable[[int, list], str],
+    hint: str = "",
+) -> None:
+    """Raise for the rows where ``bad`` is true: ``message(k, values)`` is given their number
+    and their distinct values as written (first seen first)."""
+    pos = np.flatnonzero(bad)
+    raw = list(dict.fromkeys(s.iloc[pos].tolist()))
+    _raise_rows(df, col, pos, message(len(pos), raw), hint)
+
+
+def _not_numbers(k: int, raw: list) -> str:
+    """``"k values are not a number (e.g. ...)"`` (singular for one)."""
+    return f"{k} value{'s are' if k > 1 else ' is'} not a number (e.g. {_fmt_values(raw)})"
+
+
+def _check_no_missing(
+    df: pd.DataFrame,
+    col: str,
+    s: pd.Series,
+    role: str,
+    hint: str = "Drop incomplete rows first (drop_missing / missing='listwise') or fill them in",
+) -> None:
+    miss = s.isna().to_numpy(dtype=bool)
     if miss.any():
         pos = np.flatnonzero(miss)
         _raise_rows(
@@ -209,5 +235,5 @@ def _check_no_missing(df: pd.DataFrame, col: str, s: pd.Series, role: str) -> No
             pos,
             f"column '{col}'{_role(role)} has {len(pos)} missing value"
             f"{'s' if len(pos) > 1 else ''}",
-            "Drop incomplete rows first (drop_missing / missing='listwise') or fill them in",
+            hint,
         )

@@ -12,7 +12,7 @@ import pandas as pd
 
 from unspoken.errors import DataError
 from unspoken.io.columns import _codes_map, _to_float
-from unspoken.io.frames import _raise_rows, _series, require_columns
+from unspoken.io.frames import _check_no_missing, _series, require_columns
 
 __all__ = ["blank_to_missing", "drop_missing", "missing_rows", "zero_weight_rows"]
 
@@ -61,18 +61,13 @@ def drop_missing(
     cols = [columns] if isinstance(columns, str) else list(dict.fromkeys(columns))
     if policy == "error":
         for col in cols:
-            require_columns(df, [col])
-            s = _series(df, col, "")
-            miss = s.isna().to_numpy(dtype=bool)
-            if miss.any():
-                pos = np.flatnonzero(miss)
-                _raise_rows(
-                    df,
-                    col,
-                    pos,
-                    f"column '{col}' has {len(pos)} missing value{'s' if len(pos) > 1 else ''}",
-                    "Use missing='listwise' to drop incomplete rows, or fill them in",
-                )
+            _check_no_missing(
+                df,
+                col,
+                _series(df, col, ""),
+                "",
+                "Use missing='listwise' to drop incomplete rows, or fill them in",
+            )
     any_missing, notes = missing_rows(df, cols)
     n = len(df)
     if n and any_missing.all():
