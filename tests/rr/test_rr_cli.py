@@ -47,7 +47,7 @@ def run(capsys):
 def test_console_entry_point_subprocess():
     out = subprocess.run(
         [sys.executable, "-m", "unspoken.cli.main", "rr-power", "--design", "mirrored", "--p",
-         "2/3", "--presp", "0.2", "--n", "200", "--sig-level", "0.01", "--json"],
+         "2/3", "--presp", "0.2", "--n", "200", "--alpha", "0.01", "--json"],
         capture_output=True, text=True,
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
@@ -118,3 +118,25 @@ def test_rr_power_cli(run):
     assert js["power"] == 0.8 and js["achieved_power"] >= 0.8 and isinstance(js["n"], int)
     out = run("rr-power", "--design", "mirrored", "--p", "2/3", "--presp", "0.2")
     assert out.returncode == 2 and "exactly one of n and power" in out.stderr
+
+
+def test_old_flags_still_work_with_a_deprecation_line(run):
+    """rr --reps -> --bootstrap-reps, rr-power --sig-level -> --alpha (hidden, one release)."""
+    base = ("rr", "nigeria", "--formula", "rr.q1 ~ 1", "--p", "2/3", "--p0", "1/6", "--p1",
+            "1/6", "--vcov", "bootstrap", "--seed", "3", "--json")  # fmt: skip
+    new = run(*base, "--bootstrap-reps", "60")
+    old = run(*base, "--reps", "60")
+    assert new.returncode == old.returncode == 0, old.stderr
+    assert json.loads(new.stdout) == json.loads(old.stdout)
+    assert "--bootstrap-reps" in old.stderr and "Deprecated" not in new.stderr
+    power = ("rr-power", "--design", "mirrored", "--p", "2/3", "--presp", "0.2", "--n", "200")
+    new = run(*power, "--alpha", "0.01", "--json")
+    old = run(*power, "--sig-level", "0.01", "--json")
+    assert (
+        json.loads(new.stdout) == json.loads(old.stdout) and json.loads(new.stdout)["alpha"] == 0.01
+    )
+    assert "--alpha" in old.stderr
+    assert (
+        "--reps" not in run("rr", "--help").stdout
+        and "--sig-level" not in run("rr-power", "--help").stdout
+    )

@@ -165,7 +165,7 @@ def test_robust_variance_matches_an_independent_sandwich(survey, richardson_hess
 
 
 def test_bootstrap_agrees_with_sandwich(survey):
-    boot = rr_regression(survey, "y ~ x1 + x2", vcov="bootstrap", reps=300, seed=1, **KW)
+    boot = rr_regression(survey, "y ~ x1 + x2", vcov="bootstrap", bootstrap_reps=300, seed=1, **KW)
     hc = rr_regression(survey, "y ~ x1 + x2", vcov="hc0", **KW)
     np.testing.assert_allclose(boot.std_errors, hc.std_errors, rtol=0.15)
     assert boot.vcov_type == "bootstrap"
@@ -317,3 +317,27 @@ def test_json_shape(survey):
     assert d["design"]["design"] == "crosswise"
     again = json.loads(fit.to_json())
     assert again["prevalence"]["estimate"] == pytest.approx(fit.prevalence.estimate)
+
+
+def test_old_argument_names_still_work_with_a_warning():
+    """rr_regression reps= -> bootstrap_reps=, rr_prevalence answer= -> outcome= (one
+    release with a DeprecationWarning)."""
+    import warnings
+
+    from unspoken import datasets
+
+    nigeria = datasets.load("nigeria")
+    kw = dict(design="forced-known", p=2 / 3, p0=1 / 6, p1=1 / 6)
+    new = rr_prevalence(nigeria, outcome="rr.q1", **kw)
+    with pytest.warns(DeprecationWarning, match="outcome"):
+        old = rr_prevalence(nigeria, answer="rr.q1", **kw)
+    assert old.to_dict() == new.to_dict()
+    small = nigeria.iloc[:300]
+    args = (small, "rr.q1 ~ 1")
+    new = rr_regression(*args, vcov="bootstrap", bootstrap_reps=60, seed=2, **kw)
+    with pytest.warns(DeprecationWarning, match="bootstrap_reps"):
+        old = rr_regression(*args, vcov="bootstrap", reps=60, seed=2, **kw)
+    assert old.to_dict() == new.to_dict()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        rr_regression(*args, vcov="bootstrap", bootstrap_reps=60, seed=2, **kw)

@@ -36,7 +36,7 @@ def test_every_reference_case(case):
     a = _args(case["call"])
     names = {
         "presp.null": "presp_null",
-        "sig.level": "sig_level",
+        "sig.level": "alpha",
         "prespT": "presp_t",
         "prespC": "presp_c",
         "prespT.null": "presp_t_null",
@@ -65,19 +65,19 @@ def test_sample_size_matches_closed_form_one_sided():
         n_exact = (
             (norm.ppf(1 - alpha) * sd(null) + norm.ppf(target) * sd(presp)) / (presp - null)
         ) ** 2
-        res = rr_power(d, presp=presp, presp_null=null, sig_level=alpha, power=target)
+        res = rr_power(d, presp=presp, presp_null=null, alpha=alpha, power=target)
         assert res.n == int(np.ceil(n_exact))
         assert res.achieved_power >= target
-        below = rr_power(d, presp=presp, presp_null=null, sig_level=alpha, n=res.n - 1)
+        below = rr_power(d, presp=presp, presp_null=null, alpha=alpha, n=res.n - 1)
         assert below.power < target
 
 
 def test_r_rule_for_sample_size():
     """R returns the first n whose power is within 0.01 of the target (often below it)."""
-    r = rr_power("mirrored", p=2 / 3, presp=0.2, sig_level=0.01, power=0.8, n_rule="r")
-    m = rr_power("mirrored", p=2 / 3, presp=0.2, sig_level=0.01, power=0.8)
+    r = rr_power("mirrored", p=2 / 3, presp=0.2, alpha=0.01, power=0.8, n_rule="r")
+    m = rr_power("mirrored", p=2 / 3, presp=0.2, alpha=0.01, power=0.8)
     assert abs(r.achieved_power - 0.8) < 0.01 and r.n < m.n
-    assert rr_power("mirrored", p=2 / 3, presp=0.2, sig_level=0.01, n=r.n - 1).power < 0.79
+    assert rr_power("mirrored", p=2 / 3, presp=0.2, alpha=0.01, n=r.n - 1).power < 0.79
 
 
 def test_two_sample_and_two_sided():
@@ -99,7 +99,7 @@ def test_power_by_simulation():
     """The rejection rate of the closed-form test in simulated surveys is the power."""
     rng = np.random.default_rng(5)
     p, n, presp, alpha = 2 / 3, 200, 0.2, 0.01  # mirrored: P(yes) = 1/3 + pi/3
-    res = rr_power("mirrored", p=p, n=n, presp=presp, presp_null=0, sig_level=alpha)
+    res = rr_power("mirrored", p=p, n=n, presp=presp, presp_null=0, alpha=alpha)
     a, b = 1 - p, 2 * p - 1
     reps = 20_000
     ybar = rng.binomial(n, a + b * presp, size=reps) / n
@@ -121,3 +121,11 @@ def test_bad_power_arguments():
         rr_power("mirrored", p=0.7, presp=0.0, power=0.8, max_n=1000)
     with pytest.raises(UnsupportedError, match="does not identify"):
         rr_power("crosswise", p=0.5, presp=0.2, n=100)
+
+
+def test_old_name_sig_level_still_works_with_a_warning():
+    new = rr_power("mirrored", p=2 / 3, presp=0.2, alpha=0.01, n=300)
+    with pytest.warns(DeprecationWarning, match="alpha"):
+        old = rr_power("mirrored", p=2 / 3, presp=0.2, sig_level=0.01, n=300)
+    assert old.to_dict() == new.to_dict()
+    assert new.to_dict()["alpha"] == 0.01 and "sig_level" not in new.to_dict()

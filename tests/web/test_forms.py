@@ -436,7 +436,7 @@ def test_rr_power_options() -> None:
         power="",
         n="300",
         presp_null="0.05",
-        sig_level="0.01",
+        alpha="0.01",
         alternative="two.sided",
         n_rule="r",
     )
@@ -446,7 +446,7 @@ def test_rr_power_options() -> None:
         n=300,
         presp=0.2,
         presp_null=0.05,
-        sig_level=0.01,
+        alpha=0.01,
         alternative="two.sided",
         n_rule="r",
     )

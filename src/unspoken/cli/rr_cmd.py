@@ -10,6 +10,7 @@ from unspoken.cli.common import (
     finish,
     inference_options,
     load_frame,
+    old_flag,
     output_options,
     subgroup_options,
     survey_design_options,
@@ -80,7 +81,8 @@ def design_options(f):
     vcov_default="Default: model, or survey with --weights or --strata, cluster with --cluster.",
 )
 @subgroup_options()
-@inference_options()
+@inference_options(bootstrap_reps=True)
+@old_flag("--reps", "--bootstrap-reps", "bootstrap_reps", int)
 @output_options
 def command(
     data: str,
@@ -98,6 +100,7 @@ def command(
     min_n: int,
     level: float,
     seed: int | None,
+    bootstrap_reps: int,
     encoding: str | None,
     as_json: bool,
     html_file: str | None,
@@ -130,6 +133,7 @@ def command(
         by=by,
         level=level,
         seed=seed,
+        bootstrap_reps=bootstrap_reps,
         min_n=min_n,
     )
     finish(fit, as_json, html_file, data_note=f"Data: {data}")

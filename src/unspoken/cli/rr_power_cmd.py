@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from unspoken.cli.common import choice_option, finish, html_option, json_option, shown_option
+from unspoken.cli.common import (
+    choice_option,
+    finish,
+    html_option,
+    json_option,
+    old_flag,
+    shown_option,
+)
 from unspoken.cli.rr_cmd import design_options
 
 
@@ -20,7 +27,8 @@ from unspoken.cli.rr_cmd import design_options
 @click.option("--presp-c-null", type=float, default=None, help="Two samples: null, control.")
 @click.option("--n", "n", type=float, default=None, help="Sample size (per group): solve power.")
 @click.option("--power", type=float, default=None, help="Target power: solve the sample size.")
-@shown_option("--sig-level", float, 0.05, "Test level.")
+@shown_option("--alpha", float, 0.05, "Test level (R's sig.level).")
+@old_flag("--sig-level", "--alpha", "alpha", float)
 @choice_option("--type", ["one.sample", "two.sample"], "one.sample", dest="type_")
 @choice_option("--alternative", ["one.sided", "two.sided"], "one.sided")
 @choice_option(
@@ -45,7 +53,7 @@ def command(
     presp_c_null: float | None,
     n: float | None,
     power: float | None,
-    sig_level: float,
+    alpha: float,
     type_: str,
     alternative: str,
     n_rule: str,
@@ -56,7 +64,7 @@ def command(
     response design, or the sample size for a target power (R rr power.rr.test).
 
     Example: unspoken rr-power --design forced-known --p 2/3 --p1 1/6 --p0 1/6
-    --presp 0.2 --presp-null 0 --n 200 --sig-level 0.01
+    --presp 0.2 --presp-null 0 --n 200 --alpha 0.01
     """
     from unspoken.rr.power import rr_power
 
@@ -74,7 +82,7 @@ def command(
         presp_c=presp_c,
         presp_t_null=presp_t_null,
         presp_c_null=presp_c_null,
-        sig_level=sig_level,
+        alpha=alpha,
         type=type_,  # type: ignore[arg-type]
         alternative=alternative,  # type: ignore[arg-type]
         n_rule=n_rule,  # type: ignore[arg-type]

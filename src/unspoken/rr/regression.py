@@ -63,6 +63,8 @@ from unspoken.inference.covariance import (
     vcov_from_influence,
 )
 from unspoken.io import require_columns, to_pandas
+from unspoken.keywords import old_names
+from unspoken.options import DEFAULT_BOOTSTRAP_REPS
 from unspoken.results import Estimate
 from unspoken.rr.data import (
     _default_kind,
@@ -93,9 +95,10 @@ __all__ = ["RRFit", "RRPrevalence", "rr_prevalence", "rr_regression"]
 # --------------------------------------------------------------------------- estimators
 
 
+@old_names(answer="outcome")
 def rr_prevalence(
     data: Any,
-    answer: str,
+    outcome: str,
     design: str | RRDesign = "forced-known",
     p: float | None = None,
     p0: float | None = None,
@@ -112,7 +115,8 @@ def rr_prevalence(
 ) -> RRPrevalence:
     """Closed-form prevalence ``(ybar_w - a) / b`` of a randomized response item.
 
-    ``answer`` is the column of answers (or ``"y ~ 1"``). Variance: ``"model"`` is the
+    ``outcome`` is the column of randomized answers (or ``"y ~ 1"``; the old name
+    ``answer=`` still works for one release, with a warning). Variance: ``"model"`` is the
     binomial ``ybar (1 - ybar) / (n b^2)`` (``n`` = sum of weights: frequency weights); the
     others use the influence values (see the module docstring). The estimate is not
     truncated to [0, 1] (it is unbiased); a note says when it falls outside. ``by`` gives it
@@ -121,15 +125,15 @@ def rr_prevalence(
     """
     min_n = check_min_n(min_n)
     d = make_design(design, p=p, p0=p0, p1=p1, q=q)
-    if "~" in answer:
-        lhs, rhs = split_formula(answer)
+    if "~" in outcome:
+        lhs, rhs = split_formula(outcome)
         if lhs is None or rhs.strip() != "1":
             raise UnsupportedError(
                 "rr_prevalence takes the answer column (or 'y ~ 1'); use rr_regression "
                 "for covariates"
             )
-        answer = lhs
-    prep = _prepare(to_pandas(data), answer, [], d, weights, cluster, strata, missing, by)
+        outcome = lhs
+    prep = _prepare(to_pandas(data), outcome, [], d, weights, cluster, strata, missing, by)
     kind = _default_kind(prep.survey, vcov, "rr_prevalence", prep.notes)
     y, w = prep.y, prep.survey.w
     result = RRPrevalence(
@@ -176,6 +180,7 @@ def rr_prevalence(
     return result
 
 
+@old_names(reps="bootstrap_reps")
 def rr_regression(
     data: Any,
     formula: str,
@@ -193,7 +198,7 @@ def rr_regression(
     missing: Literal["listwise", "error"] = "listwise",
     start: np.ndarray | None = None,
     maxit: int = 500,
-    reps: int = 500,
+    bootstrap_reps: int = DEFAULT_BOOTSTRAP_REPS,
     seed: int | np.random.Generator | None = None,
     min_n: int = DEFAULT_MIN_N,
 ) -> RRFit:
@@ -207,7 +212,9 @@ def rr_regression(
 
     The default variance is ``"model"`` (inverse observed information) without survey
     columns, ``"cluster"`` with a cluster column, and ``"survey"`` (Taylor linearisation)
-    with weights or strata. ``vcov="opg"`` gives R ``rrreg``'s default standard errors.
+    with weights or strata. ``vcov="opg"`` gives R ``rrreg``'s default standard errors;
+    ``vcov="bootstrap"`` refits on ``bootstrap_reps`` resamples (the old name ``reps=``
+    still works for one release, with a warning).
     The result's ``prevalence`` is the average predicted prevalence; ``by`` gives it per
     value of a column (a group with fewer than ``min_n`` respondents, default 30, is
     suppressed to protect respondents; see :mod:`unspoken.smallcells`).
@@ -278,7 +285,7 @@ def rr_regression(
             b, _, _, _, rep, _ = sub.maximise(beta, maxit=100)
             return b if rep.converged else np.full_like(b, np.nan)
 
-        V, _ = bootstrap_cov(refit, len(y), reps=reps, seed=seed, design=prep.survey)
+        V, _ = bootstrap_cov(refit, len(y), reps=bootstrap_reps, seed=seed, design=prep.survey)
     else:
         V = vcov_from_influence(
             beta_infl,

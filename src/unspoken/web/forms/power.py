@@ -56,7 +56,7 @@ _RR_POWER = Analysis(
         _share("presp_c", "Two groups: prevalence in the control group", advanced=True),
         _share("presp_t_null", "Two groups: treated prevalence if no difference", advanced=True),
         _share("presp_c_null", "Two groups: control prevalence if no difference", advanced=True),
-        replace(_ALPHA, name="sig_level"),
+        _ALPHA,
         Field(
             "alternative",
             "Alternative",
@@ -80,7 +80,6 @@ _RR_POWER = Analysis(
     ),
     r.run_rr_power,
     uses_data=False,
-    params={"sig_level": "sig_level"},
 )
 
 _LIST_POWER = Analysis(

@@ -54,7 +54,7 @@ def run_rr_power(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         presp_c=v["presp_c"],
         presp_t_null=v["presp_t_null"],
         presp_c_null=v["presp_c_null"],
-        sig_level=float(v["sig_level"]),
+        alpha=float(v["alpha"]),
         type=v["type"],
         alternative=v["alternative"],
         n_rule=v["n_rule"],

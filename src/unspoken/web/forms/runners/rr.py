@@ -22,7 +22,7 @@ def run_rr(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         p1=v["p1"],
         q=v["q"],
         **survey(v),
-        **inference(v, reps="reps"),
+        **inference(v),
         by=v["by"],
         min_n=v["min_n"],
     )
