@@ -86,6 +86,23 @@ class Field:
         return value
 
 
+def choice(
+    name: str, label: str, help: str, options: Mapping[str, str], advanced: bool = False
+) -> Field:
+    """A field choosing one of ``options`` (each value mapped to what the page shows for
+    it), the first the default."""
+    return Field(
+        name,
+        label,
+        "choice",
+        help,
+        tuple(options),
+        next(iter(options)),
+        choice_text=tuple(options.values()),
+        advanced=advanced,
+    )
+
+
 @dataclass(frozen=True)
 class Analysis:
     """A form: its fields and how the checked values become a call of the public API.

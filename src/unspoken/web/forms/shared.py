@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 from unspoken.inference.covariance import VCOV_OFFERS
-from unspoken.web.forms.fields import Field
+from unspoken.web.forms.fields import Field, choice
+
+
+def _percent(name: str, label: str, help_: str, values: tuple[str, ...]) -> Field:
+    """A choice of probabilities (the first the default), shown in percent."""
+    return choice(name, label, help_, {v: f"{float(v):.0%}" for v in values}, advanced=True)
+
+
+def _alternative(first: str) -> Field:
+    """The alternative hypothesis of a power calculation, ``first`` ("one.sided" or
+    "two.sided") listed first and the default."""
+    sides = sorted(("one.sided", "two.sided"), key=lambda side: side != first)
+    return choice("alternative", "Alternative", "", {s: s.replace(".", "-") for s in sides}, True)
+
 
 # --------------------------------------------------------------------------- shared fields
 
@@ -57,14 +70,11 @@ _SUPPORT = Field(
     "text",
     "Comma-separated, e.g. definitely,rather. Not needed for a 0/1 or yes/no question.",
 )
-_DK = Field(
+_DK = choice(
     "dk",
     "Don't know / refused answers",
-    "choice",
     "Counted as non-support, dropped, or both ways (bounds).",
-    ("no", "drop", "bounds"),
-    "no",
-    choice_text=("count as non-support", "drop them", "both ways (bounds)"),
+    {"no": "count as non-support", "drop": "drop them", "bounds": "both ways (bounds)"},
 )
 _DK_VALUES = Field(
     "dk_values",
@@ -73,16 +83,8 @@ _DK_VALUES = Field(
     "Comma-separated. Default: recognised from labels such as 'hard to say', 'refused'.",
     advanced=True,
 )
-_LEVEL = Field(
-    "level",
-    "Confidence level",
-    "choice",
-    "Of the intervals.",
-    ("0.95", "0.9", "0.99"),
-    "0.95",
-    choice_text=("95%", "90%", "99%"),
-    advanced=True,
-)
+
+_LEVEL = _percent("level", "Confidence level", "Of the intervals.", ("0.95", "0.9", "0.99"))
 _SEED = Field(
     "seed",
     "Random seed",
@@ -126,15 +128,8 @@ _VARIANCE = Field(
     ),
     advanced=True,
 )
-_ALPHA = Field(
-    "alpha",
-    "Test level",
-    "choice",
-    "Chance of a false alarm the test allows.",
-    ("0.05", "0.01", "0.1"),
-    "0.05",
-    choice_text=("5%", "1%", "10%"),
-    advanced=True,
+_ALPHA = _percent(
+    "alpha", "Test level", "Chance of a false alarm the test allows.", ("0.05", "0.01", "0.1")
 )
 
 _USUAL = "the method's usual one"
