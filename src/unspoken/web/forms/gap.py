@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from unspoken.web.forms import runners as r
-from unspoken.web.forms.fields import Analysis, Field
+from unspoken.web.forms.fields import Analysis, Field, choice
 from unspoken.web.forms.shared import (
     _BY,
     _BY2,
@@ -71,14 +71,11 @@ _GAP = Analysis(
         replace(_DIRECT_Q, name="direct", label="Direct question"),
         _SUPPORT,
         _DK,
-        Field(
+        choice(
             "method",
             "Method",
-            "choice",
             "Difference in means (survey design), or regressions with covariates.",
-            ("dim", "ml"),
-            "dim",
-            choice_text=("difference in means (dim)", "regressions (ml)"),
+            {"dim": "difference in means (dim)", "ml": "regressions (ml)"},
         ),
         replace(_COVS, help="For the regressions (ml) only, e.g. age + news."),
         _BY,

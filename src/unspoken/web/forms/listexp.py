@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from unspoken.inference.covariance import offered
 from unspoken.web.forms import runners as r
-from unspoken.web.forms.fields import Analysis, Field
+from unspoken.web.forms.fields import Analysis, Field, choice
 from unspoken.web.forms.shared import (
     _ALPHA,
     _BY,
@@ -36,19 +36,16 @@ _LIST = Analysis(
         _OUTCOME,
         _TREAT,
         _J,
-        Field(
+        choice(
             "method",
             "Method",
-            "choice",
             "Difference in means, or a model that allows covariates.",
-            ("dim", "ml", "lm", "nls"),
-            "dim",
-            choice_text=(
-                "difference in means (dim)",
-                "maximum likelihood (ml)",
-                "linear model (lm)",
-                "nonlinear least squares (nls)",
-            ),
+            {
+                "dim": "difference in means (dim)",
+                "ml": "maximum likelihood (ml)",
+                "lm": "linear model (lm)",
+                "nls": "nonlinear least squares (nls)",
+            },
         ),
         _COVS,
         _BY,
@@ -85,25 +82,19 @@ _LIST = Analysis(
             "e.g. age + south; empty: the same share for everybody.",
             advanced=True,
         ),
-        Field(
+        choice(
             "liar_fit",
             "Liar models",
-            "choice",
             "Plain maximum likelihood, or with R list's weakly informative Cauchy priors "
             "(helps when the liar shares are poorly identified).",
-            ("glm", "bayesglm"),
-            "glm",
-            choice_text=("plain", "with priors (bayesglm)"),
+            {"glm": "plain", "bayesglm": "with priors (bayesglm)"},
             advanced=True,
         ),
-        Field(
+        choice(
             "error",
             "Response errors",
-            "choice",
             "Some respondents give a wrong count (Blair, Chou & Imai 2019); maximum likelihood.",
-            ("none", "topcoded", "uniform"),
-            "none",
-            choice_text=("none", "top-coded", "uniform"),
+            {"none": "none", "topcoded": "top-coded", "uniform": "uniform"},
             advanced=True,
         ),
         _tick(
@@ -118,15 +109,12 @@ _LIST = Analysis(
             "Maximum likelihood with separate "
             "control-item models for those with and without the trait.",
         ),
-        Field(
+        choice(
             "multi_condition",
             "Several sensitive items",
-            "choice",
             "When the list group has several treated values: let each item depend on the "
             "control count.",
-            ("none", "level"),
-            "none",
-            choice_text=("independent of the control count", "depends on it (level)"),
+            {"none": "independent of the control count", "level": "depends on it (level)"},
             advanced=True,
         ),
         _REPS,
@@ -166,14 +154,11 @@ _LIST_DOUBLE = Analysis(
             "Only if the group is not 0/1 or FALSE/TRUE.",
         ),
         replace(_COVS, help="Covariates of the sensitive item, e.g. age + female."),
-        Field(
+        choice(
             "method",
             "Method",
-            "choice",
             "One regression over both lists, or the average of the two single-list estimates.",
-            ("pooled", "average"),
-            "pooled",
-            choice_text=("pooled", "average of the two lists"),
+            {"pooled": "pooled", "average": "average of the two lists"},
         ),
         replace(_WEIGHTS, hint="weights"),
         replace(_CLUSTER, hint="cluster"),
@@ -213,14 +198,11 @@ _DESIGN_TEST = Analysis(
         _OUTCOME,
         _TREAT,
         _J,
-        Field(
+        choice(
             "compat",
             "Variant",
-            "choice",
             "As published, or R list's ict.test numbers.",
-            ("paper", "list"),
-            "paper",
-            choice_text=("as published", "as R ict.test"),
+            {"paper": "as published", "list": "as R ict.test"},
         ),
         _CONTROL,
         _ALPHA,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from unspoken.web.forms import runners as r
-from unspoken.web.forms.fields import Analysis, Field
+from unspoken.web.forms.fields import Analysis, Field, choice
 from unspoken.web.forms.shared import (
     _LEVEL,
     _tick,
@@ -41,14 +41,11 @@ _POLLS = Analysis(
             low=1,
         ),
         Field("dk_col", "'Hard to say' share (optional)", "column_opt", hint="dk"),
-        Field(
+        choice(
             "scale",
             "Share of",
-            "choice",
             "All respondents, or only those with an opinion (needs 'Hard to say').",
-            ("all", "decided"),
-            "all",
-            choice_text=("all respondents", "those with an opinion"),
+            {"all": "all respondents", "decided": "those with an opinion"},
         ),
         Field("period", "Time step", "choice", "", ("week", "day"), "week"),
         Field("units", "Units", "choice", "", ("auto", "percent", "proportion"), "auto"),
@@ -61,32 +58,26 @@ _POLLS = Analysis(
             advanced=True,
         ),
         Field("end", "Fieldwork end", "column_opt", hint="end", advanced=True),
-        Field(
+        choice(
             "date_format",
             "How dates are written",
-            "choice",
             "Only for dates such as 05/03/2020, which could be 5 March or May 3.",
-            ("", "%d/%m/%Y", "%m/%d/%Y", "%d-%m-%Y", "%m-%d-%Y", "%d/%m/%y", "%m/%d/%y"),
-            "",
-            choice_text=(
-                "recognised automatically",
-                "day/month/year (31/12/2020)",
-                "month/day/year (12/31/2020)",
-                "day-month-year (31-12-2020)",
-                "month-day-year (12-31-2020)",
-                "day/month/two-digit year (31/12/20)",
-                "month/day/two-digit year (12/31/20)",
-            ),
+            {
+                "": "recognised automatically",
+                "%d/%m/%Y": "day/month/year (31/12/2020)",
+                "%m/%d/%Y": "month/day/year (12/31/2020)",
+                "%d-%m-%Y": "day-month-year (31-12-2020)",
+                "%m-%d-%Y": "month-day-year (12-31-2020)",
+                "%d/%m/%y": "day/month/two-digit year (31/12/20)",
+                "%m/%d/%y": "month/day/two-digit year (12/31/20)",
+            },
             advanced=True,
         ),
-        Field(
+        choice(
             "fieldwork",
             "A poll measures",
-            "choice",
             "The average over its fieldwork days, or its middle day.",
-            ("spread", "midpoint"),
-            "spread",
-            choice_text=("its fieldwork days", "its middle day"),
+            {"spread": "its fieldwork days", "midpoint": "its middle day"},
             advanced=True,
         ),
         Field(

@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from unspoken.web.forms import runners as r
-from unspoken.web.forms.fields import Analysis, Field
+from unspoken.web.forms.fields import Analysis, Field, choice
 from unspoken.web.forms.rr import _DESIGN, _P, _P0, _P1, _Q
 from unspoken.web.forms.shared import (
     _ALPHA,
     _J,
     _OUTCOME,
     _TREAT,
+    _alternative,
     _share,
 )
 
@@ -42,14 +43,11 @@ _RR_POWER = Analysis(
         _share("presp_null", "Prevalence if there is nothing to detect", "Default 0."),
         _POWER,
         Field("n", "Sample size", "int_opt", "Gives the power (leave Target power empty).", low=1),
-        Field(
+        choice(
             "type",
             "Samples",
-            "choice",
             "One sample, or the difference between two groups.",
-            ("one.sample", "two.sample"),
-            "one.sample",
-            choice_text=("one sample", "two groups"),
+            {"one.sample": "one sample", "two.sample": "two groups"},
             advanced=True,
         ),
         _share("presp_t", "Two groups: prevalence in the treated group", advanced=True),
@@ -57,24 +55,12 @@ _RR_POWER = Analysis(
         _share("presp_t_null", "Two groups: treated prevalence if no difference", advanced=True),
         _share("presp_c_null", "Two groups: control prevalence if no difference", advanced=True),
         _ALPHA,
-        Field(
-            "alternative",
-            "Alternative",
-            "choice",
-            "",
-            ("one.sided", "two.sided"),
-            "one.sided",
-            choice_text=("one-sided", "two-sided"),
-            advanced=True,
-        ),
-        Field(
+        _alternative("one.sided"),
+        choice(
             "n_rule",
             "Sample size rule",
-            "choice",
             "The smallest n reaching the power, or R's first n within 0.01 of it.",
-            ("min", "r"),
-            "min",
-            choice_text=("smallest n", "as R"),
+            {"min": "smallest n", "r": "as R"},
             advanced=True,
         ),
     ),
@@ -129,16 +115,7 @@ _LIST_POWER = Analysis(
             high=1,
         ),
         _ALPHA,
-        Field(
-            "alternative",
-            "Alternative",
-            "choice",
-            "",
-            ("two.sided", "one.sided"),
-            "two.sided",
-            choice_text=("two-sided", "one-sided"),
-            advanced=True,
-        ),
+        _alternative("two.sided"),
         Field(
             "treated_share",
             "Share shown the treated list",
