@@ -152,8 +152,8 @@ ENTRY_POINTS = {
         lambda d, v: unspoken.rr_predictor(d, "male ~ d", "d", "mirrored", p=0.7, vcov=v),
         "vcov",
     ),
-    "direct": (_race, lambda d, v: unspoken.direct_poll(d, "d", variance=v), "variance"),
-    "gap": (_race, lambda d, v: unspoken.gap(d, "y", "treat", 3, "d", variance=v), "variance"),
+    "direct": (_race, lambda d, v: unspoken.direct_poll(d, "d", vcov=v), "vcov"),
+    "gap": (_race, lambda d, v: unspoken.gap(d, "y", "treat", 3, "d", vcov=v), "vcov"),
 }
 
 

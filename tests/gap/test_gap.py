@@ -294,9 +294,12 @@ def test_placebo_with_dk_bounds():
 def test_public_names_and_hc0():
     import unspoken.falsification.estimator
 
-    assert callable(unspoken.gap)
+    assert unspoken.gap is unspoken.falsification.estimator.gap
     df, _ = simulate_gap(400, seed=3)
-    res = unspoken.gap(df, "y", "treat", 4, "direct", variance="hc0")
+    res = unspoken.gap(df, "y", "treat", 4, "direct", vcov="hc0")
+    with pytest.warns(DeprecationWarning, match="vcov"):
+        old = unspoken.gap(df, "y", "treat", 4, "direct", variance="hc0")
+    assert old.to_dict() == res.to_dict() and res.to_dict()["vcov"] == "hc0"
     n = len(df)
     survey = unspoken.gap(df, "y", "treat", 4, "direct")
     assert survey.overall.gap.std_error == pytest.approx(
@@ -304,7 +307,7 @@ def test_public_names_and_hc0():
     )
     df["psu"] = np.arange(n) % 20
     with pytest.raises(UnsupportedError, match="survey"):
-        unspoken.gap(df, "y", "treat", 4, "direct", cluster="psu", variance="hc0")
+        unspoken.gap(df, "y", "treat", 4, "direct", cluster="psu", vcov="hc0")
     assert callable(unspoken.direct_poll) and callable(unspoken.combined_list_direct)
     assert callable(unspoken.hausman_test)
 

@@ -9,8 +9,10 @@ from unspoken.cli.common import (
     choice_option,
     data_argument,
     finish,
+    level_option,
     load_frame,
     min_n_option,
+    old_flag,
     outcome_option,
     output_options,
     plot_option,
@@ -18,6 +20,9 @@ from unspoken.cli.common import (
     survey_design_options,
     treat_options,
 )
+from unspoken.inference.covariance import offered
+
+_VCOV = "Default: survey (Taylor linearisation over weights, clusters and strata)."
 
 
 @click.command("gap")
@@ -35,7 +40,8 @@ from unspoken.cli.common import (
     "dim: difference in means (design-based); ml: list ML vs logistic "
     "regression of the direct answer.",
 )
-@survey_design_options()
+@survey_design_options(vcov=offered("gap"), vcov_default=_VCOV)
+@old_flag("--variance", "--vcov", "vcov", click.Choice(offered("gap")))
 @click.option("--placebo-treat", default=None, help="Column: 1 = respondent got the placebo list.")
 @click.option(
     "--placebo-prevalence",
@@ -43,6 +49,7 @@ from unspoken.cli.common import (
     help="Known prevalence of the placebo item, or the column asking it directly.",
 )
 @min_n_option("gap")
+@level_option
 @plot_option
 @output_options
 def command(
@@ -60,10 +67,12 @@ def command(
     weights: str | None,
     cluster: str | None,
     strata: str | None,
+    vcov: str | None,
     control: str | None,
     placebo_treat: str | None,
     placebo_prevalence: str | None,
     min_n: int,
+    level: float,
     plot_file: str | None,
     encoding: str | None,
     as_json: bool,
@@ -71,7 +80,8 @@ def command(
 ) -> None:
     """The falsification gap in DATA: the direct share, the hidden (list) share and
     gap = hidden - direct, overall and --by subgroup, with 95% intervals that account for
-    the two estimates sharing respondents."""
+    the two estimates sharing respondents (--vcov: how the variance is computed; the
+    old flag --variance still works, with a deprecation line)."""
     from unspoken.falsification import gap
 
     df = load_frame(data, encoding=encoding)
@@ -94,6 +104,8 @@ def command(
         placebo_treat=placebo_treat,
         placebo_prevalence=placebo_prevalence,
         min_n=min_n,
+        vcov=vcov or "survey",  # type: ignore[arg-type]
+        level=level,
     )
     if plot_file:
         res.plot(plot_file)

@@ -1,4 +1,4 @@
-"""The prepared gap data and the per-domain context that turns a domain into a GapRow."""
+"""The per-domain context that turns a domain of the prepared data into a GapRow."""
 
 from __future__ import annotations
 
@@ -6,15 +6,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from unspoken.direct import (
-    design_vcov,
-    share_influence,
-)
+from unspoken.direct.estimator import design_vcov, share_influence
 from unspoken.errors import DataError
+from unspoken.falsification.prepared import Prepared
 from unspoken.falsification.results import GapRow
-from unspoken.inference.covariance import SurveyDesign
 from unspoken.inference.delta import delta_se, delta_var
 from unspoken.results import Estimate
 from unspoken.smallcells import (
@@ -24,31 +20,12 @@ from unspoken.smallcells import (
 
 
 @dataclass
-class _Prepared:
-    df: pd.DataFrame
-    design: SurveyDesign
-    hidden: Any
-    has_list: np.ndarray
-    treat_full: np.ndarray  # 1 treated, 0 control, -1 not in the list part (or placebo arm)
-    support: np.ndarray
-    is_dk: np.ndarray
-    has_direct: np.ndarray
-    placebo: Any
-    layout: str
-    labels: list[Any]
-    support_idx: list[int]
-    dk_idx: list[int]
-    notes: list[str]
-    user_hidden: Any = None
-
-
-@dataclass
 class _Context:
-    prep: _Prepared
+    prep: Prepared
     hidden: Any
     direct_model: Any
     dk: str
-    variance: str
+    vcov: str
     crit: float
     level: float
     min_n: int
@@ -92,7 +69,7 @@ class _Context:
             if verdict is None:
                 raise DataError(f"nothing to estimate: {what}")
             return GapRow(counts=counts, note=f"nothing to estimate: {what}")
-        n_all = len(p.df)
+        n_all = p.n
         rp = np.asarray(self.hidden.row_positions, dtype=np.int64)
         h_est, h_psi_own = self.hidden.prevalence_influence(mask[rp])
         h_psi = np.zeros(n_all)
@@ -127,7 +104,7 @@ class _Context:
             names += pl_names
             values += list(pl_vals)
         Psi = np.column_stack(cols)
-        V = design_vcov(Psi, p.design, self.variance, "gap")
+        V = design_vcov(Psi, p.design, self.vcov, "gap")
         idx = {nm: j for j, nm in enumerate(names)}
         val = np.asarray(values)
 

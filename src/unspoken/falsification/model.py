@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from unspoken.direct import estimate_dict
+from unspoken.direct.results import estimate_dict
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
 from unspoken.inference.delta import delta_se, independent_se
 from unspoken.results import Estimate
@@ -130,32 +130,23 @@ def fit_logit(
 
 
 def model_based_shares(
-    prep: Any,
-    outcome: str,
-    treat: str,
-    J: int,
-    covariates: str | None,
-    weights: str | None,
-    direct: str,
-    dk: str,
-    level: float,
+    prep: Any, dk: str, level: float, weighted: bool
 ) -> tuple[ListMLShare, PredictedShare, dict[str, Any]]:
-    """Fit both models on the prepared data; return the two share objects and R-style
-    (covariates fixed, fits independent) results for comparison with R ``list``."""
+    """Fit both models on the prepared data (:class:`~unspoken.falsification.prepared.
+    Prepared`: counts, arms, answers, covariates ``X`` and weights, with ``weighted`` when
+    weights were given); return the two share objects and R-style (covariates fixed, fits
+    independent) results for comparison with R ``list``."""
     from scipy.stats import t as t_dist
 
-    from unspoken.formula import model_matrix
     from unspoken.listexp.ml import ml_core
 
-    df = prep.df
-    dm = model_matrix(covariates or "1", df)
-    X = dm.X
+    X, terms, J = prep.X, prep.terms, prep.J
     w = prep.design.w
     rows = np.flatnonzero(prep.treat_full >= 0)
-    y = df[outcome].to_numpy(dtype=float)[rows]
+    y = prep.y_full[rows]
     t = prep.treat_full[rows].astype(float)
-    wl = None if weights is None else w[rows]
-    core = ml_core(y, t, X[rows], dm.names, J, wl, True, quiet=True)
+    wl = w[rows] if weighted else None
+    core = ml_core(y, t, X[rows], terms, J, wl, True, quiet=True)
     k = X.shape[1]
     if not core.converged:
         raise ConvergenceError(
@@ -165,8 +156,8 @@ def model_based_shares(
                                   w[rows], rows)  # fmt: skip
     fit_rows = prep.has_direct & ~(prep.is_dk if dk == "drop" else np.zeros_like(prep.is_dk))
     d = prep.support
-    gamma, cov, psi_g = fit_logit(d[fit_rows], X[fit_rows], w[fit_rows], dm.names)
-    psi_gamma = np.zeros((len(df), k))
+    gamma, cov, psi_g = fit_logit(d[fit_rows], X[fit_rows], w[fit_rows], terms)
+    psi_gamma = np.zeros((prep.n, k))
     psi_gamma[fit_rows] = psi_g
     direct_share = PredictedShare(X=X, coef=gamma, psi_coef=psi_gamma, cov=cov, v=w)
     # R-style: averages over each part's own respondents, covariates fixed, fits independent
@@ -187,45 +178,40 @@ def model_based_shares(
             **{key: estimate_dict(e) for key, e in r_style.items()},
         },
         "list_fit": {
-            "terms": dm.names,
+            "terms": terms,
             "sensitive": core.theta[:k].tolist(),
             "control": core.theta[k:].tolist(),
             "loglik": core.loglik,
             "converged": core.converged,
         },
         "direct_fit": {
-            "terms": dm.names,
+            "terms": terms,
             "coef": gamma.tolist(),
             "std_error": np.sqrt(np.diag(cov)).tolist(),
         },
     }
-    info["hausman"] = _hausman(df.iloc[rows], outcome, t, covariates, J, wl, core)
+    info["hausman"] = _hausman(y, t, X[rows], terms, J, wl, core)
     return hidden, direct_share, info
 
 
 def _hausman(
-    frame: Any, outcome: str, t: np.ndarray, covariates: str | None, J: int,
+    y: np.ndarray, t: np.ndarray, X: np.ndarray, terms: list[str], J: int,
     w: np.ndarray | None, core: Any,
 ) -> dict[str, Any]:  # fmt: skip
-    """ML vs NLS specification check on the list part (Imai 2011; R ict.hausman.test)."""
+    """ML vs NLS specification check on the list part (Imai 2011; R ict.hausman.test): the
+    two-step NLS on the same arrays, its robust (hc0) covariance, as ``list_experiment(...,
+    method="nls")`` gives it."""
     from unspoken.errors import UnspokenError
+    from unspoken.inference.covariance import vcov_from_influence
     from unspoken.listexp.hausman import hausman_statistic
-    from unspoken.listexp.standard import list_experiment
+    from unspoken.listexp.least_squares import nls_core
 
-    sub = frame.copy()
-    sub["_unspoken_treat"] = t
-    weights = None
-    if w is not None:
-        sub["_unspoken_w"] = w
-        weights = "_unspoken_w"
     try:
-        nls = list_experiment(
-            sub, f"{outcome} ~ {covariates or '1'}", "_unspoken_treat", J=J, method="nls",
-            control=0.0, weights=weights,
-        )  # fmt: skip
+        nls = nls_core(y, t, X, terms, J, w)
+        nls_cov = vcov_from_influence(nls.influence(), "hc0")  # type: ignore[misc]
     except (UnspokenError, np.linalg.LinAlgError) as e:
         return {"statistic": None, "note": f"the NLS fit failed: {e}"}
-    res = hausman_statistic(core.theta, core.model_cov, nls.params_, nls.cov, abs=True)
+    res = hausman_statistic(core.theta, core.model_cov, nls.theta, nls_cov, abs=True)
     out = res.to_dict()
     out.pop("model")
     out["summary"] = (

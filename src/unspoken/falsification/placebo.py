@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from unspoken.direct import share_influence
+from unspoken.direct.estimator import share_influence
 from unspoken.errors import DataError
 from unspoken.results import Estimate
 

@@ -6,25 +6,22 @@ from pathlib import Path
 from typing import Any
 
 from unspoken.report.view import percent_axes
-
-_SUFFIXES = {".svg", ".png", ".pdf"}
+from unspoken.report.views.gap import check_plot_path
 
 
 def plot_gap(result: Any, path: str | Path | None = None, title: str | None = None) -> Any:
     """Draw the result; save to ``path`` (.svg, .png or .pdf) when given. Returns the figure.
 
-    ``result`` is a :class:`~unspoken.falsification.estimator.GapResult` (not imported here: the
-    estimator imports this module, which stays below it).
+    ``result`` is a :class:`~unspoken.falsification.results.GapResult` (not imported here:
+    the results module imports this one, which stays below it). The report draws the gap
+    with this function too (``GapResult.view().plot``), so the figure is the same.
 
     Left: the direct share (circles) and the hidden share (squares, and the deflation-
     corrected hidden share as open squares when there is a placebo list) with their
     intervals, one row per group. Right: the gap (hidden - direct) with its interval.
     Groups suppressed by the small-cell rule are listed as "suppressed (n < 30)".
     """
-    if path is not None and Path(path).suffix.lower() not in _SUFFIXES:
-        from unspoken.errors import DataError
-
-        raise DataError(f"plot file must end in .svg, .png or .pdf, not '{Path(path).name}'")
+    check_plot_path(path)
     import matplotlib
 
     matplotlib.use("Agg", force=False)

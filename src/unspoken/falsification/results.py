@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from unspoken.direct import (
+from unspoken.direct.results import (
+    TidyItem,
+    bounded,
+    domains_dict,
+    domains_tidy,
     estimate_dict,
+    suppressed_domain,
 )
 from unspoken.falsification.plot import plot_gap
 from unspoken.report.view import View
 from unspoken.results import Estimate, ResultMixin
-from unspoken.smallcells import (
-    suppressed_dict,
-)
 
 _LAYOUT_TEXT = {
     "everyone": "everyone",
@@ -45,9 +48,7 @@ class GapRow:
 
     def to_dict(self) -> dict[str, Any]:
         if self.suppressed:
-            d = suppressed_dict({}, ["direct", "list", "gap", "counts"], self.n_text, self.note)
-            del d["group"]
-            return d
+            return suppressed_domain(["direct", "list", "gap", "counts"], self.n_text, self.note)
         if self.gap is None:
             return {
                 "direct": None,
@@ -86,6 +87,22 @@ class GapRow:
             d["note"] = self.note
         return d
 
+    def tidy_items(self) -> list[TidyItem]:
+        """Lines of ``tidy()``: direct, hidden, gap (each an estimate, or lower and upper
+        bounds with dk="bounds"), dont_know, then the placebo list's quantities."""
+        gap = (
+            bounded("gap", self.gap, None)
+            if self.gap_lower is None
+            else bounded("gap", self.gap_lower, self.gap)
+        )
+        return [
+            *bounded("direct", self.direct, self.direct_upper),
+            *bounded("hidden", self.hidden, None),
+            *gap,
+            *bounded("dont_know", self.dk_share, None),
+            *(("placebo", k, e) for k, e in (self.placebo or {}).items()),
+        ]
+
 
 @dataclass
 class GapResult(ResultMixin):
@@ -99,7 +116,7 @@ class GapResult(ResultMixin):
     support_values: list[Any]
     dk_values: list[Any]
     dk: str
-    variance: str
+    vcov: str
     n: int
     hidden_label: str = "list"
     notes: list[str] = field(default_factory=list)
@@ -107,63 +124,24 @@ class GapResult(ResultMixin):
     level: float = 0.95
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "model": "gap",
+        head = {
             "method": self.method,
             "layout": self.layout,
             "direct_question": self.direct_column,
             "support_values": self.support_values,
             "dk_values": self.dk_values,
             "dk": self.dk,
-            "variance": self.variance,
+            "vcov": self.vcov,
             "n": self.n,
-            "overall": self.overall.to_dict(),
-            "by": [{"group": g, **row.to_dict()} for g, row in self.by],
         }
-        d.update(self.extra)
-        if self.notes:
-            d["notes"] = list(self.notes)
-        return d
+        return domains_dict("gap", head, self, self.extra)
 
-    def tidy(self) -> pd.DataFrame:
-        """One row per (group, quantity): direct, list, gap (and bounds / placebo lines)."""
-        rows = []
-        for g, r in [({}, self.overall), *self.by]:
-            grp = ", ".join(f"{k} = {v}" for k, v in g.items()) or "(all)"
-            if r.suppressed:  # small-cell rule: no estimates, no n
-                rows.append({"group": grp, "quantity": f"suppressed ({r.n_text})"})
-                continue
-            if r.gap is None:
-                rows.append({"group": grp, "quantity": r.note})
-                continue
-            items: list[tuple[str, Estimate | None]] = [
-                ("direct" if r.direct_upper is None else "direct (low)", r.direct),
-                ("direct (high)", r.direct_upper),
-                (self.hidden_label, r.hidden),
-                ("gap" if r.gap_lower is None else "gap (high)", r.gap),
-                ("gap (low)", r.gap_lower),
-                ("don't know", r.dk_share),
-            ]
-            if r.placebo:
-                items += [(f"placebo: {k}", v) for k, v in r.placebo.items()]
-            for name, e in items:
-                if e is None:
-                    continue
-                rows.append(
-                    {
-                        "group": grp,
-                        "quantity": name,
-                        "estimate": e.estimate,
-                        "std_error": e.std_error,
-                        "ci_low": e.ci_low,
-                        "ci_high": e.ci_high,
-                        "n": e.n,
-                    }
-                )
-        out = pd.DataFrame(rows)
-        if "n" in out:
-            out["n"] = out["n"].astype("Int64")
-        return out
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """One row per (group, line): part "direct", "hidden", "gap", "dont_know" (term
+        "estimate", or "lower"/"upper" with dk="bounds") and "placebo" (term: list, truth,
+        deflation, list_corrected, gap_corrected, gap_corrected_lower); a suppressed group is
+        one row with a note and no numbers. ``level``: Wald intervals at another level."""
+        return domains_tidy(self, GapRow.tidy_items, "gap", level)
 
     @property
     def layout_text(self) -> str:
@@ -175,6 +153,7 @@ class GapResult(ResultMixin):
 
         return gap_view(self)
 
-    def plot(self, path: str | None = None, title: str | None = None):
-        """Direct vs hidden share with intervals by subgroup (SVG/PNG by the file's suffix)."""
+    def plot(self, path: str | Path | None = None, title: str | None = None) -> Any:
+        """The report's figure: direct vs hidden share with intervals by subgroup, and the
+        gap; saved to ``path`` (.svg, .png or .pdf) when given."""
         return plot_gap(self, path, title=title)

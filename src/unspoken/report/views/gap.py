@@ -1,25 +1,13 @@
-"""Views of the falsification gap and of direct questions."""
+"""Views of the falsification gap and of direct questions, and the direct poll's figure."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from unspoken.report.views.base import (
-    DASH,
-    Table,
-    View,
-    _bad,
-    _count,
-    _group,
-    _hidden_notes,
-    _interval,
-    _isna,
-    _suppressed,
-    forest_plot,
-    lvl,
-    pct,
-    pts,
-)
+from unspoken.report.views import base as b
+from unspoken.report.views.base import Table, View, lvl, pct, pts
 
 
 def gap_view(res: Any) -> View:
@@ -42,7 +30,7 @@ def gap_view(res: Any) -> View:
     else:
         v.headline.append(f"No overall estimate: {r.note}")
     v.facts.append(
-        f"method = {res.method}   n = {res.n}   variance = {res.variance}   "
+        f"method = {res.method}   n = {res.n}   variance = {res.vcov}   "
         f"direct question '{res.direct_column}', support = "
         f"{', '.join(map(str, res.support_values))}"
     )
@@ -50,25 +38,16 @@ def gap_view(res: Any) -> View:
         v.facts.append(
             f"don't know / refused = {', '.join(map(str, res.dk_values))} (dk = {res.dk})"
         )
-    hidden = {_group(g): row for g, row in res.by if _suppressed(row)}
-    rows = []
-    for g, row in [({}, r), *res.by]:
-        grp = _group(g)
-        if _suppressed(row):
-            rows.append([grp, "suppressed", "", "", "", row.n_text or ""])
-        elif row.gap is None:
-            rows.append([grp, str(row.note or "no estimate"), "", "", "", ""])
-        else:
-            rows += [_gap_row(grp, name, e) for name, e in _gap_quantities(res, row)]
+    rows = _domain_rows(res, lambda row: [] if row.gap is None else _gap_quantities(res, row))
     v.tables.append(
-        Table(
+        _domain_table(
             "Direct share, hidden share and gap (gap = hidden - direct, in points)",
-            ["group", "quantity", "estimate", "s.e.", f"{lvl(res.level)} CI", "n"],
+            ["quantity", "estimate"],
             rows,
-            ["l", "l", "r", "r", "r", "r"],
+            res.level,
         )
     )
-    if any(row.placebo for _, row in [({}, r), *res.by] if not _suppressed(row)):
+    if any(row.placebo for _, row in _domains(res) if not b._suppressed(row)):
         v.facts.append(_CORRECTED)
     if r.gap is not None and r.gap_se_independent is not None:
         v.facts.append(
@@ -78,13 +57,13 @@ def gap_view(res: Any) -> View:
     for k, x in res.extra.items():
         if isinstance(x, dict) and "summary" in x:
             v.facts.append(f"{k}: {x['summary']}")
-    v.notes = [*res.notes, *_hidden_notes(list(hidden.items()))]
+    v.notes = [*res.notes, *_suppressed_notes(res)]
     v.plot = lambda: res.plot()
     v.method = {
         "method": f"falsification gap, {res.method}",
         "direct question asked of": str(getattr(res, "layout_text", res.layout)),
         "respondents (n)": str(res.n),
-        "variance estimator": str(res.variance),
+        "variance estimator": str(res.vcov),
         "intervals": f"{lvl(res.level)} Wald intervals from joint influence functions",
     }
     return v
@@ -129,15 +108,53 @@ def _gap_quantities(res: Any, r: Any) -> list[tuple[str, Any]]:
     return [(name, e) for name, e in out if e is not None]
 
 
-def _gap_row(group: str, name: str, e: Any) -> list[str]:
-    """A row of the gap table: shares in percent, gaps and differences in points."""
+def _share_row(group: str, name: str, e: Any) -> list[str]:
+    """A row of a table by domain: shares in percent, gaps and differences in points."""
     f = _pts_short if ("gap" in name or "deflation" in name) else pct
     ci = f"{f(e.ci_low)} to {f(e.ci_high)}".replace(" pts to", " to")
-    return [group, name, f(e.estimate), f(e.std_error), ci, _count(e.n)]
+    return [group, name, f(e.estimate), f(e.std_error), ci, b._count(e.n)]
 
 
 def _pts_short(x: Any) -> str:
-    return DASH if _bad(x) else f"{100 * float(x):.1f} pts"
+    return b.DASH if b._bad(x) else f"{100 * float(x):.1f} pts"
+
+
+def _domains(res: Any) -> list[tuple[dict[str, Any], Any]]:
+    return [({}, res.overall), *res.by]
+
+
+def _domain_rows(res: Any, lines: Callable[[Any], list[tuple[str, Any]]]) -> list[list[str]]:
+    """Rows of a table by domain: ``lines(domain)`` gives its (label, estimate) pairs; a
+    suppressed domain shows only its bound, one without estimates why."""
+    rows = []
+    for g, d in _domains(res):
+        grp = b._group(g)
+        got = [] if b._suppressed(d) else lines(d)
+        if b._suppressed(d):
+            rows.append([grp, "suppressed", "", "", "", d.n_text or ""])
+        elif not got:
+            rows.append([grp, str(d.note or "no estimate"), "", "", "", ""])
+        rows += [_share_row(grp, name, e) for name, e in got]
+    return rows
+
+
+def _domain_table(title: str, first: list[str], rows: list[list[str]], level: float) -> Table:
+    """A table by domain: group, the ``first`` two columns (label, value), s.e., CI, n."""
+    columns = ["group", *first, "s.e.", f"{lvl(level)} CI", "n"]
+    return Table(title, columns, rows, ["l", "l", "r", "r", "r", "r"])
+
+
+def _suppressed_notes(res: Any) -> list[str]:
+    return b._hidden_notes([(b._group(g), d) for g, d in res.by if b._suppressed(d)])
+
+
+def _direct_lines(t: Any) -> list[tuple[str, Any]]:
+    """(label, estimate) of one domain of the direct poll: each answer, then the support
+    share (a bound pair low before high)."""
+    low = "support" if t.support_upper is None else "support (low)"
+    out = [(str(v), e) for v, e in t.categories]
+    out += [(low, t.support), ("support (high)", t.support_upper)]
+    return [(name, e) for name, e in out if e is not None]
 
 
 def direct_view(res: Any) -> View:
@@ -147,7 +164,7 @@ def direct_view(res: Any) -> View:
         sup = ", ".join(map(str, res.support_values or []))
         v.headline.append(
             f"{pct(t.support.estimate)} give a supporting answer ({sup}; "
-            f"{_interval(t.support)}; n = {t.n})."
+            f"{b._interval(t.support)}; n = {t.n})."
         )
         if t.support_upper is not None:
             v.headline.append(
@@ -156,53 +173,56 @@ def direct_view(res: Any) -> View:
     elif t.categories:
         top = max(t.categories, key=lambda c: c[1].estimate)
         v.headline.append(
-            f"Most common answer: '{top[0]}', {pct(top[1].estimate)} ({_interval(top[1])})."
+            f"Most common answer: '{top[0]}', {pct(top[1].estimate)} ({b._interval(top[1])})."
         )
     if res.dk_values:
         v.facts.append(
             f"Don't know / refused = {', '.join(map(str, res.dk_values))} (dk = {res.dk})"
         )
-    v.facts.append(f"Variance: {res.variance} (Taylor linearisation)")
-    hidden = {_group(g): tb for g, tb in res.by if _suppressed(tb)}
-    rows = []
-    for _, r in res.tidy().iterrows():
-        if str(r["group"]) in hidden:
-            tb = hidden[str(r["group"])]
-            rows.append([str(r["group"]), "suppressed", "", "", "", tb.n_text or ""])
-            continue
-        if _isna(r.get("estimate")):
-            rows.append([str(r["group"]), str(r["value"]), "", "", "", ""])
-            continue
-        rows.append(
-            [
-                str(r["group"]),
-                str(r["value"]),
-                pct(r["estimate"]),
-                pct(r["std_error"]),
-                f"{pct(r['ci_low'])} to {pct(r['ci_high'])}",
-                "" if _isna(r["n"]) else str(int(r["n"])),
-            ]
-        )
-    v.tables.append(
-        Table(
-            "Share of each answer",
-            ["group", "answer", "share", "s.e.", f"{lvl(res.level)} CI", "n"],
-            rows,
-            ["l", "l", "r", "r", "r", "r"],
-        )
-    )
-    groups = [(_group(g), tb.support) for g, tb in res.by if tb.support is not None]
-    if t.support is not None and groups:
-        v.plot = lambda: forest_plot(
+    v.facts.append(f"Variance: {res.vcov} (Taylor linearisation)")
+    rows = _domain_rows(res, _direct_lines)
+    v.tables.append(_domain_table("Share of each answer", ["answer", "share"], rows, res.level))
+    if t.support is not None and any(tb.support is not None for _, tb in res.by):
+        v.plot = lambda: direct_plot(res)
+    v.notes = [*res.notes, *_suppressed_notes(res)]
+    v.method = {
+        "method": "survey-weighted shares of a direct question",
+        "respondents (n)": str(t.n),
+        "variance estimator": f"{res.vcov} (Taylor linearisation)",
+        "intervals": f"{lvl(res.level)} intervals",
+    }
+    return v
+
+
+_PLOT_SUFFIXES = (".svg", ".png", ".pdf")
+
+
+def check_plot_path(path: str | Path | None) -> None:
+    """A figure is written to .svg, .png or .pdf (:class:`DataError` before drawing)."""
+    if path is not None and Path(path).suffix.lower() not in _PLOT_SUFFIXES:
+        from unspoken.errors import DataError
+
+        raise DataError(f"plot file must end in .svg, .png or .pdf, not '{Path(path).name}'")
+
+
+def direct_plot(res: Any, path: str | Path | None = None) -> Any:
+    """The direct poll's figure (the report's): the support share with its interval, overall
+    and by group — or, without a support set, each answer's share; saved to ``path``."""
+    check_plot_path(path)
+    t = res.overall
+    if t.support is not None:
+        groups = [(b._group(g), tb.support) for g, tb in res.by if tb.support is not None]
+        fig = b.forest_plot(
             [("All respondents", t.support)],
             groups,
             f"share giving a supporting answer, % ({lvl(res.level)} intervals)",
         )
-    v.notes = [*res.notes, *_hidden_notes(list(hidden.items()))]
-    v.method = {
-        "method": "survey-weighted shares of a direct question",
-        "respondents (n)": str(t.n),
-        "variance estimator": f"{res.variance} (Taylor linearisation)",
-        "intervals": f"{lvl(res.level)} intervals",
-    }
-    return v
+    else:
+        fig = b.forest_plot(
+            [(str(lab), e) for lab, e in t.categories],
+            [],
+            f"share of each answer, % ({lvl(res.level)} intervals)",
+        )
+    if path is not None:
+        fig.savefig(path)
+    return fig

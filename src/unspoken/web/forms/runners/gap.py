@@ -31,7 +31,7 @@ def run_direct(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         by=by_columns(v),
         dk=v["dk"],
         dk_values=v["dk_values"],
-        variance=_variance(v),
+        vcov=_variance(v),
         order=v["order"],
         min_n=v["min_n"],
         level=level_of(v),
@@ -93,6 +93,6 @@ def run_gap(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         placebo_treat=v["placebo_treat"],
         placebo_prevalence=placebo_prevalence(v["placebo_prevalence"], list(df.columns)),
         min_n=v["min_n"],
-        variance=_variance(v),
+        vcov=_variance(v),
         level=level_of(v),
     )
