@@ -36,6 +36,11 @@ def check_formula(covariates: str, df: pd.DataFrame) -> None:
     formula_columns(covariates, [str(c) for c in df.columns])
 
 
+def pick(v: dict[str, Any], *names: str) -> dict[str, Any]:
+    """The checked values of the fields ``names``, passed on under the same names."""
+    return {k: v[k] for k in names}
+
+
 def by_columns(v: dict[str, Any]) -> list[str] | None:
     """The one or two subgroup columns chosen (``by``, ``by2``), or None."""
     out = [v[k] for k in ("by", "by2") if v.get(k)]

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from unspoken.web.forms.fields import FormError, fraction
-from unspoken.web.forms.runners.common import level_of
+from unspoken.web.forms.runners.common import level_of, pick
 
 
 def default_n(text: str | None) -> dict[str, float] | None:
@@ -132,18 +132,11 @@ def run_polls(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         n=n_col,
         default_n=given,
         dk=v["dk_col"],
-        scale=v["scale"],
         anchor=anchor,
-        period=v["period"],
-        units=v["units"],
         extra_variance=not v["no_extra_variance"],
-        fieldwork=v["fieldwork"],
-        sigma=v["sigma"],
-        window=v["window"],
         level=level_of(v),
-        since=v["since"],
-        until=v["until"],
         date_format=v["date_format"] or None,
+        **pick(v, "scale", "period", "units", "fieldwork", "sigma", "window", "since", "until"),
     )
     if note:
         result.notes.append(note)

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 
 from unspoken.web.forms.fields import FormError, fraction
+from unspoken.web.forms.runners.common import pick
 
 
 def _n_or_power(v: dict[str, Any], n_label: str) -> None:
@@ -41,23 +42,11 @@ def run_rr_power(df: pd.DataFrame, v: dict[str, Any]) -> Any:
             raise FormError("give the prevalence to detect.", field="presp")
 
     return rr_power(
-        v["design"],
-        p=v["p"],
-        p0=v["p0"],
-        p1=v["p1"],
-        q=v["q"],
-        n=v["n"],
-        power=v["power"],
+        **pick(v, "design", "p", "p0", "p1", "q", "n", "power"),
         presp=None if two else v["presp"],
         presp_null=None if two else v["presp_null"],
-        presp_t=v["presp_t"],
-        presp_c=v["presp_c"],
-        presp_t_null=v["presp_t_null"],
-        presp_c_null=v["presp_c_null"],
+        **pick(v, *_TWO, "type", "alternative", "n_rule"),
         alpha=float(v["alpha"]),
-        type=v["type"],
-        alternative=v["alternative"],
-        n_rule=v["n_rule"],
     )
 
 
@@ -82,17 +71,13 @@ def run_list_power(df: pd.DataFrame, v: dict[str, Any]) -> Any:
             field=missing,
         )
     common: dict[str, Any] = dict(
-        control_mean=v["control_mean"],
-        control_var=v["control_var"],
+        **pick(v, "control_mean", "control_var", "n", "power", "alternative"),
         data=df if v["outcome"] else None,
         outcome=v["outcome"] or "y",
         treat=v["treat"] or "treat",
         rho=v["rho"] or 0.0,
         sensitive_cor=v["sensitive_cor"] or 0.0,
-        n=v["n"],
-        power=v["power"],
         alpha=float(v["alpha"]),
-        alternative=v["alternative"],
         treated_share=share,
     )
     if v["gap"] is not None or v["direct_share"] is not None:

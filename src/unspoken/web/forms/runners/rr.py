@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from unspoken.web.forms.runners.common import check_vcov, formula, inference, survey
+from unspoken.web.forms.runners.common import check_vcov, formula, inference, pick, survey
 
 
 def run_rr(df: pd.DataFrame, v: dict[str, Any]) -> Any:
@@ -16,13 +16,7 @@ def run_rr(df: pd.DataFrame, v: dict[str, Any]) -> Any:
     return rr_regression(
         df,
         formula(v["answer"], v["covariates"], field="answer"),
-        design=v["design"],
-        p=v["p"],
-        p0=v["p0"],
-        p1=v["p1"],
-        q=v["q"],
+        **pick(v, "design", "p", "p0", "p1", "q", "by", "min_n"),
         **survey(v),
         **inference(v),
-        by=v["by"],
-        min_n=v["min_n"],
     )
