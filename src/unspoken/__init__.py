@@ -25,7 +25,7 @@ _LAZY: dict[str, str] = {
     "list_experiment": "unspoken.listexp.standard",
     "ictreg": "unspoken.listexp.standard",
     "double_list_experiment": "unspoken.listexp.double",
-    "ListFit": "unspoken.listexp.standard",
+    "ListFit": "unspoken.listexp.results",
     "direct_poll": "unspoken.direct",
     "gap": "unspoken.falsification.estimator",
     "combined_list_direct": "unspoken.listexp.combined",

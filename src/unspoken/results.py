@@ -303,18 +303,25 @@ class FitResult(ResultMixin):
         )
 
     def tidy(self, level: float | None = None) -> pd.DataFrame:
-        """One row per parameter: part, term, estimate, std_error, ci_low, ci_high."""
-        ci = self.conf_int(level)
-        return pd.DataFrame(
-            {
-                "part": self.parts,
-                "term": self.terms,
-                "estimate": self.params_,
-                "std_error": self.std_errors.to_numpy(),
-                "ci_low": ci["ci_low"].to_numpy(),
-                "ci_high": ci["ci_high"].to_numpy(),
-            }
-        )
+        """One row per parameter (:data:`TIDY_COLUMNS`), with Wald intervals at ``level``
+        (default: the fit's own)."""
+        rows = [
+            {"part": p, "term": t, "estimate": Estimate.from_se(e, s, self.level)}
+            for p, t, e, s in zip(
+                self.parts, self.terms, self.params_, self.std_errors.to_numpy(), strict=True
+            )
+        ]
+        return tidy_frame(rows, level, self.level)
+
+    def plot(self, path: Any = None) -> Any:
+        """The prevalence with its interval, overall and by group, as the report draws it
+        (a matplotlib figure; saved to ``path`` when given, the format by its suffix)."""
+        from unspoken.report.view import fit_forest_plot
+
+        fig = fit_forest_plot(self)
+        if path is not None:
+            fig.savefig(path)
+        return fig
 
     def part(self, name: str) -> pd.Series:
         """The estimates of one part, indexed by term."""

@@ -115,7 +115,7 @@ def test_text_tables_are_rich_and_right_aligned(capsys):
 
 
 def test_design_test_runs_per_sensitive_item(capsys):
-    from unspoken.listexp.multi import design_test_multi
+    from unspoken.listexp.design_test import design_test_multi
 
     args = ["design-test", "multi", "--outcome", "y", "--treat", "treat", "--J", "3",
             "--control", "control"]  # fmt: skip

@@ -1878,7 +1878,7 @@ def test_multi_item_design_test_reports_dropped_rows(capsys, tmp_path):
     """Before: the design test with several sensitive items dropped incomplete rows silently."""
     import html
 
-    from unspoken.listexp.multi import design_test_multi
+    from unspoken.listexp.design_test import design_test_multi
 
     d = datasets.load("multi").astype({"y": float})
     d.loc[[3, 8], "y"] = np.nan

@@ -256,7 +256,9 @@ def test_result_protocol(race):
     text = res.summary()
     assert "No evidence of a design effect at alpha = 0.05 (Bonferroni p = 0.1539)" in text
     assert "ceiling" in text and "floor" in text
-    assert res.tidy().shape == (8, 4)
+    t = res.tidy()  # the shares pi(y, z) in the one tidy layout (issue 11)
+    assert t.shape == (8, 6) and t["term"].iloc[0] == "y=0,z=1"
+    np.testing.assert_array_equal(t["estimate"], [p.estimate for p in res.pi])
     assert "<table>" in res._repr_html_()
 
 

@@ -7,13 +7,11 @@ import pytest
 from scipy.special import expit
 
 from unspoken.errors import ConvergenceError
+from unspoken.inference.index_model import IndexModel, log_binom_pmf, log_choose
 from unspoken.inference.likelihood import (
-    IndexModel,
     binomial_fit,
     em,
     fit_index_model,
-    log_binom_pmf,
-    log_choose,
     newton_maximize,
     numeric_hessian,
 )

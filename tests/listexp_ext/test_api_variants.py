@@ -2,11 +2,11 @@
 
 import numpy as np
 import pytest
+from listexp_fitters import fit_multi
 
 import unspoken
 from unspoken import datasets
 from unspoken.errors import UnsupportedError
-from unspoken.listexp.multi import fit_multi
 
 F = "y ~ south + age + male + college"
 

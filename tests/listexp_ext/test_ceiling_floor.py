@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from listexp_fitters import fit_ceiling_floor
 
 from unspoken import datasets
 from unspoken.errors import ConvergenceError, UnsupportedError
@@ -33,7 +34,6 @@ from unspoken.listexp.ceiling_floor import (
     CeilingFloorModel,
     _cauchy_terms,
     _prior_scales,
-    fit_ceiling_floor,
 )
 from unspoken.listexp.multi import prepare_multi
 from unspoken.simulate.list_variants import simulate_liars
@@ -130,7 +130,7 @@ def test_recovers_truth_by_simulation():
     )
     assert abs(fit.prevalence.estimate - truth["prevalence"]) < 3.5 * fit.prevalence.std_error
     # ignoring the liars biases the prevalence downwards
-    from unspoken.listexp.multi import fit_multi
+    from listexp_fitters import fit_multi
 
     naive = fit_multi(df, "y ~ x1 + x2", "treat", 3, method="ml").prevalence[0]
     assert naive.estimate < fit.prevalence.estimate
@@ -158,7 +158,7 @@ def test_no_ceiling_liars_on_race_is_reported_as_a_boundary(race):
     d = prepare_multi(race, F, "treat", 3, extra_formulas={"ceiling": "~ 1"})
     m = CeilingFloorModel(d.y, d.t, d.X, 3, None, d.extra_X["ceiling"][0])
     k = 2 * d.X.shape[1]
-    from unspoken.listexp.multi import fit_multi
+    from listexp_fitters import fit_multi
 
     start = fit_multi(race, F, "treat", 3, method="ml").params_
     prof = []

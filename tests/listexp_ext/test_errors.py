@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from listexp_fitters import fit_response_error
 
 from unspoken import datasets
 from unspoken.errors import ConvergenceError, UnsupportedError
 from unspoken.inference.likelihood import newton_maximize
-from unspoken.listexp.errors import ResponseErrorModel, _dim, fit_response_error
+from unspoken.listexp.errors import ResponseErrorModel, _dim
 from unspoken.listexp.multi import prepare_multi
 from unspoken.simulate.list_variants import simulate_response_error
 

@@ -12,11 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from listexp_fitters import fit_multi
 from scipy.special import expit
 
 from unspoken import datasets
 from unspoken.errors import DataError, UnsupportedError
-from unspoken.listexp.multi import fit_multi, prepare_multi
+from unspoken.listexp.multi import prepare_multi
 
 REF = Path(__file__).resolve().parents[1] / "reference"
 FORMULA = "y ~ male + college + age + south + south:age"
@@ -179,8 +180,7 @@ def test_bad_input(multi):
 def test_design_test_per_item_equals_single_item_data_sets(multi):
     """race.csv and affirm.csv are exactly the control group plus one item's group of
     multi.csv, so the per-item design tests must equal the standard tests on them."""
-    from unspoken.listexp.design_test import design_test
-    from unspoken.listexp.multi import design_test_multi
+    from unspoken.listexp.design_test import design_test, design_test_multi
 
     res = design_test_multi(multi, "y", "treat", 3)
     assert list(res.results) == ["affirm", "race"]

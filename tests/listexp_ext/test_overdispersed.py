@@ -11,14 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from listexp_fitters import fit_multi, fit_overdispersed
 from scipy.stats import betabinom
 
 from unspoken import datasets
 from unspoken.errors import UnsupportedError
-from unspoken.listexp.multi import fit_multi, prepare_multi
+from unspoken.listexp.multi import prepare_multi
 from unspoken.listexp.overdispersed import (
     BetaBinomialListModel,
-    fit_overdispersed,
     log_betabinom,
 )
 from unspoken.simulate.list_variants import simulate_overdispersed

@@ -7,12 +7,9 @@ Hessian (Richardson-extrapolated second differences of the log-likelihood)."""
 import numpy as np
 import pandas as pd
 import pytest
+from listexp_fitters import fit_ceiling_floor, fit_multi, fit_overdispersed, fit_response_error
 
 from unspoken import datasets
-from unspoken.listexp.ceiling_floor import fit_ceiling_floor
-from unspoken.listexp.errors import fit_response_error
-from unspoken.listexp.multi import fit_multi
-from unspoken.listexp.overdispersed import fit_overdispersed
 
 F = "y ~ south + age + male + college"
 

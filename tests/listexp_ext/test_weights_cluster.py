@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from listexp_fitters import fit_multi
 from scipy.special import expit
 
 from unspoken import datasets
 from unspoken.errors import UnsupportedError
-from unspoken.listexp.multi import fit_multi
 
 
 def stratified_psu_variance(scores, psu, strata):

@@ -125,7 +125,7 @@ def test_list_fit_without_groups_has_no_plot(race):
 def test_multi_item_fit_and_design_tests():
     multi = datasets.load("multi")
     fit = unspoken.list_experiment(multi, "y ~ male", treat="treat", J=3, control="control")
-    from unspoken.listexp.multi import design_test_multi
+    from unspoken.listexp.design_test import design_test_multi
 
     test = design_test_multi(multi, "y", "treat", 3, control="control")
     c = check(render_report([fit, test]))

@@ -56,8 +56,7 @@ def command(
     With several sensitive items (one treated arm each) every item is tested against the
     control group."""
     from unspoken.io import arm_column, require_columns
-    from unspoken.listexp.design_test import design_test
-    from unspoken.listexp.multi import design_test_multi
+    from unspoken.listexp.design_test import design_test, design_test_multi
     from unspoken.listexp.variants import is_multi_item
 
     df = load_frame(data, encoding=encoding)

@@ -3,6 +3,8 @@ ceiling/floor liars, response errors, overdispersion)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from unspoken.cli.common import (
@@ -65,32 +67,12 @@ from unspoken.inference.covariance import offered
 @output_options
 def command(
     data: str,
-    formula: str,
-    treat: str,
-    J: int | None,
-    method: str,
     unconstrained: bool,
-    by: str | None,
-    min_n: int,
-    control: str | None,
-    weights: str | None,
-    cluster: str | None,
-    strata: str | None,
-    vcov: str | None,
-    level: float,
-    seed: int | None,
-    ceiling: bool,
     floor_: bool,
-    ceiling_formula: str,
-    floor_formula: str,
-    liar_fit: str,
-    error: str,
-    robust: bool,
-    overdispersed: bool,
-    multi_condition: str,
     encoding: str | None,
     as_json: bool,
     html_file: str | None,
+    **options: Any,
 ) -> None:
     """Fit a list experiment on DATA (a file or a bundled data set name).
 
@@ -101,31 +83,7 @@ def command(
 
     df = load_frame(data, encoding=encoding)
     with collect_warnings() as warned:
-        fit = list_experiment(
-            df,
-            formula=formula,
-            treat=treat,
-            J=J,
-            method=method,  # type: ignore[arg-type]
-            constrained=not unconstrained,
-            control=control,
-            weights=weights,
-            cluster=cluster,
-            strata=strata,
-            vcov=vcov,
-            by=by,
-            level=level,
-            seed=seed,
-            ceiling=ceiling,
-            floor=floor_,
-            ceiling_formula=ceiling_formula,
-            floor_formula=floor_formula,
-            liar_fit=liar_fit,  # type: ignore[arg-type]
-            error=error,  # type: ignore[arg-type]
-            robust=robust,
-            overdispersed=overdispersed,
-            multi_condition=multi_condition,  # type: ignore[arg-type]
-            min_n=min_n,
-        )
+        # the options are list_experiment's own arguments, under their own names
+        fit = list_experiment(df, constrained=not unconstrained, floor=floor_, **options)
     fit.notes.extend(w for w in warned if w not in fit.notes)
     finish(fit, as_json, html_file, data_note=f"Data: {data}")

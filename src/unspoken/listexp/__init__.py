@@ -24,6 +24,7 @@ import graph has no cycle):
 
 from __future__ import annotations
 
-from unspoken.listexp.standard import ListFit, ictreg, list_experiment
+from unspoken.listexp.results import ListFit
+from unspoken.listexp.standard import ictreg, list_experiment
 
 __all__ = ["ListFit", "ictreg", "list_experiment"]

@@ -9,45 +9,30 @@ reported with a Wald interval on the logit scale.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, UnsupportedError
+from unspoken.inference.bootstrap import bootstrap_cov
 from unspoken.inference.covariance import (
     VCOV_OFFERS,
-    bootstrap_cov,
+    SurveyDesign,
     resolve_vcov,
     vcov_from_influence,
 )
 from unspoken.inference.delta import delta_estimate
 from unspoken.inference.likelihood import fit_index_model
-from unspoken.listexp.data import MultiData, prepare_multi
+from unspoken.listexp.data import MultiData
 from unspoken.listexp.ml import BinomialListModel, standard_start
+from unspoken.options import Inference
 from unspoken.results import Estimate, z_value
 
 
-def prepare_single_item(
-    what: str,
-    data: Any,
-    formula: str,
-    treat: str,
-    J: int,
-    control: Any,
-    weights: str | None,
-    cluster: str | None,
-    strata: str | None,
-    vcov: str | None,
-    missing: str,
-    extra_formulas: dict[str, str] | None = None,
-) -> tuple[MultiData, list[str], str]:
-    """Validated data of a one-item design, its notes and the variance kind to use
-    (default ``"model"``, or what the survey design calls for); ``what`` names the model
-    in the refusal of several sensitive items."""
-    d = prepare_multi(
-        data, formula, treat, J, control, weights, cluster, strata, missing, extra_formulas
-    )
+def single_item(what: str, d: MultiData, vcov: str | None) -> tuple[list[str], str]:
+    """The notes of a one-item design's data and the variance kind to use (default
+    ``"model"``, or what the survey design calls for); ``what`` names the model in the
+    refusal of several sensitive items."""
     if d.K != 1:
         raise UnsupportedError(
             f"{what} for one sensitive item; the treatment has {d.K} treated values"
@@ -55,7 +40,7 @@ def prepare_single_item(
     notes = list(d.notes)
     offer = VCOV_OFFERS["variant"]
     kind = resolve_vcov(vcov, d.design, offer.kinds, offer.default, notes, estimator="this model")
-    return d, notes, kind
+    return notes, kind
 
 
 def standard_mle(d: MultiData) -> np.ndarray:
@@ -66,35 +51,38 @@ def standard_mle(d: MultiData) -> np.ndarray:
     return res.theta
 
 
-def variant_cov(
+def fit_cov(
     kind: str,
-    d: MultiData,
     theta: np.ndarray,
     model_cov: np.ndarray | None,
     influence: Callable[[], np.ndarray],
-    refit: Callable[[MultiData], np.ndarray],
-    reps: int,
-    seed: int | None,
+    refit: Callable[[np.ndarray], np.ndarray],
+    design: SurveyDesign,
+    inference: Inference,
     leverage: np.ndarray | None = None,
 ) -> np.ndarray:
-    """``model_cov`` (inverse information) for ``"model"``; a bootstrap of ``refit(data)``
-    over respondents or clusters (a refit raising :class:`ConvergenceError` or meeting a
-    singular matrix counts as failed); else the robust/cluster/survey sum of the influence
+    """The covariance of a fit's estimates ``theta`` by the variance ``kind``:
+    ``model_cov`` (inverse information) for ``"model"``; for ``"bootstrap"`` the covariance
+    of ``refit(rows)`` over ``inference.bootstrap_reps`` resamples of respondents or
+    clusters (seed ``inference.seed``; a refit raising :class:`ConvergenceError` or meeting
+    a singular matrix counts as failed); else the robust/cluster/survey sum of the influence
     values ``influence()`` (``leverage`` for hc2/hc3)."""
     if kind == "model":
         if model_cov is None:  # pragma: no cover - refused when the variance is chosen
             raise UnsupportedError("no model-based variance for this estimator")
-        return model_cov
+        return np.asarray(model_cov, dtype=float)
     if kind == "bootstrap":
 
         def safe(rows: np.ndarray) -> np.ndarray:
             try:
-                return refit(d.subset(rows))
+                return refit(rows)
             except (ConvergenceError, np.linalg.LinAlgError):
                 return np.full(len(theta), np.nan)  # counted as a failed refit by bootstrap_cov
 
-        return bootstrap_cov(safe, d.n, reps, seed, d.design)[0]
-    return vcov_from_influence(influence(), kind, d.design, leverage=leverage)  # type: ignore[arg-type]
+        reps, seed = inference.bootstrap_reps, inference.seed
+        return bootstrap_cov(safe, design.n, reps, seed, design)[0]
+    psi = influence()
+    return vcov_from_influence(psi, kind, design, psi.shape[1], leverage)  # type: ignore[arg-type]
 
 
 def mean_prevalence(d: MultiData, theta: np.ndarray) -> tuple[float, np.ndarray]:

@@ -32,33 +32,26 @@ delta-method standard errors.
 
 from __future__ import annotations
 
-from typing import Any, Literal, get_args
-
 import numpy as np
 from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
 from unspoken.inference.covariance import sandwich_influence
 from unspoken.inference.delta import delta_se_rows, numeric_jacobian
-from unspoken.inference.likelihood import (
-    IndexModel,
-    log_binom_pmf,
-    log_choose,
-    newton_maximize,
-    softplus,
-)
+from unspoken.inference.index_model import IndexModel, log_binom_pmf, log_choose, softplus
+from unspoken.inference.likelihood import newton_maximize
 from unspoken.listexp._variant_common import (
+    fit_cov,
     logit_share,
     mixture_derivs,
-    prepare_single_item,
     prevalence_estimate,
+    single_item,
     standard_mle,
-    variant_cov,
 )
 from unspoken.listexp.data import MultiData
+from unspoken.listexp.options import INFERENCE, ListVariant
+from unspoken.options import Inference
 from unspoken.results import FitResult
-
-LiarFit = Literal["glm", "bayesglm"]
 
 __all__ = ["CeilingFloorModel", "fit_ceiling_floor", "mixture_derivs"]
 
@@ -186,57 +179,25 @@ def _liar_shares(model: CeilingFloorModel, theta: np.ndarray, w: np.ndarray) -> 
 
 
 def fit_ceiling_floor(
-    data: Any,
-    formula: str,
-    treat: str,
-    J: int,
-    ceiling: bool = False,
-    floor: bool = False,
-    ceiling_formula: str = "~ 1",
-    floor_formula: str = "~ 1",
-    fit: LiarFit = "glm",
-    control: Any = None,
-    weights: str | None = None,
-    cluster: str | None = None,
-    strata: str | None = None,
-    vcov: str | None = None,
-    level: float = 0.95,
-    bootstrap_reps: int = 200,
-    seed: int | None = None,
-    missing: Literal["listwise", "error"] = "listwise",
+    d: MultiData, variant: ListVariant, inference: Inference = INFERENCE
 ) -> FitResult:
-    """ML with ceiling and/or floor liars (see the module docstring).
+    """ML with ceiling and/or floor liars (see the module docstring) on data prepared with
+    the liar models' right-hand sides (``prepare_multi(..., extra_formulas=
+    variant.liar_formulas())``).
 
     Parts: ``sensitive``, ``control``, ``floor``, ``ceiling`` (the last two when switched
     on). ``extra`` holds the estimated shares of liars (``ceiling_share_hiding`` etc.) as
-    estimates with standard errors. ``vcov``: ``"model"`` (inverse of the negative Hessian of
-    the objective, prior included for ``fit="bayesglm"``), ``"hc0"``/``"hc1"``,
-    ``"cluster"``, ``"survey"`` or ``"bootstrap"``; the default is ``"model"``, or the robust
-    variance that the weights/cluster/strata call for.
+    estimates with standard errors. ``inference.vcov``: ``"model"`` (inverse of the negative
+    Hessian of the objective, prior included for ``liar_fit="bayesglm"``), ``"hc0"``/
+    ``"hc1"``, ``"cluster"``, ``"survey"`` or ``"bootstrap"``; the default is ``"model"``, or
+    the robust variance that the weights/cluster/strata call for.
     """
-    if not (ceiling or floor):
+    if not variant.liars:
         raise UnsupportedError("set ceiling=True and/or floor=True (else fit the standard model)")
-    if fit not in get_args(LiarFit):
-        raise UnsupportedError(f"fit must be 'glm' or 'bayesglm', not {fit!r}")
-    extra_f = {}
-    if floor:
-        extra_f["floor"] = floor_formula
-    if ceiling:
-        extra_f["ceiling"] = ceiling_formula
-    d, notes, kind = prepare_single_item(
-        "ceiling/floor models are",
-        data,
-        formula,
-        treat,
-        J,
-        control,
-        weights,
-        cluster,
-        strata,
-        vcov,
-        missing,
-        extra_f,
-    )
+    if set(variant.liar_formulas()) - set(d.extra_X):
+        raise UnsupportedError("prepare the data with the liar models' formulas (extra_formulas)")
+    fit, level = variant.liar_fit, inference.level
+    notes, kind = single_item("ceiling/floor models are", d, inference.vcov)
     res, model = _fit(d, fit)
     theta = res.theta
     try:
@@ -246,15 +207,14 @@ def fit_ceiling_floor(
             "the ceiling/floor model's information matrix is singular: the liar model is not "
             "identified on these data (try an intercept-only ceiling/floor formula)"
         ) from None
-    cov = variant_cov(
+    cov = fit_cov(
         kind,
-        d,
         theta,
         bread,
         lambda: sandwich_influence(model.scores(theta) * d.w[:, None], bread),
-        lambda sub: _fit(sub, fit, theta)[0].theta,
-        bootstrap_reps,
-        seed,
+        lambda rows: _fit(d.subset(rows), fit, theta)[0].theta,
+        d.design,
+        inference,
     )
 
     parts = [nm for nm, k in zip(model.block_names, model.sizes, strict=True) for _ in range(k)]
@@ -277,7 +237,7 @@ def fit_ceiling_floor(
             "fit='bayesglm': the log-likelihood shown includes the Cauchy(0, 2.5) prior on the "
             f"ceiling/floor coefficients; without it the log-likelihood is {ll_data:.6f}"
         )
-    which = " and ".join(n for n, on in (("ceiling", ceiling), ("floor", floor)) if on)
+    which = " and ".join(n for n in ("ceiling", "floor") if getattr(variant, n))
     return FitResult(
         model=f"list experiment, ML with {which} liars ({fit})",
         parts=parts,

@@ -29,80 +29,16 @@ same arm-wise residual variances and two-sided normal p-values, as R ``list``'s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy.stats import norm
 
 from unspoken.errors import DataError
-from unspoken.report.view import View
-from unspoken.results import Estimate, ResultMixin, z_value
+from unspoken.listexp.results import CombinedResult, PlaceboTest
+from unspoken.results import Estimate, z_value
 
-
-@dataclass(frozen=True)
-class PlaceboTest:
-    """A placebo test of the combined estimator: estimate, s.e., null value and p-value."""
-
-    name: str
-    estimate: float
-    std_error: float
-    null: float
-    p_value: float
-    n: int
-    description: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "estimate": self.estimate,
-            "std_error": self.std_error,
-            "null": self.null,
-            "p_value": self.p_value,
-            "n": self.n,
-            "description": self.description,
-        }
-
-
-@dataclass
-class CombinedResult(ResultMixin):
-    """Combined, direct and conventional list estimates, with the two placebo tests."""
-
-    combined: Estimate
-    direct: Estimate
-    list: Estimate
-    placebo_tests: list[PlaceboTest]
-    n: int
-    n_treated: int
-    n_direct_yes: int
-    covariates: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        def e(x: Estimate) -> dict[str, Any]:
-            d = x.to_dict()
-            d.pop("item", None)
-            return d
-
-        d: dict[str, Any] = {
-            "model": "combined",
-            "combined": e(self.combined),
-            "direct": e(self.direct),
-            "list": e(self.list),
-            "placebo_tests": [t.to_dict() for t in self.placebo_tests],
-            "n": self.n,
-            "n_treated": self.n_treated,
-            "n_direct_yes": self.n_direct_yes,
-            "covariates": self.covariates,
-        }
-        if self.notes:
-            d["notes"] = list(self.notes)
-        return d
-
-    def view(self) -> View:
-        from unspoken.report.view import combined_view
-
-        return combined_view(self)
+__all__ = ["CombinedResult", "PlaceboTest", "combined_list_direct"]
 
 
 def _ols_arm_var(

@@ -36,6 +36,7 @@ __all__ = [
     "ListData",
     "MultiData",
     "check_J",
+    "check_missing",
     "prepare_list_data",
     "prepare_multi",
 ]
@@ -135,6 +136,13 @@ def infer_J(y: np.ndarray, control: np.ndarray, column: str, rows: Any = None) -
     return int(y[control].max())
 
 
+def check_missing(missing: Any) -> MissingPolicy:
+    """``missing`` if it is ``"listwise"`` or ``"error"``, else a :class:`DataError`."""
+    if missing not in ("listwise", "error"):
+        raise DataError(f"missing must be 'listwise' or 'error', not {missing!r}")
+    return missing
+
+
 def _like(df: pd.DataFrame, col: str, values: pd.Series) -> pd.DataFrame:
     """A one-column frame of ``values`` with ``df``'s index and its ``attrs``: the value
     labels read from an SPSS/Stata file (label -> code) stay known, so labelled counts read
@@ -199,8 +207,7 @@ def prepare_list_data(
         weight_column,
     )
 
-    if missing not in ("listwise", "error"):
-        raise DataError(f"missing must be 'listwise' or 'error', not {missing!r}")
+    check_missing(missing)
     # a pandas frame is only read here (never written), so it is not copied; other frames
     # (polars, dicts) are converted
     df = to_pandas(data, copy=False)

@@ -44,180 +44,29 @@ correct ones.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any, Literal
 
 import numpy as np
-import pandas as pd
 from scipy import stats
 from scipy.linalg import solve_triangular
 from scipy.optimize import nnls
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.io import binary_column, drop_missing, integer_column, require_columns, to_pandas
-from unspoken.report.view import View
-from unspoken.results import ResultMixin
+from unspoken.listexp.test_results import BlockTest, DesignTestResult, MultiDesignTest, PiEstimate
 
-__all__ = ["BlockTest", "DesignTestResult", "PiEstimate", "chibar_weights", "design_test"]
+__all__ = [
+    "BlockTest",
+    "DesignTestResult",
+    "PiEstimate",
+    "chibar_weights",
+    "design_test",
+    "design_test_multi",
+]
 
 Compat = Literal["paper", "list"]
 Missing = Literal["listwise", "error"]
-
-_MODEL = "list.design_test"
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class PiEstimate:
-    """Estimated share of respondents with ``Y_i(0) = y`` and ``Z_i = z``."""
-
-    y: int
-    z: int
-    estimate: float
-    std_error: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"y": self.y, "z": self.z, "estimate": self.estimate, "std_error": self.std_error}
-
-
-@dataclass(frozen=True)
-class BlockTest:
-    """The test of ``pi(y, z) >= 0`` for one ``z``.
-
-    ``moments`` are the ``y`` values whose inequalities entered the test (after dropping
-    always-positive, uninformative and, with GMS, clearly slack ones); ``method`` is
-    ``"chi-bar-square"``, ``"welch-t"`` (``compat="list"`` with one moment) or ``"none"``
-    (no moment left: nothing to test, p = 1); ``weights[k]`` is the weight of ``chi2_k``.
-    """
-
-    z: int
-    p_value: float
-    statistic: float
-    moments: list[int]
-    dropped_gms: list[int]
-    method: str
-    weights: list[float] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "z": self.z,
-            "p_value": self.p_value,
-            "statistic": self.statistic,
-            "method": self.method,
-            "moments": list(self.moments),
-            "dropped_gms": list(self.dropped_gms),
-            "weights": list(self.weights),
-        }
-
-
-@dataclass
-class DesignTestResult(ResultMixin):
-    """Result of :func:`design_test`.
-
-    ``pi`` lists the estimated shares in R's table order (``z = 1`` for ``y = 0..J``, then
-    ``z = 0``); ``tests`` holds the test for ``z = 0`` and for ``z = 1``;
-    ``p_bonferroni = min(1, 2 min(p_0, p_1))``; ``design_effect`` is ``p_bonferroni < alpha``.
-    ``floor_ceiling`` gives the shares answering at the extremes (warning signs of floor and
-    ceiling effects).
-    """
-
-    J: int
-    n: int
-    n_control: int
-    n_treated: int
-    pi: list[PiEstimate]
-    tests: list[BlockTest]
-    p_bonferroni: float
-    alpha: float
-    design_effect: bool
-    gms: bool
-    compat: str
-    floor_ceiling: dict[str, float]
-    treat_labels: dict[str, Any] = field(default_factory=dict)
-    seed: int | None = None
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def p_values(self) -> dict[int, float]:
-        """``{z: p-value}`` for ``z = 0`` and ``z = 1``."""
-        return {t.z: t.p_value for t in self.tests}
-
-    def tidy(self) -> pd.DataFrame:
-        """The estimated shares: one row per ``(y, z)``."""
-        return pd.DataFrame([p.to_dict() for p in self.pi])
-
-    @property
-    def moment_selection(self) -> str:
-        """Which shares entered the test, in words (the rule given by ``gms`` and ``compat``)."""
-        if self.compat == "list":
-            return "R list::ict.test's rules" + (
-                ", whose moment selection scales each share by the spread of all estimated shares"
-                if self.gms
-                else ", every share tested (no moment selection)"
-            )
-        if not self.gms:
-            return "every share tested (no moment selection)"
-        kappa = math.sqrt(math.log(self.n))
-        return (
-            f"shares more than sqrt(log n) = {kappa:.2f} standard errors above zero left out "
-            "(generalised moment selection, Andrews & Soares 2010)"
-        )
-
-    @property
-    def verdict(self) -> str:
-        p = _fmt_p(self.p_bonferroni)
-        if self.design_effect:
-            neg = [q for q in self.pi if q.estimate < 0]
-            worst = min(neg, key=lambda q: q.estimate / q.std_error) if neg else None
-            which = (
-                f"; most negative share pi(y = {worst.y}, z = {worst.z}) = {worst.estimate:.4f}"
-                if worst is not None
-                else ""
-            )
-            return (
-                f"Evidence of a design effect at alpha = {self.alpha:g} "
-                f"(Bonferroni p = {p}){which}."
-                " Adding the sensitive item appears to change answers to the control items,"
-                " so estimates that assume no design effect may be biased."
-            )
-        return f"No evidence of a design effect at alpha = {self.alpha:g} (Bonferroni p = {p})."
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": _MODEL,
-            "n": self.n,
-            "n_control": self.n_control,
-            "n_treated": self.n_treated,
-            "J": self.J,
-            "gms": self.gms,
-            "compat": self.compat,
-            "alpha": self.alpha,
-            "seed": self.seed,
-            "pi": [p.to_dict() for p in self.pi],
-            "p_values": [t.to_dict() for t in self.tests],
-            "p_bonferroni": self.p_bonferroni,
-            "design_effect": self.design_effect,
-            "verdict": self.verdict,
-            "floor_ceiling": dict(self.floor_ceiling),
-            "treat": dict(self.treat_labels),
-            "notes": list(self.notes),
-        }
-
-    def view(self) -> View:
-        from unspoken.report.view import design_test_view
-
-        return design_test_view(self)
-
-
-def _fmt_p(p: float) -> str:
-    if not math.isfinite(p):
-        return "NA"
-    if p < 1e-4:
-        return f"{p:.1e}"
-    return f"{p:.4f}"
 
 
 # --------------------------------------------------------------------------- weights
@@ -519,3 +368,27 @@ def _pi_table(J: int, f0: np.ndarray, f1: np.ndarray, n0: int, n1: int) -> list[
             for yy, e, v in zip(ys, est, np.diag(sigma), strict=True)
         ]
     return out
+
+
+def design_test_multi(
+    data: Any,
+    outcome: str,
+    treat: str,
+    J: int,
+    control: Any = None,
+    **kwargs: Any,
+) -> MultiDesignTest:
+    """Run :func:`design_test` once per sensitive item, on the control group and that
+    item's treated group (each comparison is a standard design)."""
+    from unspoken.io import arm_column
+
+    df = to_pandas(data)
+    df, dropped, _ = drop_missing(df, [outcome, treat], kwargs.get("missing", "listwise"))
+    t, labels = arm_column(df, treat, control)
+    results = {}
+    for k in range(1, len(labels)):
+        sub = df.loc[(t == 0) | (t == k)].reset_index(drop=True)
+        res = design_test(sub, outcome, treat, J, control=labels[0], **kwargs)
+        res.notes[:0] = dropped  # the rows left out of every comparison, in the user's rows
+        results[str(labels[k])] = res
+    return MultiDesignTest(results, labels[0])

@@ -38,10 +38,10 @@ import numpy as np
 from scipy import stats
 
 from unspoken.errors import DataError, UnsupportedError
+from unspoken.inference.bootstrap import bootstrap_cov
 from unspoken.inference.covariance import (
     VCOV_OFFERS,
     SurveyDesign,
-    bootstrap_cov,
     resolve_vcov,
     survey_design,
     vcov_from_influence,

@@ -48,20 +48,21 @@ import numpy as np
 from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, UnsupportedError
-from unspoken.inference.likelihood import IndexModel, log_choose, newton_maximize, softplus
+from unspoken.inference.index_model import IndexModel, log_choose, softplus
+from unspoken.inference.likelihood import newton_maximize
 from unspoken.listexp._variant_common import (
+    fit_cov,
     logit_share_from_logit,
     mean_prevalence,
     mixture_derivs,
-    prepare_single_item,
     prevalence_estimate,
+    single_item,
     standard_mle,
-    variant_cov,
 )
 from unspoken.listexp.data import MultiData
+from unspoken.listexp.options import INFERENCE, TOPCODED, ListVariant
+from unspoken.options import Inference
 from unspoken.results import FitResult
-
-ErrorKind = Literal["none", "topcoded", "topcode", "uniform"]
 
 __all__ = ["ResponseErrorModel", "fit_response_error"]
 
@@ -319,33 +320,22 @@ def _check_boundary(theta, H, model, converged, message):
 
 
 def fit_response_error(
-    data: Any,
-    formula: str,
-    treat: str,
-    J: int,
-    error: ErrorKind = "topcoded",
-    robust: bool = False,
+    d: MultiData,
+    variant: ListVariant = TOPCODED,
+    inference: Inference = INFERENCE,
     method: Literal["ml"] = "ml",
-    control: Any = None,
-    weights: str | None = None,
-    cluster: str | None = None,
-    strata: str | None = None,
-    vcov: str | None = None,
-    level: float = 0.95,
-    bootstrap_reps: int = 200,
-    seed: int | None = None,
-    missing: Literal["listwise", "error"] = "listwise",
 ) -> FitResult:
-    """Fit a list experiment by ML with top-coded or uniform response errors, optionally
-    constrained to the difference in means (``robust=True``; see the module docstring).
+    """Fit a list experiment by ML with top-coded or uniform response errors
+    (``variant.error``), optionally constrained to the difference in means
+    (``variant.robust``; see the module docstring).
 
     Parts: ``sensitive``, ``control`` and ``error`` (terms ``logit(p)`` or ``logit(p0)``,
     ``logit(p1)``). ``extra["error_share"]`` holds ``p`` (or ``p0``, ``p1``) with a Wald
-    interval on the logit scale transformed back (as R reports ``p.ci``). ``vcov``:
+    interval on the logit scale transformed back (as R reports ``p.ci``). ``inference.vcov``:
     ``"model"`` (inverse information), ``"hc0"``, ``"hc1"``, ``"cluster"``, ``"survey"`` or
     ``"bootstrap"``.
     """
-    err = _canonical(error)
+    err, robust, level = variant.error, variant.robust, inference.level
     if method != "ml":
         raise UnsupportedError(
             "error models are fitted by ML only: NLS identifies the error share through the "
@@ -355,19 +345,7 @@ def fit_response_error(
         raise UnsupportedError(
             "error='none' without robust=True is the standard model: use list_experiment"
         )
-    d, notes, kind = prepare_single_item(
-        "error models are",
-        data,
-        formula,
-        treat,
-        J,
-        control,
-        weights,
-        cluster,
-        strata,
-        vcov,
-        missing,
-    )
+    notes, kind = single_item("error models are", d, inference.vcov)
     if robust and kind == "model":
         kind = "hc0"
         notes.append(
@@ -389,15 +367,14 @@ def fit_response_error(
         _, psi_dim = _dim(d)
         return S @ (proj @ B).T + np.outer(psi_dim, Ba / (a @ Ba))
 
-    cov = variant_cov(
+    cov = fit_cov(
         kind,
-        d,
         theta,
         B,
         influence,
-        lambda sub: _fit_ml(sub, err, theta, robust)[0]["theta"],
-        bootstrap_reps,
-        seed,
+        lambda rows: _fit_ml(d.subset(rows), err, theta, robust)[0]["theta"],
+        d.design,
+        inference,
     )
 
     k = d.X.shape[1]

@@ -16,43 +16,15 @@ not fail).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy.stats import chi2
 
 from unspoken.errors import UnsupportedError
-from unspoken.report.view import View
-from unspoken.results import ResultMixin
+from unspoken.listexp.results import HausmanResult
 
-
-@dataclass
-class HausmanResult(ResultMixin):
-    """The Hausman statistic, its degrees of freedom and p-value."""
-
-    statistic: float
-    df: int
-    p_value: float | None
-    min_eigenvalue: float
-    abs: bool
-    notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": "hausman",
-            "statistic": self.statistic,
-            "df": self.df,
-            "p_value": self.p_value,
-            "min_eigenvalue": self.min_eigenvalue,
-            "abs": self.abs,
-            "notes": list(self.notes),
-        }
-
-    def view(self) -> View:
-        from unspoken.report.view import hausman_view
-
-        return hausman_view(self)
+__all__ = ["HausmanResult", "hausman_statistic", "hausman_test"]
 
 
 def hausman_statistic(

@@ -26,15 +26,8 @@ import numpy as np
 from scipy.special import expit
 
 from unspoken.errors import ConvergenceError
-from unspoken.inference.likelihood import (
-    IndexModel,
-    binomial_fit,
-    binomial_newton_step,
-    compress_rows,
-    fit_index_model,
-    log_choose,
-    softplus,
-)
+from unspoken.inference.index_model import IndexModel, compress_rows, log_choose, softplus
+from unspoken.inference.likelihood import binomial_fit, binomial_newton_step, fit_index_model
 from unspoken.listexp.core import Core
 
 __all__ = ["BinomialListModel", "ml_core", "standard_start"]

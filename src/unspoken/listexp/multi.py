@@ -25,7 +25,7 @@ delta-method standard error that treats the covariates as fixed, as R's ``predic
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 import numpy as np
 from scipy.special import expit, gammaln, log_expit
@@ -34,16 +34,16 @@ from unspoken.errors import ConvergenceError, DataError, UnsupportedError
 from unspoken.inference.covariance import VCOV_OFFERS, resolve_vcov
 from unspoken.inference.delta import delta_cov
 from unspoken.inference.likelihood import binomial_fit, newton_maximize
-from unspoken.listexp._variant_common import variant_cov
+from unspoken.listexp._variant_common import fit_cov
 from unspoken.listexp.data import MultiData, prepare_multi
 from unspoken.listexp.least_squares import nls_core
-from unspoken.report.view import View
-from unspoken.results import Estimate, FitResult, ResultMixin
+from unspoken.listexp.options import INFERENCE, MultiCondition
+from unspoken.options import Inference, choice
+from unspoken.results import Estimate, FitResult
 
 MultiMethod = Literal["lm", "nls", "ml"]
-MultiCondition = Literal["none", "level"]
 
-__all__ = ["MultiData", "MultiDesignTest", "design_test_multi", "fit_multi", "prepare_multi"]
+__all__ = ["MultiData", "fit_multi", "prepare_multi"]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -354,50 +354,34 @@ _NLS_NO_MODEL = (
 
 
 def fit_multi(
-    data: Any,
-    formula: str,
-    treat: str,
-    J: int,
+    d: MultiData,
     method: MultiMethod = "ml",
     multi_condition: MultiCondition = "none",
-    control: Any = None,
-    weights: str | None = None,
-    cluster: str | None = None,
-    strata: str | None = None,
-    vcov: str | None = None,
-    level: float = 0.95,
+    inference: Inference = INFERENCE,
     start: np.ndarray | None = None,
-    bootstrap_reps: int = 500,
-    seed: int | None = None,
-    missing: Literal["listwise", "error"] = "listwise",
 ) -> FitResult:
-    """Fit a list experiment with several sensitive items (see the module docstring).
+    """Fit a list experiment with several sensitive items (see the module docstring) on
+    data prepared by :func:`~unspoken.listexp.data.prepare_multi`.
 
-    ``treat`` holds the control value (``control``, default 0/"control"/False) and one value
-    per sensitive item. Parts of the result: ``sensitive.<value>`` per item, then
-    ``control``; ``prevalence`` is a list with one :class:`Estimate` per item. ``vcov``:
-    ``"model"`` (ML: inverse information; nls: R's two-step sandwich; lm: classical OLS),
-    ``"hc0"``-``"hc3"``, ``"cluster"``, ``"survey"`` or ``"bootstrap"``. The default is R's
-    choice (lm: hc3; nls, ml: model), or cluster/survey when a cluster/strata column is
-    given, or hc0 (robust) for ML with weights.
+    ``d.t`` codes the control arm 0 and one arm per sensitive item. Parts of the result:
+    ``sensitive.<value>`` per item, then ``control``; ``prevalence`` is a list with one
+    :class:`Estimate` per item. ``inference.vcov``: ``"model"`` (ML: inverse information;
+    nls: R's two-step sandwich; lm: classical OLS), ``"hc0"``-``"hc3"``, ``"cluster"``,
+    ``"survey"`` or ``"bootstrap"``. The default is R's choice (lm: hc3; nls, ml: model), or
+    cluster/survey when a cluster/strata column is given, or hc0 (robust) for ML with weights.
     """
-    if method not in get_args(MultiMethod):
-        raise UnsupportedError(f"method must be one of {get_args(MultiMethod)}, not {method!r}")
-    if multi_condition not in get_args(MultiCondition):
-        raise UnsupportedError(
-            f"multi_condition must be 'none' or 'level', not {multi_condition!r}"
-        )
+    choice(method, MultiMethod, "method")
+    choice(multi_condition, MultiCondition, "multi_condition")
     if multi_condition == "level" and method != "ml":
         raise UnsupportedError(
             "multi_condition='level' is a model for method='ml' only", param="method"
         )
     if start is not None and method != "ml":
         raise UnsupportedError("start values are used by method='ml' only")
-    d = prepare_multi(data, formula, treat, J, control, weights, cluster, strata, missing)
     notes = list(d.notes)
     offer = VCOV_OFFERS[f"multi:{method}"]
     kind = resolve_vcov(
-        vcov,
+        inference.vcov,
         d.design,
         offer.kinds,
         offer.default,
@@ -405,6 +389,7 @@ def fit_multi(
         estimator=f"method='{method}'",
         why={"model": _NLS_NO_MODEL},
     )
+    level = inference.level
 
     def run(dd: MultiData) -> dict[str, Any]:
         if method == "lm":
@@ -415,15 +400,14 @@ def fit_multi(
 
     fit = run(d)
     coef = fit["coef"]
-    cov = variant_cov(
+    cov = fit_cov(
         kind,
-        d,
         coef,
         fit["model_cov"],
         lambda: fit["psi"],
-        lambda sub: run(sub)["coef"],
-        bootstrap_reps,
-        seed,
+        lambda rows: run(d.subset(rows))["coef"],
+        d.design,
+        inference,
         leverage=fit.get("leverage"),
     )
 
@@ -478,58 +462,3 @@ def fit_multi(
         },
         level=level,
     )
-
-
-# --------------------------------------------------------------------------- design test
-
-
-@dataclass
-class MultiDesignTest(ResultMixin):
-    """Blair & Imai (2012) design-effect test for each sensitive item (control group vs the
-    item's treated group); ``results`` maps the item to its
-    :class:`~unspoken.listexp.design_test.DesignTestResult`."""
-
-    results: dict[str, Any]
-    control_value: Any
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "test": "design effect, per sensitive item",
-            "control_value": self.control_value,
-            "items": [{"item": k, **v.to_dict()} for k, v in self.results.items()],
-        }
-
-    def view(self) -> View:
-        from unspoken.report.view import multi_design_test_view
-
-        return multi_design_test_view(self)
-
-    def views(self) -> list[View]:
-        from unspoken.report.view import design_test_view
-
-        return [design_test_view(r, item) for item, r in self.results.items()]
-
-
-def design_test_multi(
-    data: Any,
-    outcome: str,
-    treat: str,
-    J: int,
-    control: Any = None,
-    **kwargs: Any,
-) -> MultiDesignTest:
-    """Run :func:`unspoken.listexp.design_test.design_test` once per sensitive item, on the
-    control group and that item's treated group (each comparison is a standard design)."""
-    from unspoken.io import arm_column, drop_missing, to_pandas
-    from unspoken.listexp.design_test import design_test
-
-    df = to_pandas(data)
-    df, dropped, _ = drop_missing(df, [outcome, treat], kwargs.get("missing", "listwise"))
-    t, labels = arm_column(df, treat, control)
-    results = {}
-    for k in range(1, len(labels)):
-        sub = df.loc[(t == 0) | (t == k)].reset_index(drop=True)
-        res = design_test(sub, outcome, treat, J, control=labels[0], **kwargs)
-        res.notes[:0] = dropped  # the rows left out of every comparison, in the user's rows
-        results[str(labels[k])] = res
-    return MultiDesignTest(results, labels[0])

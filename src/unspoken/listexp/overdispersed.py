@@ -16,23 +16,24 @@ beta-binomial) and the Newton engine of :mod:`unspoken.inference.likelihood`.
 
 from __future__ import annotations
 
-from typing import Any, Literal
-
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, polygamma
 
 from unspoken.errors import ConvergenceError, UnsupportedError
 from unspoken.inference.covariance import sandwich_influence
-from unspoken.inference.likelihood import IndexModel, newton_maximize, softplus
+from unspoken.inference.index_model import IndexModel, softplus
+from unspoken.inference.likelihood import newton_maximize
 from unspoken.listexp._variant_common import (
+    fit_cov,
     logit_share_from_logit,
     mixture_derivs,
-    prepare_single_item,
     prevalence_estimate,
+    single_item,
     standard_mle,
-    variant_cov,
 )
 from unspoken.listexp.data import MultiData
+from unspoken.listexp.options import INFERENCE
+from unspoken.options import Inference
 from unspoken.results import FitResult
 
 __all__ = ["BetaBinomialListModel", "fit_overdispersed", "log_betabinom"]
@@ -138,20 +139,7 @@ def _fit(d: MultiData, start=None):
 
 
 def fit_overdispersed(
-    data: Any,
-    formula: str,
-    treat: str,
-    J: int,
-    constrained: bool = True,
-    control: Any = None,
-    weights: str | None = None,
-    cluster: str | None = None,
-    strata: str | None = None,
-    vcov: str | None = None,
-    level: float = 0.95,
-    bootstrap_reps: int = 200,
-    seed: int | None = None,
-    missing: Literal["listwise", "error"] = "listwise",
+    d: MultiData, inference: Inference = INFERENCE, constrained: bool = True
 ) -> FitResult:
     """Beta-binomial ML for a list experiment (module docstring). ``extra["rho"]`` is the
     estimated correlation with a Wald interval from the logit scale."""
@@ -159,35 +147,22 @@ def fit_overdispersed(
         raise UnsupportedError(
             "the overdispersed model is fitted with psi_0 = psi_1 (constrained=True) only"
         )
-    d, notes, kind = prepare_single_item(
-        "the overdispersed model is",
-        data,
-        formula,
-        treat,
-        J,
-        control,
-        weights,
-        cluster,
-        strata,
-        vcov,
-        missing,
-    )
+    notes, kind = single_item("the overdispersed model is", d, inference.vcov)
     if d.J < 2:
         raise UnsupportedError(
             "overdispersion needs J >= 2 control items (with J = 1 rho is not identified)"
         )
     res, model = _fit(d)
-    theta = res.theta
+    theta, level = res.theta, inference.level
     B = np.linalg.inv(-res.hessian)
-    cov = variant_cov(
+    cov = fit_cov(
         kind,
-        d,
         theta,
         B,
         lambda: sandwich_influence(model.scores(theta) * d.w[:, None], B),
-        lambda sub: _fit(sub, theta)[0].theta,
-        bootstrap_reps,
-        seed,
+        lambda rows: _fit(d.subset(rows), theta)[0].theta,
+        d.design,
+        inference,
     )
     k = d.X.shape[1]
     rho = logit_share_from_logit(theta[-1], float(np.sqrt(max(cov[-1, -1], 0.0))), level)

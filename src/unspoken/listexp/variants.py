@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from unspoken.errors import UnsupportedError
+from unspoken.listexp.options import DESIGN, INFERENCE, ListVariant
+from unspoken.options import Design, Inference
 from unspoken.results import FitResult
 
 __all__ = ["fit_variant", "is_multi_item", "variant_requested"]
@@ -38,9 +40,11 @@ def variant_requested(
     overdispersed: bool = False,
     multi_condition: str = "none",
 ) -> bool:
-    return bool(
-        ceiling or floor or error != "none" or robust or overdispersed or multi_condition != "none"
-    )
+    """Do these switches ask for a model beyond the standard design (``ListVariant.requested``)?"""
+    return ListVariant(
+        ceiling, floor, error=error, robust=robust, overdispersed=overdispersed,
+        multi_condition=multi_condition,
+    ).requested  # fmt: skip
 
 
 def _check_arms(df: pd.DataFrame, treat: str) -> None:
@@ -86,46 +90,36 @@ def fit_variant(
     treat: str,
     J: int | None,
     method: str,
+    variant: ListVariant,
+    design: Design = DESIGN,
+    inference: Inference = INFERENCE,
     constrained: bool = True,
     control: Any = None,
-    weights: str | None = None,
-    cluster: str | None = None,
-    strata: str | None = None,
-    vcov: str | None = None,
     by: str | None = None,
-    level: float = 0.95,
     missing: str = "listwise",
-    bootstrap_reps: int = 500,
-    seed: int | None = None,
-    ceiling: bool = False,
-    floor: bool = False,
-    ceiling_formula: str = "~ 1",
-    floor_formula: str = "~ 1",
-    liar_fit: str = "glm",
-    error: str = "none",
-    robust: bool = False,
-    overdispersed: bool = False,
-    multi_condition: str = "none",
 ) -> FitResult:
-    """Fit the model the options ask for (see the module docstring)."""
+    """Fit the model ``variant`` asks for (see the module docstring): the data are prepared
+    once (:func:`~unspoken.listexp.data.prepare_multi`) and the model fitted on them."""
     from unspoken.io import to_pandas
+    from unspoken.listexp.data import prepare_multi
 
+    v = variant
     # converted once (a pandas frame is only read here, never copied)
     data = to_pandas(data, copy=False)
     multi = is_multi_item(data, treat)
     chosen = [
         name
         for name, on in (
-            ("ceiling/floor", ceiling or floor),
-            (f"error='{error}'", error != "none"),
-            ("overdispersed", overdispersed),
+            ("ceiling/floor", v.liars),
+            (f"error='{v.error}'", v.error != "none"),
+            ("overdispersed", v.overdispersed),
         )
         if on
     ]
     if len(chosen) > 1:
         raise UnsupportedError(
             f"{' and '.join(chosen)} cannot be combined: no model covers them together",
-            param="error" if error != "none" else "overdispersed",
+            param="error" if v.error != "none" else "overdispersed",
         )
     if by is not None:
         raise UnsupportedError(
@@ -133,17 +127,17 @@ def fit_variant(
             "grouping variable to the formula instead",
             param="by",
         )
-    if not constrained and (multi or chosen or robust):
+    if not constrained and (multi or chosen or v.robust):
         raise UnsupportedError(
             "constrained=False (separate control-item models by trait) exists for the "
             "standard binomial model only",
             param="constrained",
         )
-    if multi and (chosen or robust):
+    if multi and (chosen or v.robust):
         raise UnsupportedError(
             f"several sensitive items cannot be combined with {' / '.join(chosen or ['robust'])}"
         )
-    if multi_condition != "none" and not multi:
+    if v.multi_condition != "none" and not multi:
         raise UnsupportedError(
             "multi_condition applies to designs with several sensitive items (a treatment "
             "column with more than two values)",
@@ -154,72 +148,52 @@ def fit_variant(
             f"{' / '.join(chosen or ['robust'])} is a maximum-likelihood model: use method='ml'",
             param="method",
         )
+    if v.robust and (v.liars or v.overdispersed):
+        with_ = "available with the error models only"
+        if not v.liars:
+            with_ = "not available with overdispersed=True"
+        raise UnsupportedError(f"robust=True is {with_}", param="robust")
     if multi:
         _check_arms(data, treat)
     notes: list[str] = []
     if J is None:
         J = _infer_J(data, formula, treat, control, notes)
-    common = dict(
-        control=control,
-        weights=weights,
-        cluster=cluster,
-        strata=strata,
-        vcov=vcov,
-        level=level,
-        bootstrap_reps=bootstrap_reps,
-        seed=seed,
-        missing=missing,
-    )
-    if multi:
-        from unspoken.listexp.multi import fit_multi
+    if multi and method == "dim":
+        from unspoken.formula import split_formula
 
-        m = method
-        if method == "dim":
-            from unspoken.formula import split_formula
-
-            if split_formula(formula)[1].replace(" ", "") != "1":
-                raise UnsupportedError(
-                    "method='dim' takes no covariates; use method='lm' for a regression",
-                    param="formula",
-                )
-            m = "lm"
-        fit = fit_multi(
-            data, formula, treat, J, method=m, multi_condition=multi_condition, **common
-        )
-        if method == "dim":
-            fit.model = fit.model.replace(", lm", ", difference in means")
-    elif ceiling or floor:
-        if robust:
+        if split_formula(formula)[1].replace(" ", "") != "1":
             raise UnsupportedError(
-                "robust=True is available with the error models only", param="robust"
+                "method='dim' takes no covariates; use method='lm' for a regression",
+                param="formula",
             )
-        from unspoken.listexp.ceiling_floor import fit_ceiling_floor
-
-        fit = fit_ceiling_floor(
-            data,
-            formula,
-            treat,
-            J,
-            ceiling=ceiling,
-            floor=floor,
-            ceiling_formula=ceiling_formula,
-            floor_formula=floor_formula,
-            fit=liar_fit,
-            **common,
-        )
-    elif overdispersed:
-        if robust:
-            raise UnsupportedError(
-                "robust=True is not available with overdispersed=True", param="robust"
-            )
-        from unspoken.listexp.overdispersed import fit_overdispersed
-
-        fit = fit_overdispersed(data, formula, treat, J, **common)
-    else:
-        from unspoken.listexp.errors import fit_response_error
-
-        fit = fit_response_error(data, formula, treat, J, error=error, robust=robust, **common)
+    d = prepare_multi(
+        data, formula, treat, J, control, **design.as_kwargs(), missing=missing,
+        extra_formulas=v.liar_formulas(),
+    )  # fmt: skip
+    fit = _fit_model(d, method, v, inference, multi)
     fit.notes[:0] = notes
     if not np.isfinite(fit.params_).all():  # pragma: no cover - defensive
         raise UnsupportedError("the fit produced non-finite estimates")
     return fit
+
+
+def _fit_model(d: Any, method: str, v: ListVariant, inference: Inference, multi: bool) -> FitResult:
+    """The model of ``v`` on the prepared data ``d``."""
+    if multi:
+        from unspoken.listexp.multi import fit_multi
+
+        fit = fit_multi(d, "lm" if method == "dim" else method, v.multi_condition, inference)
+        if method == "dim":
+            fit.model = fit.model.replace(", lm", ", difference in means")
+        return fit
+    if v.liars:
+        from unspoken.listexp.ceiling_floor import fit_ceiling_floor
+
+        return fit_ceiling_floor(d, v, inference)
+    if v.overdispersed:
+        from unspoken.listexp.overdispersed import fit_overdispersed
+
+        return fit_overdispersed(d, inference)
+    from unspoken.listexp.errors import fit_response_error
+
+    return fit_response_error(d, v, inference)

@@ -102,8 +102,7 @@ def run_list_double(df: pd.DataFrame, v: dict[str, Any]) -> Any:
 
 def run_design_test(df: pd.DataFrame, v: dict[str, Any]) -> Any:
     from unspoken.io import arm_column, require_columns
-    from unspoken.listexp.design_test import design_test
-    from unspoken.listexp.multi import design_test_multi
+    from unspoken.listexp.design_test import design_test, design_test_multi
     from unspoken.listexp.variants import is_multi_item
 
     require_columns(df, [v["treat"]])

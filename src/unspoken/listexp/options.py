@@ -1,0 +1,117 @@
+"""Options of the list-experiment family, validated once.
+
+:class:`ListVariant` holds the switches of the models beyond the standard design (ceiling /
+floor liars, response errors, the robust constraint, overdispersion, the condition of
+several sensitive items). :func:`list_inference` builds the shared
+:class:`~unspoken.options.Inference` object with the messages the list functions have
+always given for an unknown variance name or a bad number of bootstrap resamples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from typing import Literal
+
+from unspoken.errors import UnsupportedError
+from unspoken.inference.bootstrap import check_bootstrap_reps
+from unspoken.inference.covariance import check_vcov_name, variance_kind
+from unspoken.options import DEFAULT_BOOTSTRAP_REPS, Design, Inference, _Options, choice
+
+__all__ = [
+    "DESIGN",
+    "INFERENCE",
+    "ErrorKind",
+    "LiarFit",
+    "ListVariant",
+    "MultiCondition",
+    "list_inference",
+]
+
+LiarFit = Literal["glm", "bayesglm"]
+ErrorKind = Literal["none", "topcoded", "topcode", "uniform"]
+MultiCondition = Literal["none", "level"]
+
+#: the defaults of the estimators' options arguments (no survey design; the usual inference)
+DESIGN = Design()
+INFERENCE = Inference()
+
+
+@dataclass(frozen=True)
+class ListVariant(_Options):
+    """The model beyond the standard design that a list fit asks for.
+
+    ``ceiling``/``floor``: liars at the ceiling/floor (Blair & Imai 2012) with their own
+    right-hand sides ``ceiling_formula``/``floor_formula``, fitted by plain ML
+    (``liar_fit="glm"``) or with R's Cauchy priors (``"bayesglm"``); ``error``: top-coded
+    or uniform response errors (Blair, Chou & Imai 2019; R's spelling ``"topcode"`` is
+    stored as ``"topcoded"``); ``robust``: the ML prevalence constrained to the difference
+    in means; ``overdispersed``: beta-binomial control counts; ``multi_condition``: with
+    several sensitive items, ``"level"`` lets each depend on the control count.
+    """
+
+    ceiling: bool = False
+    floor: bool = False
+    ceiling_formula: str = "~ 1"
+    floor_formula: str = "~ 1"
+    liar_fit: LiarFit = "glm"
+    error: ErrorKind = "none"
+    robust: bool = False
+    overdispersed: bool = False
+    multi_condition: MultiCondition = "none"
+
+    def __post_init__(self) -> None:
+        choice(self.liar_fit, LiarFit, "liar_fit")
+        choice(self.error, ErrorKind, "error")
+        choice(self.multi_condition, MultiCondition, "multi_condition")
+        if self.error == "topcode":
+            object.__setattr__(self, "error", "topcoded")
+        for f in fields(self):
+            if f.type == "bool":
+                object.__setattr__(self, f.name, bool(getattr(self, f.name)))
+
+    @property
+    def requested(self) -> bool:
+        """Does it ask for any model beyond the standard design?"""
+        return (
+            self.ceiling
+            or self.floor
+            or self.error != "none"
+            or self.robust
+            or self.overdispersed
+            or self.multi_condition != "none"
+        )
+
+    @property
+    def liars(self) -> bool:
+        """Ceiling and/or floor liars?"""
+        return self.ceiling or self.floor
+
+    def liar_formulas(self) -> dict[str, str]:
+        """Right-hand sides of the liar models switched on (floor first)."""
+        out = {"floor": self.floor_formula} if self.floor else {}
+        return out | ({"ceiling": self.ceiling_formula} if self.ceiling else {})
+
+
+def list_inference(
+    vcov: str | None = None,
+    level: float = 0.95,
+    bootstrap_reps: int = DEFAULT_BOOTSTRAP_REPS,
+    seed: int | None = None,
+    supported: Sequence[str] = (),
+) -> Inference:
+    """:class:`~unspoken.options.Inference` from the flat arguments, refusing an unknown
+    ``vcov`` by the kinds the estimator offers (``supported``) and a bad ``bootstrap_reps``
+    by its allowed range, as every list function has always said."""
+    if vcov is not None and variance_kind(vcov) is None:
+        check_vcov_name(vcov, supported)  # raises: "unknown vcov ..., the estimators here are"
+    try:
+        return Inference(vcov, level, bootstrap_reps, seed)
+    except UnsupportedError as e:
+        if e.param == "bootstrap_reps":
+            check_bootstrap_reps(bootstrap_reps)
+        raise
+
+
+#: the default variant of :func:`unspoken.listexp.errors.fit_response_error`
+TOPCODED = ListVariant(error="topcoded")
