@@ -104,6 +104,7 @@ _REPS = Field(
     low=50,
     high=100_000,
 )
+_INFERENCE = (_LEVEL, _REPS, _SEED)  # the last fields of a form that offers the bootstrap
 _MIN_N = Field(
     "min_n",
     "Smallest subgroup",
