@@ -105,9 +105,14 @@ html_option = click.option(
 )
 
 
+def report_options(f: F) -> F:
+    """--json and --html: the numbers as JSON, or also a self-contained HTML report."""
+    return _stack(json_option, html_option)(f)
+
+
 def output_options(f: F) -> F:
     """--encoding, --json and --html (every command reading DATA takes all three)."""
-    return _stack(encoding_option, json_option, html_option)(f)
+    return _stack(encoding_option, report_options)(f)
 
 
 _PLOT_SUFFIXES = (".svg", ".png", ".pdf")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import click
 
-from unspoken.cli.common import finish, html_option, json_option
+from unspoken.cli.common import finish, report_options
 
 
 @click.command("datasets")
 @click.argument("name", required=False)
-@json_option
-@html_option
+@report_options
 def command(name: str | None, as_json: bool, html_file: str | None) -> None:
     """List the bundled example data sets, or describe NAME and show its first rows."""
     from unspoken import datasets

@@ -8,8 +8,7 @@ from unspoken.cli.common import (
     choice_option,
     encoding_option,
     finish,
-    html_option,
-    json_option,
+    report_options,
     shown_option,
 )
 
@@ -54,8 +53,7 @@ from unspoken.cli.common import (
     "Link of hidden and direct answers: falsification, independent, conservative, "
     "or a correlation.",
 )
-@json_option
-@html_option
+@report_options
 def command(
     J: int,
     prevalence: float | None,

@@ -7,9 +7,8 @@ import click
 from unspoken.cli.common import (
     choice_option,
     finish,
-    html_option,
-    json_option,
     old_flag,
+    report_options,
     shown_option,
 )
 from unspoken.cli.rr_cmd import design_options
@@ -37,8 +36,7 @@ from unspoken.cli.rr_cmd import design_options
     "min",
     "min: smallest n reaching the power; r: R power.rr.test's first n within 0.01.",
 )
-@json_option
-@html_option
+@report_options
 def command(
     design: str,
     p: float | None,
