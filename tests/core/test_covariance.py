@@ -5,12 +5,8 @@ import pandas as pd
 import pytest
 
 from unspoken.errors import DataError, UnsupportedError
-from unspoken.inference.covariance import (
-    SurveyDesign,
-    bootstrap_cov,
-    survey_design,
-    vcov_from_influence,
-)
+from unspoken.inference.bootstrap import bootstrap_cov
+from unspoken.inference.covariance import SurveyDesign, survey_design, vcov_from_influence
 
 
 def weighted_mean_psi(y, w):

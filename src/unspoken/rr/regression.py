@@ -56,12 +56,8 @@ from unspoken.formula import (
     model_matrix,
     split_formula,
 )
-from unspoken.inference.covariance import (
-    VCOV_OFFERS,
-    bootstrap_cov,
-    sandwich_influence,
-    vcov_from_influence,
-)
+from unspoken.inference.bootstrap import bootstrap_cov
+from unspoken.inference.covariance import VCOV_OFFERS, sandwich_influence, vcov_from_influence
 from unspoken.io import require_columns, to_pandas
 from unspoken.keywords import old_names
 from unspoken.options import DEFAULT_BOOTSTRAP_REPS
