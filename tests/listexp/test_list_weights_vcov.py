@@ -152,16 +152,16 @@ def test_a_non_pandas_frame_is_converted_once(race, monkeypatch):
     several sensitive items) and reads a pandas frame without copying it."""
     import polars as pl
 
-    import unspoken.io
+    import unspoken.io.frames
 
-    real, calls = unspoken.io.to_pandas, []
+    real, calls = unspoken.io.frames.to_pandas, []
 
     def counting(frame, copy=True):
         if copy or not isinstance(frame, pd.DataFrame):  # a conversion or a copy
             calls.append(type(frame).__name__)
         return real(frame, copy=copy)
 
-    monkeypatch.setattr(unspoken.io, "to_pandas", counting)
+    monkeypatch.setattr(unspoken.io.frames, "to_pandas", counting)
     list_experiment(pl.from_pandas(race), F, J=3, method="lm")
     assert calls == ["DataFrame"]
     calls.clear()

@@ -20,7 +20,7 @@ F = Callable[..., Any]
 def load_frame(data: str, encoding: str | None = None) -> pd.DataFrame:
     """DATA is a file path or the name of a bundled data set."""
     from unspoken import datasets
-    from unspoken.io import read_data
+    from unspoken.io.readers import read_data
 
     if data in datasets.names():
         return datasets.load(data)

@@ -55,7 +55,8 @@ def command(
     control items? Negative estimated shares of respondent types are the sign of one.
     With several sensitive items (one treated arm each) every item is tested against the
     control group."""
-    from unspoken.io import arm_column, require_columns
+    from unspoken.io.arms import arm_column
+    from unspoken.io.frames import require_columns
     from unspoken.listexp.design_test import design_test, design_test_multi
     from unspoken.listexp.variants import is_multi_item
 

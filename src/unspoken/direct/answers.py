@@ -178,7 +178,7 @@ def answer_codes(
     is a number, else text order. An infinite number is refused (``positions`` map the rows
     of ``series`` to the data as given, for the message).
     """
-    from unspoken.io import factor_column
+    from unspoken.io.columns import factor_column
 
     present = series.notna().to_numpy()
     codes = np.full(len(series), -1, dtype=np.int64)

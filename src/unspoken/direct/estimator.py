@@ -86,7 +86,7 @@ def read_design(
     strata: str | None,
 ) -> SurveyDesign:
     """Weights (non-negative), cluster and strata codes of ``df`` (already complete)."""
-    from unspoken.io import factor_column, weight_column
+    from unspoken.io.columns import factor_column, weight_column
 
     n = len(df)
     w = weight_column(df, weights) if weights is not None else None
@@ -111,7 +111,7 @@ def read_design(
 
 def group_masks(df: pd.DataFrame, by: Sequence[str]) -> list[tuple[dict[str, Any], np.ndarray]]:
     """One ``(group, mask)`` per combination of the ``by`` columns present in ``df``."""
-    from unspoken.io import factor_column
+    from unspoken.io.columns import factor_column
 
     if not by:
         return []
@@ -227,13 +227,8 @@ def direct_poll(
     Deprecated (one release, with a warning): ``question=`` (now ``outcome=``) and
     ``variance=`` (now ``vcov=``).
     """
-    from unspoken.io import (
-        blank_to_missing,
-        drop_missing,
-        missing_rows,
-        require_columns,
-        to_pandas,
-    )
+    from unspoken.io.frames import require_columns, to_pandas
+    from unspoken.io.missing import blank_to_missing, drop_missing, missing_rows
 
     outcome = renamed(question, outcome, "question", "outcome")
     vcov = renamed(variance, vcov, "variance", "vcov", default="survey")

@@ -118,7 +118,7 @@ def gap(
         raise UnsupportedError(
             "covariates are used by method='ml'; the design-based gap (method='dim') uses none"
         )
-    from unspoken.io import to_pandas
+    from unspoken.io.frames import to_pandas
 
     df = to_pandas(data)  # one private copy, read once by prepare()
     if hidden is not None and not isinstance(hidden, HiddenShare) and hasattr(hidden, "X_"):

@@ -231,7 +231,7 @@ def list_fit_share(fit: Any, df: pd.DataFrame, outcome: str) -> ListMLShare:
     (:class:`unspoken.listexp.ml.BinomialListModel`) at the fitted parameters; the bread is
     the inverse of the exact observed information. ``outcome`` names the count column.
     """
-    from unspoken.io import require_columns
+    from unspoken.io.frames import require_columns
     from unspoken.listexp.ml import BinomialListModel
 
     if getattr(fit, "method", None) != "ml":

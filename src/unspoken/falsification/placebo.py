@@ -60,7 +60,7 @@ class PlaceboList:
         if not arm.any():
             raise DataError("the placebo-list arm is empty")
         if isinstance(prevalence, str):
-            from unspoken.io import numeric_column
+            from unspoken.io.columns import numeric_column
 
             d = numeric_column(df, prevalence, role="placebo item, asked directly",
                                allow_missing=True)  # fmt: skip

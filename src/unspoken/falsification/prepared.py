@@ -158,7 +158,9 @@ def _list_part(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[str]]:
     """Rows with both a count and an arm: ``(has_list, treat_full, y_full, placebo_arm,
     notes)``; counts checked against ``J``, the placebo arm apart from the treated one."""
-    from unspoken.io import binary_column, integer_column, missing_rows
+    from unspoken.io.arms import binary_column
+    from unspoken.io.columns import integer_column
+    from unspoken.io.missing import missing_rows
 
     outcome, treat, placebo_treat = roles.outcome, roles.treat, roles.placebo_treat
     n = len(df)
@@ -218,7 +220,8 @@ def prepare(
     covariates``, else an intercept) are built here; rows missing one leave the design too.
     ``missing="error"`` refuses a missing weight, cluster, strata, ``by`` or covariate value
     (missing list or direct answers are the layout, not missing data)."""
-    from unspoken.io import blank_to_missing, drop_missing, missing_rows, require_columns
+    from unspoken.io.frames import require_columns
+    from unspoken.io.missing import blank_to_missing, drop_missing, missing_rows
 
     n_input = len(df)
     direct = roles.direct

@@ -85,14 +85,10 @@ def combined_list_direct(
     with ``J`` (number of control items) also at most J in control and J + 1 when treated.
     """
     from unspoken.formula import formula_columns, model_matrix
-    from unspoken.io import (
-        binary_column,
-        drop_missing,
-        integer_column,
-        numeric_column,
-        require_columns,
-        to_pandas,
-    )
+    from unspoken.io.arms import binary_column
+    from unspoken.io.columns import integer_column, numeric_column
+    from unspoken.io.frames import require_columns, to_pandas
+    from unspoken.io.missing import drop_missing
     from unspoken.listexp.data import check_J, infer_J
 
     # a pandas frame is only read; drop_missing copies just the columns used

@@ -197,15 +197,10 @@ def prepare_list_data(
     which is reported in the notes. Missing values: ``"listwise"`` drops incomplete rows
     (reported in the notes), ``"error"`` refuses them.
     """
-    from unspoken.io import (
-        binary_column,
-        drop_missing,
-        factor_column,
-        integer_column,
-        require_columns,
-        to_pandas,
-        weight_column,
-    )
+    from unspoken.io.arms import binary_column
+    from unspoken.io.columns import factor_column, integer_column, weight_column
+    from unspoken.io.frames import require_columns, to_pandas
+    from unspoken.io.missing import drop_missing
 
     check_missing(missing)
     # a pandas frame is only read here (never written), so it is not copied; other frames
@@ -413,7 +408,10 @@ def prepare_multi(
 
     ``extra_formulas`` (name -> right-hand side) builds further designs on the same rows
     (e.g. ceiling/floor models), returned in ``extra_X``."""
-    from unspoken.io import arm_column, drop_missing, integer_column, to_pandas
+    from unspoken.io.arms import arm_column
+    from unspoken.io.columns import integer_column
+    from unspoken.io.frames import to_pandas
+    from unspoken.io.missing import drop_missing
 
     if not isinstance(J, int | np.integer) or isinstance(J, bool) or J < 1:
         raise DataError(f"J (the number of control items) must be a positive integer, got {J!r}")

@@ -53,7 +53,10 @@ from scipy.linalg import solve_triangular
 from scipy.optimize import nnls
 
 from unspoken.errors import DataError, UnsupportedError
-from unspoken.io import binary_column, drop_missing, integer_column, require_columns, to_pandas
+from unspoken.io.arms import binary_column
+from unspoken.io.columns import integer_column
+from unspoken.io.frames import require_columns, to_pandas
+from unspoken.io.missing import drop_missing
 from unspoken.listexp.test_results import BlockTest, DesignTestResult, MultiDesignTest, PiEstimate
 
 __all__ = [
@@ -380,7 +383,7 @@ def design_test_multi(
 ) -> MultiDesignTest:
     """Run :func:`design_test` once per sensitive item, on the control group and that
     item's treated group (each comparison is a standard design)."""
-    from unspoken.io import arm_column
+    from unspoken.io.arms import arm_column
 
     df = to_pandas(data)
     df, dropped, _ = drop_missing(df, [outcome, treat], kwargs.get("missing", "listwise"))

@@ -122,7 +122,10 @@ def prepare_double(
     """Validate a double-list data set; ``long1`` is the value of ``treat`` marking the
     group whose *first* list holds the sensitive item (default: 1/True/"1")."""
     from unspoken.formula import check_full_rank, formula_columns, model_matrix
-    from unspoken.io import binary_column, drop_missing, integer_column, to_pandas
+    from unspoken.io.arms import binary_column
+    from unspoken.io.columns import integer_column
+    from unspoken.io.frames import to_pandas
+    from unspoken.io.missing import drop_missing
 
     df = to_pandas(data)
     if y1 == y2:

@@ -73,7 +73,7 @@ def _design_for(fit: Any, newdata: Any) -> np.ndarray:
         return fit.X_
     if fit.method == "dim":
         return np.ones((len(newdata), 1))
-    from unspoken.io import to_pandas
+    from unspoken.io.frames import to_pandas
 
     return fit.design_.on(to_pandas(newdata))
 
@@ -130,7 +130,8 @@ def with_design(
 ) -> ListData:
     """``ld`` with the cluster/strata columns ``cluster``/``strata`` of ``data`` (the data
     the fit was given, its used rows) or of ``ld.frame``; ``None`` keeps the fit's own."""
-    from unspoken.io import factor_column, to_pandas
+    from unspoken.io.columns import factor_column
+    from unspoken.io.frames import to_pandas
 
     if cluster is None and strata is None:
         return ld

@@ -378,7 +378,7 @@ def list_experiment(
     """
     if method not in METHODS:
         raise UnsupportedError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
-    from unspoken.io import to_pandas
+    from unspoken.io.frames import to_pandas
     from unspoken.listexp.variants import fit_variant, is_multi_item
 
     # every option checked once, here, and passed on as objects

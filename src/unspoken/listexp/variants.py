@@ -26,7 +26,7 @@ MIN_ARM = 10
 
 def is_multi_item(data: Any, treat: str) -> bool:
     """Does the treatment column hold more than two distinct values (several items)?"""
-    from unspoken.io import to_pandas
+    from unspoken.io.frames import to_pandas
 
     df = to_pandas(data, copy=False)
     return treat in df.columns and int(df[treat].nunique(dropna=True)) > 2
@@ -71,7 +71,10 @@ def _check_arms(df: pd.DataFrame, treat: str) -> None:
 
 def _infer_J(df: pd.DataFrame, formula: str, treat: str, control: Any, notes: list[str]) -> int:
     from unspoken.formula import split_formula
-    from unspoken.io import arm_column, drop_missing, integer_column, require_columns
+    from unspoken.io.arms import arm_column
+    from unspoken.io.columns import integer_column
+    from unspoken.io.frames import require_columns
+    from unspoken.io.missing import drop_missing
     from unspoken.listexp.data import infer_J
 
     outcome, _ = split_formula(formula)
@@ -100,7 +103,7 @@ def fit_variant(
 ) -> FitResult:
     """Fit the model ``variant`` asks for (see the module docstring): the data are prepared
     once (:func:`~unspoken.listexp.data.prepare_multi`) and the model fitted on them."""
-    from unspoken.io import to_pandas
+    from unspoken.io.frames import to_pandas
     from unspoken.listexp.data import prepare_multi
 
     v = variant

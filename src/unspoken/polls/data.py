@@ -46,7 +46,7 @@ class Polls:
 
 
 def _load(data: Any) -> pd.DataFrame:
-    from unspoken.io import read_data
+    from unspoken.io.readers import read_data
 
     if isinstance(data, str):
         from pathlib import Path
@@ -76,7 +76,7 @@ def _parse_default_n(default_n: Mapping[str, float] | None) -> dict[str, float]:
 def _numbers(base: pd.DataFrame, col: str, rows: np.ndarray, role: str) -> np.ndarray:
     """Column ``col`` as floats at the kept ``rows`` (NaN where missing); a value that is not a
     number raises :class:`DataError` with its position in the data as given."""
-    from unspoken.io import numeric_column
+    from unspoken.io.columns import numeric_column
 
     frame = base[[col]].copy()
     frame.attrs = base.attrs  # value labels read with the file
@@ -223,7 +223,8 @@ def prepare_polls(
     fieldwork overlaps that span. ``scale="decided"`` uses the share of those with an opinion,
     ``share / (100 - dk)``, with effective sample size ``n (1 - dk)``; it needs ``dk``.
     """
-    from unspoken.io import drop_missing, require_columns
+    from unspoken.io.frames import require_columns
+    from unspoken.io.missing import drop_missing
 
     if scale not in ("all", "decided"):
         raise UnsupportedError(f"scale must be 'all' or 'decided', not {scale!r}")

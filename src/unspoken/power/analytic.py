@@ -128,7 +128,7 @@ def _control_from_data(
 
 def _load(name: str) -> Any:
     from unspoken import datasets
-    from unspoken.io import read_data
+    from unspoken.io.readers import read_data
 
     return datasets.load(name) if name in datasets.names() else read_data(name)
 

@@ -16,7 +16,9 @@ from unspoken.inference.covariance import (
     resolve_vcov,
     survey_design,
 )
-from unspoken.io import drop_missing, numeric_column, require_columns
+from unspoken.io.columns import numeric_column
+from unspoken.io.frames import require_columns
+from unspoken.io.missing import drop_missing
 from unspoken.results import Estimate, GroupEstimate
 from unspoken.rr.designs import RRDesign
 from unspoken.smallcells import (

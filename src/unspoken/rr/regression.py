@@ -58,7 +58,7 @@ from unspoken.formula import (
 )
 from unspoken.inference.bootstrap import bootstrap_cov
 from unspoken.inference.covariance import VCOV_OFFERS, sandwich_influence, vcov_from_influence
-from unspoken.io import require_columns, to_pandas
+from unspoken.io.frames import require_columns, to_pandas
 from unspoken.keywords import old_names
 from unspoken.options import DEFAULT_BOOTSTRAP_REPS
 from unspoken.results import Estimate

@@ -181,7 +181,7 @@ def preview(df: pd.DataFrame, rows: int = 8) -> Preview:
 def read_upload(path: str, filename: str, encoding: str | None, store: str) -> Preview:
     """Read the uploaded file at ``path`` (named ``filename`` by the user) and keep it, as a
     pickle of the frame, at ``store`` (both in the server's private directory)."""
-    from unspoken.io import read_data
+    from unspoken.io.readers import read_data
 
     df = read_data(path, encoding=encoding)
     meta = df.attrs.get("unspoken")

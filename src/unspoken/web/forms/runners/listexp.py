@@ -101,7 +101,8 @@ def run_list_double(df: pd.DataFrame, v: dict[str, Any]) -> Any:
 
 
 def run_design_test(df: pd.DataFrame, v: dict[str, Any]) -> Any:
-    from unspoken.io import arm_column, require_columns
+    from unspoken.io.arms import arm_column
+    from unspoken.io.frames import require_columns
     from unspoken.listexp.design_test import design_test, design_test_multi
     from unspoken.listexp.variants import is_multi_item
 
