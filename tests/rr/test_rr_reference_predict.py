@@ -102,7 +102,9 @@ def test_delta_method_se_close_to_quasi_bayes_se(nigeria, case):
     OPG vcov) against R's simulation SD: 10000 draws give an SD to 0.7%, and the delta
     method is first order; observed differences are 1.1-1.3%, so 3% is a 4-sigma bound."""
     ref, fit, _ = _fits(nigeria, case)
-    _, g, _ = fit._prevalence_parts(np.ones(fit.n, bool))
+    from unspoken.rr.inference import _average_prevalence
+
+    _, g, _ = _average_prevalence(fit._lam, fit._w, fit._X, np.ones(fit.n, bool))
     se = float(np.sqrt(g @ fit.cov @ g))
     assert se == pytest.approx(ref["predict"]["quasi_bayes_avg"]["se"], rel=0.03)
 

@@ -31,13 +31,14 @@ from unspoken.errors import DataError, UnsupportedError
 from unspoken.formula import check_full_rank, formula_columns, model_matrix, split_formula
 from unspoken.inference.covariance import sandwich_influence, vcov_from_influence
 from unspoken.inference.likelihood import newton_em
-from unspoken.io import numeric_column, require_columns, to_pandas
-from unspoken.results import Estimate, FitResult
+from unspoken.io.columns import numeric_column
+from unspoken.io.frames import require_columns, to_pandas
+from unspoken.results import FitResult
 from unspoken.rr.data import _default_kind, _prepare
 from unspoken.rr.designs import RRDesign, make_design
+from unspoken.rr.inference import average_prevalence
 from unspoken.rr.likelihood import _log_answer_probs, _logit
 from unspoken.rr.regression import RRVcov
-from unspoken.rr.results import _average_prevalence, _prevalence_variance
 
 __all__ = ["RRPredictorFit", "rr_predictor"]
 
@@ -189,12 +190,9 @@ def rr_predictor(
     else:
         V = vcov_from_influence(infl, kind, prep.survey, n_params=len(theta))  # type: ignore[arg-type]
     V = (V + V.T) / 2
-    lam = state[0]
     ks = S.X.shape[1]
-    P, g_s, samp = _average_prevalence(lam, w, S.X, np.ones(len(y), bool))
-    g = np.concatenate([g_s, np.zeros(len(theta) - ks)])
-    var_p = _prevalence_variance(kind, g, samp, V, infl, prep.survey)  # type: ignore[arg-type]
-    prev = Estimate.from_se(P, np.sqrt(max(var_p, 0.0)), level=level, n=len(y))
+    everyone = np.ones(len(y), bool)
+    prev = average_prevalence(kind, state[0], w, S.X, everyone, V, infl, prep.survey, level)  # type: ignore[arg-type]
     if not converged:
         notes.append(f"the maximiser did not converge (largest score {report.gradient_norm:.3g})")
     return RRPredictorFit(
