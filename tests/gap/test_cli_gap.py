@@ -143,3 +143,21 @@ def test_gap_placebo_and_bounds_json(run):
               "--direct", "support", "--support", "definitely,rather",
               "--placebo-treat", "placebo")  # fmt: skip
     assert bad.returncode == 2 and "placebo_prevalence" in bad.stderr
+
+
+def test_vcov_flag_and_its_old_name(run):
+    args = ("direct", "mexico", "--question", "mex.direct", "--json")
+    new = run(*args, "--vcov", "hc0")
+    old = run(*args, "--variance", "hc0")
+    assert new.returncode == old.returncode == 0, new.stderr + old.stderr
+    assert json.loads(new.stdout) == json.loads(old.stdout)
+    assert json.loads(new.stdout)["vcov"] == "hc0"
+    assert "--variance is now --vcov" in old.stderr and "Deprecated" not in new.stderr
+    bad = run(*args, "--vcov", "hc3")
+    assert bad.returncode == 2 and "hc3" in bad.stderr
+    gap = run("gap", "mexico", "--outcome", "mex.y.all", "--treat", "mex.t", "--J", "3",
+              "--direct", "mex.direct", "--vcov", "hc0", "--level", "0.9", "--json")  # fmt: skip
+    js = json.loads(gap.stdout)
+    assert js["vcov"] == "hc0" and "variance" not in js
+    g = js["overall"]["gap"]
+    assert (g["ci_high"] - g["estimate"]) / g["std_error"] == pytest.approx(1.6448536, rel=1e-6)

@@ -183,3 +183,47 @@ def test_dk_labels_recognised_in_english_and_russian():
     res = unspoken.direct_poll(df, "q", support="да", dk="drop")
     assert set(res.dk_values) == {"Затрудняюсь ответить", "Отказ от ответа", "Don't know"}
     assert res.overall.support.estimate == pytest.approx(2 / 3, rel=1e-12)
+
+
+def test_vocabulary_outcome_vcov_and_missing(poll):
+    """outcome= and vcov= are the names (question= and variance= warn); missing='error'
+    refuses a missing answer or design value, naming the rows; 'listwise' says what it
+    dropped."""
+    new = unspoken.direct_poll(poll, outcome="q", vcov="hc0")
+    with pytest.warns(DeprecationWarning, match="outcome"):
+        old = unspoken.direct_poll(poll, question="q", vcov="hc0")
+    assert old.to_dict() == new.to_dict() and new.to_dict()["vcov"] == "hc0"
+    df = poll.copy()
+    df.loc[[5, 9], "q"] = None
+    df.loc[7, "tv"] = None
+    with pytest.raises(DataError, match="'tv'") as e:
+        unspoken.direct_poll(df, "q", by="tv", missing="error")
+    assert list(e.value.rows) == [7]
+    with pytest.raises(DataError, match="'q'") as e:
+        unspoken.direct_poll(df, "q", missing="error")
+    assert list(e.value.rows) == [5, 9]
+    res = unspoken.direct_poll(df, "q", by="tv")
+    assert any("1 of 400 rows dropped" in n for n in res.notes), res.notes
+    assert res.overall.n == 397
+
+
+def test_tidy_rows_and_plot(poll, tmp_path):
+    res = unspoken.direct_poll(poll, "q", "definitely,rather", dk="bounds", by="tv", min_n=200)
+    t = res.tidy()
+    assert list(t.columns[:7]) == [
+        "group", "part", "term", "estimate", "std_error", "ci_low", "ci_high",
+    ]  # fmt: skip
+    top = t[t["group"] == "(all)"]
+    assert list(top["part"]) == ["answer"] * 5 + ["support", "support"]
+    assert list(top["term"])[-2:] == ["lower", "upper"]
+    assert top["estimate"].iloc[-2] == res.overall.support.estimate
+    assert top["estimate"].iloc[-1] == res.overall.support_upper.estimate
+    web = t[t["group"] == "tv = web"]  # 171 answers < min_n: one row, a note, no numbers
+    assert len(web) == 1 and web["estimate"].isna().all() and "suppressed" in web["note"].iloc[0]
+    wide = res.tidy(level=0.5)
+    narrower = wide["ci_high"] - wide["ci_low"] < t["ci_high"] - t["ci_low"]
+    assert narrower.sum() == t["std_error"].notna().sum() == len(top)
+    res.plot(tmp_path / "direct.png")
+    assert (tmp_path / "direct.png").read_bytes()[:4] == b"\x89PNG"
+    with pytest.raises(DataError, match=r"\.svg"):
+        res.plot(tmp_path / "direct.txt")

@@ -353,3 +353,37 @@ def test_user_frame_is_left_as_it_was():
     unspoken.gap(df, "y", "treat", 4, "direct", "definitely,rather", by="group", dk="drop")
     unspoken.gap(df, "y", "treat", 4, "direct", "definitely,rather", method="ml", covariates="x")
     pd.testing.assert_frame_equal(df, before)
+
+
+def test_missing_policy_and_tidy_lines():
+    """missing='error' refuses a missing design value (naming its rows), 'listwise' drops
+    it with a note; missing list or direct answers are the layout either way. tidy() lines
+    name the bounds and the placebo quantities; level= changes the intervals only."""
+    df, _ = simulate_gap(600, groups=["a", "b"], seed=5)
+    df["w"] = 1.0
+    df.loc[[4, 11], "w"] = np.nan
+    with pytest.raises(DataError, match="'w'") as e:
+        unspoken.gap(df, "y", "treat", 4, "direct", weights="w", missing="error")
+    assert list(e.value.rows) == [4, 11]
+    res = unspoken.gap(df, "y", "treat", 4, "direct", weights="w")
+    assert res.n == 598 and any("2 of 600 rows dropped" in n for n in res.notes), res.notes
+    with pytest.raises(UnsupportedError, match="missing"):
+        unspoken.gap(df, "y", "treat", 4, "direct", missing="drop")
+    p = unspoken.datasets.load("gap_placebo")
+    g = unspoken.gap(p, "count", "treat", 4, "support", "definitely,rather", dk="bounds",
+                     placebo_treat="placebo", placebo_prevalence=0.5)  # fmt: skip
+    t = g.tidy()
+    assert "group" not in t.columns
+    lines = list(zip(t["part"], t["term"], strict=True))
+    assert lines[:6] == [
+        ("direct", "lower"), ("direct", "upper"), ("hidden", "estimate"), ("gap", "lower"),
+        ("gap", "upper"), ("dont_know", "estimate"),
+    ]  # fmt: skip
+    assert ("placebo", "gap_corrected_lower") in lines
+    o = g.overall
+    assert t["estimate"].iloc[3] == o.gap_lower.estimate and t["estimate"].iloc[4] == o.gap.estimate
+    half = g.tidy(level=0.5)
+    pd.testing.assert_series_equal(half["estimate"], t["estimate"])
+    assert half["ci_low"].iloc[2] == pytest.approx(
+        o.hidden.estimate - 0.6744897501960817 * o.hidden.std_error, rel=1e-12
+    )

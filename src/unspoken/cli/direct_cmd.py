@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from unspoken.cli.common import (
@@ -22,7 +24,12 @@ _VCOV = "Default: survey (Taylor linearisation over weights, clusters and strata
 
 @click.command("direct")
 @data_argument
-@click.option("--question", required=True, help="Column with the answers to the direct question.")
+@click.option(
+    "--question",
+    "outcome",
+    required=True,
+    help="Column with the answers to the direct question.",
+)
 @support_options
 @click.option("--order", default=None, help="Answers in the order to show them, comma-separated.")
 @survey_design_options(vcov=offered("direct"), vcov_default=_VCOV)
@@ -32,21 +39,12 @@ _VCOV = "Default: survey (Taylor linearisation over weights, clusters and strata
 @output_options
 def command(
     data: str,
-    question: str,
-    support: str | None,
-    dk: str,
-    dk_values: str | None,
-    order: str | None,
-    weights: str | None,
-    cluster: str | None,
-    strata: str | None,
-    vcov: str | None,
     by: tuple[str, ...],
-    min_n: int,
-    level: float,
+    vcov: str | None,
     encoding: str | None,
     as_json: bool,
     html_file: str | None,
+    **options: Any,
 ) -> None:
     """The direct poll of DATA: the share of each answer to --question (and of the --support
     answers) with design-based 95% intervals (Taylor linearisation, as R survey; --vcov hc0
@@ -55,19 +53,6 @@ def command(
     from unspoken.direct import direct_poll
 
     df = load_frame(data, encoding=encoding)
-    res = direct_poll(
-        df,
-        question,
-        support,
-        weights=weights,
-        cluster=cluster,
-        strata=strata,
-        by=list(by) or None,
-        dk=dk,  # type: ignore[arg-type]
-        dk_values=dk_values,
-        min_n=min_n,
-        order=order,
-        vcov=vcov or "survey",  # type: ignore[arg-type]
-        level=level,
-    )
+    # the other options are direct_poll()'s keyword arguments (--question is outcome=)
+    res = direct_poll(df, by=list(by) or None, vcov=vcov or "survey", **options)  # type: ignore[arg-type]
     finish(res, as_json, html_file, data_note=f"Data: {data}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from unspoken.cli.common import (
@@ -54,29 +56,13 @@ _VCOV = "Default: survey (Taylor linearisation over weights, clusters and strata
 @output_options
 def command(
     data: str,
-    outcome: str,
-    treat: str,
-    J: int,
-    direct: str,
-    support: str | None,
-    covariates: str | None,
     by: tuple[str, ...],
-    method: str,
-    dk: str,
-    dk_values: str | None,
-    weights: str | None,
-    cluster: str | None,
-    strata: str | None,
     vcov: str | None,
-    control: str | None,
-    placebo_treat: str | None,
-    placebo_prevalence: str | None,
-    min_n: int,
-    level: float,
     plot_file: str | None,
     encoding: str | None,
     as_json: bool,
     html_file: str | None,
+    **options: Any,
 ) -> None:
     """The falsification gap in DATA: the direct share, the hidden (list) share and
     gap = hidden - direct, overall and --by subgroup, with 95% intervals that account for
@@ -85,28 +71,8 @@ def command(
     from unspoken.falsification import gap
 
     df = load_frame(data, encoding=encoding)
-    res = gap(
-        df,
-        outcome,
-        treat,
-        J,
-        direct,
-        support,
-        covariates=covariates,
-        by=list(by) or None,
-        method=method,
-        dk=dk,
-        dk_values=dk_values,  # type: ignore[arg-type]
-        weights=weights,
-        cluster=cluster,
-        strata=strata,
-        control=control,
-        placebo_treat=placebo_treat,
-        placebo_prevalence=placebo_prevalence,
-        min_n=min_n,
-        vcov=vcov or "survey",  # type: ignore[arg-type]
-        level=level,
-    )
+    # the other options are gap()'s keyword arguments under the same names
+    res = gap(df, by=list(by) or None, vcov=vcov or "survey", **options)  # type: ignore[arg-type]
     if plot_file:
         res.plot(plot_file)
     finish(res, as_json, html_file, data_note=f"Data: {data}")

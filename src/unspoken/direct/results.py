@@ -39,6 +39,17 @@ def domains(result: Any) -> list[tuple[dict[str, Any], Any]]:
     return [({}, result.overall), *result.by]
 
 
+def answers_head(result: Any) -> dict[str, Any]:
+    """The JSON fields saying how the direct answers were read: support and don't-know
+    answers, the dk policy and the variance kind (the direct poll's and the gap's)."""
+    return {
+        "support_values": result.support_values,
+        "dk_values": result.dk_values,
+        "dk": result.dk,
+        "vcov": result.vcov,
+    }
+
+
 def domains_dict(
     model: str, head: dict[str, Any], result: Any, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -143,14 +154,7 @@ class DirectResult(ResultMixin):
     level: float = 0.95
 
     def to_dict(self) -> dict[str, Any]:
-        head = {
-            "question": self.question,
-            "support_values": self.support_values,
-            "dk_values": self.dk_values,
-            "dk": self.dk,
-            "vcov": self.vcov,
-        }
-        return domains_dict("direct", head, self)
+        return domains_dict("direct", {"question": self.question, **answers_head(self)}, self)
 
     def tidy(self, level: float | None = None) -> pd.DataFrame:
         """One row per (group, line): part "answer" (term = the answer) and "support"

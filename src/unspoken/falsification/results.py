@@ -10,6 +10,7 @@ import pandas as pd
 
 from unspoken.direct.results import (
     TidyItem,
+    answers_head,
     bounded,
     domains_dict,
     domains_tidy,
@@ -128,10 +129,7 @@ class GapResult(ResultMixin):
             "method": self.method,
             "layout": self.layout,
             "direct_question": self.direct_column,
-            "support_values": self.support_values,
-            "dk_values": self.dk_values,
-            "dk": self.dk,
-            "vcov": self.vcov,
+            **answers_head(self),
             "n": self.n,
         }
         return domains_dict("gap", head, self, self.extra)
