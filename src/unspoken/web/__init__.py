@@ -7,8 +7,8 @@ writes. Uploads are read and analyses run in child processes with a time limit a
 cap (``jobs``). See ``docs/web.md``.
 
 This package only re-exports the server's entry points. Its modules import one another
-directly (``unspoken.web.server`` -> ``jobs``, ``pages`` -> ``analyses`` -> ``forms``), never
-through the package, which imports the server.
+directly (``unspoken.web.server`` -> ``state``, ``jobs``, ``pages`` -> ``analyses`` ->
+``forms``), never through the package, which imports the server.
 """
 
 from unspoken.web.server import make_server, url_of
