@@ -1,7 +1,8 @@
 """The forms of the web page, one per CLI command, assembled into ``ANALYSES``.
 
-Each family's forms (fields and runners) live in their own module: :mod:`.listexp`,
-:mod:`.gap`, :mod:`.rr`, :mod:`.power`, :mod:`.polls`; fields they share in :mod:`.shared`.
+Each family's forms live in their own module: :mod:`.listexp`, :mod:`.gap`, :mod:`.rr`,
+:mod:`.power`, :mod:`.polls` (fields they share in :mod:`.shared`), and the call each form
+makes in the module of the same name in :mod:`.runners`.
 Fields a first run does not need sit under "More options" (``advanced=True``); every form's
 defaults run on its ``example`` data set (power forms need no data).
 """
