@@ -24,8 +24,7 @@ def _prepare(
     variant = ListVariant(**{k: kw.pop(k) for k in list(kw) if k in _VARIANT})
     inference = Inference(**kw)
     extra = variant.liar_formulas() if extra is None else extra
-    d = prepare_multi(data, formula, treat, J, control, **design.as_kwargs(), missing=missing,
-                      extra_formulas=extra)  # fmt: skip
+    d = prepare_multi(data, formula, treat, J, control, design, missing, extra)
     return d, inference, variant
 
 

@@ -64,9 +64,10 @@ def test_cluster_variance_from_numerical_scores(richardson_hessian):
     race = datasets.load("race")
     from unspoken.listexp.errors import ResponseErrorModel
     from unspoken.listexp.multi import prepare_multi
+    from unspoken.options import Design
 
     fit = fit_response_error(race, F, "treat", 3, error="topcoded", cluster="state")
-    d = prepare_multi(race, F, "treat", 3, cluster="state")
+    d = prepare_multi(race, F, "treat", 3, design=Design(cluster="state"))
     m = ResponseErrorModel(d.y, d.t, d.X, 3, "topcoded")
     th = fit.params_
     rms = np.sqrt(np.mean(np.hstack([d.X, d.X, np.ones((d.n, 1))]) ** 2, axis=0))

@@ -149,8 +149,9 @@ def test_weighted_clustered_ml_and_nls_sandwich(race_design, method):
     assert not np.allclose(fit.params_, unw.params_)  # the weights are used
     if method == "ml":
         from unspoken.listexp.multi import _MLModel, prepare_multi
+        from unspoken.options import Design
 
-        d = prepare_multi(df, "y ~ age + male", "treat", 3, weights="wt", cluster="state")
+        d = prepare_multi(df, "y ~ age + male", "treat", 3, design=Design("wt", "state"))
         m = _MLModel(d, level=False)
         th = fit.params_
         h = 1e-5

@@ -3,16 +3,18 @@ on one and control on the other)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from unspoken.cli.common import (
     choice_option,
     data_argument,
     finish,
-    level_option,
+    inference_options,
     load_frame,
+    old_flag,
     output_options,
-    seed_option,
     survey_design_options,
 )
 from unspoken.inference.covariance import offered
@@ -41,30 +43,11 @@ from unspoken.inference.covariance import offered
     vcov=offered("double"),
     vcov_default="Default: hc0, or cluster/survey when --cluster/--strata are given.",
 )
-@click.option("--reps", default=500, show_default=True, help="Bootstrap replications.")
-@seed_option()
-@level_option
+@inference_options(bootstrap_reps=True)
+@old_flag("--reps", "--bootstrap-reps", "bootstrap_reps", int)
 @output_options
 def command(
-    data,
-    y1,
-    y2,
-    treat,
-    long1,
-    formula,
-    controls1,
-    controls2,
-    method,
-    weights,
-    cluster,
-    strata,
-    vcov,
-    reps,
-    seed,
-    level,
-    encoding,
-    as_json,
-    html_file,
+    data: str, encoding: str | None, as_json: bool, html_file: str | None, **options: Any
 ) -> None:
     """Estimate the prevalence of a sensitive item from a double list experiment (DATA is a
     file or a bundled data set such as double_list), with the two single-list estimates and
@@ -72,22 +55,6 @@ def command(
     from unspoken.listexp.double import double_list_experiment
 
     df = load_frame(data, encoding=encoding)
-    fit = double_list_experiment(
-        df,
-        y1,
-        y2,
-        treat,
-        formula=formula,
-        method=method,
-        controls1=controls1,
-        controls2=controls2,
-        long1=long1,
-        weights=weights,
-        cluster=cluster,
-        strata=strata,
-        vcov=vcov,
-        level=level,
-        bootstrap_reps=reps,
-        seed=seed,
-    )
+    # the options are double_list_experiment's own arguments, under their own names
+    fit = double_list_experiment(df, **options)
     finish(fit, as_json, html_file, data_note=f"Data: {data}")

@@ -31,6 +31,8 @@ from unspoken.formula import (
     split_formula,
 )
 from unspoken.inference.covariance import SurveyDesign, survey_design
+from unspoken.listexp.options import DESIGN
+from unspoken.options import Design
 
 __all__ = [
     "ListData",
@@ -181,9 +183,7 @@ def prepare_list_data(
     treat: str,
     J: int | None = None,
     control: Any = None,
-    weights: str | None = None,
-    cluster: str | None = None,
-    strata: str | None = None,
+    design: Design = DESIGN,
     by: str | None = None,
     missing: MissingPolicy = "listwise",
     check_arms: bool = True,
@@ -194,8 +194,9 @@ def prepare_list_data(
     ``0..J`` in the control group and ``0..J+1`` in the treated group. ``treat`` is a
     two-valued column, ``control`` the value of the control group (0/False/"control" by
     default). ``J`` (number of control items) defaults to the largest control-group count,
-    which is reported in the notes. Missing values: ``"listwise"`` drops incomplete rows
-    (reported in the notes), ``"error"`` refuses them.
+    which is reported in the notes. ``design`` names the weights, cluster and strata
+    columns. Missing values: ``"listwise"`` drops incomplete rows (reported in the notes),
+    ``"error"`` refuses them.
     """
     from unspoken.io.arms import binary_column
     from unspoken.io.columns import factor_column, integer_column, weight_column
@@ -203,6 +204,7 @@ def prepare_list_data(
     from unspoken.io.missing import drop_missing
 
     check_missing(missing)
+    weights, cluster, strata = design.weights, design.cluster, design.strata
     # a pandas frame is only read here (never written), so it is not copied; other frames
     # (polars, dicts) are converted
     df = to_pandas(data, copy=False)
@@ -398,10 +400,8 @@ def prepare_multi(
     treat: str,
     J: int,
     control: Any = None,
-    weights: str | None = None,
-    cluster: str | None = None,
-    strata: str | None = None,
-    missing: Literal["listwise", "error"] = "listwise",
+    design: Design = DESIGN,
+    missing: MissingPolicy = "listwise",
     extra_formulas: dict[str, str] | None = None,
 ) -> MultiData:
     """Check the data of a multi-item design and build the arrays (no model is fitted).
@@ -428,8 +428,8 @@ def prepare_multi(
             raise DataError(f"the {name} formula '{f}' takes a right-hand side only: '~ x1 + x2'")
         extra_rhs[name] = r
         cols += formula_columns(r, list(df.columns))
-    cols += [c for c in (weights, cluster, strata) if c is not None]
-    df, notes, _ = drop_missing(df, list(dict.fromkeys(cols)), missing, weights=weights)
+    cols += design.columns
+    df, notes, _ = drop_missing(df, list(dict.fromkeys(cols)), missing, weights=design.weights)
     df = df.reset_index(drop=True)
     t, labels = arm_column(df, treat, control)
     if len(labels) < 2:
@@ -449,10 +449,10 @@ def prepare_multi(
             raise DataError(f"arm {labels[k]!r} of column '{treat}' has no respondents", treat)
     dm = model_matrix(rhs, df)
     check_full_rank(dm.X, dm.names, "covariate design")
-    design = survey_design(df, weights, cluster, strata)
+    survey = survey_design(df, **design.as_kwargs())
     extra = {}
     for name, r in extra_rhs.items():
         em = model_matrix(r, df)
         check_full_rank(em.X, em.names, f"{name} design")
         extra[name] = (em.X, em.names)
-    return MultiData(y, t, dm.X, dm.names, labels, J, design, notes, outcome, treat, extra)
+    return MultiData(y, t, dm.X, dm.names, labels, J, survey, notes, outcome, treat, extra)

@@ -38,15 +38,11 @@ import numpy as np
 from scipy import stats
 
 from unspoken.errors import DataError, UnsupportedError
-from unspoken.inference.bootstrap import bootstrap_cov
-from unspoken.inference.covariance import (
-    VCOV_OFFERS,
-    SurveyDesign,
-    resolve_vcov,
-    survey_design,
-    vcov_from_influence,
-)
+from unspoken.inference.covariance import VCOV_OFFERS, SurveyDesign, resolve_vcov, survey_design
 from unspoken.inference.delta import delta_cov
+from unspoken.listexp._variant_common import fit_cov
+from unspoken.listexp.options import DESIGN, list_inference
+from unspoken.options import DEFAULT_BOOTSTRAP_REPS, Design, Missing
 from unspoken.results import Estimate, FitResult
 
 DoubleMethod = Literal["pooled", "average"]
@@ -114,13 +110,12 @@ def prepare_double(
     controls1: str | None = None,
     controls2: str | None = None,
     long1: Any = None,
-    weights: str | None = None,
-    cluster: str | None = None,
-    strata: str | None = None,
-    missing: Literal["listwise", "error"] = "listwise",
+    design: Design = DESIGN,
+    missing: Missing = "listwise",
 ) -> DoubleData:
     """Validate a double-list data set; ``long1`` is the value of ``treat`` marking the
-    group whose *first* list holds the sensitive item (default: 1/True/"1")."""
+    group whose *first* list holds the sensitive item (default: 1/True/"1"); ``design``
+    names the weights, cluster and strata columns."""
     from unspoken.formula import check_full_rank, formula_columns, model_matrix
     from unspoken.io.arms import binary_column
     from unspoken.io.columns import integer_column
@@ -138,8 +133,8 @@ def prepare_double(
     cols = [y1, y2, treat]
     for r in {rx, r1, r2}:
         cols += formula_columns(r, list(df.columns))
-    cols += [c for c in (weights, cluster, strata) if c is not None]
-    df, notes, _ = drop_missing(df, list(dict.fromkeys(cols)), missing, weights=weights)
+    cols += design.columns
+    df, notes, _ = drop_missing(df, list(dict.fromkeys(cols)), missing, weights=design.weights)
     df = df.reset_index(drop=True)
     if long1 is None:
         t, info = binary_column(df, treat)
@@ -157,9 +152,9 @@ def prepare_double(
     check_full_rank(X.X[t == 0], X.names, "main design in the list-2-long group")
     check_full_rank(Z1.X[t == 0], Z1.names, "list-1 control design (short-list group)")
     check_full_rank(Z2.X[t == 1], Z2.names, "list-2 control design (short-list group)")
-    design = survey_design(df, weights, cluster, strata)
+    survey = survey_design(df, **design.as_kwargs())
     info = {"y1": y1, "y2": y2, "treat": treat, "list1_long_value": g1}
-    return DoubleData(a, b, t, X.X, Z1.X, Z2.X, X.names, Z1.names, Z2.names, design, notes, info)
+    return DoubleData(a, b, t, X.X, Z1.X, Z2.X, X.names, Z1.names, Z2.names, survey, notes, info)
 
 
 def _wls(X: np.ndarray, y: np.ndarray, w: np.ndarray, mask: np.ndarray):
@@ -225,9 +220,9 @@ def double_list_experiment(
     strata: str | None = None,
     vcov: str | None = None,
     level: float = 0.95,
-    bootstrap_reps: int = 500,
+    bootstrap_reps: int = DEFAULT_BOOTSTRAP_REPS,
     seed: int | None = None,
-    missing: Literal["listwise", "error"] = "listwise",
+    missing: Missing = "listwise",
 ) -> FitResult:
     """Fit a double list experiment (see the module docstring).
 
@@ -247,26 +242,17 @@ def double_list_experiment(
     """
     if method not in get_args(DoubleMethod):
         raise UnsupportedError(f"method must be 'pooled' or 'average', not {method!r}")
-    d = prepare_double(
-        data,
-        y1,
-        y2,
-        treat,
-        formula,
-        controls1,
-        controls2,
-        long1,
-        weights,
-        cluster,
-        strata,
-        missing,
-    )
+    offer = VCOV_OFFERS["double"]
+    inference = list_inference(vcov, level, bootstrap_reps, seed, offer.kinds)
+    level = inference.level
+    design = Design(weights, cluster, strata)
+    models = (formula, controls1, controls2, long1)
+    d = prepare_double(data, y1, y2, treat, *models, design, missing)
     # the list-experiment rules (survey design defaults, no variance that ignores a given
     # cluster or strata column); least squares with influence functions: no model-based or
     # leverage-based variance, "model" means the robust hc0
-    offer = VCOV_OFFERS["double"]
     kind = resolve_vcov(
-        None if vcov == "model" else vcov,
+        None if inference.vcov == "model" else inference.vcov,
         d.design,
         offer.kinds,
         offer.default,
@@ -289,21 +275,18 @@ def double_list_experiment(
         prev_psi.append(p)
     allpsi = np.column_stack([psi, *prev_psi])
 
-    if kind == "bootstrap":
+    def refit(rows: np.ndarray) -> np.ndarray:
+        dd = d.subset(rows)
+        e = _estimate(dd)
+        c, ps = e["coef"][keep], e["psi"][:, keep]
+        pv = [
+            _prevalence_psi(dd, c[j * k : (j + 1) * k], ps[:, j * k : (j + 1) * k])[0]
+            for j in range(3)
+        ]
+        return np.concatenate([c, pv])
 
-        def refit(rows):
-            dd = d.subset(rows)
-            e = _estimate(dd)
-            c, ps = e["coef"][keep], e["psi"][:, keep]
-            pv = [
-                _prevalence_psi(dd, c[j * k : (j + 1) * k], ps[:, j * k : (j + 1) * k])[0]
-                for j in range(3)
-            ]
-            return np.concatenate([c, pv])
-
-        V, _ = bootstrap_cov(refit, d.n, bootstrap_reps, seed, d.design)
-    else:
-        V = vcov_from_influence(allpsi, kind, d.design)  # type: ignore[arg-type]
+    theta = np.concatenate([coef, prev_vals])
+    V = fit_cov(kind, theta, None, lambda: allpsi, refit, d.design, inference)
     P = len(coef)
     cov = V[:P, :P]
     Vp = V[P:, P:]

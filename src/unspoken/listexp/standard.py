@@ -406,9 +406,7 @@ def list_experiment(
             fit.notes.append(whole)
         return fit
     missing = reporting.missing
-    ld = prepare_list_data(
-        df, formula, treat, J, control, **design.as_kwargs(), by=by_column, missing=missing
-    )
+    ld = prepare_list_data(df, formula, treat, J, control, design, by_column, missing)
     return fit_list(ld, method, constrained, inference, {"strict": strict}, reporting.min_n)
 
 

@@ -169,10 +169,7 @@ def fit_variant(
                 "method='dim' takes no covariates; use method='lm' for a regression",
                 param="formula",
             )
-    d = prepare_multi(
-        data, formula, treat, J, control, **design.as_kwargs(), missing=missing,
-        extra_formulas=v.liar_formulas(),
-    )  # fmt: skip
+    d = prepare_multi(data, formula, treat, J, control, design, missing, v.liar_formulas())
     fit = _fit_model(d, method, v, inference, multi)
     fit.notes[:0] = notes
     if not np.isfinite(fit.params_).all():  # pragma: no cover - defensive
