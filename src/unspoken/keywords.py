@@ -42,7 +42,8 @@ def spread_options(**groups: type) -> Callable[[F], F]:
     """Decorate ``func(..., *, name: Options)``: its public signature has the fields of each
     options class ``groups[name]`` as keyword-only arguments (a field that is also one of
     ``func``'s own arguments, such as ``J``, is given to both); a call builds each options
-    object once from them and passes it as ``name``."""
+    object once from them and passes it as ``name``. A caller holding a built object may
+    pass it as ``name=`` instead (its fields given separately are then ignored)."""
 
     def deco(func: F) -> F:
         own = [p for p in inspect.signature(func).parameters.values() if p.name not in groups]
@@ -59,12 +60,16 @@ def spread_options(**groups: type) -> Callable[[F], F]:
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            bound = public.bind(*args, **kwargs)
+            ready = {k: kwargs.pop(k) for k in groups if isinstance(kwargs.get(k), groups[k])}
+            bound = (public.bind_partial if ready else public.bind)(*args, **kwargs)
             bound.apply_defaults()
             given = dict(bound.arguments)
             extra = given.pop(tail[0].name, {}) if tail else {}
-            built = {k: groups[k](**{n: given[n] for n in names[k]}) for k in groups}
-            mine = {p.name: given[p.name] for p in head}
+            built = {
+                k: ready[k] if k in ready else groups[k](**{n: given[n] for n in names[k]})
+                for k in groups
+            }
+            mine = {p.name: given[p.name] for p in head if p.name in given}
             return func(**mine, **built, **extra)
 
         wrapper.__signature__ = public  # type: ignore[attr-defined]

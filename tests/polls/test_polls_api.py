@@ -61,7 +61,13 @@ def test_russia_weekly_fast_and_sensible() -> None:
 def test_hard_to_say_comparison_russia() -> None:
     df = _russia_2012()
     r = fit_polls(
-        df, "approve", "pollster", date="date", default_n=RU_N, period="week", dk="hard_to_say"
+        df,
+        "approve",
+        "pollster",
+        date="date",
+        default_n=RU_N,
+        period="week",
+        dk_share="hard_to_say",
     )
     h = r.hard_to_say
     assert h is not None
@@ -105,7 +111,7 @@ def test_hard_to_say_explains_everything_when_decided_shares_agree() -> None:
         "pollster",
         date="date",
         default_n=dict(P=1500, Q=1500, R=1500),
-        dk="dk",
+        dk_share="dk",
         period="week",
     )
     t = r.hard_to_say.table.set_index("pollster")
@@ -312,7 +318,9 @@ def test_compare_house_effects_directly(tmp_path) -> None:
 
     path = tmp_path / "ru.csv"
     _russia_2012().to_csv(path, index=False)
-    kw = dict(share="approve", pollster="pollster", date="date", default_n=RU_N, dk="hard_to_say")
+    kw = dict(
+        share="approve", pollster="pollster", date="date", default_n=RU_N, dk_share="hard_to_say"
+    )
     r = fit_polls(str(path), **kw, period="week")
     h = compare_house_effects(str(path), **kw, period="week")
     pd.testing.assert_frame_equal(h.table, r.hard_to_say.table)

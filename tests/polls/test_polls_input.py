@@ -144,7 +144,7 @@ def test_missing_share_rows_are_dropped_with_a_note() -> None:
 def test_decided_scale() -> None:
     df = _frame()
     p = prepare_polls(
-        df, share="share", pollster="who", date="date", n="n", dk="dk", scale="decided"
+        df, share="share", pollster="who", date="date", n="n", dk_share="dk", scale="decided"
     )
     np.testing.assert_allclose(p.table["share"], df["share"] / (100 - df["dk"]))
     np.testing.assert_allclose(p.table["n"], 1000 * (1 - df["dk"] / 100))
@@ -152,7 +152,7 @@ def test_decided_scale() -> None:
         prepare_polls(df, share="share", pollster="who", date="date", n="n", scale="decided")
     df.loc[6, "dk"] = 130
     with pytest.raises(DataError) as e:
-        prepare_polls(df, share="share", pollster="who", date="date", n="n", dk="dk")
+        prepare_polls(df, share="share", pollster="who", date="date", n="n", dk_share="dk")
     assert e.value.rows == [6]
 
 
@@ -229,3 +229,39 @@ def test_fixed_sigma_is_used_and_reported() -> None:
     one = sim.polls.assign(start=sim.polls["start"].iloc[0], end=sim.polls["start"].iloc[0])
     r1 = fit_polls(one, "share", "pollster", sigma=0.3, **kw)
     assert np.isnan(r1.sigma) and not r1.sigma_fixed
+
+
+def test_dk_share_old_name_and_one_default_n_for_every_pollster() -> None:
+    """``dk=`` (the 'hard to say' column) is now ``dk_share=``: the old name works for one
+    release with a DeprecationWarning; ``default_n`` may be one number for every pollster."""
+    df = _frame()
+    kw = dict(share="share", pollster="who", date="date", n="n", scale="decided")
+    new = prepare_polls(df, dk_share="dk", **kw)
+    with pytest.warns(DeprecationWarning, match="dk_share"):
+        old = prepare_polls(df, dk="dk", **kw)
+    pd.testing.assert_frame_equal(old.table, new.table)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        fit_polls(df, "share", "who", date="date", n="n", dk_share="dk", compare_scales=False)
+    one = prepare_polls(df.drop(columns="n"), share="share", pollster="who", date="date",
+                        default_n=1000)  # fmt: skip
+    each = prepare_polls(df.drop(columns="n"), share="share", pollster="who", date="date",
+                         default_n={"X": 1000, "Y": 1000})  # fmt: skip
+    pd.testing.assert_frame_equal(one.table, each.table)
+    with pytest.raises(DataError, match="default_n"):
+        prepare_polls(df, share="share", pollster="who", date="date", default_n="many")
+
+
+def test_options_objects_are_checked_once() -> None:
+    from unspoken.polls.options import PollColumns, PollFit
+
+    c = PollColumns(share="share", pollster="who", date="date")
+    assert c.columns == ["share", "who", "date"]
+    with pytest.raises(UnsupportedError, match="either a date"):
+        c.replace(start="s")
+    with pytest.raises(UnsupportedError, match="dk_share"):
+        c.replace(scale="decided")
+    with pytest.raises(UnsupportedError, match="period"):
+        PollFit(period="month")
+    with pytest.raises(UnsupportedError):
+        PollFit(level=95)

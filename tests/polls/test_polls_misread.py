@@ -281,7 +281,7 @@ def test_one_pollster_has_no_house_effect_table_and_no_nan() -> None:
     kw = dict(start="start", end="end", n="n", duplicates="keep")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PollDataWarning)
-        r = fit_polls(one, "share", "pollster", dk="dk", **kw)
+        r = fit_polls(one, "share", "pollster", dk_share="dk", **kw)
     assert r.hard_to_say is None
     text = r.summary()
     assert "House effects (" not in text
@@ -298,11 +298,11 @@ def test_one_pollster_has_no_house_effect_table_and_no_nan() -> None:
     assert "two or more pollsters" in html
     _assert_no_nan(r)
     with pytest.raises(UnsupportedError, match="two or more pollsters"):
-        fit_polls(one, "share", "pollster", dk="dk", compare_scales=True, **kw)
+        fit_polls(one, "share", "pollster", dk_share="dk", compare_scales=True, **kw)
     from unspoken.polls import compare_house_effects
 
     with pytest.raises(UnsupportedError, match="two or more pollsters"):
-        compare_house_effects(one, share="share", pollster="pollster", dk="dk", **kw)
+        compare_house_effects(one, share="share", pollster="pollster", dk_share="dk", **kw)
     assert r.identification == "none (one pollster)"
     assert "one pollster" in r.plot().axes[0].get_title()
 
@@ -331,9 +331,9 @@ def test_no_nan_in_any_rendered_polls_result() -> None:
         warnings.simplefilter("ignore", PollDataWarning)
         results = [
             fit_polls(polls, "share", "pollster", **kw),
-            fit_polls(polls, "share", "pollster", dk="dk", **kw),
+            fit_polls(polls, "share", "pollster", dk_share="dk", **kw),
             fit_polls(polls, "share", "pollster", anchor="pollster:B", **kw),
-            fit_polls(one_day, "share", "pollster", dk="dk", **kw),  # one period: no sigma
+            fit_polls(one_day, "share", "pollster", dk_share="dk", **kw),  # one period: no sigma
             fit_polls(polls, "share", "pollster", extra_variance=False, bands="plugin", **kw),
         ]
     for r in results:
@@ -430,7 +430,7 @@ def test_cli_one_pollster_text(capsys, tmp_path) -> None:
     code, out, err = _cli(
         capsys,
         ["polls", path, "--share", "share", "--start", "start", "--end", "end", "--n", "n",
-         "--dk", "dk"],
+         "--dk-share", "dk"],
     )  # fmt: skip
     assert code == 0, err
     assert "House effects" not in out and "explained" not in out

@@ -9,6 +9,7 @@ from unspoken.cli.common import (
     data_argument,
     finish,
     load_frame,
+    old_flag,
     output_options,
     plot_option,
     shown_option,
@@ -53,12 +54,13 @@ def _default_n(values: tuple[str, ...]) -> dict[str, float]:
     metavar="POLLSTER=N",
     help="Sample size for a pollster's polls without one (repeat per pollster).",
 )
-@click.option("--dk", default=None, help="'Hard to say' / don't know share column.")
+@click.option("--dk-share", default=None, help="'Hard to say' / don't know share column.")
+@old_flag("--dk", "--dk-share", "dk_share")
 @choice_option(
     "--scale",
     ["all", "decided"],
     "all",
-    "Share of all respondents, or of those with an opinion (needs --dk).",
+    "Share of all respondents, or of those with an opinion (needs --dk-share).",
 )
 @click.option(
     "--anchor",
@@ -99,7 +101,7 @@ def command(
     date_format: str | None,
     n_col: str | None,
     default_n: tuple[str, ...],
-    dk: str | None,
+    dk_share: str | None,
     scale: str,
     anchors: tuple[str, ...],
     period: str,
@@ -121,38 +123,42 @@ def command(
     with binomial error and an extra variance per pollster; the trend is a random walk.
     Fitted exactly (banded Kalman-equivalent smoother, maximum likelihood).
 
-    Example: unspoken polls putin_approval --share approve --date date --dk hard_to_say
+    Example: unspoken polls putin_approval --share approve --date date --dk-share hard_to_say
     --default-n Levada=1600 --default-n FOM=1500 --default-n VCIOM=1600 --period week
     """
     from unspoken._warnings import collect_warnings
     from unspoken.polls import fit_polls
+    from unspoken.polls.options import PollColumns, PollFit
 
     if date_col is None and start_col is None and end_col is None:
         date_col = "date"
     frame = load_frame(data, encoding=encoding)
     anchor: list[str] | str = list(anchors) if anchors else "sum-to-zero"
     with collect_warnings() as warned:
-        result = fit_polls(
-            frame,
-            share,
-            pollster,
+        columns = PollColumns(
+            share=share,
+            pollster=pollster,
             date=date_col,
             start=start_col,
             end=end_col,
             n=n_col,
             default_n=_default_n(default_n) or None,
-            dk=dk,
-            scale=scale,
-            anchor=anchor,
-            period=period,
-            units=units,
-            extra_variance=not no_extra_variance,
-            fieldwork=fieldwork,
-            sigma=sigma,
-            window=window,
+            dk_share=dk_share,
+            scale=scale,  # type: ignore[arg-type]
+            units=units,  # type: ignore[arg-type]
             since=since,
             until=until,
             date_format=date_format,
+        )
+        settings = PollFit(
+            period=period,  # type: ignore[arg-type]
+            extra_variance=not no_extra_variance,
+            fieldwork=fieldwork,  # type: ignore[arg-type]
+            sigma=sigma,
+            window=window,
+        )
+        result = fit_polls(
+            frame, share, pollster, anchor=anchor, columns=columns, settings=settings
         )
     extra = [w for w in warned if w not in result.notes]
     for w in warned if as_json else extra:  # text output shows the others as notes: once

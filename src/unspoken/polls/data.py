@@ -8,17 +8,16 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from unspoken.errors import DataError, UnsupportedError
-from unspoken.polls.dates import check_date_format, parse_date, read_dates
-
-Scale = Literal["all", "decided"]
-Units = Literal["auto", "percent", "proportion"]
-Duplicates = Literal["warn", "error", "keep"]
+from unspoken.errors import DataError
+from unspoken.keywords import old_names, spread_options
+from unspoken.polls.dates import parse_date, read_dates
+from unspoken.polls.options import Duplicates as Duplicates
+from unspoken.polls.options import PollColumns, Scale, Units
 
 
 class PollDataWarning(UserWarning):
@@ -58,9 +57,20 @@ def _load(data: Any) -> pd.DataFrame:
     return read_data(data)
 
 
-def _parse_default_n(default_n: Mapping[str, float] | None) -> dict[str, float]:
+def _parse_default_n(
+    default_n: Mapping[str, float] | float | None, names: np.ndarray
+) -> dict[str, float]:
+    """Sample sizes per pollster from ``{"NAME": N}``, or one number for every pollster."""
     if default_n is None:
         return {}
+    if not isinstance(default_n, Mapping):
+        if isinstance(default_n, bool) or not isinstance(default_n, int | float | np.number):
+            raise DataError(
+                "default_n must be a sample size per pollster ({'NAME': N}) or one number "
+                f"for every pollster, got {default_n!r}",
+                param="default_n",
+            )
+        default_n = dict.fromkeys(sorted(set(names)), default_n)
     out = {}
     for k, v in dict(default_n).items():
         try:
@@ -183,24 +193,9 @@ def _rows_named(pos: np.ndarray) -> str:
     return f"row{'s' if len(pos) > 1 else ''} {_rows(pos)}"
 
 
-def prepare_polls(
-    data: Any,
-    *,
-    share: str,
-    pollster: str,
-    date: str | None = None,
-    start: str | None = None,
-    end: str | None = None,
-    n: str | None = None,
-    default_n: Mapping[str, float] | None = None,
-    dk: str | None = None,
-    scale: Scale = "all",
-    units: Units = "auto",
-    duplicates: Duplicates = "warn",
-    since: Any = None,
-    until: Any = None,
-    date_format: str | None = None,
-) -> Polls:
+@old_names(dk="dk_share")
+@spread_options(c=PollColumns)
+def prepare_polls(data: Any, *, c: PollColumns) -> Polls:
     """Validate poll data and put shares on the proportion scale.
 
     ``units="auto"`` reads the shares as percent only when every non-zero share is above 1
@@ -209,7 +204,11 @@ def prepare_polls(
     that are all at most 1 (proportions, or percents of a small party: the values cannot tell)
     raise :class:`DataError`, naming the rows that differ from the rest; pass
     ``units="percent"`` or ``units="proportion"``. With explicit units a share outside 0-100
-    or 0-1 is refused with its rows. ``dk`` is in the units of ``share``.
+    or 0-1 is refused with its rows. ``dk_share`` (the column of "hard to say" shares; the
+    old name ``dk=`` still works for one release, with a warning) is in the units of
+    ``share``. ``default_n`` gives sample sizes per pollster (``{"NAME": N}``) or one number
+    for every pollster. The keyword arguments are the fields of
+    :class:`~unspoken.polls.options.PollColumns`, checked once.
 
     Pollster names are trimmed, and names that differ only in upper/lower case are one
     pollster under the most common spelling (a warning and a note say so); ``default_n`` may
@@ -221,29 +220,16 @@ def prepare_polls(
     or written ``05/03/2020``, is refused unless ``date_format`` (strftime, e.g. ``"%d/%m/%Y"``)
     says how to read it. ``since`` / ``until`` (dates, YYYY-MM-DD) keep only the polls whose
     fieldwork overlaps that span. ``scale="decided"`` uses the share of those with an opinion,
-    ``share / (100 - dk)``, with effective sample size ``n (1 - dk)``; it needs ``dk``.
+    ``share / (100 - dk)``, with effective sample size ``n (1 - dk)``; it needs ``dk_share``.
     """
     from unspoken.io.frames import require_columns
     from unspoken.io.missing import drop_missing
 
-    if scale not in ("all", "decided"):
-        raise UnsupportedError(f"scale must be 'all' or 'decided', not {scale!r}")
-    if units not in ("auto", "percent", "proportion"):
-        raise UnsupportedError(f"units must be 'auto', 'percent' or 'proportion', not {units!r}")
-    if duplicates not in ("warn", "error", "keep"):
-        raise UnsupportedError(f"duplicates must be 'warn', 'error' or 'keep', not {duplicates!r}")
-    if date is not None and (start is not None or end is not None):
-        raise UnsupportedError("give either a date column or start and end columns, not both")
-    if date is None and (start is None or end is None):
-        raise UnsupportedError("give a date column, or both a start and an end column")
-    if scale == "decided" and dk is None:
-        raise UnsupportedError("scale='decided' needs the 'hard to say' column (dk)", param="dk")
-
-    check_date_format(date_format)
+    share, pollster, date, start, end = c.share, c.pollster, c.date, c.start, c.end
+    n, dk, scale = c.n, c.dk_share, c.scale
     base = _load(data).reset_index(drop=True)
-    cols = [c for c in (share, pollster, date, start, end, n, dk) if c is not None]
-    require_columns(base, cols)
-    needed = [c for c in (share, pollster, date, start, end) if c is not None]
+    require_columns(base, c.columns)
+    needed = [x for x in (share, pollster, date, start, end) if x is not None]
     if scale == "decided":
         needed.append(dk)
     df, notes, kept = drop_missing(base, needed)
@@ -257,11 +243,11 @@ def prepare_polls(
         warnings.warn(msg, PollDataWarning, stacklevel=3)
         notes.append(msg)
     if date is not None:
-        d0 = read_dates(df[date], date, rows, date_format, "date")
+        d0 = read_dates(df[date], date, rows, c.date_format, "date")
         d1 = d0.copy()
     else:
-        d0 = read_dates(df[start], start, rows, date_format, "start")
-        d1 = read_dates(df[end], end, rows, date_format, "end")
+        d0 = read_dates(df[start], start, rows, c.date_format, "start")
+        d1 = read_dates(df[end], end, rows, c.date_format, "end")
         bad = d1 < d0
         if bad.any():
             raise DataError(
@@ -270,6 +256,7 @@ def prepare_polls(
                 column=end,
                 rows=rows[bad],
             )
+    since, until = c.since, c.until
     if since is not None or until is not None:
         keep = np.ones(len(df), bool)
         if since is not None:
@@ -293,7 +280,7 @@ def prepare_polls(
         rows, names, d0, d1 = rows[keep], names[keep], d0[keep], d1[keep]
 
     y = _numbers(base, share, rows, "poll share")
-    factor = _units_factor(y, units, share, rows)
+    factor = _units_factor(y, c.units, share, rows)
     p = y / factor
 
     dkp = np.full(len(df), np.nan)
@@ -318,7 +305,7 @@ def prepare_polls(
             )
 
     # sample sizes
-    defaults = _parse_default_n(default_n)
+    defaults = _parse_default_n(c.default_n, names)
     spelled = {str(s).casefold(): s for s in names}  # default_n={'fom': ...} names 'FOM' too
     defaults = {
         (k if k in set(names) else spelled.get(str(k).strip().casefold(), k)): v
@@ -407,9 +394,9 @@ def prepare_polls(
             f"{int(dup.sum())} polls share pollster and fieldwork dates with another poll "
             f"(rows {_rows(pos, 8)}; 0-based positions); each is kept as a separate poll"
         )
-        if duplicates == "error":
+        if c.duplicates == "error":
             raise DataError("duplicated polls (same pollster and dates)", column=pollster, rows=pos)
-        if duplicates == "warn":
+        if c.duplicates == "warn":
             warnings.warn(msg, PollDataWarning, stacklevel=3)
         notes.append(msg)
 

@@ -7,10 +7,11 @@ smoothed trend, the house effects and the restricted log-likelihood come from on
 Cholesky factorisation (see :mod:`unspoken.polls.smoother`); the innovation SD and each
 pollster's extra SD are maximum-likelihood estimates (diffuse/restricted likelihood).
 
-This module fits polls already read and checked (:func:`fit_prepared_polls`, after
-:func:`check_options`); the entry point :func:`unspoken.polls.fit_polls` (in
-:mod:`unspoken.polls.model`) reads the data and adds the "hard to say" comparison
-(:mod:`unspoken.polls.hard_to_say`), both of which build on this module.
+This module fits polls already read and checked (:func:`fit_prepared_polls`, with the
+options :class:`~unspoken.polls.options.PollFit` checked once); the entry point
+:func:`unspoken.polls.fit_polls` (in :mod:`unspoken.polls.model`) reads the data and adds
+the "hard to say" comparison (:mod:`unspoken.polls.hard_to_say`), both of which build on
+this module.
 """
 
 from __future__ import annotations
@@ -26,12 +27,11 @@ from scipy.optimize import minimize
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.polls.data import Polls
 from unspoken.polls.dates import parse_date
+from unspoken.polls.inference import hyper_correction, phi_variances, result_fields
+from unspoken.polls.options import Bands as Bands
+from unspoken.polls.options import Fieldwork, Period, PollFit
+from unspoken.polls.results import PollsResult
 from unspoken.polls.smoother import Design, build_design, solve
-from unspoken.results import check_level
-
-Period = Literal["day", "week"]
-Fieldwork = Literal["spread", "midpoint"]
-Bands = Literal["corrected", "plugin"]
 
 DAY = np.timedelta64(1, "D")
 
@@ -219,49 +219,6 @@ class _Fit:
     phi: np.ndarray | None = None  # (log sigma, tau of the pollsters with free tau)
 
 
-def _phi_variances(phi: np.ndarray, free_tau: np.ndarray) -> tuple[float, np.ndarray]:
-    tau2 = np.zeros(free_tau.size)
-    tau2[free_tau] = phi[1:] ** 2
-    return math.exp(2.0 * phi[0]), tau2
-
-
-@dataclass
-class Hyper:
-    """First-order effect of the estimated variances on the smoothed quantities.
-
-    ``D_alpha`` (T, m) and ``D_delta`` (J, m) are derivatives of the smoothed trend and house
-    effects with respect to the estimated variance parameters, ``cov`` (m, m) their
-    covariance; the added variance is ``D cov D'`` (Kass & Steffey 1989).
-    """
-
-    D_alpha: np.ndarray
-    D_delta: np.ndarray
-    cov: np.ndarray
-
-
-def _hyper_correction(d: Design, fit: _Fit) -> Hyper | None:
-    if fit.cov_log_sigma_tau is None or fit.phi is None:
-        return None
-    cov = fit.cov_log_sigma_tau
-    idx = np.flatnonzero(np.isfinite(np.diag(cov)))
-    if idx.size == 0:
-        return None
-    Da = np.empty((d.T, idx.size))
-    Dd = np.empty((d.J, idx.size))
-    for col, k in enumerate(idx):
-        h = 1e-4 if k == 0 else 1e-3 * max(fit.phi[k], 1e-4)
-        out = []
-        for sgn in (1.0, -1.0):
-            x = fit.phi.copy()
-            x[k] += sgn * h
-            s2, t2 = _phi_variances(x, fit.free_tau)
-            sol = solve(d, s2, t2, full=False)
-            out.append((sol.alpha, d.C @ sol.eta))
-        Da[:, col] = (out[0][0] - out[1][0]) / (2 * h)
-        Dd[:, col] = (out[0][1] - out[1][1]) / (2 * h)
-    return Hyper(Da, Dd, cov[np.ix_(idx, idx)])
-
-
 def _optimise(d: Design, free_tau: np.ndarray, s_ref: float) -> _Fit:
     """ML for (log sigma, tau_j^2) by SLSQP (bounds tau_j^2 >= 0), central-difference gradients."""
     J = d.J
@@ -330,7 +287,7 @@ def _optimise(d: Design, free_tau: np.ndarray, s_ref: float) -> _Fit:
 
     def f_phi(x: np.ndarray) -> float:
         try:
-            return -solve(d, *_phi_variances(x, free_tau), full=False).loglik
+            return -solve(d, *phi_variances(x, free_tau), full=False).loglik
         except (FloatingPointError, np.linalg.LinAlgError):
             return np.nan
 
@@ -375,76 +332,20 @@ def _optimise(d: Design, free_tau: np.ndarray, s_ref: float) -> _Fit:
     )
 
 
-def check_options(
-    period: Period,
-    fieldwork: Fieldwork,
-    level: float,
-    sigma: float | None,
-    bands: Bands,
-    window: int = 30,
-) -> None:
-    """Refuse option values the model cannot use (:class:`UnsupportedError`)."""
-    from unspoken.inference.covariance import _whole_number
-
-    if period not in ("day", "week"):
-        raise UnsupportedError(f"period must be 'day' or 'week', not {period!r}")
-    if fieldwork not in ("spread", "midpoint"):
-        raise UnsupportedError(f"fieldwork must be 'spread' or 'midpoint', not {fieldwork!r}")
-    check_level(level)
-    number = isinstance(sigma, int | float | np.integer | np.floating) and not isinstance(
-        sigma, bool | np.bool_
-    )
-    if sigma is not None and not (number and math.isfinite(sigma) and sigma > 0):
-        raise UnsupportedError(f"sigma must be positive (a number), not {sigma!r}", param="sigma")
-    k = _whole_number(window)
-    if k is None or k < 1:
-        raise UnsupportedError(
-            f"window (days over which the change is reported) must be a whole number of at "
-            f"least 1, not {window!r}",
-            param="window",
-        )
-    if bands not in ("corrected", "plugin"):
-        raise UnsupportedError(f"bands must be 'corrected' or 'plugin', not {bands!r}")
-
-
-def fit_prepared_polls(
-    polls: Polls,
-    anchor: Any,
-    *,
-    period: Period = "day",
-    extra_variance: bool = True,
-    fieldwork: Fieldwork = "spread",
-    sigma: float | None = None,
-    window: int = 30,
-    level: float = 0.95,
-    bands: Bands = "corrected",
-):
-    """:func:`fit_polls` on polls already read and checked (options checked by the caller)."""
+def fit_prepared_polls(polls: Polls, anchor: Any, settings: PollFit) -> PollsResult:
+    """:func:`fit_polls` on polls already read and checked, with its options ``settings``."""
     ident, C, anchors = _identification(anchor, polls.pollsters)
-    return _fit_prepared(
-        polls, ident, C, anchors, period, extra_variance, fieldwork, sigma, window, level, bands
-    )
+    return _fit_prepared(polls, ident, C, anchors, settings)
 
 
 def _fit_prepared(
-    polls: Polls,
-    ident: str,
-    C: np.ndarray,
-    anchors: list[Anchor],
-    period: Period,
-    extra_variance: bool,
-    fieldwork: Fieldwork,
-    sigma: float | None,
-    window: int,
-    level: float,
-    bands: Bands = "corrected",
-):
-    from unspoken.polls.results import PollsResult
-
+    polls: Polls, ident: str, C: np.ndarray, anchors: list[Anchor], settings: PollFit
+) -> PollsResult:
+    period, sigma = settings.period, settings.sigma
     t = polls.table
     f = polls.factor
     grid = make_grid(polls, anchors, period)
-    first, lens, wflat = fieldwork_weights(polls, grid, fieldwork)
+    first, lens, wflat = fieldwork_weights(polls, grid, settings.fieldwork)
     p = t["share"].to_numpy()
     nn = t["n"].to_numpy()
     pc = np.clip(p, 0.5 / nn, 1 - 0.5 / nn)  # keep the variance positive at 0% / 100%
@@ -463,7 +364,7 @@ def _fit_prepared(
             )
     d = build_design(p, vb, house, C, first, (lens, wflat), grid.T, anc)
     counts = np.bincount(house, minlength=len(polls.pollsters))
-    free_tau = (counts >= 3) if extra_variance else np.zeros(len(polls.pollsters), bool)
+    free_tau = (counts >= 3) if settings.extra_variance else np.zeros(len(polls.pollsters), bool)
     s_ref = float(np.median(np.sqrt(vb)))
     notes = list(polls.notes)
     if len(polls.pollsters) < 2 and ident != "anchored":
@@ -493,24 +394,15 @@ def _fit_prepared(
             f"{fit.gradient_norm:.2g}); treat the variance estimates with care"
         )
     sol = solve(d, fit.sigma**2, fit.tau**2, full=True)
-    hyper = _hyper_correction(d, fit) if bands == "corrected" else None
+    hyper = hyper_correction(d, fit) if settings.bands == "corrected" else None
     if grid.T == 1:
         fit.sigma = float("nan")
-    return PollsResult._build(
-        hyper=hyper,
-        polls=polls,
-        grid=grid,
-        design=d,
-        sol=sol,
-        fit=fit,
-        ident=ident,
-        anchors=anchors,
-        fieldwork=fieldwork,
-        notes=notes,
-        window=window,
-        level=level,
-        sigma_fixed=sigma is not None and grid.T > 1,
-    )
+    fields = result_fields(
+        polls=polls, grid=grid, design=d, sol=sol, fit=fit, ident=ident, anchors=anchors,
+        fieldwork=settings.fieldwork, notes=notes, window=settings.window,
+        level=settings.level, sigma_fixed=sigma is not None and grid.T > 1, hyper=hyper,
+    )  # fmt: skip
+    return PollsResult(**fields)
 
 
 def _optimise_tau_only(d: Design, free_tau: np.ndarray, s_ref: float, sigma: float) -> _Fit:

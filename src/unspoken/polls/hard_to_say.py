@@ -26,8 +26,10 @@ import numpy as np
 import pandas as pd
 
 from unspoken.errors import UnsupportedError
+from unspoken.keywords import old_names, spread_options
 from unspoken.polls.data import PollDataWarning, _load, prepare_polls
-from unspoken.polls.fit import check_options, fit_prepared_polls
+from unspoken.polls.fit import fit_prepared_polls
+from unspoken.polls.options import PollColumns, PollFit
 from unspoken.report.view import View
 from unspoken.results import ResultMixin
 
@@ -54,59 +56,34 @@ class HardToSayComparison(ResultMixin):
         return hard_to_say_view(self)
 
 
-# fit_polls arguments that go to prepare_polls; those set here; the rest are fit options
-_PREPARE = frozenset(
-    [
-        "share",
-        "pollster",
-        "date",
-        "start",
-        "end",
-        "n",
-        "default_n",
-        "dk",
-        "units",
-        "since",
-        "until",
-        "date_format",
-    ]
-)
-_SET_HERE = ("scale", "anchor", "compare_scales", "duplicates")
-
-
-def compare_house_effects(data: Any, all_fit: Any = None, **kw: Any) -> HardToSayComparison:
+@old_names(dk="dk_share")
+@spread_options(columns=PollColumns, settings=PollFit)
+def compare_house_effects(
+    data: Any, all_fit: Any = None, *, columns: PollColumns, settings: PollFit
+) -> HardToSayComparison:
     """Fit the model on both scales (sum-to-zero) and decompose the house effects.
 
-    ``kw`` are :func:`~unspoken.polls.fit_polls` arguments (``share``, ``pollster``, ``dk``,
-    dates, sample sizes, ...); ``all_fit`` may pass an existing sum-to-zero fit on the share
-    of all respondents, which is then not refitted.
+    The keyword arguments are :func:`~unspoken.polls.fit_polls`'s (``share``, ``pollster``,
+    ``dk_share``, dates, sample sizes, ``period``, ...; ``scale``, ``duplicates`` and the
+    anchor are set here); ``all_fit`` may pass an existing sum-to-zero fit on the share of
+    all respondents, which is then not refitted.
     """
-    prep = {k: v for k, v in kw.items() if k in _PREPARE}
-    opts = {k: v for k, v in kw.items() if k not in _PREPARE and k not in _SET_HERE}
-    check_options(
-        opts.get("period", "day"),
-        opts.get("fieldwork", "spread"),
-        opts.get("level", 0.95),
-        opts.get("sigma"),
-        opts.get("bands", "corrected"),
-        opts.get("window", 30),
-    )
     raw = _load(data)  # read once for both scales
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PollDataWarning)
         if all_fit is None:  # what fit_polls(scale="all", anchor="sum-to-zero") does, minus
             # the comparison (fit_polls imports this module, so it is not called from here)
-            polls_all = prepare_polls(raw, **prep, scale="all", duplicates="keep")
-            all_fit = fit_prepared_polls(polls_all, "sum-to-zero", **opts)
+            polls_all = prepare_polls(raw, c=columns.replace(scale="all", duplicates="keep"))
+            all_fit = fit_prepared_polls(polls_all, "sum-to-zero", settings)
         # the decided-scale polls serve both the fit and the mean "hard to say" per pollster
-        pp = prepare_polls(raw, **prep, scale="decided", duplicates="keep")
+        pp = prepare_polls(raw, c=columns.replace(scale="decided", duplicates="keep"))
     if len(all_fit.house_effects) < 2:
         raise UnsupportedError(
             "comparing house effects on the two scales needs two or more pollsters; the data "
             f"have one ({all_fit.house_effects['pollster'].iloc[0]})",
             param="compare_scales",
         )
-    dec_fit = fit_prepared_polls(pp, "sum-to-zero", **opts)
+    dec_fit = fit_prepared_polls(pp, "sum-to-zero", settings)
     f = all_fit.factor
     dk_mean = pp.table.groupby("pollster")["dk"].mean().reindex(all_fit.house_effects["pollster"])
     d = dk_mean.to_numpy()

@@ -1,8 +1,8 @@
-"""The result of pooling polls: trend with bands, house effects, residuals, plot."""
+"""The result of pooling polls: trend with bands, house effects, residuals, plot. It holds
+numbers; the variances are computed in :mod:`unspoken.polls.inference`."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -10,13 +10,9 @@ import numpy as np
 import pandas as pd
 
 from unspoken.errors import UnsupportedError
-from unspoken.inference.delta import delta_cov, delta_var, delta_var_rows
+from unspoken.polls.inference import change, identified
 from unspoken.report.view import View, percent_axes
-from unspoken.results import Estimate, ResultMixin, z_value
-
-
-def _identified(identification: str, n_pollsters: int) -> bool:
-    return identification == "anchored" or n_pollsters >= 2
+from unspoken.results import Estimate, ResultMixin, tidy_frame, z_value
 
 
 @dataclass
@@ -52,131 +48,6 @@ class PollsResult(ResultMixin):
 
     model: str = "polls"
 
-    # ------------------------------------------------------------------ construction
-    @classmethod
-    def _build(
-        cls,
-        *,
-        polls,
-        grid,
-        design,
-        sol,
-        fit,
-        ident,
-        anchors,
-        fieldwork,
-        notes,
-        window,
-        level,
-        sigma_fixed,
-        hyper=None,
-    ) -> PollsResult:
-        f = polls.factor
-        z = z_value(level)
-        var = sol.alpha_var()
-        if hyper is not None:
-            var = var + delta_var_rows(hyper.D_alpha, hyper.cov)
-        se = np.sqrt(np.maximum(var, 0.0))
-        est = sol.alpha
-        trend = pd.DataFrame(
-            {
-                "date": grid.dates(),
-                "estimate": est * f,
-                "std_error": se * f,
-                "ci_low": (est - z * se) * f,
-                "ci_high": (est + z * se) * f,
-            }
-        )
-        C = design.C
-        delta = sol.delta(C)
-        dcov = sol.delta_cov(C)
-        if hyper is not None:
-            dcov = dcov + delta_cov(hyper.D_delta, hyper.cov)
-        dse = np.sqrt(np.maximum(np.diag(dcov), 0.0))
-        t = polls.table
-        house = design.house
-        trend_at = design.W @ est
-        fitted = trend_at + delta[house]
-        resid = design.y - fitted
-        counts = np.bincount(house, minlength=design.J)
-        rms_binom = np.sqrt(
-            np.bincount(house, resid**2 / design.vb, minlength=design.J) / np.maximum(counts, 1)
-        )
-        tau_se = np.full(design.J, np.nan)
-        if fit.cov_log_sigma_tau is not None:
-            d = np.sqrt(np.maximum(np.diag(fit.cov_log_sigma_tau), 0.0))
-            tau_se[np.flatnonzero(fit.free_tau)] = d[1:]
-        tau_se = np.where(fit.tau > 0, tau_se, np.nan)
-        if not _identified(ident, design.J):
-            delta_shown = np.full(design.J, np.nan)  # nothing to compare the one pollster with
-            dse = delta_shown
-        else:
-            delta_shown = delta
-        house_effects = pd.DataFrame(
-            {
-                "pollster": polls.pollsters,
-                "n_polls": counts,
-                "estimate": delta_shown * f,
-                "std_error": dse * f,
-                "ci_low": (delta_shown - z * dse) * f,
-                "ci_high": (delta_shown + z * dse) * f,
-                "extra_sd": fit.tau * f,
-                "extra_sd_se": tau_se * f,
-                "extra_sd_estimated": fit.free_tau,
-                "rms_binomial_z": rms_binom,
-            }
-        )
-        res = pd.DataFrame(
-            {
-                "row": t["row"].to_numpy(),
-                "pollster": t["pollster"].to_numpy(),
-                "start": t["start"].to_numpy(),
-                "end": t["end"].to_numpy(),
-                "share": design.y * f,
-                "n": t["n"].to_numpy(),
-                "trend": trend_at * f,
-                "fitted": fitted * f,
-                "residual": resid * f,
-                "std_residual": resid / np.sqrt(sol.v),
-            }
-        )
-        anc = pd.DataFrame(
-            {
-                "date": [pd.Timestamp(a.date).floor("D") for a in anchors],
-                "estimate": [a.estimate for a in anchors],
-                "std_error": [a.std_error for a in anchors],
-                "label": [a.label for a in anchors],
-            }
-        )
-        sigma_se = math.nan
-        if fit.cov_log_sigma_tau is not None and np.isfinite(fit.cov_log_sigma_tau[0, 0]):
-            sigma_se = fit.sigma * math.sqrt(fit.cov_log_sigma_tau[0, 0])
-        return cls(
-            scale=polls.scale,
-            units=polls.units,
-            factor=f,
-            period=grid.period,
-            identification=ident,
-            fieldwork=fieldwork,
-            trend=trend,
-            house_effects=house_effects,
-            polls=res,
-            anchors=anc,
-            sigma=fit.sigma * f,
-            sigma_se=sigma_se * f,
-            loglik=fit.loglik,
-            converged=fit.converged,
-            iterations=fit.iterations,
-            gradient_norm=fit.gradient_norm,
-            level=level,
-            window=window,
-            notes=notes,
-            sigma_fixed=sigma_fixed,
-            _sol=sol,
-            _C=C,
-            _hyper=hyper,
-        )
-
     # ------------------------------------------------------------------ quantities
     @property
     def n_polls(self) -> int:
@@ -186,7 +57,7 @@ class PollsResult(ResultMixin):
     def has_house_effects(self) -> bool:
         """House effects are estimated: two or more pollsters, or a value anchor. Otherwise
         their columns in :attr:`house_effects` are NaN (the extra SD is still estimated)."""
-        return _identified(self.identification, len(self.house_effects))
+        return identified(self.identification, len(self.house_effects))
 
     @property
     def days_per_period(self) -> int:
@@ -203,24 +74,9 @@ class PollsResult(ResultMixin):
         return max(1, round(self.window / self.days_per_period)) < len(self.trend)
 
     def change(self, window: int | None = None) -> Estimate:
-        """Change of the trend over the last ``window`` days (rounded to whole periods)."""
-        w = self.window if window is None else int(window)
-        k = max(1, round(w / self.days_per_period))
-        T = len(self.trend)
-        if k >= T:
-            raise UnsupportedError(f"window of {w} days is longer than the series")
-        c = np.zeros(T)
-        c[-1] = 1.0
-        c[-1 - k] = -1.0
-        est = float(self.trend["estimate"].iloc[-1] - self.trend["estimate"].iloc[-1 - k])
-        var = self._sol.contrast_var(c)
-        if self._hyper is not None:
-            g = c @ self._hyper.D_alpha
-            var += delta_var(g, self._hyper.cov)
-        se = math.sqrt(max(var, 0.0)) * self.factor
-        d0 = self.trend["date"].iloc[-1 - k].date()
-        d1 = self.trend["date"].iloc[-1].date()
-        return Estimate.from_se(est, se, level=self.level, label=f"{d0} to {d1}")
+        """Change of the trend over the last ``window`` days (rounded to whole periods),
+        computed by :func:`unspoken.polls.inference.change`."""
+        return change(self, window)
 
     def estimate_on(self, date: Any) -> Estimate:
         """The trend on one date (its period)."""
@@ -236,25 +92,22 @@ class PollsResult(ResultMixin):
 
     # ------------------------------------------------------------------ tables
     def tidy(
-        self, what: Literal["params", "house_effects", "trend", "polls"] = "params"
+        self,
+        what: Literal["params", "house_effects", "trend", "polls"] = "params",
+        level: float | None = None,
     ) -> pd.DataFrame:
-        """A table: ``params`` (part, term, estimate, std_error, ci_low, ci_high for the house
-        effects, the innovation SD and the extra SDs), or a copy of ``house_effects``,
-        ``trend`` or ``polls`` (residuals)."""
+        """A table: ``params`` (the standard columns part, term, estimate, std_error, ci_low,
+        ci_high for the house effects, the innovation SD and the extra SDs; ``level`` gives
+        Wald intervals at another level), or a copy of ``house_effects``, ``trend`` or
+        ``polls`` (residuals)."""
         if what == "params":
-            z = z_value(self.level)
             est = self.params
             se = self.std_errors.to_numpy()
-            return pd.DataFrame(
-                {
-                    "part": est.index.get_level_values(0),
-                    "term": est.index.get_level_values(1),
-                    "estimate": est.to_numpy(),
-                    "std_error": se,
-                    "ci_low": est.to_numpy() - z * se,
-                    "ci_high": est.to_numpy() + z * se,
-                }
-            )
+            rows = [
+                {"part": p, "term": t, "estimate": Estimate.from_se(e, s, level=self.level)}
+                for (p, t), e, s in zip(est.index, est.to_numpy(), se, strict=True)
+            ]
+            return tidy_frame(rows, level, self.level)
         tables = {"house_effects": self.house_effects, "trend": self.trend, "polls": self.polls}
         if what not in tables:
             raise UnsupportedError(f"what must be one of params, {', '.join(tables)}, not {what!r}")

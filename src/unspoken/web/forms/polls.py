@@ -139,5 +139,5 @@ _POLLS = Analysis(
     ),
     r.run_polls,
     example="putin_approval",
-    params={"dk": "dk_col", "anchor": "anchor1"},
+    params={"dk_share": "dk_col", "anchor": "anchor1"},
 )

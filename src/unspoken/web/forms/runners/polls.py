@@ -131,7 +131,7 @@ def run_polls(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         end=v["end"],
         n=n_col,
         default_n=given,
-        dk=v["dk_col"],
+        dk_share=v["dk_col"],
         anchor=anchor,
         extra_variance=not v["no_extra_variance"],
         level=level_of(v),
