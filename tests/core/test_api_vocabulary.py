@@ -24,24 +24,7 @@ from unspoken.results import TIDY_COLUMNS
 
 #: checks that fail until the family's part of issue 11 lands (strict: remove an entry
 #: as soon as its check passes)
-PENDING: set[str] = {
-    "test_bootstrap_replications_are_not_called_reps",
-    "test_json_speaks_vcov_not_variance[polls]",
-    "test_one_name_for_one_idea[bootstrap_reps-rr_regression]",
-    "test_results_the_report_draws_have_plot[polls]",
-    "test_tidy_has_the_same_columns_everywhere[gap_power]",
-    "test_tidy_has_the_same_columns_everywhere[list_power]",
-    "test_tidy_has_the_same_columns_everywhere[polls]",
-    "test_tidy_has_the_same_columns_everywhere[rr_power]",
-    "test_tidy_has_the_same_columns_everywhere[rr_prevalence]",
-    "test_tidy_has_the_same_columns_everywhere[simulate_power]",
-    "test_tidy_level_changes_the_intervals_only[gap_power]",
-    "test_tidy_level_changes_the_intervals_only[list_power]",
-    "test_tidy_level_changes_the_intervals_only[polls]",
-    "test_tidy_level_changes_the_intervals_only[rr_power]",
-    "test_tidy_level_changes_the_intervals_only[rr_prevalence]",
-    "test_tidy_level_changes_the_intervals_only[simulate_power]",
-}
+PENDING: set[str] = set()
 
 
 @pytest.fixture(autouse=True)
@@ -74,7 +57,7 @@ def _gap() -> Any:
 
 def _polls() -> Any:
     return unspoken.fit_polls(
-        _data("putin_approval_levada"),
+        _data("putin_approval"),  # the catalogue's three pollsters
         share="approve",
         pollster="pollster",
         date="date",
