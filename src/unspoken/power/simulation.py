@@ -142,36 +142,20 @@ def simulate_power(
 
         truth = pi if d.size == 1 else float("nan")
         if estimator == "dim":
-            per = max(1, chunk // n)
-            done = 0
-            while done < reps:
-                k = min(per, reps - done)
-                df = draw(k * n)
-                y = df["y"].to_numpy(float).reshape(k, n)
-                t = df["treat"].to_numpy(float).reshape(k, n)
-                e, s, _ = _dim_arrays(y, t)
-                est[done : done + k], se[done : done + k] = e, s
-                if d.size > 1:
-                    truth = float(df["prob_z"].mean()) if done == 0 else truth
-                done += k
-                advance(k)
+
+            def dim(df: Any, y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                return _dim_arrays(y, t)[:2]
+
+            first = _by_chunk(draw, n, chunk, dim, est, se, advance)
+            if d.size > 1:
+                truth = float(first["prob_z"].mean())
             name = "difference in means"
         elif estimator == "gap":
             raise UnsupportedError("estimator='gap' needs design='gap'")
         else:
-            fit_one = _fitter(estimator, formula, J)
-            truths = []
-            for i in range(reps):
-                df = draw(n)
-                truths.append(df.attrs["prevalence"])
-                est[i], se[i] = fit_one(df)
-                advance(1)
+            truths = _one_by_one(draw, n, _fitter(estimator, formula, J), est, se, advance)
             truth = pi if d.size == 1 else float(np.mean(truths))
-            name = (
-                estimator
-                if isinstance(estimator, str)
-                else getattr(estimator, "__name__", "custom")
-            )
+            name = _name(estimator)
     else:
         from unspoken.simulate.gap import simulate_gap
 
@@ -197,36 +181,24 @@ def simulate_power(
 
         truth = pi - dsh
         if estimator in ("gap", "dim"):
-            per = max(1, chunk // n)
-            done = 0
-            while done < reps:
-                k = min(per, reps - done)
-                df = draw(k * n)
-                y = df["y"].to_numpy(float).reshape(k, n)
-                t = df["treat"].to_numpy(float).reshape(k, n)
+
+            def gap(df: Any, y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
                 e, s, infl = _dim_arrays(y, t)
-                if estimator == "gap":
-                    dd = df["direct"].to_numpy(float).reshape(k, n)
+                if estimator == "gap":  # the gap's influence values: DiM's minus the direct's
+                    dd = df["direct"].to_numpy(float).reshape(y.shape)
                     dm = dd.mean(axis=1)
                     psi_g = infl - (dd - dm[:, None])
                     e = e - dm
                     s = np.sqrt((psi_g**2).sum(axis=1)) / n
-                est[done : done + k], se[done : done + k] = e, s
-                done += k
-                advance(k)
+                return e, s
+
+            _by_chunk(draw, n, chunk, gap, est, se, advance)
             if estimator == "dim":
                 truth = pi
             name = "falsification gap" if estimator == "gap" else "difference in means"
         else:
-            fit_one = _fitter(estimator, formula, J)
-            for i in range(reps):
-                est[i], se[i] = fit_one(draw(n))
-                advance(1)
-            name = (
-                estimator
-                if isinstance(estimator, str)
-                else getattr(estimator, "__name__", "custom")
-            )
+            _one_by_one(draw, n, _fitter(estimator, formula, J), est, se, advance)
+            name = _name(estimator)
     if bar is not None:
         bar[0].stop()
     ok = np.isfinite(est) & np.isfinite(se) & (se > 0)
@@ -253,6 +225,52 @@ def simulate_power(
         failures=failures,
         seed=seed,
     )
+
+
+def _by_chunk(
+    draw: Callable[[int], Any],
+    n: int,
+    chunk: int,
+    compute: Callable[[Any, np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]],
+    est: np.ndarray,
+    se: np.ndarray,
+    advance: Callable[[int], None],
+) -> Any:
+    """Fill ``est`` and ``se`` for every replication from vectorised draws of about
+    ``chunk`` respondents (``k`` surveys of ``n`` at a time; ``compute(frame, y, t)`` gets
+    the counts and treatment as ``(k, n)`` arrays); returns the first draw's frame."""
+    reps = len(est)
+    per = max(1, chunk // n)
+    done, first = 0, None
+    while done < reps:
+        k = min(per, reps - done)
+        df = draw(k * n)
+        first = df if first is None else first
+        y = df["y"].to_numpy(float).reshape(k, n)
+        t = df["treat"].to_numpy(float).reshape(k, n)
+        est[done : done + k], se[done : done + k] = compute(df, y, t)
+        done += k
+        advance(k)
+    return first
+
+
+def _one_by_one(
+    draw: Callable[[int], Any],
+    n: int,
+    fit_one: Callable[[Any], tuple[float, float]],
+    est: np.ndarray,
+    se: np.ndarray,
+    advance: Callable[[int], None],
+) -> list[Any]:
+    """Fill ``est`` and ``se`` by fitting one simulated survey at a time; returns each
+    draw's true sample prevalence (``None`` where the simulator records none)."""
+    truths = []
+    for i in range(len(est)):
+        df = draw(n)
+        truths.append(df.attrs.get("prevalence"))
+        est[i], se[i] = fit_one(df)
+        advance(1)
+    return truths
 
 
 def _name(estimator: Any) -> str:
