@@ -9,6 +9,7 @@ reported with a Wald interval on the logit scale.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 from scipy.special import expit
@@ -26,7 +27,7 @@ from unspoken.inference.likelihood import fit_index_model
 from unspoken.listexp.data import MultiData
 from unspoken.listexp.ml import BinomialListModel, standard_start
 from unspoken.options import Inference
-from unspoken.results import Estimate, z_value
+from unspoken.results import Estimate, FitResult, z_value
 
 
 def single_item(what: str, d: MultiData, vcov: str | None) -> tuple[list[str], str]:
@@ -83,6 +84,40 @@ def fit_cov(
         return bootstrap_cov(safe, design.n, reps, seed, design)[0]
     psi = influence()
     return vcov_from_influence(psi, kind, design, psi.shape[1], leverage)  # type: ignore[arg-type]
+
+
+def variant_result(
+    d: MultiData,
+    model: str,
+    parts: list[str],
+    terms: list[str],
+    theta: np.ndarray,
+    cov: np.ndarray,
+    kind: str,
+    level: float,
+    optimum: Any,
+    notes: list[str],
+    extra: dict[str, Any],
+) -> FitResult:
+    """The result of a one-item ML variant: its estimates, the optimiser's report
+    ``optimum`` (attributes or keys ``loglik``, ``converged``, ``iterations``,
+    ``gradient_norm``) and the prevalence with its delta-method interval."""
+    fields = ("loglik", "converged", "iterations", "gradient_norm")
+    opt = optimum if isinstance(optimum, dict) else {k: getattr(optimum, k) for k in fields}
+    return FitResult(
+        model=model,
+        parts=parts,
+        terms=terms,
+        params_=theta,
+        cov=cov,
+        n=d.n,
+        **{k: opt[k] for k in fields},
+        vcov_type=kind,
+        prevalence=prevalence_estimate(d, theta, cov, level),
+        notes=notes,
+        extra={"J": d.J, **extra},
+        level=level,
+    )
 
 
 def mean_prevalence(d: MultiData, theta: np.ndarray) -> tuple[float, np.ndarray]:

@@ -44,9 +44,9 @@ from unspoken.listexp._variant_common import (
     fit_cov,
     logit_share,
     mixture_derivs,
-    prevalence_estimate,
     single_item,
     standard_mle,
+    variant_result,
 )
 from unspoken.listexp.data import MultiData
 from unspoken.listexp.options import INFERENCE, ListVariant
@@ -123,26 +123,21 @@ class CeilingFloorModel(IndexModel):
         h[:, :, 0] = np.where(tr, -g * (1 - g), 0.0)[:, None]
         s[:, :, 1] = self.kc - J * p[:, None]
         h[:, :, 1] = (-J * p * (1 - p))[:, None]
+        # the liar blocks: component ``c`` (2 floor, 3 ceiling) carries log q, the honest
+        # trait holders at the edge (component 1 where ``honest``) log(1 - q)
         b = 2
-        if self.floor:
-            ef = etas[b]
-            q = expit(ef)
-            log_a[:, 1] += np.where(self.f_honest, -softplus(ef), 0.0)
-            log_a[:, 2] += ef - softplus(ef)
-            s[:, 1, b] = np.where(self.f_honest, -q, 0.0)
-            h[:, 1, b] = np.where(self.f_honest, -q * (1 - q), 0.0)
-            s[:, 2, b] = 1 - q
-            h[:, 2, b] = -q * (1 - q)
+        for on, c, honest in ((self.floor, 2, self.f_honest), (self.ceiling, 3, self.c_honest)):
+            if not on:
+                continue
+            e = etas[b]
+            q = expit(e)
+            log_a[:, 1] += np.where(honest, -softplus(e), 0.0)
+            log_a[:, c] += e - softplus(e)
+            s[:, 1, b] = np.where(honest, -q, 0.0)
+            h[:, 1, b] = np.where(honest, -q * (1 - q), 0.0)
+            s[:, c, b] = 1 - q
+            h[:, c, b] = -q * (1 - q)
             b += 1
-        if self.ceiling:
-            ec = etas[b]
-            q = expit(ec)
-            log_a[:, 1] += np.where(self.c_honest, -softplus(ec), 0.0)
-            log_a[:, 3] += ec - softplus(ec)
-            s[:, 1, b] = np.where(self.c_honest, -q, 0.0)
-            h[:, 1, b] = np.where(self.c_honest, -q * (1 - q), 0.0)
-            s[:, 3, b] = 1 - q
-            h[:, 3, b] = -q * (1 - q)
         return mixture_derivs(log_a, s, h, order)
 
 
@@ -238,29 +233,9 @@ def fit_ceiling_floor(
             f"ceiling/floor coefficients; without it the log-likelihood is {ll_data:.6f}"
         )
     which = " and ".join(n for n in ("ceiling", "floor") if getattr(variant, n))
-    return FitResult(
-        model=f"list experiment, ML with {which} liars ({fit})",
-        parts=parts,
-        terms=terms,
-        params_=theta,
-        cov=cov,
-        n=d.n,
-        loglik=res.loglik,
-        converged=res.converged,
-        iterations=res.iterations,
-        gradient_norm=res.gradient_norm,
-        vcov_type=kind,
-        prevalence=prevalence_estimate(d, theta, cov, level),
-        notes=notes,
-        extra={
-            "J": d.J,
-            "fit": fit,
-            "liars": liars,
-            "loglik_without_prior": ll_data,
-            "optimizer": res.message,
-        },
-        level=level,
-    )
+    extra = {"fit": fit, "liars": liars, "loglik_without_prior": ll_data, "optimizer": res.message}
+    model_name = f"list experiment, ML with {which} liars ({fit})"
+    return variant_result(d, model_name, parts, terms, theta, cov, kind, level, res, notes, extra)
 
 
 def _prior_scales(model: CeilingFloorModel, intercept_scale: float) -> np.ndarray:

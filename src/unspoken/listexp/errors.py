@@ -55,9 +55,9 @@ from unspoken.listexp._variant_common import (
     logit_share_from_logit,
     mean_prevalence,
     mixture_derivs,
-    prevalence_estimate,
     single_item,
     standard_mle,
+    variant_result,
 )
 from unspoken.listexp.data import MultiData
 from unspoken.listexp.options import INFERENCE, TOPCODED, ListVariant
@@ -386,25 +386,11 @@ def fit_response_error(
         nm[6:-1]: logit_share_from_logit(theta[2 * k + j], se[2 * k + j], level)
         for j, nm in enumerate(err_terms)
     }
-    extra: dict[str, Any] = {"J": d.J, "error": err, "robust": robust, "error_share": shares}
+    extra: dict[str, Any] = {"error": err, "robust": robust, "error_share": shares}
     if robust:
         extra["difference_in_means"] = fit["dim"]
     label = "no" if err == "none" else err
-    return FitResult(
-        model=f"list experiment, ML with {label} response errors"
-        + (" (robust: prevalence = difference in means)" if robust else ""),
-        parts=parts,
-        terms=terms,
-        params_=theta,
-        cov=cov,
-        n=d.n,
-        loglik=fit["loglik"],
-        converged=fit["converged"],
-        iterations=fit["iterations"],
-        gradient_norm=fit["gradient_norm"],
-        vcov_type=kind,
-        prevalence=prevalence_estimate(d, theta, cov, level),
-        notes=notes,
-        extra=extra,
-        level=level,
+    name = f"list experiment, ML with {label} response errors" + (
+        " (robust: prevalence = difference in means)" if robust else ""
     )
+    return variant_result(d, name, parts, terms, theta, cov, kind, level, fit, notes, extra)

@@ -27,9 +27,9 @@ from unspoken.listexp._variant_common import (
     fit_cov,
     logit_share_from_logit,
     mixture_derivs,
-    prevalence_estimate,
     single_item,
     standard_mle,
+    variant_result,
 )
 from unspoken.listexp.data import MultiData
 from unspoken.listexp.options import INFERENCE
@@ -166,20 +166,7 @@ def fit_overdispersed(
     )
     k = d.X.shape[1]
     rho = logit_share_from_logit(theta[-1], float(np.sqrt(max(cov[-1, -1], 0.0))), level)
-    return FitResult(
-        model="list experiment, ML with beta-binomial (overdispersed) control counts",
-        parts=["sensitive"] * k + ["control"] * k + ["overdispersion"],
-        terms=[*d.terms, *d.terms, "logit(rho)"],
-        params_=theta,
-        cov=cov,
-        n=d.n,
-        loglik=res.loglik,
-        converged=res.converged,
-        iterations=res.iterations,
-        gradient_norm=res.gradient_norm,
-        vcov_type=kind,
-        prevalence=prevalence_estimate(d, theta, cov, level),
-        notes=notes,
-        extra={"J": d.J, "rho": rho},
-        level=level,
-    )
+    parts = ["sensitive"] * k + ["control"] * k + ["overdispersion"]
+    terms = [*d.terms, *d.terms, "logit(rho)"]
+    name = "list experiment, ML with beta-binomial (overdispersed) control counts"
+    return variant_result(d, name, parts, terms, theta, cov, kind, level, res, notes, {"rho": rho})

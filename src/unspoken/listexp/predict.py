@@ -169,24 +169,13 @@ def with_design(
 
 
 def refit_variance(
-    fit: Any,
-    vcov: str,
-    cluster: str | None = None,
-    strata: str | None = None,
-    data: Any = None,
-    bootstrap_reps: int | None = None,
-    seed: int | None = None,
+    fit: Any, inference: Any, cluster: str | None, strata: str | None, data: Any = None
 ) -> Any:
-    """The fit with another variance, its estimates kept (see ``ListFit.with_vcov``): the
-    fit's own estimator (``fit.fitter_``) on its prepared data with the new design."""
-    from unspoken.inference.covariance import VCOV_OFFERS
-    from unspoken.listexp.options import list_inference
-    from unspoken.options import DEFAULT_BOOTSTRAP_REPS
-
+    """The fit with another variance (``inference``), its estimates kept (see
+    ``ListFit.with_vcov``): the fit's own estimator (``fit.fitter_``) on its prepared data
+    with the new cluster/strata columns (:func:`with_design`)."""
     ld = fit.data_
     if ld is None or fit.core_ is None or fit.fitter_ is None:
         raise UnsupportedError("this fit keeps no data to recompute its variance from")
-    reps = DEFAULT_BOOTSTRAP_REPS if bootstrap_reps is None else bootstrap_reps
-    inference = list_inference(vcov, fit.level, reps, seed, VCOV_OFFERS[f"list:{fit.method}"].kinds)
     ld = with_design(ld, cluster, strata, data)
     return fit.fitter_(ld, fit.method, inference=inference, _core=fit.core_, **fit.options_)

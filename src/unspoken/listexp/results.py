@@ -10,12 +10,13 @@ tests' results are in :mod:`unspoken.listexp.test_results`. The statistics they 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
+from unspoken.options import DEFAULT_BOOTSTRAP_REPS
 from unspoken.results import Estimate, FitResult, ResultMixin, tidy_frame
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class ListFit(FitResult):
         cluster: str | None = None,
         strata: str | None = None,
         data: Any = None,
-        bootstrap_reps: int | None = None,
+        bootstrap_reps: int = DEFAULT_BOOTSTRAP_REPS,
         seed: int | None = None,
     ) -> ListFit:
         """The same fit with another variance, without refitting: ``vcov`` as in
@@ -67,9 +68,13 @@ class ListFit(FitResult):
         ``data``, of the columns the fit used. Standard errors, intervals and prevalences
         are recomputed; the estimates are the fit's own (bootstrap resamples are refitted,
         as always)."""
+        from unspoken.inference.covariance import VCOV_OFFERS
+        from unspoken.listexp.options import list_inference
         from unspoken.listexp.predict import refit_variance
 
-        return refit_variance(self, vcov, cluster, strata, data, bootstrap_reps, seed)
+        offered = VCOV_OFFERS[f"list:{self.method}"].kinds
+        inference = list_inference(vcov, self.level, bootstrap_reps, seed, offered)
+        return refit_variance(self, inference, cluster, strata, data)
 
     def predict(
         self,
@@ -115,15 +120,7 @@ class PlaceboTest:
     description: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "estimate": self.estimate,
-            "std_error": self.std_error,
-            "null": self.null,
-            "p_value": self.p_value,
-            "n": self.n,
-            "description": self.description,
-        }
+        return asdict(self)
 
 
 @dataclass
@@ -188,15 +185,7 @@ class HausmanResult(ResultMixin):
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": "hausman",
-            "statistic": self.statistic,
-            "df": self.df,
-            "p_value": self.p_value,
-            "min_eigenvalue": self.min_eigenvalue,
-            "abs": self.abs,
-            "notes": list(self.notes),
-        }
+        return {"model": "hausman", **asdict(self)}
 
     def tidy(self, level: float | None = None) -> pd.DataFrame:
         """The statistic as one row (part ``hausman``, term ``statistic``; no standard

@@ -98,21 +98,21 @@ def _resolve_vcov(vcov: str | None, method: str, survey: SurveyDesign, notes: li
 
 def _core_for(
     method: str,
-    y: np.ndarray,
-    t: np.ndarray,
-    X: np.ndarray,
-    terms: list[str],
-    J: int,
-    w: np.ndarray | None,
+    ld: ListData,
     constrained: bool,
+    rows: np.ndarray | None = None,
     start: np.ndarray | None = None,
     ml_options: dict[str, Any] | None = None,
 ) -> Core:
+    """The estimates of ``method`` on the prepared data ``ld`` (its ``rows``: a resample)."""
+    y, t, X, w = ld.y, ld.t, ld.X, ld.weights
+    if rows is not None:
+        y, t, X, w = y[rows], t[rows], X[rows], None if w is None else w[rows]
     if method in ("dim", "lm"):
-        return lm_core(y.astype(float), t, X, terms, w)
+        return lm_core(y.astype(float), t, X, ld.terms, w)
     if method == "nls":
-        return nls_core(y, t, X, terms, J, w)
-    return ml_core(y, t, X, terms, J, w, constrained, start=start, **(ml_options or {}))
+        return nls_core(y, t, X, ld.terms, ld.J, w)
+    return ml_core(y, t, X, ld.terms, ld.J, w, constrained, start=start, **(ml_options or {}))
 
 
 def fit_list(
@@ -142,20 +142,14 @@ def fit_list(
     level = inference.level
     w = ld.weights
     y, t, X = ld.y, ld.t, ld.X
-    if _core is None:
-        core = _core_for(method, y, t, X, ld.terms, ld.J, w, constrained, ml_options=ml_options)
-    else:  # the point estimates of an earlier fit on the same rows (ListFit.with_vcov)
-        core = _core
+    # _core: the point estimates of an earlier fit on the same rows (ListFit.with_vcov)
+    core = _core_for(method, ld, constrained, ml_options=ml_options) if _core is None else _core
     p = core.theta.size
 
     def refit(rows: np.ndarray) -> np.ndarray:
         quiet = {**(ml_options or {}), "quiet": True} if method == "ml" else None
-        wr = None if w is None else w[rows]
         try:
-            c = _core_for(
-                method, y[rows], t[rows], X[rows], ld.terms, ld.J, wr, constrained, core.theta,
-                quiet,
-            )  # fmt: skip
+            c = _core_for(method, ld, constrained, rows, core.theta, quiet)
         except Exception:  # a degenerate resample: counted as failed by bootstrap_cov
             return np.full(p, np.nan)
         return c.theta if c.converged else np.full(p, np.nan)

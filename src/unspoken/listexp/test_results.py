@@ -4,7 +4,7 @@ numbers and describe themselves; :mod:`unspoken.listexp.design_test` computes th
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -29,7 +29,7 @@ class PiEstimate:
     std_error: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {"y": self.y, "z": self.z, "estimate": self.estimate, "std_error": self.std_error}
+        return asdict(self)
 
 
 @dataclass(frozen=True)
