@@ -19,6 +19,7 @@ from unspoken.inference.covariance import (
 from unspoken.io.columns import numeric_column
 from unspoken.io.frames import require_columns
 from unspoken.io.missing import drop_missing
+from unspoken.options import Design
 from unspoken.results import Estimate, GroupEstimate
 from unspoken.rr.designs import RRDesign
 from unspoken.smallcells import (
@@ -62,15 +63,14 @@ def _prepare(
     answer: str,
     extra_cols: list[str],
     design: RRDesign,
-    weights: str | None,
-    cluster: str | None,
-    strata: str | None,
+    columns: Design,
     missing: Literal["listwise", "error"],
     by: str | None = None,
 ) -> _Prepared:
     """The used rows of ``df`` (the caller's :func:`to_pandas` frame), their 0/1 answers
-    and survey design; columns are checked first (``by`` too, though it is not used to
-    drop rows)."""
+    and survey design (weights, cluster and strata ``columns``); columns are checked first
+    (``by`` too, though it is not used to drop rows)."""
+    weights, cluster, strata = columns.weights, columns.cluster, columns.strata
     if by is not None:
         require_columns(df, [by], role="by")
     roles = [(answer, "randomized response answer")]

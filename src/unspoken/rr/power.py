@@ -26,9 +26,10 @@ import numpy as np
 from scipy.special import ndtr, ndtri
 
 from unspoken.errors import UnsupportedError
-from unspoken.keywords import old_names
+from unspoken.keywords import old_names, spread_options
 from unspoken.power.results import RRPower
-from unspoken.rr.designs import RRDesign, make_design
+from unspoken.rr.designs import RRDesign
+from unspoken.rr.options import DesignSpec
 
 PowerType = Literal["one.sample", "two.sample"]
 Alternative = Literal["one.sided", "two.sided"]
@@ -83,13 +84,11 @@ def _power(
 
 
 @old_names(sig_level="alpha")
+@spread_options(spec=DesignSpec)
 def rr_power(
     design: str | RRDesign = "forced-known",
-    p: float | None = None,
-    p0: float | None = None,
-    p1: float | None = None,
-    q: float | None = None,
     *,
+    spec: DesignSpec,
     n: float | None = None,
     power: float | None = None,
     presp: float | None = None,
@@ -113,7 +112,7 @@ def rr_power(
     ``presp_t - presp_c`` against ``presp_t_null - presp_c_null`` (``presp_c_null``
     defaults to ``presp_c`` and ``presp_t_null`` to ``presp_c_null``: no difference).
     """
-    d = make_design(design, p=p, p0=p0, p1=p1, q=q)
+    d = spec.made
     if type not in ("one.sample", "two.sample"):
         raise UnsupportedError(f"type must be 'one.sample' or 'two.sample', not {type!r}")
     if alternative not in ("one.sided", "two.sided"):

@@ -33,11 +33,14 @@ from unspoken.inference.covariance import sandwich_influence, vcov_from_influenc
 from unspoken.inference.likelihood import newton_em
 from unspoken.io.columns import numeric_column
 from unspoken.io.frames import require_columns, to_pandas
+from unspoken.keywords import spread_options
+from unspoken.options import Design
 from unspoken.results import FitResult
 from unspoken.rr.data import _default_kind, _prepare
-from unspoken.rr.designs import RRDesign, make_design
+from unspoken.rr.designs import RRDesign
 from unspoken.rr.inference import average_prevalence
 from unspoken.rr.likelihood import _log_answer_probs, _logit
+from unspoken.rr.options import DesignSpec
 from unspoken.rr.regression import RRVcov
 
 __all__ = ["RRPredictorFit", "rr_predictor"]
@@ -97,23 +100,20 @@ class _Joint:
         return scores.sum(axis=0), Hc - Hm, Hc
 
 
+@spread_options(spec=DesignSpec, columns=Design)
 def rr_predictor(
     data: Any,
     formula: str,
     rr_item: str,
     design: str | RRDesign = "forced-known",
-    p: float | None = None,
-    p0: float | None = None,
-    p1: float | None = None,
-    q: float | None = None,
+    *,
     sensitive_formula: str | None = None,
-    weights: str | None = None,
-    cluster: str | None = None,
-    strata: str | None = None,
     vcov: RRVcov | None = None,
     level: float = 0.95,
     missing: Literal["listwise", "error"] = "listwise",
     maxit: int = 500,
+    spec: DesignSpec,
+    columns: Design,
 ) -> RRPredictorFit:
     """Logistic regression of a binary outcome on covariates and a hidden trait measured by
     randomized response (R ``rrreg.predictor`` with ``model.outcome = "logistic"``).
@@ -124,7 +124,7 @@ def rr_predictor(
     right-hand side of the trait model (default: the outcome formula's terms that do
     not involve the item, as in R).
     """
-    d = make_design(design, p=p, p0=p0, p1=p1, q=q)
+    d = spec.made
     lhs, rhs = split_formula(formula)
     if lhs is None:
         raise DataError(f"formula '{formula}' needs the outcome column on the left of '~'")
@@ -145,7 +145,7 @@ def rr_predictor(
     s_cols = formula_columns(s_rhs, list(df0.columns))
     if rr_item in s_cols:
         raise UnsupportedError("the trait model cannot use the randomized response item")
-    prep = _prepare(df0, rr_item, [lhs, *out_cols, *s_cols], d, weights, cluster, strata, missing)
+    prep = _prepare(df0, rr_item, [lhs, *out_cols, *s_cols], d, columns, missing)
     v = numeric_column(prep.df, lhs, role="outcome")
     bad = (v != 0) & (v != 1)
     if bad.any():

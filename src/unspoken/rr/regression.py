@@ -59,19 +59,20 @@ from unspoken.formula import (
 from unspoken.inference.bootstrap import bootstrap_cov
 from unspoken.inference.covariance import VCOV_OFFERS, sandwich_influence, vcov_from_influence
 from unspoken.io.frames import require_columns, to_pandas
-from unspoken.keywords import old_names
-from unspoken.options import DEFAULT_BOOTSTRAP_REPS
+from unspoken.keywords import old_names, spread_options
+from unspoken.options import DEFAULT_BOOTSTRAP_REPS, Design
 from unspoken.results import Estimate
 from unspoken.rr.data import (
     _default_kind,
     _prepare,
     _screened_groups,
 )
-from unspoken.rr.designs import RRDesign, make_design
+from unspoken.rr.designs import RRDesign
 from unspoken.rr.likelihood import (
     _Likelihood,
     _logit,
 )
+from unspoken.rr.options import DesignSpec
 from unspoken.rr.results import (
     RRFit,
     RRPrevalence,
@@ -92,22 +93,19 @@ __all__ = ["RRFit", "RRPrevalence", "rr_prevalence", "rr_regression"]
 
 
 @old_names(answer="outcome")
+@spread_options(spec=DesignSpec, columns=Design)
 def rr_prevalence(
     data: Any,
     outcome: str,
     design: str | RRDesign = "forced-known",
-    p: float | None = None,
-    p0: float | None = None,
-    p1: float | None = None,
-    q: float | None = None,
-    weights: str | None = None,
-    cluster: str | None = None,
-    strata: str | None = None,
+    *,
     vcov: RRVcov | None = None,
     by: str | None = None,
     level: float = 0.95,
     missing: Literal["listwise", "error"] = "listwise",
     min_n: int = DEFAULT_MIN_N,
+    spec: DesignSpec,
+    columns: Design,
 ) -> RRPrevalence:
     """Closed-form prevalence ``(ybar_w - a) / b`` of a randomized response item.
 
@@ -120,7 +118,7 @@ def rr_prevalence(
     suppressed to protect respondents (see :mod:`unspoken.smallcells`).
     """
     min_n = check_min_n(min_n)
-    d = make_design(design, p=p, p0=p0, p1=p1, q=q)
+    d = spec.made
     if "~" in outcome:
         lhs, rhs = split_formula(outcome)
         if lhs is None or rhs.strip() != "1":
@@ -129,7 +127,7 @@ def rr_prevalence(
                 "for covariates"
             )
         outcome = lhs
-    prep = _prepare(to_pandas(data), outcome, [], d, weights, cluster, strata, missing, by)
+    prep = _prepare(to_pandas(data), outcome, [], d, columns, missing, by)
     kind = _default_kind(prep.survey, vcov, "rr_prevalence", prep.notes)
     y, w = prep.y, prep.survey.w
     result = RRPrevalence(
@@ -177,17 +175,12 @@ def rr_prevalence(
 
 
 @old_names(reps="bootstrap_reps")
+@spread_options(spec=DesignSpec, columns=Design)
 def rr_regression(
     data: Any,
     formula: str,
     design: str | RRDesign = "forced-known",
-    p: float | None = None,
-    p0: float | None = None,
-    p1: float | None = None,
-    q: float | None = None,
-    weights: str | None = None,
-    cluster: str | None = None,
-    strata: str | None = None,
+    *,
     vcov: RRVcov | None = None,
     by: str | None = None,
     level: float = 0.95,
@@ -197,6 +190,8 @@ def rr_regression(
     bootstrap_reps: int = DEFAULT_BOOTSTRAP_REPS,
     seed: int | np.random.Generator | None = None,
     min_n: int = DEFAULT_MIN_N,
+    spec: DesignSpec,
+    columns: Design,
 ) -> RRFit:
     """Logistic regression of a hidden trait on covariates from randomized response answers
     (R ``rr::rrreg``), by maximum likelihood.
@@ -216,7 +211,7 @@ def rr_regression(
     suppressed to protect respondents; see :mod:`unspoken.smallcells`).
     """
     min_n = check_min_n(min_n)
-    d = make_design(design, p=p, p0=p0, p1=p1, q=q)
+    d = spec.made
     if not isinstance(formula, str) or "~" not in formula:
         raise DataError(f"formula must look like 'answer ~ x1 + x2', got {formula!r}")
     lhs, rhs = split_formula(formula)
@@ -225,7 +220,7 @@ def rr_regression(
     df0 = to_pandas(data)
     require_columns(df0, [lhs], role="randomized response answer")
     rhs_cols = formula_columns(rhs, list(df0.columns))
-    prep = _prepare(df0, lhs, rhs_cols, d, weights, cluster, strata, missing, by)
+    prep = _prepare(df0, lhs, rhs_cols, d, columns, missing, by)
     dm = model_matrix(rhs, prep.df)
     X = dm.X
     check_full_rank(X, dm.names)
