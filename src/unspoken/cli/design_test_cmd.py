@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from unspoken.cli.common import (
@@ -39,17 +41,11 @@ from unspoken.cli.common import (
 @output_options
 def command(
     data: str,
-    outcome: str,
-    treat: str,
-    J: int,
     no_gms: bool,
-    alpha: float,
-    seed: int | None,
-    control: str | None,
-    compat: str,
     encoding: str | None,
     as_json: bool,
     html_file: str | None,
+    **options: Any,
 ) -> None:
     """Test DATA for a design effect: does adding the sensitive item change answers to the
     control items? Negative estimated shares of respondent types are the sign of one.
@@ -61,20 +57,12 @@ def command(
     from unspoken.listexp.variants import is_multi_item
 
     df = load_frame(data, encoding=encoding)
+    treat, control = options["treat"], options["control"]
     require_columns(df, [treat])
     test = design_test
     if is_multi_item(df, treat):
         arm_column(df.dropna(subset=[treat]), treat, control)  # names the control problem
         test = design_test_multi
-    res = test(
-        df,
-        outcome,
-        treat,
-        J,
-        gms=not no_gms,
-        alpha=alpha,
-        seed=seed,
-        control=control,
-        compat=compat,  # type: ignore[arg-type]
-    )
+    # the options are design_test's own arguments, under their own names
+    res = test(df, gms=not no_gms, **options)
     finish(res, as_json, html_file, data_note=f"Data: {data}")

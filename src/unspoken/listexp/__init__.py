@@ -8,18 +8,25 @@ Layers, from the bottom (imports point downwards, never in a loop; a lazy import
 a heavy module and never points upwards; ``tests/core/test_import_cycles.py`` checks that the
 import graph has no cycle):
 
-1. data and engines: :mod:`~unspoken.listexp.data` (checked data of every design and the
-   choice of variance), :mod:`~unspoken.listexp.core` (what an estimator returns),
+1. options, data and results: :mod:`~unspoken.listexp.options` (:class:`ListVariant`, the
+   switches of the models beyond the standard design, and the inference options built
+   once), :mod:`~unspoken.listexp.data` (checked data of every design, prepared once:
+   subgroups, resamples and variances work on row subsets of its arrays),
+   :mod:`~unspoken.listexp.predict` (predictions, posteriors and another variance after a
+   standard fit), :mod:`~unspoken.listexp.results` and :mod:`~unspoken.listexp.test_results`
+   (the result classes: they hold numbers, describe themselves and call ``predict``);
+2. engines: :mod:`~unspoken.listexp.core` (what an estimator returns),
    :mod:`~unspoken.listexp.least_squares` and :mod:`~unspoken.listexp.ml` (the estimators of
-   the standard design; the ML engine), :mod:`~unspoken.listexp._variant_common` (steps
-   shared by the ML variants);
-2. estimators of other designs and diagnostics: :mod:`~unspoken.listexp.multi`,
+   the standard design), :mod:`~unspoken.listexp._variant_common` (steps shared by the
+   estimators: the covariance by kind, the prevalence, the variants' result);
+3. estimators of other designs and diagnostics: :mod:`~unspoken.listexp.multi`,
    :mod:`~unspoken.listexp.ceiling_floor`, :mod:`~unspoken.listexp.errors`,
    :mod:`~unspoken.listexp.overdispersed`, :mod:`~unspoken.listexp.double`,
    :mod:`~unspoken.listexp.combined`, :mod:`~unspoken.listexp.design_test`,
    :mod:`~unspoken.listexp.hausman`;
-3. API: :mod:`~unspoken.listexp.variants` (dispatch to the models beyond the standard
-   design) and :mod:`~unspoken.listexp.standard` (:func:`list_experiment`).
+4. API: :mod:`~unspoken.listexp.variants` (dispatch to the models beyond the standard
+   design) and :mod:`~unspoken.listexp.standard` (:func:`list_experiment`, which builds the
+   options objects once and passes them down).
 """
 
 from __future__ import annotations

@@ -79,12 +79,7 @@ def _design_for(fit: Any, newdata: Any) -> np.ndarray:
 
 
 def predict_list(
-    fit: Any,
-    newdata: Any = None,
-    avg: bool = True,
-    newdata_diff: Any = None,
-    level: float | None = None,
-    weights: np.ndarray | None = None,
+    fit: Any, newdata: Any, avg: bool, newdata_diff: Any, level: float | None, weights: Any
 ) -> Estimate | pd.DataFrame:
     """Predicted prevalence of a standard list fit (see ``ListFit.predict``)."""
     lev = fit.level if level is None else level

@@ -390,10 +390,11 @@ def list_experiment(
 
     # converted once: a pandas frame is only read (never copied or modified) from here on
     df = to_pandas(data, copy=False)
-    if variant.requested or is_multi_item(df, treat):
+    multi = is_multi_item(df, treat)
+    if variant.requested or multi:
         fit = fit_variant(
             df, formula, treat, J, method, variant, design, inference, constrained, control,
-            by_column, reporting.missing,
+            by_column, reporting.missing, multi,
         )  # fmt: skip
         whole = whole_sample_note(Cell(fit.n), reporting.min_n)  # by= is refused here
         if whole:

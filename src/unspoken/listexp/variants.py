@@ -100,16 +100,18 @@ def fit_variant(
     control: Any = None,
     by: str | None = None,
     missing: str = "listwise",
+    multi: bool | None = None,
 ) -> FitResult:
     """Fit the model ``variant`` asks for (see the module docstring): the data are prepared
-    once (:func:`~unspoken.listexp.data.prepare_multi`) and the model fitted on them."""
+    once (:func:`~unspoken.listexp.data.prepare_multi`) and the model fitted on them.
+    ``multi``: whether the treatment has several sensitive items, when already known."""
     from unspoken.io.frames import to_pandas
     from unspoken.listexp.data import prepare_multi
 
     v = variant
     # converted once (a pandas frame is only read here, never copied)
     data = to_pandas(data, copy=False)
-    multi = is_multi_item(data, treat)
+    multi = is_multi_item(data, treat) if multi is None else multi
     chosen = [
         name
         for name, on in (
