@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 from scipy.special import expit, log_expit
 
+from unspoken.inference.covariance import SurveyDesign, sandwich_influence, vcov_from_influence
 from unspoken.inference.likelihood import Convergence, newton_em
 from unspoken.rr.designs import RRDesign
 
@@ -67,3 +71,57 @@ class _Likelihood:
 def _logit(p: float) -> float:
     p = min(max(p, 0.02), 0.98)
     return float(np.log(p / (1 - p)))
+
+
+def sandwich_parts(
+    H: np.ndarray,
+    scores: np.ndarray,
+    kind: str,
+    survey: SurveyDesign,
+    notes: list[str],
+    other: Callable[[np.ndarray], np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray, bool]:
+    """``(V, influence values I^{-1} s_i, ok)`` from the observed information ``H`` and the
+    per-respondent ``scores``: ``V`` is ``I^{-1}`` for ``"model"``, ``other(I^{-1})`` when
+    given (the OPG, the bootstrap), else from the influence values through the survey design
+    (:func:`~unspoken.inference.covariance.vcov_from_influence`); symmetrised. A singular
+    (or not positive definite) ``H`` gives its pseudo-inverse, a note and ``ok = False``."""
+    ok = True
+    try:
+        Hinv = np.linalg.inv(H)
+        if not np.all(np.isfinite(Hinv)) or np.any(np.diag(Hinv) <= 0):
+            raise np.linalg.LinAlgError
+    except np.linalg.LinAlgError:
+        Hinv = np.linalg.pinv(H)
+        notes.append("the information matrix is singular: standard errors are unreliable")
+        ok = False
+    infl = sandwich_influence(scores, Hinv)
+    if kind == "model":
+        V = Hinv
+    elif other is not None:
+        V = other(Hinv)
+    else:
+        V = vcov_from_influence(infl, kind, survey, n_params=H.shape[0])  # type: ignore[arg-type]
+    return (V + V.T) / 2, infl, ok
+
+
+def fit_fields(
+    design: RRDesign,
+    model: str,
+    params: np.ndarray,
+    V: np.ndarray,
+    loglik: float,
+    converged: bool,
+    report: Convergence,
+    kind: str,
+    notes: list[str],
+    level: float,
+    kept: np.ndarray,
+) -> dict[str, Any]:
+    """The fields every randomized-response fit result shares (see
+    :class:`~unspoken.results.FitResult`)."""
+    return dict(
+        model=model, params_=params, cov=V, n=len(kept), loglik=loglik, converged=converged,
+        iterations=report.iterations, gradient_norm=report.gradient_norm, vcov_type=kind,
+        notes=notes, level=level, design=design, row_positions=kept,
+    )  # fmt: skip

@@ -29,7 +29,6 @@ from scipy.special import expit, log_expit
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.formula import check_full_rank, formula_columns, model_matrix, split_formula
-from unspoken.inference.covariance import sandwich_influence, vcov_from_influence
 from unspoken.inference.likelihood import newton_em
 from unspoken.io.columns import numeric_column
 from unspoken.io.frames import require_columns, to_pandas
@@ -39,7 +38,7 @@ from unspoken.results import FitResult
 from unspoken.rr.data import _default_kind, _prepare
 from unspoken.rr.designs import RRDesign
 from unspoken.rr.inference import average_prevalence
-from unspoken.rr.likelihood import _log_answer_probs, _logit
+from unspoken.rr.likelihood import _log_answer_probs, _logit, fit_fields, sandwich_parts
 from unspoken.rr.options import DesignSpec
 from unspoken.rr.regression import RRVcov
 
@@ -178,38 +177,19 @@ def rr_predictor(
     converged = report.converged
     scores, Hc, Hm, r = joint.parts(state)
     notes = list(prep.notes)
-    try:
-        Hinv = np.linalg.inv(Hc - Hm)
-    except np.linalg.LinAlgError:
-        Hinv = np.linalg.pinv(Hc - Hm)
-        notes.append("the information matrix is singular: standard errors are unreliable")
-        converged = False
-    infl = sandwich_influence(scores, Hinv)
-    if kind == "model":
-        V = Hinv
-    else:
-        V = vcov_from_influence(infl, kind, prep.survey, n_params=len(theta))  # type: ignore[arg-type]
-    V = (V + V.T) / 2
+    V, infl, ok = sandwich_parts(Hc - Hm, scores, kind, prep.survey, notes)
+    converged = converged and ok
     ks = S.X.shape[1]
     everyone = np.ones(len(y), bool)
     prev = average_prevalence(kind, state[0], w, S.X, everyone, V, infl, prep.survey, level)  # type: ignore[arg-type]
     if not converged:
         notes.append(f"the maximiser did not converge (largest score {report.gradient_norm:.3g})")
+    model = f"rr.predictor.{d.name}"
     return RRPredictorFit(
-        model=f"rr.predictor.{d.name}",
+        **fit_fields(d, model, theta, V, ll, converged, report, kind, notes, level, prep.kept),
         parts=["sensitive"] * ks + ["outcome"] * X0.shape[1],
         terms=[*S.names, *names_out],
-        params_=theta,
-        cov=V,
-        n=len(y),
-        loglik=ll,
-        converged=converged,
-        iterations=report.iterations,
-        gradient_norm=report.gradient_norm,
-        vcov_type=kind,
         prevalence=prev,
-        notes=notes,
-        level=level,
         title=f"unspoken: randomized response item as a predictor ({d.name})",
         extra={
             "design": d.to_dict(),
@@ -217,8 +197,6 @@ def rr_predictor(
             "rr_item": rr_item,
             "sensitive_formula": f"{rr_item} ~ {s_rhs}",
         },
-        design=d,
-        row_positions=prep.kept,
         _post=r,
     )
 

@@ -57,7 +57,7 @@ from unspoken.formula import (
     split_formula,
 )
 from unspoken.inference.bootstrap import bootstrap_cov
-from unspoken.inference.covariance import VCOV_OFFERS, sandwich_influence, vcov_from_influence
+from unspoken.inference.covariance import VCOV_OFFERS, vcov_from_influence
 from unspoken.io.frames import require_columns, to_pandas
 from unspoken.keywords import old_names, spread_options
 from unspoken.options import DEFAULT_BOOTSTRAP_REPS, Design
@@ -71,6 +71,8 @@ from unspoken.rr.designs import RRDesign
 from unspoken.rr.likelihood import (
     _Likelihood,
     _logit,
+    fit_fields,
+    sandwich_parts,
 )
 from unspoken.rr.options import DesignSpec
 from unspoken.rr.results import (
@@ -254,52 +256,30 @@ def rr_regression(
             f"converging (largest score {report.gradient_norm:.3g})"
         )
 
-    H = lik.information(lam, post)
-    try:
-        Hinv = np.linalg.inv(H)
-        if not np.all(np.isfinite(Hinv)) or np.any(np.diag(Hinv) <= 0):
-            raise np.linalg.LinAlgError
-    except np.linalg.LinAlgError:
-        Hinv = np.linalg.pinv(H)
-        notes.append("the information matrix is singular: standard errors are unreliable")
-        converged = False
     S = lik.scores(lam, post)
-    beta_infl = sandwich_influence(S, Hinv)
-    if kind == "model":
-        V = Hinv
-    elif kind == "opg":  # sum_i w_i u_i u_i' (u_i the unweighted score): frequency weights
-        V = np.linalg.inv(S.T @ (S / w[:, None]))
-    elif kind == "bootstrap":
+
+    def other(Hinv: np.ndarray) -> np.ndarray | None:
+        if kind == "opg":  # sum_i w_i u_i u_i' (u_i the unweighted score): frequency weights
+            return np.linalg.inv(S.T @ (S / w[:, None]))
 
         def refit(rows: np.ndarray) -> np.ndarray:
             sub = _Likelihood(X[rows], y[rows], w[rows], d)
             b, _, _, _, rep, _ = sub.maximise(beta, maxit=100)
             return b if rep.converged else np.full_like(b, np.nan)
 
-        V, _ = bootstrap_cov(refit, len(y), reps=bootstrap_reps, seed=seed, design=prep.survey)
-    else:
-        V = vcov_from_influence(
-            beta_infl,
-            kind,
-            prep.survey,  # type: ignore[arg-type]
-            n_params=X.shape[1],
-        )
-    V = (V + V.T) / 2
+        return bootstrap_cov(refit, len(y), reps=bootstrap_reps, seed=seed, design=prep.survey)[0]
 
+    V, beta_infl, ok = sandwich_parts(
+        lik.information(lam, post), S, kind, prep.survey, notes,
+        other if kind in ("opg", "bootstrap") else None,
+    )  # fmt: skip
+    converged = converged and ok
     fit = RRFit(
-        model=f"rr.{d.name}",
+        **fit_fields(
+            d, f"rr.{d.name}", beta, V, ll, converged, report, kind, notes, level, prep.kept
+        ),
         parts=["sensitive"] * X.shape[1],
         terms=list(dm.names),
-        params_=beta,
-        cov=V,
-        n=len(y),
-        loglik=ll,
-        converged=converged,
-        iterations=report.iterations,
-        gradient_norm=report.gradient_norm,
-        vcov_type=kind,
-        notes=notes,
-        level=level,
         title=f"unspoken: randomized response regression ({d.name})",
         extra={
             "design": d.to_dict(),
@@ -307,8 +287,6 @@ def rr_regression(
             "em_steps": em_steps,
             "newton_steps": newton_steps,
         },
-        design=d,
-        row_positions=prep.kept,
         formula=formula,
         _X=X,
         _y=y,
