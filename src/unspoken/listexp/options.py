@@ -4,7 +4,8 @@
 floor liars, response errors, the robust constraint, overdispersion, the condition of
 several sensitive items). :func:`list_inference` builds the shared
 :class:`~unspoken.options.Inference` object with the messages the list functions have
-always given for an unknown variance name or a bad number of bootstrap resamples.
+always given for a variance name not in the registry or a bad number of bootstrap
+resamples.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def list_inference(
     ``vcov`` by the kinds the estimator offers (``supported``) and a bad ``bootstrap_reps``
     by its allowed range, as every list function has always said."""
     if vcov is not None and variance_kind(vcov) is None:
-        check_vcov_name(vcov, supported)  # raises: "unknown vcov ..., the estimators here are"
+        check_vcov_name(vcov, supported)  # raises, listing the kinds the estimator offers
     try:
         return Inference(vcov, level, bootstrap_reps, seed)
     except UnsupportedError as e:
