@@ -9,7 +9,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from unspoken.errors import DataError
+from unspoken.errors import DataError, UnsupportedError
 from unspoken.inference.covariance import (
     VCOV_OFFERS,
     SurveyDesign,
@@ -19,13 +19,14 @@ from unspoken.inference.covariance import (
 from unspoken.io.columns import numeric_column
 from unspoken.io.frames import require_columns
 from unspoken.io.missing import drop_missing
-from unspoken.options import Design
+from unspoken.options import Design, Reporting
 from unspoken.results import Estimate, GroupEstimate
 from unspoken.rr.designs import RRDesign
 from unspoken.smallcells import (
     Cell,
     ScreenedGroup,
     screen,
+    whole_sample_note,
 )
 
 # --------------------------------------------------------------------------- data
@@ -165,6 +166,29 @@ def _screened_groups(
         ScreenedGroup.of({by: lv}, v, estimate(m) if v.shown else None)  # type: ignore[dict-item]
         for (lv, m), v in zip(groups, screened.verdicts, strict=True)
     ]
+
+
+def one_by(reporting: Reporting) -> str | None:
+    """The one ``by`` column of a randomized-response analysis (``None``: no subgroups)."""
+    if len(reporting.by) > 1:
+        raise UnsupportedError(
+            f"randomized response takes one by column, got {list(reporting.by)}", param="by"
+        )
+    return reporting.by[0] if reporting.by else None
+
+
+def subgroups(
+    prep: _Prepared,
+    reporting: Reporting,
+    estimate: Callable[[np.ndarray], Estimate],
+    notes: list[str],
+) -> list[GroupEstimate]:
+    """The small-cell note on the whole sample (if any) and the estimate in each group of
+    ``by`` the rule lets through; notes are added to ``notes``."""
+    whole = whole_sample_note(Cell(len(prep.y)), reporting.min_n)
+    if whole:
+        notes.append(whole)
+    return _screened_groups(prep.df, one_by(reporting), reporting.min_n, estimate, notes)
 
 
 def _group_masks(df: pd.DataFrame, by: str | None) -> list[tuple[Any, np.ndarray]]:

@@ -60,12 +60,13 @@ from unspoken.inference.bootstrap import bootstrap_cov
 from unspoken.inference.covariance import VCOV_OFFERS, vcov_from_influence
 from unspoken.io.frames import require_columns, to_pandas
 from unspoken.keywords import old_names, spread_options
-from unspoken.options import DEFAULT_BOOTSTRAP_REPS, Design
+from unspoken.options import DEFAULT_BOOTSTRAP_REPS, Design, Reporting
 from unspoken.results import Estimate
 from unspoken.rr.data import (
     _default_kind,
     _prepare,
-    _screened_groups,
+    one_by,
+    subgroups,
 )
 from unspoken.rr.designs import RRDesign
 from unspoken.rr.likelihood import (
@@ -79,12 +80,6 @@ from unspoken.rr.results import (
     RRFit,
     RRPrevalence,
 )
-from unspoken.smallcells import (
-    DEFAULT_MIN_N,
-    Cell,
-    check_min_n,
-    whole_sample_note,
-)
 
 RRVcov = Literal["model", "opg", "hc0", "hc1", "cluster", "survey", "bootstrap"]
 RR_VCOV: tuple[str, ...] = VCOV_OFFERS["rr"].kinds
@@ -95,19 +90,17 @@ __all__ = ["RRFit", "RRPrevalence", "rr_prevalence", "rr_regression"]
 
 
 @old_names(answer="outcome")
-@spread_options(spec=DesignSpec, columns=Design)
+@spread_options(spec=DesignSpec, columns=Design, reporting=Reporting)
 def rr_prevalence(
     data: Any,
     outcome: str,
     design: str | RRDesign = "forced-known",
     *,
     vcov: RRVcov | None = None,
-    by: str | None = None,
     level: float = 0.95,
-    missing: Literal["listwise", "error"] = "listwise",
-    min_n: int = DEFAULT_MIN_N,
     spec: DesignSpec,
     columns: Design,
+    reporting: Reporting,
 ) -> RRPrevalence:
     """Closed-form prevalence ``(ybar_w - a) / b`` of a randomized response item.
 
@@ -119,7 +112,6 @@ def rr_prevalence(
     per value of a column; a group with fewer than ``min_n`` respondents (default 30) is
     suppressed to protect respondents (see :mod:`unspoken.smallcells`).
     """
-    min_n = check_min_n(min_n)
     d = spec.made
     if "~" in outcome:
         lhs, rhs = split_formula(outcome)
@@ -129,7 +121,8 @@ def rr_prevalence(
                 "for covariates"
             )
         outcome = lhs
-    prep = _prepare(to_pandas(data), outcome, [], d, columns, missing, by)
+    df = to_pandas(data)
+    prep = _prepare(df, outcome, [], d, columns, reporting.missing, one_by(reporting))
     kind = _default_kind(prep.survey, vcov, "rr_prevalence", prep.notes)
     y, w = prep.y, prep.survey.w
     result = RRPrevalence(
@@ -163,10 +156,7 @@ def rr_prevalence(
         )
 
     result.prevalence = estimate(None)
-    whole = whole_sample_note(Cell(len(y)), min_n)
-    if whole:
-        result.notes.append(whole)
-    result.by = _screened_groups(prep.df, by, min_n, estimate, result.notes)
+    result.by = subgroups(prep, reporting, estimate, result.notes)
     if not 0 <= result.prevalence.estimate <= 1:
         result.notes.append(
             f"the estimate {result.prevalence.estimate:.4f} lies outside [0, 1]: the share of "
@@ -177,23 +167,21 @@ def rr_prevalence(
 
 
 @old_names(reps="bootstrap_reps")
-@spread_options(spec=DesignSpec, columns=Design)
+@spread_options(spec=DesignSpec, columns=Design, reporting=Reporting)
 def rr_regression(
     data: Any,
     formula: str,
     design: str | RRDesign = "forced-known",
     *,
     vcov: RRVcov | None = None,
-    by: str | None = None,
     level: float = 0.95,
-    missing: Literal["listwise", "error"] = "listwise",
     start: np.ndarray | None = None,
     maxit: int = 500,
     bootstrap_reps: int = DEFAULT_BOOTSTRAP_REPS,
     seed: int | np.random.Generator | None = None,
-    min_n: int = DEFAULT_MIN_N,
     spec: DesignSpec,
     columns: Design,
+    reporting: Reporting,
 ) -> RRFit:
     """Logistic regression of a hidden trait on covariates from randomized response answers
     (R ``rr::rrreg``), by maximum likelihood.
@@ -212,7 +200,6 @@ def rr_regression(
     value of a column (a group with fewer than ``min_n`` respondents, default 30, is
     suppressed to protect respondents; see :mod:`unspoken.smallcells`).
     """
-    min_n = check_min_n(min_n)
     d = spec.made
     if not isinstance(formula, str) or "~" not in formula:
         raise DataError(f"formula must look like 'answer ~ x1 + x2', got {formula!r}")
@@ -222,7 +209,7 @@ def rr_regression(
     df0 = to_pandas(data)
     require_columns(df0, [lhs], role="randomized response answer")
     rhs_cols = formula_columns(rhs, list(df0.columns))
-    prep = _prepare(df0, lhs, rhs_cols, d, columns, missing, by)
+    prep = _prepare(df0, lhs, rhs_cols, d, columns, reporting.missing, one_by(reporting))
     dm = model_matrix(rhs, prep.df)
     X = dm.X
     check_full_rank(X, dm.names)
@@ -299,8 +286,5 @@ def rr_regression(
         _answer=lhs,
     )
     fit.prevalence = fit._prevalence_estimate(np.ones(len(y), bool))
-    whole = whole_sample_note(Cell(len(y)), min_n)
-    if whole:
-        fit.notes.append(whole)
-    fit.by = _screened_groups(prep.df, by, min_n, fit._prevalence_estimate, fit.notes)
+    fit.by = subgroups(prep, reporting, fit._prevalence_estimate, fit.notes)
     return fit
