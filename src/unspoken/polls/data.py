@@ -97,6 +97,18 @@ def _numbers(base: pd.DataFrame, col: str, rows: np.ndarray, role: str) -> np.nd
     return numeric_column(frame, col, role=role, allow_missing=True)[rows]
 
 
+def _refuse_rows(
+    bad: np.ndarray, message: str, column: str | None, rows: np.ndarray, param: str | None = None
+) -> None:
+    """Raise :class:`DataError` ``message`` naming the polls at ``rows[bad]`` (when any is
+    ``bad``), with the reminder that row numbers are 0-based positions."""
+    if bad.any():
+        raise DataError(
+            f"{message}; row numbers are 0-based positions", column=column, rows=rows[bad],
+            param=param,
+        )  # fmt: skip
+
+
 def _values(y: np.ndarray, mask: np.ndarray, limit: int = 3) -> str:
     return ", ".join(f"{v:g}" for v in list(dict.fromkeys(y[mask].tolist()))[:limit])
 
@@ -120,14 +132,14 @@ def _units_factor(y: np.ndarray, units: Units, col: str, rows: np.ndarray) -> fl
             )
         return factor
     for mask, what in ((y < 0, "negative"), (y > 100, "above 100")):
-        if mask.any():
-            raise DataError(
-                f"{int(mask.sum())} share(s) {what} (e.g. {_values(y, mask)}), impossible in "
-                "percent or as proportions; row numbers are 0-based positions",
-                column=col,
-                rows=rows[mask],
-                param="share",
-            )
+        _refuse_rows(
+            mask,
+            f"{int(mask.sum())} share(s) {what} (e.g. {_values(y, mask)}),"
+            " impossible in percent or as proportions",
+            col,
+            rows,
+            "share",
+        )
     small = (y > 0) & (y <= 1)
     big = y > 1
     if small.any() and big.any():
@@ -249,13 +261,7 @@ def prepare_polls(data: Any, *, c: PollColumns) -> Polls:
         d0 = read_dates(df[start], start, rows, c.date_format, "start")
         d1 = read_dates(df[end], end, rows, c.date_format, "end")
         bad = d1 < d0
-        if bad.any():
-            raise DataError(
-                f"{int(bad.sum())} poll(s) end before they start; row numbers are 0-based "
-                "positions",
-                column=end,
-                rows=rows[bad],
-            )
+        _refuse_rows(bad, f"{int(bad.sum())} poll(s) end before they start", end, rows)
     since, until = c.since, c.until
     if since is not None or until is not None:
         keep = np.ones(len(df), bool)
@@ -287,22 +293,15 @@ def prepare_polls(data: Any, *, c: PollColumns) -> Polls:
     if dk is not None:
         dkv = _numbers(base, dk, rows, "hard to say")
         bad = (dkv < 0) | (dkv > factor)
-        if bad.any():
-            raise DataError(
-                f"{int(bad.sum())} 'hard to say' share(s) outside the range of shares; row "
-                "numbers are 0-based positions",
-                column=dk,
-                rows=rows[bad],
-            )
+        what = f"{int(bad.sum())} 'hard to say' share(s) outside the range of shares"
+        _refuse_rows(bad, what, dk, rows)
         dkp = dkv / factor
         over = p + dkp > 1.0 + 0.03
-        if over.any():
-            raise DataError(
-                f"share + 'hard to say' exceeds the total by more than 3 points in "
-                f"{int(over.sum())} poll(s); row numbers are 0-based positions",
-                column=dk,
-                rows=rows[over],
-            )
+        what = (
+            "share + 'hard to say' exceeds the total by more than 3 points in "
+            f"{int(over.sum())} poll(s)"
+        )
+        _refuse_rows(over, what, dk, rows)
 
     # sample sizes
     defaults = _parse_default_n(c.default_n, names)
@@ -323,12 +322,7 @@ def prepare_polls(data: Any, *, c: PollColumns) -> Polls:
     if n is not None:
         nn = _numbers(base, n, rows, "sample size")
         bad = np.isfinite(nn) & (nn <= 0)
-        if bad.any():
-            raise DataError(
-                "sample sizes must be positive; row numbers are 0-based positions",
-                column=n,
-                rows=rows[bad],
-            )
+        _refuse_rows(bad, "sample sizes must be positive", n, rows)
     fill = pd.Series(names).map(defaults).to_numpy(dtype=float)
     nn = np.where(np.isfinite(nn), nn, fill)
     miss = ~np.isfinite(nn)
