@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from unspoken.cli.common import (
@@ -58,18 +60,8 @@ def command(
     J: int,
     prevalence: float | None,
     null: float,
-    control_mean: float | None,
-    control_var: float | None,
     from_data: str | None,
-    outcome: str,
-    treat: str,
     encoding: str | None,
-    rho: float,
-    sensitive_cor: float,
-    n: float | None,
-    power: float | None,
-    alpha: float,
-    alternative: str,
     treated_share: str,
     gap: float | None,
     direct_share: float | None,
@@ -77,6 +69,7 @@ def command(
     direct_link: str,
     as_json: bool,
     html_file: str | None,
+    **common: Any,
 ) -> None:
     """How many respondents a list experiment needs (give --power), or its power (give --n).
 
@@ -99,21 +92,9 @@ def command(
             raise UnsupportedError(
                 f"--treated-share must be a number in (0, 1) or 'optimal', not {treated_share!r}"
             ) from None
+    # the other options (control list, n or power, alpha, alternative) keep their API names
     data = load_frame(from_data, encoding=encoding) if from_data is not None else None
-    common = dict(
-        control_mean=control_mean,
-        control_var=control_var,
-        data=data,
-        outcome=outcome,
-        treat=treat,
-        rho=rho,
-        sensitive_cor=sensitive_cor,
-        n=n,
-        power=power,
-        alpha=alpha,
-        alternative=alternative,
-        treated_share=share,
-    )
+    common.update(data=data, treated_share=share)
     if gap is not None or direct_share is not None:
         link: str | float = direct_link
         if direct_link not in ("falsification", "independent", "conservative"):
@@ -131,10 +112,10 @@ def command(
             prevalence=prevalence,
             gap_null=gap_null,
             direct_link=link,  # type: ignore[arg-type]
-            **common,  # type: ignore[arg-type]
+            **common,
         )
     else:
         if prevalence is None:
             raise UnsupportedError("give --prevalence (or --gap and --direct-share for the gap)")
-        res = list_power(J, prevalence, null, **common)  # type: ignore[arg-type]
+        res = list_power(J, prevalence, null, **common)
     finish(res, as_json, html_file)

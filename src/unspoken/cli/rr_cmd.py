@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from unspoken.cli.common import (
@@ -87,23 +89,10 @@ def design_options(f):
 def command(
     data: str,
     formula: str,
-    design: str,
-    p: float | None,
-    p0: float | None,
-    p1: float | None,
-    q: float | None,
-    weights: str | None,
-    cluster: str | None,
-    strata: str | None,
-    vcov: str | None,
-    by: str | None,
-    min_n: int,
-    level: float,
-    seed: int | None,
-    bootstrap_reps: int,
     encoding: str | None,
     as_json: bool,
     html_file: str | None,
+    **options: Any,
 ) -> None:
     """Logistic regression of a hidden trait on covariates from randomized response answers
     in DATA (a file or a bundled data set name), by maximum likelihood.
@@ -117,23 +106,6 @@ def command(
     """
     from unspoken.rr.regression import rr_regression
 
-    df = load_frame(data, encoding=encoding)
-    fit = rr_regression(
-        df,
-        formula,
-        design=design,
-        p=p,
-        p0=p0,
-        p1=p1,
-        q=q,
-        weights=weights,
-        cluster=cluster,
-        strata=strata,
-        vcov=vcov,  # type: ignore[arg-type]
-        by=by,
-        level=level,
-        seed=seed,
-        bootstrap_reps=bootstrap_reps,
-        min_n=min_n,
-    )
+    # the design, survey, subgroup and inference options keep their API names
+    fit = rr_regression(load_frame(data, encoding=encoding), formula, **options)
     finish(fit, as_json, html_file, data_note=f"Data: {data}")

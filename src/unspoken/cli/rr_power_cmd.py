@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from unspoken.cli.common import (
@@ -28,7 +30,7 @@ from unspoken.cli.rr_cmd import design_options
 @click.option("--power", type=float, default=None, help="Target power: solve the sample size.")
 @shown_option("--alpha", float, 0.05, "Test level (R's sig.level).")
 @old_flag("--sig-level", "--alpha", "alpha", float)
-@choice_option("--type", ["one.sample", "two.sample"], "one.sample", dest="type_")
+@choice_option("--type", ["one.sample", "two.sample"], "one.sample")
 @choice_option("--alternative", ["one.sided", "two.sided"], "one.sided")
 @choice_option(
     "--n-rule",
@@ -37,27 +39,7 @@ from unspoken.cli.rr_cmd import design_options
     "min: smallest n reaching the power; r: R power.rr.test's first n within 0.01.",
 )
 @report_options
-def command(
-    design: str,
-    p: float | None,
-    p0: float | None,
-    p1: float | None,
-    q: float | None,
-    presp: float | None,
-    presp_null: float | None,
-    presp_t: float | None,
-    presp_c: float | None,
-    presp_t_null: float | None,
-    presp_c_null: float | None,
-    n: float | None,
-    power: float | None,
-    alpha: float,
-    type_: str,
-    alternative: str,
-    n_rule: str,
-    as_json: bool,
-    html_file: str | None,
-) -> None:
+def command(n: float | None, as_json: bool, html_file: str | None, **options: Any) -> None:
     """Power to detect a prevalence (or a difference between two groups) with a randomized
     response design, or the sample size for a target power (R rr power.rr.test).
 
@@ -66,23 +48,6 @@ def command(
     """
     from unspoken.rr.power import rr_power
 
-    res = rr_power(
-        design,
-        p=p,
-        p0=p0,
-        p1=p1,
-        q=q,
-        n=n if n is None or n != int(n) else int(n),
-        power=power,
-        presp=presp,
-        presp_null=presp_null,
-        presp_t=presp_t,
-        presp_c=presp_c,
-        presp_t_null=presp_t_null,
-        presp_c_null=presp_c_null,
-        alpha=alpha,
-        type=type_,  # type: ignore[arg-type]
-        alternative=alternative,  # type: ignore[arg-type]
-        n_rule=n_rule,  # type: ignore[arg-type]
-    )
+    # the design, prevalences, power, alpha, type, alternative and n rule keep their API names
+    res = rr_power(n=n if n is None or n != int(n) else int(n), **options)
     finish(res, as_json, html_file)
