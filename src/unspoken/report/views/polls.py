@@ -74,16 +74,7 @@ def polls_view(res: Any) -> View:
         )
     h = res.hard_to_say
     if h is not None:
-        cols = list(h.table.columns)
-        v.tables.append(
-            Table(
-                "House effects among all respondents vs. among those with an opinion "
-                "(points; both sum-to-zero)",
-                [c.replace("_", " ") for c in cols],
-                [[str(x) if isinstance(x, str) else s(x, 2) for x in row]
-                 for row in h.table.itertuples(index=False)],
-            )
-        )  # fmt: skip
+        v.tables.append(_comparison_table(h, "(points; both sum-to-zero)", lambda x: s(x, 2)))
         v.facts.append(_explained(h.explained))
     v.notes = list(res.notes)
     if not res.converged:
@@ -135,14 +126,16 @@ def hard_to_say_view(res: Any) -> View:
     v = View(title="'Hard to say' and the house effects")
     f = 1.0 if res.units == "percent" else 100.0
     v.headline.append(_explained(res.explained))
-    cols = list(res.table.columns)
-    v.tables.append(
-        Table(
-            "House effects among all respondents vs. among those with an opinion "
-            "(points; both sum-to-zero; decided effects converted to all-respondent units)",
-            [c.replace("_", " ") for c in cols],
-            [[str(x) if isinstance(x, str) else num(f * float(x), 2) for x in row]
-             for row in res.table.itertuples(index=False)],
-        )
-    )  # fmt: skip
+    what = "(points; both sum-to-zero; decided effects converted to all-respondent units)"
+    v.tables.append(_comparison_table(res, what, lambda x: num(f * float(x), 2)))
     return v
+
+
+def _comparison_table(h: Any, what: str, cell: Callable[[Any], str]) -> Table:
+    """The per-pollster table of a hard-to-say comparison, numbers written by ``cell``."""
+    return Table(
+        f"House effects among all respondents vs. among those with an opinion {what}",
+        [c.replace("_", " ") for c in h.table.columns],
+        [[str(x) if isinstance(x, str) else cell(x) for x in row]
+         for row in h.table.itertuples(index=False)],
+    )  # fmt: skip
