@@ -5,6 +5,8 @@ Row numbers in every message and warning are 0-based positions in the data as gi
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +24,16 @@ from unspoken.polls.options import PollColumns, Scale, Units
 
 class PollDataWarning(UserWarning):
     """Something in the poll data deserves a look (the fit goes ahead)."""
+
+
+def _warn(message: str) -> None:
+    """A :class:`PollDataWarning` attributed to the first caller outside the package (the
+    user's call of ``fit_polls`` or ``prepare_polls``, through any wrappers)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, PollDataWarning, stacklevel=level)
 
 
 @dataclass
@@ -252,7 +264,7 @@ def prepare_polls(data: Any, *, c: PollColumns) -> Polls:
 
     names, spelling = _one_spelling(df[pollster].astype(str).str.strip().to_numpy())
     for msg in spelling:
-        warnings.warn(msg, PollDataWarning, stacklevel=3)
+        _warn(msg)
         notes.append(msg)
     if date is not None:
         d0 = read_dates(df[date], date, rows, c.date_format, "date")
@@ -377,7 +389,7 @@ def prepare_polls(data: Any, *, c: PollColumns) -> Polls:
             f"pollster(s) with a single poll: {', '.join(singles)} (row(s) {_rows(pos)}); their "
             "house effect rests on one poll and their extra variance is fixed at 0"
         )
-        warnings.warn(msg, PollDataWarning, stacklevel=3)
+        _warn(msg)
         notes.append(msg)
 
     key = table[["pollster", "start", "end"]]
@@ -391,7 +403,7 @@ def prepare_polls(data: Any, *, c: PollColumns) -> Polls:
         if c.duplicates == "error":
             raise DataError("duplicated polls (same pollster and dates)", column=pollster, rows=pos)
         if c.duplicates == "warn":
-            warnings.warn(msg, PollDataWarning, stacklevel=3)
+            _warn(msg)
         notes.append(msg)
 
     return Polls(table=table, factor=factor, scale=scale, pollsters=pollsters, notes=notes)
