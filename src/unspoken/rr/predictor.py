@@ -21,7 +21,6 @@ the observed information is the complete-data information minus
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -34,29 +33,15 @@ from unspoken.io.columns import numeric_column
 from unspoken.io.frames import require_columns, to_pandas
 from unspoken.keywords import spread_options
 from unspoken.options import Design
-from unspoken.results import FitResult
 from unspoken.rr.data import _default_kind, _prepare
 from unspoken.rr.designs import RRDesign
 from unspoken.rr.inference import average_prevalence
 from unspoken.rr.likelihood import _log_answer_probs, _logit, fit_fields, sandwich_parts
 from unspoken.rr.options import DesignSpec
 from unspoken.rr.regression import RRVcov
+from unspoken.rr.results import RRPredictorFit
 
-__all__ = ["RRPredictorFit", "rr_predictor"]
-
-
-@dataclass
-class RRPredictorFit(FitResult):
-    """Joint fit: part ``sensitive`` (model of the hidden trait) and part ``outcome``
-    (logistic model of the outcome, including the hidden trait's coefficient)."""
-
-    design: RRDesign | None = None
-    row_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
-    _post: np.ndarray | None = field(default=None, repr=False)
-
-    def posterior(self) -> np.ndarray:
-        """``P(Z_i = 1 | y_i, v_i, covariates)`` for each used row."""
-        return np.array(self._post)
+__all__ = ["RRPredictorFit", "rr_predictor"]  # RRPredictorFit lives in rr.results
 
 
 class _Joint:

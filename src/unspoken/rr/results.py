@@ -1,5 +1,5 @@
-"""Randomized-response results (RRFit, RRPrevalence): they hold numbers; the prevalence's
-variance and predictions are computed in :mod:`unspoken.rr.inference`."""
+"""Randomized-response results (RRFit, RRPrevalence, RRPredictorFit): they hold numbers; the
+prevalence's variance and predictions are computed in :mod:`unspoken.rr.inference`."""
 
 from __future__ import annotations
 
@@ -123,3 +123,17 @@ class RRPrevalence(ResultMixin):
         from unspoken.report.view import rr_prevalence_view
 
         return rr_prevalence_view(self)
+
+
+@dataclass
+class RRPredictorFit(FitResult):
+    """Joint fit: part ``sensitive`` (model of the hidden trait) and part ``outcome``
+    (logistic model of the outcome, including the hidden trait's coefficient)."""
+
+    design: RRDesign | None = None
+    row_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
+    _post: np.ndarray | None = field(default=None, repr=False)
+
+    def posterior(self) -> np.ndarray:
+        """``P(Z_i = 1 | y_i, v_i, covariates)`` for each used row."""
+        return np.array(self._post)
