@@ -330,3 +330,26 @@ def test_compare_house_effects_directly(tmp_path) -> None:
     np.testing.assert_allclose(h.table["house_decided"], dec.house_effects["estimate"])
     with pytest.raises(UnsupportedError, match="period"):
         compare_house_effects(str(path), **kw, period="month")
+
+
+def test_tidy_has_the_standard_columns_and_level() -> None:
+    """PollsResult.tidy() (params) and HardToSayComparison.tidy() share the standard columns;
+    level= changes the intervals only (Wald, estimate +- z s.e.)."""
+    from scipy.stats import norm
+
+    from unspoken.results import TIDY_COLUMNS
+
+    r = fit_polls(_russia_2012(), "approve", "pollster", date="date", default_n=RU_N,
+                  period="week", dk_share="hard_to_say")  # fmt: skip
+    for res in (r, r.hard_to_say):
+        a, b = res.tidy(), res.tidy(level=0.5)
+        assert tuple(a.columns) == TIDY_COLUMNS
+        pd.testing.assert_series_equal(a["estimate"], b["estimate"])
+        ok = a["std_error"].notna()
+        z = norm.ppf(0.75)
+        np.testing.assert_allclose(
+            b.loc[ok, "ci_high"], a.loc[ok, "estimate"] + z * a.loc[ok, "std_error"]
+        )
+    he = r.tidy().query("part == 'house_effect'").set_index("term")
+    np.testing.assert_allclose(he["estimate"], r.house_effects.set_index("pollster")["estimate"])
+    assert set(r.hard_to_say.tidy()["part"]) == {"house_all", "house_decided"}

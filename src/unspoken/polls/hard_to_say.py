@@ -31,7 +31,7 @@ from unspoken.polls.data import PollDataWarning, _load, prepare_polls
 from unspoken.polls.fit import fit_prepared_polls
 from unspoken.polls.options import PollColumns, PollFit
 from unspoken.report.view import View
-from unspoken.results import ResultMixin
+from unspoken.results import Estimate, ResultMixin, tidy_frame
 
 
 @dataclass
@@ -49,6 +49,18 @@ class HardToSayComparison(ResultMixin):
             "hard_to_say_mean": self.d_bar,
             "pollsters": self.table.to_dict(orient="records"),
         }
+
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """The standard columns: a row per pollster for its house effect among all
+        respondents (part ``house_all``) and among those with an opinion (``house_decided``),
+        in the units of the shares, with Wald intervals (95%, or ``level``)."""
+        t = self.table
+        rows = [
+            {"part": part, "term": str(who), "estimate": Estimate.from_se(e, se)}
+            for part in ("house_all", "house_decided")
+            for who, e, se in zip(t["pollster"], t[part], t[f"{part}_se"], strict=True)
+        ]
+        return tidy_frame(rows, level, 0.95)
 
     def view(self) -> View:
         from unspoken.report.view import hard_to_say_view
