@@ -591,7 +591,9 @@ def test_bootstrap_reps_is_checked(capsys, reps):
         lambda: unspoken.list_experiment(
             d, "y ~ 1", J=3, method="lm", vcov="bootstrap", bootstrap_reps=reps, by="south"
         ),
-        lambda: unspoken.rr_regression(d, "d ~ 1", "mirrored", p=0.7, vcov="bootstrap", reps=reps),
+        lambda: unspoken.rr_regression(
+            d, "d ~ 1", "mirrored", p=0.7, vcov="bootstrap", bootstrap_reps=reps
+        ),
         lambda: unspoken.double_list_experiment(
             datasets.load("double_list"), "y1", "y2", "long1", vcov="bootstrap", bootstrap_reps=reps
         ),
@@ -1779,7 +1781,7 @@ POWER_CASES = {
     ),
     "rr n text": lambda: unspoken.rr_power("mirrored", p=0.7, presp=0.2, n="many"),
     "rr power text": lambda: unspoken.rr_power("mirrored", p=0.7, presp=0.2, power="high"),
-    "rr sig text": lambda: unspoken.rr_power("mirrored", p=0.7, presp=0.2, n=100, sig_level="x"),
+    "rr sig text": lambda: unspoken.rr_power("mirrored", p=0.7, presp=0.2, n=100, alpha="x"),
     "rr presp text": lambda: unspoken.rr_power("mirrored", p=0.7, presp="x", n=100),
     "rr n nan": lambda: unspoken.rr_power("mirrored", p=0.7, presp=0.2, n=float("nan")),
     "rr type": lambda: unspoken.rr_power("mirrored", p=0.7, presp=0.2, n=100, type="paired"),

@@ -414,7 +414,12 @@ def test_rr_options() -> None:
     _same(web, api)
     web = _web("rr", "nigeria", vcov="bootstrap", reps="60", seed="11")
     api = rr_regression(
-        datasets.load("nigeria"), "`rr.q1` ~ 1", **design, vcov="bootstrap", reps=60, seed=11
+        datasets.load("nigeria"),
+        "`rr.q1` ~ 1",
+        **design,
+        vcov="bootstrap",
+        bootstrap_reps=60,
+        seed=11,
     )
     _same(web, api)
     # model-based with weights: allowed for randomized response (frequency weights), as in the API
@@ -517,7 +522,13 @@ def test_polls_fill_a_default_sample_size_and_say_so() -> None:
     web = _web("polls")
     sizes = {"FOM": 1000.0, "Levada": 1000.0, "VCIOM": 1000.0}
     api = fit_polls(
-        df, "approve", "pollster", date="date", default_n=sizes, dk="hard_to_say", period="week"
+        df,
+        "approve",
+        "pollster",
+        date="date",
+        default_n=sizes,
+        dk_share="hard_to_say",
+        period="week",
     )
     _same(web, api, drop=("elapsed_s", "notes"))
     note = web.notes[-1]
@@ -530,7 +541,7 @@ def test_polls_fill_a_default_sample_size_and_say_so() -> None:
         "approve",
         "pollster",
         date="date",
-        dk="hard_to_say",
+        dk_share="hard_to_say",
         period="week",
         default_n={"Levada": 1600, "FOM": 1500, "VCIOM": 1500},
     )
