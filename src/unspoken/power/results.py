@@ -19,6 +19,21 @@ Alternative = Literal["two.sided", "one.sided"]
 DirectLink = Literal["falsification", "independent", "conservative"]
 
 
+#: the JSON keys of the power results, in their order
+_SIMULATED_KEYS = (
+    "estimator", "design", "n", "reps", "power", "mc_se", "mean_estimate", "sd_estimate",
+    "mean_std_error", "truth", "null", "alpha", "alternative", "failures",
+)  # fmt: skip
+_RR_KEYS = (
+    "n", "power", "achieved_power", "solved_for", "design", "presp", "presp_null", "alpha",
+    "type", "alternative", "n_rule",
+)  # fmt: skip
+
+
+def _values(res: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+    return {k: getattr(res, k) for k in keys}
+
+
 class _PowerTidy:
     """``tidy()`` of an analytic power result: one row, part ``"power"``. Solved for the
     power: term ``"n=N"``, estimate the power; solved for the sample size: term
@@ -132,23 +147,7 @@ class SimulatedPower(ResultMixin):
     seed: Any = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": "simulated.power",
-            "estimator": self.estimator,
-            "design": self.design,
-            "n": self.n,
-            "reps": self.reps,
-            "power": self.power,
-            "mc_se": self.mc_se,
-            "mean_estimate": self.mean_estimate,
-            "sd_estimate": self.sd_estimate,
-            "mean_std_error": self.mean_std_error,
-            "truth": self.truth,
-            "null": self.null,
-            "alpha": self.alpha,
-            "alternative": self.alternative,
-            "failures": self.failures,
-        }
+        return {"model": "simulated.power", **_values(self, _SIMULATED_KEYS)}
 
     def tidy(self, level: float | None = None) -> pd.DataFrame:
         """One row, part ``"power"``, term ``"n=N"``: the simulated power with its Monte
@@ -184,20 +183,9 @@ class RRPower(_PowerTidy, ResultMixin):
         return self.alpha
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": "rr.power",
-            "n": self.n,
-            "power": self.power,
-            "achieved_power": self.achieved_power,
-            "solved_for": self.solved_for,
-            "design": self.design.to_dict(),
-            "presp": self.presp,
-            "presp_null": self.presp_null,
-            "alpha": self.alpha,
-            "type": self.type,
-            "alternative": self.alternative,
-            "n_rule": self.n_rule,
-        }
+        out = {"model": "rr.power", **_values(self, _RR_KEYS)}
+        out["design"] = self.design.to_dict()
+        return out
 
     def view(self) -> View:
         from unspoken.report.view import rr_power_view
