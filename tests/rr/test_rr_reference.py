@@ -89,7 +89,7 @@ def test_posterior_and_predictions(nigeria, case):
     assert np.isnan(again[np.setdiff1d(np.arange(len(nigeria)), fit.row_positions)]).all()
     # and y = 1 answers raise the posterior above the prior, y = 0 lowers it
     lam = pred["estimate"].to_numpy()
-    y = fit._y
+    y = fit._state.y
     assert np.all(post[y == 1] > lam[y == 1]) and np.all(post[y == 0] < lam[y == 0])
 
 
@@ -101,7 +101,7 @@ def test_quasi_bayes_se_close_to_delta_method(nigeria):
     fit = rr_regression(nigeria, FORMULA, vcov="opg", **CASES["nigeria_rrreg_forced_known"])
     from unspoken.rr.inference import _average_prevalence
 
-    _, g, _ = _average_prevalence(fit._lam, fit._w, fit._X, np.ones(fit.n, bool))
+    _, g, _ = _average_prevalence(fit._state.lam, fit._state.w, fit._state.X, np.ones(fit.n, bool))
     se = float(np.sqrt(g @ fit.cov @ g))
     assert se == pytest.approx(ref["predict"]["quasi_bayes_avg"]["se"], rel=0.03)
 

@@ -84,7 +84,7 @@ def test_quasi_bayes_summary_reproduced(nigeria, case):
     rng = np.random.default_rng(2024)
     draws = 20_000
     b = rng.multivariate_normal(at_r.params_, at_r.cov, size=draws)
-    X = fit._X
+    X = fit._state.X
     means = np.concatenate([expit(X @ chunk.T).mean(axis=0) for chunk in np.split(b, 4)])
     sd = qb["se"]
     mc = np.sqrt(1 / 10_000 + 1 / draws)
@@ -104,7 +104,7 @@ def test_delta_method_se_close_to_quasi_bayes_se(nigeria, case):
     ref, fit, _ = _fits(nigeria, case)
     from unspoken.rr.inference import _average_prevalence
 
-    _, g, _ = _average_prevalence(fit._lam, fit._w, fit._X, np.ones(fit.n, bool))
+    _, g, _ = _average_prevalence(fit._state.lam, fit._state.w, fit._state.X, np.ones(fit.n, bool))
     se = float(np.sqrt(g @ fit.cov @ g))
     assert se == pytest.approx(ref["predict"]["quasi_bayes_avg"]["se"], rel=0.03)
 
@@ -118,7 +118,7 @@ def test_likelihood_scores_and_opg_at_r_estimates(nigeria, case):
     from unspoken.rr.regression import _Likelihood
 
     ref, fit, at_r = _fits(nigeria, case)
-    like = _Likelihood(fit._X, fit._y, np.ones(fit.n), fit.design)
+    like = _Likelihood(fit._state.X, fit._state.y, np.ones(fit.n), fit.design)
     ll, lam, post = like.evaluate(at_r.params_)
     assert ll == pytest.approx(ref["loglik_recomputed"], abs=1e-6)
     S = like.scores(lam, post)

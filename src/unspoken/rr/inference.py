@@ -76,17 +76,19 @@ def average_prevalence(
 
 def fit_prevalence(fit: RRFit, mask: np.ndarray, label: str | None = None) -> Estimate:
     """The average predicted prevalence of an rr regression over ``mask``."""
+    st = fit._state
     return average_prevalence(
-        fit.vcov_type, fit._lam, fit._w, fit._X, mask, fit.cov, fit._beta_infl,  # type: ignore[arg-type]
-        fit._survey, fit.level, label,  # type: ignore[arg-type]
+        fit.vcov_type, st.lam, st.w, st.X, mask, fit.cov, st.beta_infl, st.survey, fit.level,
+        label,
     )  # fmt: skip
 
 
 def fit_prevalence_influence(fit: RRFit, mask: Any = None) -> tuple[float, np.ndarray]:
     """The average predicted prevalence over ``mask`` and its influence values."""
-    m = _check_mask(mask, len(fit._lam))  # type: ignore[arg-type]
-    P, g, sampling = _average_prevalence(fit._lam, fit._w, fit._X, m)  # type: ignore[arg-type]
-    return P, sampling + fit._beta_infl @ g  # type: ignore[operator]
+    st = fit._state
+    m = _check_mask(mask, len(st.lam))
+    P, g, sampling = _average_prevalence(st.lam, st.w, st.X, m)
+    return P, sampling + st.beta_infl @ g
 
 
 def closed_form_influence(res: RRPrevalence, mask: Any = None) -> tuple[float, np.ndarray]:
@@ -109,22 +111,23 @@ def predict(
     logit scale, or the posterior ``P(Z = 1 | y, x)``."""
     from unspoken.io.frames import require_columns, to_pandas
 
+    st = fit._state
     if newdata is None:
-        X, y = fit._X, fit._y
+        X, y = st.X, st.y
         index = pd.RangeIndex(len(X))  # type: ignore[arg-type]
     else:
         df = to_pandas(newdata)
-        cols = list(fit._dm.columns) + ([fit._answer] if given_y else [])  # type: ignore[union-attr]
+        cols = list(st.dm.columns) + ([st.answer] if given_y else [])
         require_columns(df, cols)
         ok = ~df[cols].isna().any(axis=1).to_numpy()
         index = df.index
-        Xok = fit._dm.on(df[ok])  # type: ignore[union-attr]
+        Xok = st.dm.on(df[ok])
         X = np.full((len(df), Xok.shape[1]), np.nan)
         X[ok] = Xok
         y = None
         if given_y:
             y = np.full(len(df), np.nan)
-            y[ok] = _answers(df[ok], fit._answer, fit.design, np.flatnonzero(ok))  # type: ignore[arg-type]
+            y[ok] = _answers(df[ok], st.answer, fit.design, np.flatnonzero(ok))  # type: ignore[arg-type]
     eta = X @ fit.params_  # type: ignore[operator]
     lam = expit(eta)
     if given_y:

@@ -79,6 +79,7 @@ from unspoken.rr.options import DesignSpec
 from unspoken.rr.results import (
     RRFit,
     RRPrevalence,
+    RRState,
 )
 
 RRVcov = Literal["model", "opg", "hc0", "hc1", "cluster", "survey", "bootstrap"]
@@ -275,15 +276,7 @@ def rr_regression(
             "newton_steps": newton_steps,
         },
         formula=formula,
-        _X=X,
-        _y=y,
-        _w=w,
-        _lam=lam,
-        _post=post,
-        _beta_infl=beta_infl,
-        _survey=prep.survey,
-        _dm=dm,
-        _answer=lhs,
+        _state=RRState(X, y, w, lam, post, beta_infl, prep.survey, dm, lhs),
     )
     fit.prevalence = fit._prevalence_estimate(np.ones(len(y), bool))
     fit.by = subgroups(prep, reporting, fit._prevalence_estimate, fit.notes)

@@ -27,6 +27,24 @@ from unspoken.rr.inference import (
 
 
 @dataclass
+class RRState:
+    """What a regression keeps for inference after the fit, over the rows used: the design
+    matrix ``X``, answers ``y``, weights ``w``, predicted prevalences ``lam``, posteriors
+    ``post``, the coefficients' influence values ``beta_infl``, the survey design, the
+    formula's design matrix ``dm`` (for new data) and the ``answer`` column."""
+
+    X: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    lam: np.ndarray
+    post: np.ndarray
+    beta_infl: np.ndarray
+    survey: SurveyDesign
+    dm: DesignMatrix
+    answer: str
+
+
+@dataclass
 class RRFit(FitResult):
     """A randomized response regression (logistic model of the hidden trait).
 
@@ -38,15 +56,7 @@ class RRFit(FitResult):
     design: RRDesign | None = None
     row_positions: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64), repr=False)
     formula: str = ""
-    _X: np.ndarray | None = field(default=None, repr=False)
-    _y: np.ndarray | None = field(default=None, repr=False)
-    _w: np.ndarray | None = field(default=None, repr=False)
-    _lam: np.ndarray | None = field(default=None, repr=False)
-    _post: np.ndarray | None = field(default=None, repr=False)
-    _beta_infl: np.ndarray | None = field(default=None, repr=False)
-    _survey: SurveyDesign | None = field(default=None, repr=False)
-    _dm: DesignMatrix | None = field(default=None, repr=False)
-    _answer: str = field(default="", repr=False)
+    _state: RRState | None = field(default=None, repr=False)
 
     # ---- prevalence and prediction (computed in unspoken.rr.inference)
 
@@ -61,7 +71,7 @@ class RRFit(FitResult):
 
     def posterior(self) -> np.ndarray:
         """``P(Z_i = 1 | y_i, x_i)`` for each used row (R ``predict(..., given.y = TRUE)``)."""
-        return np.array(self._post)
+        return np.array(self._state.post)  # type: ignore[union-attr]
 
     def predict(
         self, newdata: Any = None, given_y: bool = False, level: float | None = None
