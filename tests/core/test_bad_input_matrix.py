@@ -1383,16 +1383,16 @@ OPTION_CASES = {
         UnsupportedError,
         "method",
     ),
-    "gap variance": (
-        lambda d: unspoken.gap(d, "y", "treat", 3, "d", variance="x"),
+    "gap vcov": (
+        lambda d: unspoken.gap(d, "y", "treat", 3, "d", vcov="x"),
         UnsupportedError,
-        "variance",
+        "vcov",
     ),
     "gap dk": (lambda d: unspoken.gap(d, "y", "treat", 3, "d", dk="x"), UnsupportedError, "dk"),
-    "direct variance": (
-        lambda d: unspoken.direct_poll(d, "d", variance="x"),
+    "direct vcov": (
+        lambda d: unspoken.direct_poll(d, "d", vcov="x"),
         UnsupportedError,
-        "variance",
+        "vcov",
     ),
     "rr vcov": (
         lambda d: unspoken.rr_regression(d, "d ~ 1", "mirrored", p=0.7, vcov="x"),

@@ -329,7 +329,7 @@ def test_direct_options() -> None:
     )
     _same(web, api)
     web = _web("direct", df, question="support", support="definitely", variance="hc0")
-    _same(web, direct_poll(df, "support", "definitely", variance="hc0"))
+    _same(web, direct_poll(df, "support", "definitely", vcov="hc0"))
 
 
 def test_gap_options() -> None:
@@ -383,7 +383,7 @@ def test_gap_options() -> None:
         covariates="news",
         dk="drop",
     )
-    _same(web, gap(plain, *args, variance="hc0", method="ml", covariates="news", dk="drop"))
+    _same(web, gap(plain, *args, vcov="hc0", method="ml", covariates="news", dk="drop"))
 
 
 def test_rr_options() -> None:
