@@ -44,3 +44,34 @@ def second_differences():
 @pytest.fixture
 def richardson_hessian():
     return _richardson_hessian
+
+
+class CliRun(tuple):
+    """What a command printed: ``(code, out, err)``, also as ``returncode``/``stdout``/
+    ``stderr`` like ``subprocess.run``'s result."""
+
+    code = property(lambda self: self[0])
+    returncode = code
+    out = property(lambda self: self[1])
+    stdout = out
+    err = property(lambda self: self[2])
+    stderr = err
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run ``unspoken ARGS...`` through the entry-point function in this process:
+    ``cli("list", "race", "--json")`` gives a :class:`CliRun`."""
+    from unspoken.cli.main import main
+
+    def run(*args: str) -> CliRun:
+        capsys.readouterr()
+        code = 0
+        try:
+            main([str(a) for a in args])
+        except SystemExit as e:
+            code = int(e.code or 0)
+        cap = capsys.readouterr()
+        return CliRun((code, cap.out, cap.err))
+
+    return run

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from unspoken import datasets
-from unspoken.cli.main import COMMANDS, main
+from unspoken.cli.main import COMMANDS
 
 SHARED = (
     "--outcome", "--support", "--dk", "--dk-values", "--min-n", "--weights", "--cluster",
@@ -35,15 +35,6 @@ CASES = {
               "--default-n", "FOM=1500", "--default-n", "VCIOM=1600", "--period", "week",
               "--since", "2019-01-01"],
 }  # fmt: skip
-
-
-def run(capsys, args):
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as ei:
-        main(list(args))
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return int(ei.value.code or 0), out.out, out.err
 
 
 def _commands():
@@ -79,12 +70,12 @@ def test_shared_options_have_one_help_text():
 
 
 @pytest.mark.parametrize("name", sorted(set(CASES)))
-def test_every_command_writes_html_and_keeps_json(capsys, tmp_path, name):
+def test_every_command_writes_html_and_keeps_json(cli, tmp_path, name):
     args = CASES[name]
-    code, plain, _ = run(capsys, [*args, "--json"])
+    code, plain, _ = cli(*[*args, "--json"])
     assert code == 0
     html = tmp_path / "r.html"
-    code, out, err = run(capsys, [*args, "--json", "--html", str(html)])
+    code, out, err = cli(*[*args, "--json", "--html", str(html)])
     assert code == 0, err
     a, b = json.loads(out), json.loads(plain)
     a.pop("elapsed_s", None), b.pop("elapsed_s", None)  # polls report their run time
@@ -96,8 +87,8 @@ def test_every_command_writes_html_and_keeps_json(capsys, tmp_path, name):
 
 
 @pytest.mark.parametrize("name", ["list", "gap", "direct", "combined", "rr", "polls"])
-def test_text_output_starts_with_the_headline(capsys, name):
-    code, out, _ = run(capsys, CASES[name])
+def test_text_output_starts_with_the_headline(cli, name):
+    code, out, _ = cli(*CASES[name])
     assert code == 0
     lines = [ln for ln in out.splitlines() if ln.strip()]
     first = " ".join(lines[1:3])  # after the title line
@@ -105,8 +96,8 @@ def test_text_output_starts_with_the_headline(capsys, name):
     assert any(w in first for w in ("estimated", "share", "Latest", "supporting", "Combined"))
 
 
-def test_text_tables_are_rich_and_right_aligned(capsys):
-    code, out, _ = run(capsys, CASES["list"])
+def test_text_tables_are_rich_and_right_aligned(cli):
+    code, out, _ = cli(*CASES["list"])
     assert code == 0
     assert "┃" in out  # a rich table
     row = next(ln for ln in out.splitlines() if ln.startswith("│ south = 1"))
@@ -114,36 +105,36 @@ def test_text_tables_are_rich_and_right_aligned(capsys):
     assert cells[1].endswith("% ") and cells[1].startswith("  ")  # right-aligned number
 
 
-def test_design_test_runs_per_sensitive_item(capsys):
+def test_design_test_runs_per_sensitive_item(cli):
     from unspoken.listexp.design_test import design_test_multi
 
     args = ["design-test", "multi", "--outcome", "y", "--treat", "treat", "--J", "3",
             "--control", "control"]  # fmt: skip
-    code, out, err = run(capsys, [*args, "--json"])
+    code, out, err = cli(*[*args, "--json"])
     assert code == 0, err
     d = json.loads(out)
     api = design_test_multi(datasets.load("multi"), "y", "treat", 3, control="control")
     assert [i["item"] for i in d["items"]] == list(api.results) == ["affirm", "race"]
     for i in d["items"]:
         assert i["p_bonferroni"] == pytest.approx(api.results[i["item"]].p_bonferroni, rel=1e-12)
-    code, out, _ = run(capsys, args)
+    code, out, _ = cli(*args)
     assert out.count("Bonferroni-corrected p-value") == 2
     assert "item 'affirm'" in out and "item 'race'" in out
 
 
-def test_design_test_on_three_numeric_arms_tests_each(capsys, tmp_path):
+def test_design_test_on_three_numeric_arms_tests_each(cli, tmp_path):
     df = datasets.load("race")
     df.loc[df.index % 3 == 0, "treat"] = 2
     path = tmp_path / "three.csv"
     df.to_csv(path, index=False)
-    code, out, err = run(capsys, ["design-test", str(path), "--outcome", "y", "--treat", "treat",
+    code, out, err = cli(*["design-test", str(path), "--outcome", "y", "--treat", "treat",
                                   "--J", "3", "--json"])  # fmt: skip
     assert code == 0, err
     assert [i["item"] for i in json.loads(out)["items"]] == ["1", "2"]
 
 
 @pytest.mark.parametrize("name", sorted(set(CASES) - {"rr-power"}))
-def test_data_errors_are_one_clean_line(capsys, name):
+def test_data_errors_are_one_clean_line(cli, name):
     args = list(CASES[name])
     # a column that is not in the data, in the option each command reads first
     bad = {"list": "--by", "list-double": "--y1", "design-test": "--outcome",
@@ -155,26 +146,26 @@ def test_data_errors_are_one_clean_line(capsys, name):
         args[1] = "nope_col"
     else:
         args[args.index(bad[name]) + 1] = "nope_col"
-    code, out, err = run(capsys, args)
+    code, out, err = cli(*args)
     assert code == 2
     assert out == ""
     assert "Traceback" not in err and "nope_col" in err
     assert len(err.strip().splitlines()) == 1, err
 
 
-def test_unsupported_and_unwritable_are_clean(capsys, tmp_path):
-    code, out, err = run(capsys, ["rr-power", "--p", "2/3", "--p0", "1/6", "--presp", "0.2"])
+def test_unsupported_and_unwritable_are_clean(cli, tmp_path):
+    code, out, err = cli(*["rr-power", "--p", "2/3", "--p0", "1/6", "--presp", "0.2"])
     assert code == 2 and out == "" and "Traceback" not in err
-    code, out, err = run(capsys, [*CASES["rr-power"], "--html", str(tmp_path / "no" / "r.html")])
+    code, out, err = cli(*[*CASES["rr-power"], "--html", str(tmp_path / "no" / "r.html")])
     assert code == 2 and out == "" and "cannot write" in err and "Traceback" not in err
     # also the demo, whose text starts with an introduction of its own
-    code, out, err = run(capsys, ["demo", "--html", str(tmp_path / "no" / "d.html")])
+    code, out, err = cli(*["demo", "--html", str(tmp_path / "no" / "d.html")])
     assert code == 2 and out == "" and "cannot write" in err and "Traceback" not in err
 
 
-def test_demo_html_holds_every_result(capsys, tmp_path):
+def test_demo_html_holds_every_result(cli, tmp_path):
     html = tmp_path / "demo.html"
-    code, out, _ = run(capsys, ["demo", "--html", str(html)])
+    code, out, _ = cli(*["demo", "--html", str(html)])
     assert code == 0 and "difference in means" in out
     text = html.read_text(encoding="utf-8")
     for title in ("the hidden answer", "maximum likelihood", "Design-effect test",
@@ -185,17 +176,17 @@ def test_demo_html_holds_every_result(capsys, tmp_path):
     assert text.count("<section>") == 6 and text.count("<svg") == 2
 
 
-def test_level_outside_zero_one_is_a_usage_error(capsys):
-    code, out, err = run(capsys, [*CASES["list"], "--level", "95"])
+def test_level_outside_zero_one_is_a_usage_error(cli):
+    code, out, err = cli(*[*CASES["list"], "--level", "95"])
     assert code == 2 and out == "" and "Traceback" not in err and "--level" in err
 
 
-def test_bad_plot_suffix_is_a_usage_error(capsys, tmp_path):
-    code, out, err = run(capsys, [*CASES["gap"], "--plot", str(tmp_path / "p.txt")])
+def test_bad_plot_suffix_is_a_usage_error(cli, tmp_path):
+    code, out, err = cli(*[*CASES["gap"], "--plot", str(tmp_path / "p.txt")])
     assert code == 2 and out == "" and "Traceback" not in err and ".svg, .png or .pdf" in err
 
 
-def test_warnings_are_one_plain_line(capsys, monkeypatch):
+def test_warnings_are_one_plain_line(cli, monkeypatch):
     import warnings
 
     from unspoken import datasets as ds
@@ -207,7 +198,7 @@ def test_warnings_are_one_plain_line(capsys, monkeypatch):
         return original(name)
 
     monkeypatch.setattr(ds, "info", noisy)
-    code, out, err = run(capsys, ["datasets", "race", "--json"])
+    code, out, err = cli(*["datasets", "race", "--json"])
     assert code == 0 and json.loads(out)["name"] == "race"
     lines = err.strip().splitlines()  # (load() looks the data set up again)
     assert lines and set(lines) == {"Warning: something to know"}

@@ -224,20 +224,8 @@ def test_whole_sample_under_min_n_is_reported_with_a_note(race, mexico, nigeria,
 
 
 @pytest.fixture
-def run(capsys):
-    from unspoken.cli.main import main
-
-    def _run(*args: str) -> tuple[int, str, str]:
-        capsys.readouterr()
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as e:
-            code = int(e.code or 0)
-        cap = capsys.readouterr()
-        return code, cap.out, cap.err
-
-    return _run
+def run(cli):
+    return cli
 
 
 @pytest.fixture(scope="module")

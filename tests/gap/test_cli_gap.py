@@ -5,36 +5,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from dataclasses import dataclass
 
 import pytest
 
 import unspoken
 
 
-@dataclass
-class Out:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 @pytest.fixture
-def run(capsys):
-    """Run the CLI's entry-point function in-process (one test below uses a real process)."""
-    from unspoken.cli.main import main
-
-    def _run(*args: str) -> Out:
-        capsys.readouterr()
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as e:
-            code = int(e.code or 0)
-        cap = capsys.readouterr()
-        return Out(code, cap.out, cap.err)
-
-    return _run
+def run(cli):
+    return cli
 
 
 def test_entry_point_in_a_process():

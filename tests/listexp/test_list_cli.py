@@ -7,21 +7,11 @@ import json
 import pytest
 
 from unspoken import datasets
-from unspoken.cli.main import main
 from unspoken.listexp import list_experiment
 
 
-def run(capsys, *args):
-    with pytest.raises(SystemExit) as ei:
-        main(list(args))
-        raise SystemExit(0)
-    out = capsys.readouterr()
-    return ei.value.code, out.out, out.err
-
-
-def test_json_output_matches_the_api(capsys):
-    code, out, _err = run(
-        capsys,
+def test_json_output_matches_the_api(cli):
+    code, out, _err = cli(
         "list",
         "race",
         "--formula",
@@ -55,12 +45,11 @@ def test_json_output_matches_the_api(capsys):
     )
 
 
-def test_table_output_and_options(capsys, tmp_path):
+def test_table_output_and_options(cli, tmp_path):
     df = datasets.load("race").assign(w=1.0, psu=lambda d: d.index % 40)
     path = tmp_path / "race.csv"
     df.to_csv(path, index=False)
-    code, out, _ = run(
-        capsys,
+    code, out, _ = cli(
         "list",
         str(path),
         "--formula",
@@ -79,8 +68,7 @@ def test_table_output_and_options(capsys, tmp_path):
     assert code == 0
     assert "sensitive" in out and "Prevalence of the sensitive item" in out
     assert "90% CI" in out and "cluster" in out
-    code, out, _ = run(
-        capsys,
+    code, out, _ = cli(
         "list",
         "race",
         "--method",
@@ -94,11 +82,11 @@ def test_table_output_and_options(capsys, tmp_path):
     )
     d = json.loads(out)
     assert {p["part"] for p in d["params"]} == {"sensitive", "control.z0", "control.z1"}
-    code, out, _ = run(capsys, "list", "affirm", "--method", "dim", "--control", "FALSE", "--json")
+    code, out, _ = cli("list", "affirm", "--method", "dim", "--control", "FALSE", "--json")
     assert json.loads(out)["model"] == "list.dim"
 
 
-def test_formula_is_never_evaluated(capsys, tmp_path):
+def test_formula_is_never_evaluated(cli, tmp_path):
     """Code in a formula must be refused before anything evaluates it: the payloads would
     create a marker file (a side effect capsys cannot miss, unlike printed output)."""
     marker = tmp_path / "hacked"
@@ -114,7 +102,7 @@ def test_formula_is_never_evaluated(capsys, tmp_path):
         "y ~ age.__class__",
     ]
     for formula in payloads:
-        code, out, err = run(capsys, "list", "race", "--formula", formula, "--J", "3")
+        code, out, err = cli("list", "race", "--formula", formula, "--J", "3")
         assert code == 2, formula
         assert out == "", formula
         assert "Traceback" not in err
@@ -122,17 +110,17 @@ def test_formula_is_never_evaluated(capsys, tmp_path):
         assert "not allowed" in err or "not in the data" in err, err
 
 
-def test_bad_data_reports_column(capsys, tmp_path):
+def test_bad_data_reports_column(cli, tmp_path):
     df = datasets.load("race")
     df.loc[[5, 9], ["y", "treat"]] = [4, 0]
     path = tmp_path / "bad.csv"
     df.to_csv(path, index=False)
-    code, out, err = run(capsys, "list", str(path), "--J", "3", "--json")
+    code, out, err = cli("list", str(path), "--J", "3", "--json")
     assert code == 2 and out == ""
     assert "column 'y'" in err and "rows 5, 9" in err
 
 
-def test_only_the_fits_own_warnings_become_notes(capsys, monkeypatch):
+def test_only_the_fits_own_warnings_become_notes(cli, monkeypatch):
     """A warning raised outside unspoken during the call (a ResourceWarning, as the garbage
     collector gives for an unclosed socket, or another library's warning) is not written into
     the result but handled as usual; the fit's own warning (J larger than any count) is a
@@ -149,7 +137,7 @@ def test_only_the_fits_own_warnings_become_notes(capsys, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(standard, "fit_list", noisy)
-    code, out, err = run(capsys, "list", "race", "--J", "5", "--method", "dim", "--json")
+    code, out, err = cli("list", "race", "--J", "5", "--method", "dim", "--json")
     assert code == 0
     notes = json.loads(out)["notes"]
     assert any("no respondent reported 5 or more items" in n for n in notes)

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 import unspoken
-from unspoken.cli.main import main
 from unspoken.errors import UnsupportedError
 from unspoken.power import gap_power, list_power, simulate_power
 
@@ -99,19 +98,8 @@ def test_public_api_names():
 # ----------------------------------------------------------------------------- CLI
 
 
-def _run(capsys, *args):
-    code = 0
-    try:
-        main(list(args))
-    except SystemExit as e:
-        code = int(e.code or 0)
-    cap = capsys.readouterr()
-    return code, cap.out, cap.err
-
-
-def test_cli_json_matches_api(capsys):
-    code, out, _ = _run(
-        capsys, "list-power", "--J", "4", "--prevalence", "0.2", "--null", "0.1",
+def test_cli_json_matches_api(cli):
+    code, out, _ = cli("list-power", "--J", "4", "--prevalence", "0.2", "--null", "0.1",
         "--power", "0.8", "--json",
     )  # fmt: skip
     assert code == 0
@@ -119,8 +107,7 @@ def test_cli_json_matches_api(capsys):
     api = list_power(4, 0.2, 0.1, power=0.8)
     assert got["model"] == "list.power" and got["quantity"] == "prevalence"
     assert got["n"] == api.n and got["power"] == 0.8
-    code, out, _ = _run(
-        capsys, "list-power", "--J", "4", "--gap", "-0.1", "--direct-share", "0.71",
+    code, out, _ = cli("list-power", "--J", "4", "--gap", "-0.1", "--direct-share", "0.71",
         "--n", "3000", "--json",
     )  # fmt: skip
     got = json.loads(out)
@@ -128,17 +115,15 @@ def test_cli_json_matches_api(capsys):
     assert got["power"] == pytest.approx(gap_power(4, gap=-0.1, direct_share=0.71, n=3000).power)
 
 
-def test_cli_text_and_options(capsys):
-    code, out, _ = _run(
-        capsys, "list-power", "--J", "3", "--prevalence", "0.2", "--null", "0.1",
+def test_cli_text_and_options(cli):
+    code, out, _ = cli("list-power", "--J", "3", "--prevalence", "0.2", "--null", "0.1",
         "--from-data", "race", "--power", "0.8",
     )  # fmt: skip
     assert code == 0
     n = list_power(3, 0.2, 0.1, data="race", power=0.8).n
     text = " ".join(out.split())  # the terminal renderer wraps long lines
     assert f"you need about {n:,} respondents, half of them shown the treated list" in text
-    code, out, _ = _run(
-        capsys, "list-power", "--J", "4", "--prevalence", "0.2", "--n", "1000",
+    code, out, _ = cli("list-power", "--J", "4", "--prevalence", "0.2", "--n", "1000",
         "--treated-share", "optimal", "--alternative", "one.sided", "--rho", "-0.2", "--json",
     )  # fmt: skip
     got = json.loads(out)
@@ -157,8 +142,8 @@ def test_cli_text_and_options(capsys):
         (["--J", "4", "--prevalence", "0.2", "--n", "100", "--treated-share", "x"], "share"),
     ],
 )
-def test_cli_errors(capsys, args, msg):
-    code, out, err = _run(capsys, "list-power", *args)
+def test_cli_errors(cli, args, msg):
+    code, out, err = cli("list-power", *args)
     assert code == 2 and out == "" and msg in err
 
 

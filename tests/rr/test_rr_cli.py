@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from unspoken import datasets
-from unspoken.cli.main import main
 from unspoken.rr import rr_regression
 
 REF = Path(__file__).resolve().parents[1] / "reference"
@@ -23,25 +22,10 @@ def power_case(name: str) -> dict:
     return next(c for c in cases if c["name"] == name)["result"]
 
 
-class Out:
-    def __init__(self, returncode: int, stdout: str, stderr: str) -> None:
-        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
-
-
 @pytest.fixture
-def run(capsys):
+def run(cli):
     """The entry-point function in-process (exit code, stdout, stderr)."""
-
-    def go(*args: str) -> Out:
-        code = 0
-        try:
-            main(list(args))
-        except SystemExit as e:
-            code = int(e.code or 0)
-        cap = capsys.readouterr()
-        return Out(code, cap.out, cap.err)
-
-    return go
+    return cli
 
 
 def test_console_entry_point_subprocess():
