@@ -1633,12 +1633,6 @@ CLI_OPTION_CASES = [
 ]
 
 
-@pytest.mark.parametrize("command", CLI_OPTION_CASES)
-def test_bad_options_cli(capsys, command):
-    code, out, err = run(capsys, argv(command))
-    assert code == 2 and out == "" and "Traceback" not in err and "Error" in err, err
-
-
 # ---- formulas
 
 FORMULAS = {
@@ -1811,8 +1805,8 @@ POWER_CLI = [
 ]
 
 
-@pytest.mark.parametrize("command", POWER_CLI)
-def test_bad_power_cli(capsys, command):
+@pytest.mark.parametrize("command", [*CLI_OPTION_CASES, *POWER_CLI])
+def test_bad_options_cli(capsys, command):
     code, out, err = run(capsys, argv(command))
     assert code == 2 and out == "" and "Traceback" not in err and "Error" in err, err
 
