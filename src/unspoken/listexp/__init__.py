@@ -13,7 +13,7 @@ import graph has no cycle):
    once), :mod:`~unspoken.listexp.data` (checked data of every design, prepared once:
    subgroups, resamples and variances work on row subsets of its arrays),
    :mod:`~unspoken.listexp.predict` (predictions, posteriors and another variance after a
-   standard fit), :mod:`~unspoken.listexp.results` and :mod:`~unspoken.listexp.test_results`
+   standard fit), :mod:`~unspoken.listexp.results` and :mod:`~unspoken.listexp.design_test_results`
    (the result classes: they hold numbers, describe themselves and call ``predict``);
 2. engines: :mod:`~unspoken.listexp.core` (what an estimator returns),
    :mod:`~unspoken.listexp.least_squares` and :mod:`~unspoken.listexp.ml` (the estimators of

@@ -57,7 +57,12 @@ from unspoken.io.arms import binary_column
 from unspoken.io.columns import integer_column
 from unspoken.io.frames import require_columns, to_pandas
 from unspoken.io.missing import drop_missing
-from unspoken.listexp.test_results import BlockTest, DesignTestResult, MultiDesignTest, PiEstimate
+from unspoken.listexp.design_test_results import (
+    BlockTest,
+    DesignTestResult,
+    MultiDesignTest,
+    PiEstimate,
+)
 
 __all__ = [
     "BlockTest",

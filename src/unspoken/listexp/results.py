@@ -2,7 +2,7 @@
 
 :class:`ListFit` (a standard-design fit), :class:`CombinedResult` (the combined list and
 direct estimator, with its :class:`PlaceboTest` s) and :class:`HausmanResult`; the design
-tests' results are in :mod:`unspoken.listexp.test_results`. The statistics they offer
+tests' results are in :mod:`unspoken.listexp.design_test_results`. The statistics they offer
 (``ListFit.predict``, ``posterior``, ``with_vcov``) are computed in
 :mod:`unspoken.listexp.predict`; the methods here only call it.
 """
