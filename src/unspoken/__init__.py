@@ -25,6 +25,7 @@ _LAZY: dict[str, str] = {
     "list_experiment": "unspoken.listexp.standard",
     "ictreg": "unspoken.listexp.standard",
     "double_list_experiment": "unspoken.listexp.double",
+    "list_joint": "unspoken.listexp.joint",
     "ListFit": "unspoken.listexp.results",
     "direct_poll": "unspoken.direct",
     "gap": "unspoken.falsification.estimator",
