@@ -13,7 +13,7 @@ from unspoken.report.view import View
 from unspoken.results import Estimate, ResultMixin, tidy_frame
 
 if TYPE_CHECKING:
-    from unspoken.rr.designs import RRDesign
+    from unspoken.rr.designs import RRDesign, UnknownDesign
 
 Alternative = Literal["two.sided", "one.sided"]
 DirectLink = Literal["falsification", "independent", "conservative"]
@@ -163,9 +163,10 @@ class SimulatedPower(ResultMixin):
 
 @dataclass(frozen=True)
 class RRPower(_PowerTidy, ResultMixin):
-    """The power of a randomized response test, or the sample size for a target power."""
+    """The power of a randomized response test, or the sample size for a target power.
+    ``r``, ``se_rule`` and ``q`` are set (and in the JSON) for the unknown-``q`` designs only."""
 
-    design: RRDesign
+    design: RRDesign | UnknownDesign
     n: int | float
     power: float
     achieved_power: float
@@ -176,6 +177,9 @@ class RRPower(_PowerTidy, ResultMixin):
     alternative: str
     solved_for: str
     n_rule: str
+    r: float | None = None
+    se_rule: str | None = None
+    q: float | None = None  # the q the variance used
 
     @property
     def sig_level(self) -> float:
@@ -185,6 +189,8 @@ class RRPower(_PowerTidy, ResultMixin):
     def to_dict(self) -> dict[str, Any]:
         out = {"model": "rr.power", **_values(self, _RR_KEYS)}
         out["design"] = self.design.to_dict()
+        if self.r is not None:
+            out.update(r=self.r, se_rule=self.se_rule, q=self.q)
         return out
 
     def view(self) -> View:

@@ -32,6 +32,12 @@ Designs (answer coding: ``y = 1`` is a "yes" unless said otherwise):
 
 A design with ``b = 0`` does not identify the trait (``p = 1/2`` for the mirrored, disguised,
 Warner and crosswise designs; ``p = 0`` for the forced and unrelated designs) and is refused.
+
+``forced-unknown`` and ``unrelated-unknown`` (:class:`UnknownDesign`, R ``power.rr.test``;
+power analysis only): the non-sensitive branch says "yes" with an unknown probability ``q``,
+and a second subsample (share ``1 - r``) swaps ``p`` and ``1 - p`` so that ``pi`` and ``q``
+are both identified (needs ``p != 1/2``): ``P(Y=1) = p pi + (1-p) q`` in the first subsample
+and ``(1-p) pi + p q`` in the second.
 """
 
 from __future__ import annotations
@@ -46,6 +52,8 @@ DesignName = Literal[
     "forced-known", "mirrored", "disguised", "unrelated-known", "crosswise", "triangular", "warner"
 ]
 DESIGN_NAMES: tuple[str, ...] = get_args(DesignName)
+#: the designs with an unknown probability, estimated from a second subsample (power only)
+UNKNOWN_DESIGN_NAMES: tuple[str, ...] = ("forced-unknown", "unrelated-unknown")
 
 _IDENT_TOL = 1e-8
 
@@ -297,6 +305,150 @@ class UnrelatedKnown(RRDesign):
         return {"p": float(self.p), "q": float(self.q)}  # type: ignore[arg-type]
 
 
+@dataclass(frozen=True)
+class UnknownDesign:
+    """A design with an unknown "yes" probability ``q`` of its non-sensitive branch, estimated
+    from a second subsample in which the roles of ``p`` and ``1 - p`` are swapped (R ``rr``
+    ``power.rr.test`` designs ``forced-unknown`` and ``unrelated-unknown``). Only
+    :func:`~unspoken.rr_power` uses it: the regression needs a known ``a + b z`` mixture."""
+
+    name: ClassVar[str] = ""
+
+    @property
+    def q_planned(self) -> float:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @property
+    def q_r(self) -> float:
+        """The ``q`` R ``power.rr.test`` uses (it differs only for ``forced-unknown``)."""
+        return self.q_planned
+
+    def answer_rates(self, prevalence: Any, q: float) -> tuple[Any, Any]:
+        """``P(Y = 1)`` in subsample A (truthful/sensitive with ``p``) and B (``1 - p``)."""
+        p = float(self.p)  # type: ignore[attr-defined]
+        return p * prevalence + (1 - p) * q, (1 - p) * prevalence + p * q
+
+    def params(self) -> dict[str, float]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"design": self.name, **self.params()}
+
+    def describe(self) -> str:
+        pars = ", ".join(f"{k} = {v:.4g}" for k, v in self.params().items())
+        p = float(self.p)  # type: ignore[attr-defined]
+        return (
+            f"{self.name} design ({pars}): two subsamples, P(Y=1) = {p:.4g} * prevalence + "
+            f"{1 - p:.4g} * q and {1 - p:.4g} * prevalence + {p:.4g} * q, with q unknown "
+            f"(planned {self.q_planned:.4g})"
+        )
+
+    def _check_p(self) -> None:
+        p = _prob("p", self.p, self.name, low_open=True, high_open=True)  # type: ignore[attr-defined]
+        if abs(2 * p - 1) < _IDENT_TOL:
+            raise UnsupportedError(
+                f"the {self.name} design with p = 1/2 does not identify the trait: both "
+                "subsamples then answer alike, so the prevalence and the unknown q cannot be "
+                "told apart",
+                param="p",
+            )
+        object.__setattr__(self, "p", p)
+
+
+@dataclass(frozen=True)
+class UnrelatedUnknown(UnknownDesign):
+    """Unrelated question whose "yes" rate ``q`` is unknown: the sensitive question with
+    probability ``p`` in subsample A, ``1 - p`` in B; ``q`` is the planning value."""
+
+    p: float | None = None
+    q: float | None = None
+    name: ClassVar[str] = "unrelated-unknown"
+
+    def __post_init__(self) -> None:
+        self._check_p()
+        object.__setattr__(
+            self, "q", _prob("q", self.q, self.name, low_open=False, high_open=False)
+        )
+
+    @property
+    def q_planned(self) -> float:
+        return float(self.q)  # type: ignore[arg-type]
+
+    def params(self) -> dict[str, float]:
+        return {"p": float(self.p), "q": float(self.q)}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class ForcedUnknown(UnknownDesign):
+    """Forced response, forced "yes" with unknown probability ``q`` (planned: ``q``, else
+    ``p1 / (p0 + p1)``); R only checks ``p0``/``p1`` and takes ``q = 1`` (:attr:`q_r`)."""
+
+    p: float | None = None
+    p0: float | None = None
+    p1: float | None = None
+    q: float | None = None
+    name: ClassVar[str] = "forced-unknown"
+
+    def __post_init__(self) -> None:
+        self._check_p()
+        p = float(self.p)  # type: ignore[arg-type]
+        if self.p0 is None and self.p1 is None:
+            if self.q is None:
+                raise UnsupportedError(
+                    "the forced-unknown design needs the planned share q of forced answers "
+                    "that are 'yes', or p0 and p1 (forced 'no' and 'yes', p + p0 + p1 = 1)",
+                    param="q",
+                )
+        else:
+            p0 = 1 - p - float(self.p1) if self.p0 is None else self.p0  # type: ignore[arg-type]
+            p1 = 1 - p - float(p0) if self.p1 is None else self.p1
+            p0 = _prob("p0", p0, self.name, low_open=False, high_open=True)
+            p1 = _prob("p1", p1, self.name, low_open=False, high_open=True)
+            if round(p + p0 + p1, 10) != 1:
+                raise UnsupportedError(
+                    f"the forced-unknown design probabilities must sum to 1: p + p0 + p1 = "
+                    f"{p:g} + {p0:g} + {p1:g} = {p + p0 + p1:g}",
+                    param="p0",
+                )
+            object.__setattr__(self, "p0", p0)
+            object.__setattr__(self, "p1", p1)
+        if self.q is not None:
+            object.__setattr__(
+                self, "q", _prob("q", self.q, self.name, low_open=False, high_open=False)
+            )
+
+    @property
+    def q_planned(self) -> float:
+        if self.q is not None:
+            return float(self.q)
+        return float(self.p1) / (float(self.p0) + float(self.p1))  # type: ignore[arg-type]
+
+    @property
+    def q_r(self) -> float:
+        return 1.0 if self.q is None else float(self.q)
+
+    def params(self) -> dict[str, float]:
+        out = {"p": float(self.p)}  # type: ignore[arg-type]
+        if self.p0 is not None:
+            out.update(p0=float(self.p0), p1=float(self.p1))  # type: ignore[arg-type]
+        out["q"] = self.q_planned
+        return out
+
+
+def require_known(design: RRDesign | UnknownDesign, what: str) -> RRDesign:
+    """``design``, or :class:`UnsupportedError` naming ``design`` if it is unknown-q."""
+    if isinstance(design, UnknownDesign):
+        raise UnsupportedError(
+            f"design={design.name!r} is supported by rr_power only, not by {what}: its "
+            "'yes' probability q is unknown and estimated from a second subsample, and "
+            "Blair, Imai & Zhou (2015) give no likelihood for that design with covariates "
+            "(R rr's rrreg has none either), nor does the data say which subsample each "
+            "respondent was in. Use a design with known probabilities",
+            param="design",
+        )
+    return design
+
+
 _CLASSES: dict[str, type[RRDesign]] = {
     "forced-known": ForcedKnown,
     "mirrored": Mirrored,
@@ -309,27 +461,32 @@ _CLASSES: dict[str, type[RRDesign]] = {
 
 
 def make_design(
-    design: str | RRDesign,
+    design: str | RRDesign | UnknownDesign,
     p: float | None = None,
     p0: float | None = None,
     p1: float | None = None,
     q: float | None = None,
-) -> RRDesign:
+) -> RRDesign | UnknownDesign:
     """A design object from its R ``rr`` name and parameters (or pass a design through).
 
     Parameters are named as in R ``rr``; for the crosswise and triangular models ``p`` is
     the probability that the innocuous statement is true.
     """
-    if isinstance(design, RRDesign):
+    if isinstance(design, RRDesign | UnknownDesign):
         if any(v is not None for v in (p, p0, p1, q)):
             raise UnsupportedError(
                 "give the design parameters either in the design object or as p/p0/p1/q, not both"
             )
         return design
+    if design == "forced-unknown":
+        return ForcedUnknown(p=p, p0=p0, p1=p1, q=q)
+    if design == "unrelated-unknown":
+        _not_used(design, p0=p0, p1=p1)
+        return UnrelatedUnknown(p=p, q=q)
     if design not in _CLASSES:
         raise UnsupportedError(
             f"unknown randomized response design {design!r}; choose one of "
-            + ", ".join(DESIGN_NAMES)
+            + ", ".join(DESIGN_NAMES + UNKNOWN_DESIGN_NAMES)
         )
     if design == "forced-known":
         _not_used(design, q=q)

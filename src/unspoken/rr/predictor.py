@@ -34,7 +34,7 @@ from unspoken.io.frames import require_columns, to_pandas
 from unspoken.keywords import spread_options
 from unspoken.options import Design
 from unspoken.rr.data import _default_kind, _prepare
-from unspoken.rr.designs import RRDesign
+from unspoken.rr.designs import RRDesign, require_known
 from unspoken.rr.inference import average_prevalence
 from unspoken.rr.likelihood import _log_answer_probs, _logit, fit_fields, sandwich_parts
 from unspoken.rr.options import DesignSpec
@@ -108,7 +108,7 @@ def rr_predictor(
     right-hand side of the trait model (default: the outcome formula's terms that do
     not involve the item, as in R).
     """
-    d = spec.made
+    d = require_known(spec.made, "rr_predictor")
     lhs, rhs = split_formula(formula)
     if lhs is None:
         raise DataError(f"formula '{formula}' needs the outcome column on the left of '~'")

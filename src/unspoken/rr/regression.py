@@ -68,7 +68,7 @@ from unspoken.rr.data import (
     one_by,
     subgroups,
 )
-from unspoken.rr.designs import RRDesign
+from unspoken.rr.designs import RRDesign, require_known
 from unspoken.rr.likelihood import (
     _Likelihood,
     _logit,
@@ -113,7 +113,7 @@ def rr_prevalence(
     per value of a column; a group with fewer than ``min_n`` respondents (default 30) is
     suppressed to protect respondents (see :mod:`unspoken.smallcells`).
     """
-    d = spec.made
+    d = require_known(spec.made, "rr_prevalence")
     if "~" in outcome:
         lhs, rhs = split_formula(outcome)
         if lhs is None or rhs.strip() != "1":
@@ -201,7 +201,7 @@ def rr_regression(
     value of a column (a group with fewer than ``min_n`` respondents, default 30, is
     suppressed to protect respondents; see :mod:`unspoken.smallcells`).
     """
-    d = spec.made
+    d = require_known(spec.made, "rr_regression")
     if not isinstance(formula, str) or "~" not in formula:
         raise DataError(f"formula must look like 'answer ~ x1 + x2', got {formula!r}")
     lhs, rhs = split_formula(formula)
