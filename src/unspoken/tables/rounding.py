@@ -1,0 +1,124 @@
+"""What the rounding of a published table can do to an estimate, and the checks of the
+numbers typed from it (units, decimals, non-negative values).
+
+A share published to ``k`` decimals stands for any value within half a unit of the last
+decimal (``h = 0.5 * 10**-k`` in the table's units). An estimate that is a ratio of sums of
+shares (a support share, a share with "don't know" dropped, a bound) is monotone in each share,
+so over the box of tables consistent with the rounding its extremes sit at corners of the box:
+every corner (each share shifted by ``+h`` or ``-h``, then renormalised to sum to one) is
+evaluated at once and the smallest and largest estimates reported.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, Literal
+
+import numpy as np
+
+from unspoken.errors import DataError, UnsupportedError
+
+Units = Literal["percent", "proportion"]
+
+#: the most decimals looked for when reading how a number was published
+MAX_DECIMALS = 6
+#: the most answers whose rounding corners are enumerated (2**K corners)
+MAX_CORNERS_K = 16
+
+
+def number(value: Any, name: str) -> float:
+    """A finite number, or DataError naming ``name``."""
+    ok = isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_
+    )
+    if not ok or not math.isfinite(float(value)):
+        raise DataError(f"{name} must be a finite number, got {value!r}", param=name)
+    return float(value)
+
+
+def decimals_of(values: Sequence[float]) -> int | None:
+    """The fewest decimals that write every value exactly (e.g. 43 -> 0, 43.5 -> 1,
+    0.43 -> 2); None when some value needs more than :data:`MAX_DECIMALS` (not rounded)."""
+    most = 0
+    for v in values:
+        for k in range(MAX_DECIMALS + 1):
+            if abs(round(v, k) - v) <= 1e-9 * max(1.0, abs(v)):
+                most = max(most, k)
+                break
+        else:
+            return None
+    return most
+
+
+def check_decimals(decimals: Any, values: Sequence[float], name: str = "decimals") -> int | None:
+    """The decimals the numbers were published to: as given, else read from the numbers."""
+    if decimals is None:
+        return decimals_of(values)
+    if isinstance(decimals, bool) or not isinstance(decimals, int | np.integer) or decimals < 0:
+        raise UnsupportedError(
+            f"{name} must be a whole number >= 0 (the decimals the table printed), got "
+            f"{decimals!r}",
+            param=name,
+        )
+    return int(decimals)
+
+
+def half_unit(decimals: int | None, units: Units) -> float:
+    """Half a unit of the last published decimal, as a proportion (0 when not rounded)."""
+    if decimals is None:
+        return 0.0
+    h = 0.5 * 10.0 ** (-decimals)
+    return h / 100 if units == "percent" else h
+
+
+def check_units(units: Any, name: str = "units") -> Units | None:
+    if units is not None and units not in ("percent", "proportion"):
+        raise UnsupportedError(
+            f"{name} must be 'percent' or 'proportion' (how the table prints shares), got "
+            f"{units!r}",
+            param=name,
+        )
+    return units
+
+
+def corner_range(
+    shares: np.ndarray,
+    h: float,
+    estimate: Callable[[np.ndarray], np.ndarray],
+    renormalise: bool = True,
+) -> tuple[float, float]:
+    """Smallest and largest ``estimate`` over the tables within ``h`` of ``shares``
+    (proportions): ``estimate`` maps rows of shares (m, K) to m estimates. Each corner is
+    renormalised to sum to 1 unless ``renormalise`` is false (``estimate`` completes the
+    row itself, e.g. with a remainder). With more than :data:`MAX_CORNERS_K` shares, or
+    ``h = 0``, the range is the estimate itself."""
+    shares = np.asarray(shares, dtype=float)
+    k = len(shares)
+    if h == 0 or k > MAX_CORNERS_K:
+        row = shares / shares.sum() if renormalise else shares
+        value = float(estimate(row[None, :])[0])
+        return value, value
+    bits = (np.arange(2**k)[:, None] >> np.arange(k)[None, :]) & 1
+    corners = np.clip(shares[None, :] + h * (2 * bits - 1), 0.0, None)
+    if renormalise:
+        corners /= corners.sum(axis=1, keepdims=True)
+    values = estimate(corners)
+    return float(np.min(values)), float(np.max(values))
+
+
+def rounding_text(low: float, high: float, value: float, decimals: int | None, units: str) -> str:
+    """The sentence every table result carries about its rounding."""
+    if decimals is None:
+        return (
+            "The numbers were given with more than six decimals, read as unrounded: no "
+            "rounding interval."
+        )
+    unit = "percentages" if units == "percent" else "proportions"
+    printed = f"{unit} with {decimals} decimal{'s' if decimals != 1 else ''}"
+    move = max(high - value, value - low) * 100
+    return (
+        f"This rests on the published table, printed as {printed}: every table "
+        f"consistent with that rounding gives an estimate from {100 * low:.2f}% to "
+        f"{100 * high:.2f}%, so rounding could move the estimate by up to ± {move:.2f} points."
+    )
