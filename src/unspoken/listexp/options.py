@@ -10,9 +10,11 @@ resamples.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Literal
+from typing import Any, Literal
+
+import numpy as np
 
 from unspoken.errors import UnsupportedError
 from unspoken.inference.bootstrap import check_bootstrap_reps
@@ -22,6 +24,8 @@ from unspoken.options import DEFAULT_BOOTSTRAP_REPS, Design, Inference, _Options
 __all__ = [
     "DESIGN",
     "INFERENCE",
+    "AuxWeighting",
+    "Auxiliary",
     "ErrorKind",
     "LiarFit",
     "ListVariant",
@@ -32,6 +36,7 @@ __all__ = [
 LiarFit = Literal["glm", "bayesglm"]
 ErrorKind = Literal["none", "topcoded", "topcode", "uniform"]
 MultiCondition = Literal["none", "level"]
+AuxWeighting = Literal["efficient", "cue"]
 
 #: the defaults of the estimators' options arguments (no survey design; the usual inference)
 DESIGN = Design()
@@ -92,6 +97,94 @@ class ListVariant(_Options):
         """Right-hand sides of the liar models switched on (floor first)."""
         out = {"floor": self.floor_formula} if self.floor else {}
         return out | ({"ceiling": self.ceiling_formula} if self.ceiling else {})
+
+
+@dataclass(frozen=True)
+class Auxiliary(_Options):
+    """Known shares of the sensitive trait by group (Chou, Imai & Rosenfeld 2017).
+
+    ``shares`` maps each value of the column ``group`` to the known share of respondents with
+    the trait in that group (each strictly between 0 and 1); without ``group`` it is one
+    number (or a one-entry mapping), the known share among everyone. ``weighting``:
+    ``"efficient"`` (two-step GMM) or ``"cue"`` (continuously updated). The labels are kept
+    as text (``0`` and ``"0"`` are the same group); whether every group is in the data is
+    checked against the data (:func:`unspoken.listexp.aux.aux_groups`).
+    """
+
+    shares: Any
+    group: str | None = None
+    weighting: AuxWeighting = "efficient"
+
+    def __post_init__(self) -> None:
+        choice(self.weighting, AuxWeighting, "aux weighting")
+        if self.group is not None and not (isinstance(self.group, str) and self.group):
+            raise UnsupportedError(
+                f"aux group must be a column name, got {self.group!r}", param="aux"
+            )
+        raw = self.shares
+        if not isinstance(raw, Mapping):
+            if self.group is not None:
+                raise UnsupportedError(
+                    f"aux shares must map each value of '{self.group}' to its known share, "
+                    f"e.g. {{0: 0.10, 1: 0.30}}; got {raw!r}",
+                    param="aux",
+                )
+            raw = {"all": raw}
+        if not raw:
+            raise UnsupportedError(
+                "aux shares are empty: give at least one known share", param="aux"
+            )
+        if self.group is None and len(raw) != 1:
+            raise UnsupportedError(
+                f"aux shares name {len(raw)} groups but no aux group column: give the column "
+                "(group=...) or one overall share",
+                param="aux",
+            )
+        out: dict[str, float] = {}
+        for key, value in raw.items():
+            label = group_label(key)
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+            if not ok or not 0 < float(value) < 1:
+                raise UnsupportedError(
+                    f"aux share of group {label!r} must be a number strictly between 0 and 1, "
+                    f"got {value!r}",
+                    param="aux",
+                )
+            if label in out:
+                raise UnsupportedError(f"aux shares name group {label!r} twice", param="aux")
+            out[label] = float(value)
+        object.__setattr__(self, "shares", out)
+
+    @classmethod
+    def of(cls, value: Any) -> Auxiliary | None:
+        """``None``, an :class:`Auxiliary`, or a dict with the keys ``shares``, ``group``
+        and ``weighting`` (anything else is refused)."""
+        if value is None or isinstance(value, Auxiliary):
+            return value
+        if not isinstance(value, Mapping):
+            raise UnsupportedError(
+                "aux must be a dict such as {'group': 'south', 'shares': {0: 0.1, 1: 0.3}}, "
+                f"got {type(value).__name__}",
+                param="aux",
+            )
+        unknown = sorted(set(value) - {"shares", "group", "weighting"})
+        if unknown or "shares" not in value:
+            what = f"unknown key(s) {', '.join(map(repr, unknown))}" if unknown else "no 'shares'"
+            raise UnsupportedError(
+                f"aux has {what}: it takes 'shares', 'group' and 'weighting'", param="aux"
+            )
+        return cls(**dict(value))
+
+
+def group_label(value: Any) -> str:
+    """A group value as text, whole numbers without a decimal point (``1.0`` -> ``"1"``)."""
+    if isinstance(value, bool | np.bool_):
+        return str(bool(value))
+    if isinstance(value, np.integer):
+        return str(int(value))
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
 
 
 def list_inference(

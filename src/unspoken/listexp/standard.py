@@ -36,7 +36,7 @@ as R's ``predict(avg = TRUE)`` does) and a Wald interval with the t critical val
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 import numpy as np
 
@@ -50,6 +50,7 @@ from unspoken.listexp.least_squares import lm_core, nls_core
 from unspoken.listexp.ml import ml_core
 from unspoken.listexp.options import (
     INFERENCE,
+    Auxiliary,
     ErrorKind,
     LiarFit,
     ListVariant,
@@ -69,6 +70,9 @@ from unspoken.smallcells import (
     screen,
     whole_sample_note,
 )
+
+if TYPE_CHECKING:
+    from unspoken.listexp.aux import AuxGroups
 
 __all__ = ["ListFit", "Method", "fit_list", "ictreg", "list_experiment"]
 
@@ -103,11 +107,18 @@ def _core_for(
     rows: np.ndarray | None = None,
     start: np.ndarray | None = None,
     ml_options: dict[str, Any] | None = None,
+    aux: AuxGroups | None = None,
 ) -> Core:
-    """The estimates of ``method`` on the prepared data ``ld`` (its ``rows``: a resample)."""
+    """The estimates of ``method`` on the prepared data ``ld`` (its ``rows``: a resample),
+    with the auxiliary moments of ``aux`` if given."""
     y, t, X, w = ld.y, ld.t, ld.X, ld.weights
     if rows is not None:
         y, t, X, w = y[rows], t[rows], X[rows], None if w is None else w[rows]
+    if aux is not None:
+        from unspoken.listexp.aux import aux_core
+
+        sub = aux if rows is None else aux.subset(rows)
+        return aux_core(method, y, t, X, ld.terms, ld.J, w, sub, constrained, ml_options)
     if method in ("dim", "lm"):
         return lm_core(y.astype(float), t, X, ld.terms, w)
     if method == "nls":
@@ -123,9 +134,11 @@ def fit_list(
     ml_options: dict[str, Any] | None = None,
     min_n: int = DEFAULT_MIN_N,
     _core: Core | None = None,
+    aux: AuxGroups | None = None,
 ) -> ListFit:
     """Fit a standard list experiment on validated data (see :func:`list_experiment`);
-    ``_core`` reuses the estimates of an earlier fit on ``ld``'s rows (no refitting)."""
+    ``_core`` reuses the estimates of an earlier fit on ``ld``'s rows (no refitting);
+    ``aux`` adds known shares as moments (:mod:`unspoken.listexp.aux`)."""
     min_n = check_min_n(min_n)
     if method not in METHODS:
         raise UnsupportedError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
@@ -138,25 +151,35 @@ def fit_list(
         )
     if method != "ml" and not constrained:
         raise UnsupportedError("constrained=False applies to method='ml' only", param="constrained")
-    kind = _resolve_vcov(inference.vcov, method, ld.survey, notes)
+    if aux is not None:
+        from unspoken.listexp.aux import aux_vcov, check_aux_method
+
+        check_aux_method(method)
+        kind = aux_vcov(inference.vcov, ld.survey, notes)
+    else:
+        kind = _resolve_vcov(inference.vcov, method, ld.survey, notes)
     level = inference.level
     w = ld.weights
     y, t, X = ld.y, ld.t, ld.X
     # _core: the point estimates of an earlier fit on the same rows (ListFit.with_vcov)
-    core = _core_for(method, ld, constrained, ml_options=ml_options) if _core is None else _core
+    core = (
+        _core_for(method, ld, constrained, ml_options=ml_options, aux=aux)
+        if _core is None
+        else _core
+    )
     p = core.theta.size
 
     def refit(rows: np.ndarray) -> np.ndarray:
         quiet = {**(ml_options or {}), "quiet": True} if method == "ml" else None
         try:
-            c = _core_for(method, ld, constrained, rows, core.theta, quiet)
+            c = _core_for(method, ld, constrained, rows, core.theta, quiet, aux)
         except Exception:  # a degenerate resample: counted as failed by bootstrap_cov
             return np.full(p, np.nan)
         return c.theta if c.converged else np.full(p, np.nan)
 
     cov = fit_cov(
-        kind, core.theta, core.model_cov, core.influence, refit, ld.survey, inference,
-        core.leverage,
+        "model" if aux is not None and kind == "hc0" else kind, core.theta, core.model_cov,
+        core.influence, refit, ld.survey, inference, core.leverage,
     )  # fmt: skip
     if kind == "bootstrap":
         notes.append(
@@ -229,7 +252,8 @@ def fit_list(
         notes=notes,
         extra=extra,
         level=level,
-        title=_TITLES[method].format("constrained" if constrained else "unconstrained"),
+        title=_TITLES[method].format("constrained" if constrained else "unconstrained")
+        + ("" if aux is None else ", with known shares (auxiliary moments)"),
         method=method,
         J=ld.J,
         link=core.link,
@@ -240,7 +264,12 @@ def fit_list(
         row_index_=ld.frame.index,
         core_=core,
         data_=ld,
-        options_={"constrained": constrained, "ml_options": ml_options, "min_n": min_n},
+        options_={
+            "constrained": constrained,
+            "ml_options": ml_options,
+            "min_n": min_n,
+            "aux": aux,
+        },
         fitter_=fit_list,
     )
 
@@ -338,6 +367,7 @@ def list_experiment(
     overdispersed: bool = False,
     multi_condition: MultiCondition = "none",
     min_n: int = DEFAULT_MIN_N,
+    aux: Auxiliary | dict[str, Any] | None = None,
 ) -> ListFit | FitResult:
     """Fit a standard list experiment (item count technique).
 
@@ -369,6 +399,13 @@ def list_experiment(
     ``floor_formula`` (``liar_fit="bayesglm"`` for R's Cauchy priors); ``error`` adds
     top-coded or uniform response errors; ``robust`` constrains the ML prevalence to the
     difference in means; ``overdispersed`` uses beta-binomial control counts.
+
+    ``aux`` adds known shares of the sensitive trait (method ``"nls"`` or ``"ml"``; Chou,
+    Imai & Rosenfeld 2017): ``{"group": "south", "shares": {0: 0.10, 1: 0.30}}`` (a share
+    for every value of the column), or ``{"shares": 0.15}`` for one overall share, with
+    ``"weighting": "efficient"`` (two-step, default) or ``"cue"`` (continuously updated).
+    The fit is then a GMM and carries the Sargan-Hansen test of the known shares in
+    ``extra["overid"]`` (see :mod:`unspoken.listexp.aux`).
     """
     if method not in METHODS:
         raise UnsupportedError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
@@ -384,6 +421,11 @@ def list_experiment(
         ceiling, floor, ceiling_formula, floor_formula, liar_fit, error, robust, overdispersed,
         multi_condition,
     )  # fmt: skip
+    aux_options = Auxiliary.of(aux)
+    if aux_options is not None:
+        from unspoken.listexp.aux import check_aux_method
+
+        check_aux_method(method)
     if len(reporting.by) > 1:
         raise UnsupportedError("by= takes one column for a list experiment", param="by")
     by_column = reporting.by[0] if reporting.by else None
@@ -391,6 +433,12 @@ def list_experiment(
     # converted once: a pandas frame is only read (never copied or modified) from here on
     df = to_pandas(data, copy=False)
     multi = is_multi_item(df, treat)
+    if aux_options is not None and (variant.requested or multi):
+        raise UnsupportedError(
+            "aux= (known shares) works with the standard design only, not with several "
+            "sensitive items, liars, response errors, robust or overdispersed models",
+            param="aux",
+        )
     if variant.requested or multi:
         fit = fit_variant(
             df, formula, treat, J, method, variant, design, inference, constrained, control,
@@ -402,7 +450,13 @@ def list_experiment(
         return fit
     missing = reporting.missing
     ld = prepare_list_data(df, formula, treat, J, control, design, by_column, missing)
-    return fit_list(ld, method, constrained, inference, {"strict": strict}, reporting.min_n)
+    groups = None
+    if aux_options is not None:
+        from unspoken.listexp.aux import aux_groups
+
+        groups = aux_groups(aux_options, df, np.asarray(ld.kept), ld.X)
+    strict_opt = {"strict": strict}
+    return fit_list(ld, method, constrained, inference, strict_opt, reporting.min_n, aux=groups)
 
 
 def ictreg(
