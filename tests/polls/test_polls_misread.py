@@ -290,9 +290,11 @@ def test_one_pollster_has_no_house_effect_table_and_no_nan() -> None:
     assert "two or more pollsters" in text
     d = json.loads(r.to_json())
     assert "hard_to_say" not in d
-    he = d["house_effects"]
-    assert len(he) == 1 and he[0]["estimate"] is None and he[0]["std_error"] is None
-    assert he[0]["extra_sd"] is not None  # the extra variance is still estimated
+    assert d["house_effects"] == []  # no house-effect table; the one pollster's scatter
+    assert d["pollster"]["pollster"] == "A" and d["pollster"]["n_polls"] == len(one)
+    assert d["pollster"]["extra_sd"] is not None  # the extra variance is still estimated
+    assert "house_effect" not in set(r.tidy()["part"])  # tidy rows: sigma and the extra SD
+    assert list(r.tidy()["part"]) == ["sigma", "extra_sd"]
     html = _outputs(r)["html"]
     assert "House effects" not in html and "explained" not in html
     assert "two or more pollsters" in html

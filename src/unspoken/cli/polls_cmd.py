@@ -89,6 +89,13 @@ def _default_n(values: tuple[str, ...]) -> dict[str, float]:
 @click.option("--no-extra-variance", is_flag=True, help="No extra variance per pollster.")
 @click.option("--sigma", type=float, default=None, help="Fix the innovation SD per period.")
 @shown_option("--window", int, 30, "Days for the reported change.")
+@choice_option(
+    "--sigma-uncertainty",
+    ["auto", "integrate", "plugin"],
+    "auto",
+    "Bands averaged over the innovation SD (integrate) or with its ML value (plugin); auto "
+    "integrates series of fewer than 150 polls.",
+)
 @plot_option
 @output_options
 def command(
@@ -112,6 +119,7 @@ def command(
     no_extra_variance: bool,
     sigma: float | None,
     window: int,
+    sigma_uncertainty: str,
     plot_file: str | None,
     encoding: str | None,
     as_json: bool,
@@ -156,6 +164,7 @@ def command(
             fieldwork=fieldwork,  # type: ignore[arg-type]
             sigma=sigma,
             window=window,
+            sigma_uncertainty=sigma_uncertainty,  # type: ignore[arg-type]
         )
         result = fit_polls(
             frame, share, pollster, anchor=anchor, columns=columns, settings=settings

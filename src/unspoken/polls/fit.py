@@ -28,6 +28,7 @@ from unspoken.errors import DataError, UnsupportedError
 from unspoken.polls.data import Polls
 from unspoken.polls.dates import parse_date
 from unspoken.polls.inference import hyper_correction, phi_variances, result_fields
+from unspoken.polls.integrate import choose_route, integrate_sigma, mixture_hyper
 from unspoken.polls.options import Bands as Bands
 from unspoken.polls.options import Fieldwork, Period, PollFit
 from unspoken.polls.results import PollsResult
@@ -393,8 +394,19 @@ def _fit_prepared(
             f"the likelihood maximisation did not fully converge (projected gradient "
             f"{fit.gradient_norm:.2g}); treat the variance estimates with care"
         )
-    sol = solve(d, fit.sigma**2, fit.tau**2, full=True)
+    route, why = choose_route(
+        settings.sigma_uncertainty, settings.bands, d.n, sig is not None, grid.T == 1
+    )
     hyper = hyper_correction(d, fit) if settings.bands == "corrected" else None
+    if route == "integrate":
+        sol: Any = integrate_sigma(d, fit)
+        hyper = mixture_hyper(hyper, settings.bands)
+        notes.append(
+            f"bands integrated over the innovation SD ({why}): {sol.sigma.size} values "
+            "weighted by their likelihood, flat prior on the SD"
+        )
+    else:
+        sol = solve(d, fit.sigma**2, fit.tau**2, full=True)
     if grid.T == 1:
         fit.sigma = float("nan")
     fields = result_fields(
@@ -402,7 +414,7 @@ def _fit_prepared(
         fieldwork=settings.fieldwork, notes=notes, window=settings.window,
         level=settings.level, sigma_fixed=sigma is not None and grid.T > 1, hyper=hyper,
     )  # fmt: skip
-    return PollsResult(**fields)
+    return PollsResult(**fields, sigma_route=route, sigma_route_reason=why)
 
 
 def _optimise_tau_only(d: Design, free_tau: np.ndarray, s_ref: float, sigma: float) -> _Fit:

@@ -24,6 +24,7 @@ Duplicates = Literal["warn", "error", "keep"]
 Period = Literal["day", "week"]
 Fieldwork = Literal["spread", "midpoint"]
 Bands = Literal["corrected", "plugin"]
+SigmaUncertainty = Literal["auto", "integrate", "plugin"]
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,10 @@ class PollFit(_Options):
     """How the model is fitted and reported: the time step ``period``; ``extra_variance``
     per pollster; ``fieldwork`` spread over its days or at its midpoint; a fixed innovation
     SD ``sigma`` (estimated when ``None``); the ``window`` (days) of the reported change;
-    the confidence ``level``; ``bands`` corrected for the estimated variances or plug-in."""
+    the confidence ``level``; ``bands`` corrected for the estimated variances or plug-in;
+    ``sigma_uncertainty``: ``"integrate"`` averages the fit over the innovation SD
+    (:mod:`unspoken.polls.integrate`), ``"plugin"`` uses its ML value, ``"auto"`` integrates
+    short series (fewer than 150 polls)."""
 
     period: Period = "day"
     extra_variance: bool = True
@@ -92,6 +96,7 @@ class PollFit(_Options):
     window: int = 30
     level: float = 0.95
     bands: Bands = "corrected"
+    sigma_uncertainty: SigmaUncertainty = "auto"
 
     def __post_init__(self) -> None:
         from unspoken.inference.covariance import _whole_number
@@ -120,3 +125,9 @@ class PollFit(_Options):
             )
         if self.bands not in ("corrected", "plugin"):
             raise UnsupportedError(f"bands must be 'corrected' or 'plugin', not {self.bands!r}")
+        if self.sigma_uncertainty not in ("auto", "integrate", "plugin"):
+            raise UnsupportedError(
+                "sigma_uncertainty must be 'auto', 'integrate' or 'plugin', not "
+                f"{self.sigma_uncertainty!r}",
+                param="sigma_uncertainty",
+            )

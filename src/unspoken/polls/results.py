@@ -11,6 +11,7 @@ import pandas as pd
 
 from unspoken.errors import UnsupportedError
 from unspoken.polls.inference import change, identified
+from unspoken.polls.integrate import PRIOR
 from unspoken.report.view import View, percent_axes
 from unspoken.results import Estimate, ResultMixin, tidy_frame, z_value
 
@@ -42,6 +43,8 @@ class PollsResult(ResultMixin):
     hard_to_say: Any = None
     elapsed: float | None = None
     sigma_fixed: bool = False
+    sigma_route: str = "plugin"
+    sigma_route_reason: str = ""
     _sol: Any = field(default=None, repr=False)
     _C: Any = field(default=None, repr=False)
     _hyper: Any = field(default=None, repr=False)
@@ -58,6 +61,21 @@ class PollsResult(ResultMixin):
         """House effects are estimated: two or more pollsters, or a value anchor. Otherwise
         their columns in :attr:`house_effects` are NaN (the extra SD is still estimated)."""
         return identified(self.identification, len(self.house_effects))
+
+    @property
+    def sigma_uncertainty(self) -> dict[str, Any]:
+        """How the uncertainty of the innovation SD enters the bands: ``route``
+        ("integrate" or "plugin") and ``reason``; when integrated also the ``prior``, the
+        number of ``nodes`` and the posterior mean of the SD (``sigma_mean``, in the units
+        of the shares)."""
+        out: dict[str, Any] = {"route": self.sigma_route, "reason": self.sigma_route_reason}
+        if self.sigma_route == "integrate":
+            out.update(
+                prior=PRIOR,
+                nodes=int(self._sol.sigma.size),
+                sigma_mean=self._sol.sigma_mean * self.factor,
+            )
+        return out
 
     @property
     def days_per_period(self) -> int:
@@ -116,22 +134,27 @@ class PollsResult(ResultMixin):
     @property
     def _index(self) -> pd.MultiIndex:
         names = [str(p) for p in self.house_effects["pollster"]]
-        parts = ["house_effect"] * len(names) + ["sigma"] + ["extra_sd"] * len(names)
-        terms = [*names, self.period, *names]
+        shown = names if self.has_house_effects else []  # one pollster: no house effect
+        parts = ["house_effect"] * len(shown) + ["sigma"] + ["extra_sd"] * len(names)
+        terms = [*shown, self.period, *names]
         return pd.MultiIndex.from_arrays([parts, terms], names=["part", "term"])
+
+    def _param_values(self, house: str, sigma: float, extra: str) -> np.ndarray:
+        he = self.house_effects
+        shown = he[house].to_numpy() if self.has_house_effects else np.zeros(0)
+        return np.r_[shown, sigma, he[extra].to_numpy()]
 
     @property
     def params(self) -> pd.Series:
-        """House effects, innovation SD (per period) and extra SDs, indexed by (part, term)."""
-        he = self.house_effects
-        vals = np.r_[he["estimate"].to_numpy(), self.sigma, he["extra_sd"].to_numpy()]
+        """House effects (none with one pollster and no value anchor), innovation SD (per
+        period) and extra SDs, indexed by (part, term)."""
+        vals = self._param_values("estimate", self.sigma, "extra_sd")
         return pd.Series(vals, index=self._index, name="estimate")
 
     @property
     def std_errors(self) -> pd.Series:
         """Standard errors of :attr:`params` (NaN for an extra SD estimated at 0 or fixed)."""
-        he = self.house_effects
-        vals = np.r_[he["std_error"].to_numpy(), self.sigma_se, he["extra_sd_se"].to_numpy()]
+        vals = self._param_values("std_error", self.sigma_se, "extra_sd_se")
         return pd.Series(vals, index=self._index, name="std_error")
 
     def conf_int(self, level: float | None = None) -> pd.DataFrame:
@@ -166,7 +189,9 @@ class PollsResult(ResultMixin):
                     "rms_binomial_z": r.rms_binomial_z,
                 }
                 for r in he.itertuples(index=False)
-            ],
+            ]
+            if self.has_house_effects
+            else [],
             "trend": [
                 {
                     "date": str(pd.Timestamp(r.date).date()),
@@ -180,6 +205,7 @@ class PollsResult(ResultMixin):
             "sigma": self.sigma,
             "sigma_se": self.sigma_se,
             "sigma_fixed": self.sigma_fixed,
+            "sigma_uncertainty": self.sigma_uncertainty,
             "loglik": self.loglik,
             "converged": self.converged,
             "iterations": self.iterations,
@@ -187,6 +213,15 @@ class PollsResult(ResultMixin):
             "level": self.level,
             "latest": {"date": latest.label, **latest.to_dict()},
         }
+        if not self.has_house_effects:  # one pollster: its scatter, no house effect
+            r = he.iloc[0]
+            out["pollster"] = {
+                "pollster": r["pollster"],
+                "n_polls": int(r["n_polls"]),
+                "extra_sd": r["extra_sd"],
+                "extra_sd_se": r["extra_sd_se"],
+                "rms_binomial_z": r["rms_binomial_z"],
+            }
         if self._window_fits():
             ch = self.change()
             out["change"] = {"window_days": self.window, "dates": ch.label, **ch.to_dict()}

@@ -85,8 +85,17 @@ def polls_view(res: Any) -> View:
         "polls": str(res.n_polls),
         "log-likelihood (restricted)": f"{res.loglik:.3f}",
         "intervals": f"{lvl(res.level)} bands",
+        "innovation SD in the bands": _sigma_route(res),
     }
     return v
+
+
+def _sigma_route(res: Any) -> str:
+    """How the uncertainty of the innovation SD enters the bands, and why."""
+    u = res.sigma_uncertainty
+    if u["route"] == "integrate":
+        return f"integrated over ({u['nodes']} values, {u['prior']}; {u['reason']})"
+    return f"maximum-likelihood value plugged in ({u['reason']})"
 
 
 def _one_pollster(r: Any, s: Callable[[Any, int], str]) -> str:

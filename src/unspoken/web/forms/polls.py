@@ -126,6 +126,15 @@ _POLLS = Analysis(
             advanced=True,
             low=1e-9,
         ),
+        choice(
+            "sigma_uncertainty",
+            "Uncertainty of the trend's step size",
+            "Average the fit over the plausible sizes of the random steps (wider, honest bands "
+            "in short series), or use the most likely size. Automatic: averaged for fewer "
+            "than 150 polls.",
+            {"auto": "automatic", "integrate": "averaged over", "plugin": "most likely size"},
+            advanced=True,
+        ),
         Field(
             "window",
             "Change over (days)",

@@ -136,7 +136,18 @@ def run_polls(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         extra_variance=not v["no_extra_variance"],
         level=level_of(v),
         date_format=v["date_format"] or None,
-        **pick(v, "scale", "period", "units", "fieldwork", "sigma", "window", "since", "until"),
+        **pick(
+            v,
+            "scale",
+            "period",
+            "units",
+            "fieldwork",
+            "sigma",
+            "window",
+            "since",
+            "until",
+            "sigma_uncertainty",
+        ),
     )
     if note:
         result.notes.append(note)
