@@ -101,7 +101,7 @@ def test_rr_power_cli(run):
     js = json.loads(out.stdout)
     assert js["power"] == 0.8 and js["achieved_power"] >= 0.8 and isinstance(js["n"], int)
     out = run("rr-power", "--design", "mirrored", "--p", "2/3", "--presp", "0.2")
-    assert out.returncode == 2 and "exactly one of n and power" in out.stderr
+    assert out.returncode == 2 and "exactly one of --n (to get the power) and --power" in out.stderr
 
 
 def test_old_flags_still_work_with_a_deprecation_line(run):

@@ -42,13 +42,13 @@ class Fraction(click.ParamType):
 FRACTION = Fraction()
 
 
-def design_options(f):
-    """The design and its parameters, named as in R rr."""
+def design_options(f=None, *, names: tuple[str, ...] = DESIGN_NAMES):
+    """The design and its parameters, named as in R rr (``names``: the designs offered)."""
+    if f is None:
+        return lambda g: design_options(g, names=names)
     for opt in reversed(
         [
-            choice_option(
-                "--design", list(DESIGN_NAMES), "forced-known", "Randomized response design."
-            ),
+            choice_option("--design", list(names), "forced-known", "Randomized response design."),
             click.option(
                 "--p",
                 "p",
@@ -62,7 +62,11 @@ def design_options(f):
             click.option("--p0", "p0", type=FRACTION, default=None, help="P(forced 'no')."),
             click.option("--p1", "p1", type=FRACTION, default=None, help="P(forced 'yes')."),
             click.option(
-                "--q", "q", type=FRACTION, default=None, help="P('yes' to the unrelated question)."
+                "--q",
+                "q",
+                type=FRACTION,
+                default=None,
+                help="P('yes' to the unrelated question); *-unknown: its planned value.",
             ),
         ]
     ):

@@ -40,18 +40,37 @@ def rr_prevalence_view(res: Any) -> View:
 
 def rr_power_view(res: Any) -> View:
     v = View(title="Power of a randomized response test")
-    per = " per group" if res.type == "two.sample" else ""
+    two = res.type == "two.sample"
+    per = " per group" if two else ""
+    what = "difference" if two else "prevalence"
+    if res.alternative == "one.sided":
+        test = f"a one-sided test ({what} above {res.presp_null:g})"
+    else:
+        test = f"a two-sided test ({what} different from {res.presp_null:g})"
+    test += f" at level {res.alpha:g}"
     if res.solved_for == "n":
         v.headline.append(
             f"n{per} = {res.n} respondents give power {res.power:.2f} "
-            f"(achieved {res.achieved_power:.4f})."
+            f"(achieved {res.achieved_power:.4f}) for {test}."
         )
     else:
-        v.headline.append(f"Power = {res.power:.4f} with n{per} = {res.n:g}.")
+        v.headline.append(f"Power = {res.power:.4f} with n{per} = {res.n:g} for {test}.")
     v.facts.append(res.design.describe())
     v.facts.append(
-        f"{res.type}, {res.alternative}: prevalence {res.presp:g} against "
+        f"{res.type}, {res.alternative}: {what} {res.presp:g} against "
         f"{res.presp_null:g} at significance level {res.alpha:g}"
     )
     v.method = {"method": "power of the Wald test (R rr power.rr.test)", "rule for n": res.n_rule}
+    if res.r is not None:
+        v.facts.append(
+            f"A share r = {res.r:g} of the respondents is in the first subsample; the "
+            + (
+                f"standard error treats q = {res.q:.4g} as known, as R does (se_rule='r')"
+                if res.se_rule == "r"
+                else f"standard error allows for estimating q (planned {res.q:.4g})"
+            )
+        )
+        v.method["standard error"] = (
+            "R's: q treated as known" if res.se_rule == "r" else "q estimated (joint)"
+        )
     return v

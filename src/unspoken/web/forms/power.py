@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from unspoken.rr.designs import UNKNOWN_DESIGN_NAMES
 from unspoken.web.forms import runners as r
 from unspoken.web.forms.fields import Analysis, Field, choice
 from unspoken.web.forms.rr import _DESIGN, _P, _P0, _P1, _Q
@@ -34,11 +35,15 @@ _RR_POWER = Analysis(
     "The power of a randomized response design, or the sample size it needs "
     "(R rr power.rr.test). Uses no data.",
     (
-        _DESIGN,
+        replace(_DESIGN, choices=_DESIGN.choices + UNKNOWN_DESIGN_NAMES),
         replace(_P, default="2/3", hint=None),
         replace(_P0, default="1/6", hint=None),
         replace(_P1, default="1/6", hint=None),
-        _Q,
+        replace(
+            _Q,
+            help="unrelated-known: chance of 'yes' to the other question; forced-unknown and "
+            "unrelated-unknown: its planned value (it is estimated).",
+        ),
         _share("presp", "Prevalence to detect", default="0.2"),
         _share("presp_null", "Prevalence if there is nothing to detect", "Default 0."),
         _POWER,
@@ -61,6 +66,20 @@ _RR_POWER = Analysis(
             "Sample size rule",
             "The smallest n reaching the power, or R's first n within 0.01 of it.",
             {"min": "smallest n", "r": "as R"},
+            advanced=True,
+        ),
+        _share(
+            "r",
+            "Unknown-q designs: share in the first subsample",
+            "forced-unknown and unrelated-unknown: the rest answer with p and 1 - p swapped. "
+            "Default 1/2.",
+            advanced=True,
+        ),
+        choice(
+            "se_rule",
+            "Unknown-q designs: standard error",
+            "Allow for estimating q, or R's, which treats q as known (higher power).",
+            {"joint": "q estimated", "r": "as R"},
             advanced=True,
         ),
     ),

@@ -45,7 +45,7 @@ def run_rr_power(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         **pick(v, "design", "p", "p0", "p1", "q", "n", "power"),
         presp=None if two else v["presp"],
         presp_null=None if two else v["presp_null"],
-        **pick(v, *_TWO, "type", "alternative", "n_rule"),
+        **pick(v, *_TWO, "type", "alternative", "n_rule", "r", "se_rule"),
         alpha=float(v["alpha"]),
     )
 
