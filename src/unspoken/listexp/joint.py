@@ -51,9 +51,12 @@ from unspoken.smallcells import (
     whole_sample_note,
 )
 
-__all__ = ["JOINT_VCOV", "JointFit", "list_joint"]
+__all__ = ["JOINT_VCOV", "JointFit", "joint_mle", "list_joint"]
 
 OutcomeModel = Literal["linear", "logistic"]
+
+#: EM iterations before the Newton polish (EM gets close; Newton converges quadratically)
+EM_STEPS = 10
 
 #: the variance kinds of the joint model and its usual one
 JOINT_VCOV = VcovOffer(("model", "opg", "hc0", "hc1", "cluster", "survey", "bootstrap"), "model")
@@ -147,6 +150,33 @@ def joint_data(
 # --------------------------------------------------------------------------- fit
 
 
+def joint_mle(
+    y: np.ndarray,
+    t: np.ndarray,
+    v: np.ndarray,
+    X: np.ndarray,
+    J: int,
+    model: str,
+    constrained: bool,
+    w: np.ndarray | None = None,
+    start: np.ndarray | None = None,
+    strict: bool = False,
+) -> tuple[JointListModel, Any, int]:
+    """The joint model's MLE: the model, the optimiser's result (``theta``: sensitive,
+    control, outcome, ``gamma``, then ``log sigma`` for the linear outcome) and the number of
+    EM iterations. Starting values (unless ``start``): :func:`joint_start` from the list
+    experiment's own constrained MLE."""
+    if start is None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            terms = [str(j) for j in range(X.shape[1])]
+            base = ml_core(y, t, X, terms, J, w, True, quiet=True, compress=False)
+        start = joint_start(y, t, v, X, J, model, constrained, w, base.theta)
+    jm = JointListModel(y, t, v, X, J, model, constrained, w)
+    res, n_em = fit_index_model(jm, start, em_maxiter=EM_STEPS, strict=strict)
+    return jm, res, n_em
+
+
 def _fit_theta(
     ld: ListData,
     v: np.ndarray,
@@ -156,20 +186,12 @@ def _fit_theta(
     start: np.ndarray | None = None,
     strict: bool = False,
 ) -> tuple[JointListModel, Any, int]:
-    """The MLE on ``ld``'s rows (or the resample ``rows``): model, optimiser result, EM
-    iterations."""
+    """:func:`joint_mle` on ``ld``'s rows (or the resample ``rows``)."""
     y, t, X, w, vv = ld.y, ld.t, ld.X, ld.weights, v
     if rows is not None:
         y, t, X, vv = y[rows], t[rows], X[rows], v[rows]
         w = None if w is None else w[rows]
-    if start is None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            base = ml_core(y, t, X, ld.terms, ld.J, w, True, quiet=True, compress=False)
-        start = joint_start(y, t, vv, X, ld.J, model, constrained, w, base.theta)
-    jm = JointListModel(y, t, vv, X, ld.J, model, constrained, w)
-    res, n_em = fit_index_model(jm, start, em_maxiter=50, strict=strict)
-    return jm, res, n_em
+    return joint_mle(y, t, vv, X, ld.J, model, constrained, w, start, strict)
 
 
 def _names(ld: ListData, model: str, constrained: bool) -> tuple[list[str], list[str]]:
