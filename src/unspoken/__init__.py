@@ -41,6 +41,9 @@ _LAZY: dict[str, str] = {
     "rr_predictor": "unspoken.rr.predictor",
     "polls": "unspoken.polls",
     "fit_polls": "unspoken.polls",
+    "list_from_counts": "unspoken.tables",
+    "direct_from_topline": "unspoken.tables",
+    "gap_from_estimates": "unspoken.tables",
     "write_report": "unspoken.report",
 }
 

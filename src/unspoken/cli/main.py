@@ -29,6 +29,9 @@ COMMANDS: dict[str, str] = {
     "rr": "rr_cmd",
     "rr-power": "rr_power_cmd",
     "list-power": "list_power_cmd",
+    "table-list": "table_list_cmd",
+    "table-direct": "table_direct_cmd",
+    "table-gap": "table_gap_cmd",
     "serve": "serve_cmd",
 }
 
@@ -45,6 +48,9 @@ HELP = {
     "rr": "Randomized response / crosswise regression and prevalence (R rr designs).",
     "rr-power": "Power or sample size for a randomized response design (power.rr.test).",
     "list-power": "Sample size or power of a list experiment, or of the falsification gap.",
+    "table-list": "A list experiment from a published table of answer counts per arm.",
+    "table-direct": "A direct poll from a published topline (shares of each answer, n).",
+    "table-gap": "The gap from two published estimates and their standard errors.",
     "serve": "Open a local web page: choose data, run an analysis, read the report.",
 }
 

@@ -1,0 +1,67 @@
+"""``unspoken table-gap``: the gap between two published estimates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from unspoken.cli.common import choice_option, finish, level_option, report_options, shown_option
+
+
+@click.command("table-gap")
+@click.option("--hidden", required=True, help="Published hidden estimate (list, RR).")
+@click.option("--hidden-se", default=None, help="Its standard error.")
+@click.option("--hidden-ci", default=None, help="Or its confidence interval: low,high.")
+@click.option("--direct", required=True, help="Published direct (said) estimate.")
+@click.option("--direct-se", default=None, help="Its standard error.")
+@click.option("--direct-ci", default=None, help="Or its confidence interval: low,high.")
+@choice_option("--units", ["percent", "proportion"], None, "How the estimates are printed.")
+@shown_option("--correlation", float, 0.0, "Assumed correlation of the two estimates.")
+@click.option(
+    "--same-respondents",
+    is_flag=True,
+    help="The same people answered both: a table over correlations 0 to 0.8.",
+)
+@click.option("--correlations", default=None, help="Correlations of that table, comma-separated.")
+@shown_option("--ci-level", float, 0.95, "Level of the published intervals.")
+@click.option(
+    "--decimals",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Decimals the estimates were printed to (default: as typed).",
+)
+@level_option
+@report_options
+def command(
+    hidden: str,
+    direct: str,
+    correlations: str | None,
+    decimals: int | None,
+    as_json: bool,
+    html_file: str | None,
+    **options: Any,
+) -> None:
+    """The gap (hidden minus said) from two published estimates with their standard errors
+    or intervals; their correlation is an explicit assumption (0: independent samples).
+
+    Example: unspoken table-gap --hidden 60 --hidden-se 3 --direct 76 --direct-se 1
+    """
+    from unspoken.tables import gap_from_estimates
+    from unspoken.tables.parse import exactly, numbers_text
+
+    (h,), dec_h = exactly(hidden, "hidden", 1)
+    (d,), dec_d = exactly(direct, "direct", 1)
+    for name in ("hidden_se", "direct_se", "hidden_ci", "direct_ci"):
+        if options[name] is not None:
+            nums, _ = exactly(options[name], name, 1 if name.endswith("se") else 2)
+            options[name] = nums[0] if name.endswith("se") else nums
+    grid = None if correlations is None else numbers_text(correlations, "correlations")[0]
+    res = gap_from_estimates(
+        h,
+        d,
+        correlations=grid,
+        decimals=max(dec_h, dec_d) if decimals is None else decimals,
+        **options,
+    )
+    finish(res, as_json, html_file)

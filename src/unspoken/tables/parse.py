@@ -1,0 +1,87 @@
+"""Reading a published table typed as text (the command line and the web page): counts
+``"8, 132, 222, 227"``, shares ``"definitely=43, rather=33, other=24"``, a pair ``"74, 78"``.
+The decimals each number was typed with are kept: they say how the table was rounded."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable
+
+from unspoken.errors import DataError
+
+__all__ = ["counts_text", "decimals_typed", "exactly", "numbers_text", "shares_text"]
+
+_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+
+
+def _number(text: str, name: str) -> float:
+    t = text.strip().replace("%", "")
+    if not _NUMBER.fullmatch(t):
+        raise DataError(f"{name}: {text.strip()!r} is not a number", param=name)
+    value = float(t)
+    if not math.isfinite(value):
+        raise DataError(f"{name}: {text.strip()!r} is not a finite number", param=name)
+    return value
+
+
+def decimals_typed(texts: Iterable[str]) -> int:
+    """The most decimals among numbers as typed (``"43"`` -> 0, ``"43.0"`` -> 1)."""
+    most = 0
+    for t in texts:
+        t = t.strip().replace("%", "")
+        if "e" in t.lower():
+            continue
+        if "." in t:
+            most = max(most, len(t.split(".", 1)[1]))
+    return most
+
+
+def numbers_text(text: str, name: str) -> tuple[list[float], int]:
+    """Numbers separated by commas, semicolons or blanks, and the decimals typed."""
+    parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
+    if not parts:
+        raise DataError(f"{name}: no numbers given", param=name)
+    return [_number(p, name) for p in parts], decimals_typed(parts)
+
+
+def counts_text(text: str, name: str) -> list[float]:
+    """Counts of the answers 0, 1, 2, ... (``"8, 132, 222, 227"``); checked by the caller."""
+    return numbers_text(text, name)[0]
+
+
+def shares_text(items: Iterable[str], name: str = "shares") -> tuple[dict[str, float], int]:
+    """``answer=share`` items (each item may hold several separated by commas) as an ordered
+    dict, and the decimals typed."""
+    out: dict[str, float] = {}
+    typed: list[str] = []
+    for item in items:
+        for part in item.split(","):
+            if not part.strip():
+                continue
+            if "=" not in part:
+                raise DataError(
+                    f"{name}: write each answer as answer=share (e.g. definitely=43), not "
+                    f"{part.strip()!r}",
+                    param=name,
+                )
+            label, value = part.rsplit("=", 1)
+            label = label.strip()
+            if not label:
+                raise DataError(f"{name}: an answer has no name in {part.strip()!r}", param=name)
+            if label in out:
+                raise DataError(f"{name}: the answer {label!r} is listed twice", param=name)
+            out[label] = _number(value, name)
+            typed.append(value)
+    if not out:
+        raise DataError(f"{name}: no answers given", param=name)
+    return out, decimals_typed(typed)
+
+
+def exactly(text: str, name: str, k: int) -> tuple[list[float], int]:
+    """``k`` numbers (and the decimals typed), or DataError naming ``name``."""
+    nums, dec = numbers_text(text, name)
+    if len(nums) != k:
+        what = "one number" if k == 1 else f"{k} numbers (low, high)"
+        raise DataError(f"{name}: give {what}, not {text.strip()!r}", param=name)
+    return nums, dec
