@@ -103,6 +103,9 @@ RESULTS: dict[str, Callable[[], Any]] = {
     "gap_power": lambda: unspoken.gap_power(J=4, gap=-0.10, direct_share=0.71, n=3000),
     "simulate_power": lambda: unspoken.simulate_power("dim", n=500, reps=50, J=3, seed=1),
     "polls": _polls,
+    "list_joint": lambda: unspoken.list_joint(
+        _data("mexico"), "mex.y.all ~ mex.male", treat="mex.t", J=3, outcome="mex.epnapprove"
+    ),
 }
 
 
@@ -140,6 +143,7 @@ def test_tidy_level_changes_the_intervals_only(name: str) -> None:
 VOCABULARY = {
     "vcov": [
         "list_experiment",
+        "list_joint",
         "double_list_experiment",
         "direct_poll",
         "gap",
@@ -149,6 +153,7 @@ VOCABULARY = {
     ],
     "level": [
         "list_experiment",
+        "list_joint",
         "double_list_experiment",
         "direct_poll",
         "gap",
@@ -158,11 +163,19 @@ VOCABULARY = {
         "rr_predictor",
         "fit_polls",
     ],
-    "bootstrap_reps": ["list_experiment", "double_list_experiment", "rr_regression"],
-    "by": ["list_experiment", "direct_poll", "gap", "rr_regression", "rr_prevalence"],
-    "min_n": ["list_experiment", "direct_poll", "gap", "rr_regression", "rr_prevalence"],
+    "bootstrap_reps": ["list_experiment", "double_list_experiment", "rr_regression", "list_joint"],
+    "by": ["list_experiment", "direct_poll", "gap", "rr_regression", "rr_prevalence", "list_joint"],
+    "min_n": [
+        "list_experiment",
+        "direct_poll",
+        "gap",
+        "rr_regression",
+        "rr_prevalence",
+        "list_joint",
+    ],
     "missing": [
         "list_experiment",
+        "list_joint",
         "double_list_experiment",
         "design_test",
         "direct_poll",
@@ -173,6 +186,7 @@ VOCABULARY = {
     ],
     "seed": [
         "list_experiment",
+        "list_joint",
         "double_list_experiment",
         "design_test",
         "rr_regression",
