@@ -99,6 +99,9 @@ RESULTS: dict[str, Callable[[], Any]] = {
     "rr_power": lambda: unspoken.rr_power(
         design="forced-known", p=2 / 3, p0=1 / 6, p1=1 / 6, presp=0.2, n=1000
     ),
+    "rr_power_unknown": lambda: unspoken.rr_power(
+        design="unrelated-unknown", p=2 / 3, q=1 / 3, r=0.5, presp=0.2, n=200
+    ),
     "list_power": lambda: unspoken.list_power(J=4, prevalence=0.2, null=0.1, power=0.8),
     "gap_power": lambda: unspoken.gap_power(J=4, gap=-0.10, direct_share=0.71, n=3000),
     "simulate_power": lambda: unspoken.simulate_power("dim", n=500, reps=50, J=3, seed=1),

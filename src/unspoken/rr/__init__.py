@@ -2,13 +2,17 @@
 
 from unspoken.rr.designs import (
     DESIGN_NAMES,
+    UNKNOWN_DESIGN_NAMES,
     Crosswise,
     Disguised,
     ForcedKnown,
+    ForcedUnknown,
     Mirrored,
     RRDesign,
     Triangular,
+    UnknownDesign,
     UnrelatedKnown,
+    UnrelatedUnknown,
     Warner,
     make_design,
 )
@@ -18,9 +22,11 @@ from unspoken.rr.regression import RRFit, RRPrevalence, rr_prevalence, rr_regres
 
 __all__ = [
     "DESIGN_NAMES",
+    "UNKNOWN_DESIGN_NAMES",
     "Crosswise",
     "Disguised",
     "ForcedKnown",
+    "ForcedUnknown",
     "Mirrored",
     "RRDesign",
     "RRFit",
@@ -28,7 +34,9 @@ __all__ = [
     "RRPredictorFit",
     "RRPrevalence",
     "Triangular",
+    "UnknownDesign",
     "UnrelatedKnown",
+    "UnrelatedUnknown",
     "Warner",
     "make_design",
     "rr_power",
