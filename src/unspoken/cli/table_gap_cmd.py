@@ -48,20 +48,8 @@ def command(
     Example: unspoken table-gap --hidden 60 --hidden-se 3 --direct 76 --direct-se 1
     """
     from unspoken.tables import gap_from_estimates
-    from unspoken.tables.parse import exactly, numbers_text
+    from unspoken.tables.parse import gap_text
 
-    (h,), dec_h = exactly(hidden, "hidden", 1)
-    (d,), dec_d = exactly(direct, "direct", 1)
-    for name in ("hidden_se", "direct_se", "hidden_ci", "direct_ci"):
-        if options[name] is not None:
-            nums, _ = exactly(options[name], name, 1 if name.endswith("se") else 2)
-            options[name] = nums[0] if name.endswith("se") else nums
-    grid = None if correlations is None else numbers_text(correlations, "correlations")[0]
-    res = gap_from_estimates(
-        h,
-        d,
-        correlations=grid,
-        decimals=max(dec_h, dec_d) if decimals is None else decimals,
-        **options,
-    )
+    spreads = {k: options.pop(k) for k in ("hidden_se", "direct_se", "hidden_ci", "direct_ci")}
+    res = gap_from_estimates(**gap_text(hidden, direct, spreads, correlations, decimals), **options)
     finish(res, as_json, html_file)

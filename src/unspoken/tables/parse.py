@@ -7,10 +7,18 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from typing import Any
 
 from unspoken.errors import DataError
 
-__all__ = ["counts_text", "decimals_typed", "exactly", "numbers_text", "shares_text"]
+__all__ = [
+    "counts_text",
+    "decimals_typed",
+    "exactly",
+    "gap_text",
+    "numbers_text",
+    "shares_text",
+]
 
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
 
@@ -85,3 +93,29 @@ def exactly(text: str, name: str, k: int) -> tuple[list[float], int]:
         what = "one number" if k == 1 else f"{k} numbers (low, high)"
         raise DataError(f"{name}: give {what}, not {text.strip()!r}", param=name)
     return nums, dec
+
+
+def gap_text(
+    hidden: str,
+    direct: str,
+    spreads: dict[str, str | None],
+    correlations: str | None,
+    decimals: int | None,
+) -> dict[str, Any]:
+    """The arguments of :func:`~unspoken.tables.gap_from_estimates` from typed text: the two
+    estimates, ``spreads`` (``hidden_se``, ``direct_se``: one number; ``hidden_ci``,
+    ``direct_ci``: low, high; None or empty when not given), the correlations of the
+    sensitivity table, and the decimals (as typed unless ``decimals`` is given)."""
+    (h,), dec_h = exactly(hidden, "hidden", 1)
+    (d,), dec_d = exactly(direct, "direct", 1)
+    out: dict[str, Any] = {"hidden": h, "direct": d}
+    for name, text in spreads.items():
+        if not text:
+            out[name] = None
+        elif name.endswith("_se"):
+            out[name] = exactly(text, name, 1)[0][0]
+        else:
+            out[name] = exactly(text, name, 2)[0]
+    out["correlations"] = numbers_text(correlations, "correlations")[0] if correlations else None
+    out["decimals"] = max(dec_h, dec_d) if decimals is None else decimals
+    return out

@@ -15,6 +15,7 @@ from unspoken.web.forms.listexp import _COMBINED, _DESIGN_TEST, _LIST, _LIST_DOU
 from unspoken.web.forms.polls import _POLLS
 from unspoken.web.forms.power import _LIST_POWER, _RR_POWER
 from unspoken.web.forms.rr import _RR
+from unspoken.web.forms.tables import _TABLE_DIRECT, _TABLE_GAP, _TABLE_LIST
 
 ANALYSES: dict[str, Analysis] = {
     a.key: a
@@ -29,5 +30,8 @@ ANALYSES: dict[str, Analysis] = {
         _POLLS,
         _LIST_POWER,
         _RR_POWER,
+        _TABLE_LIST,
+        _TABLE_DIRECT,
+        _TABLE_GAP,
     )
 }

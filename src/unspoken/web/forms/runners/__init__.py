@@ -17,6 +17,7 @@ from unspoken.web.forms.runners.listexp import (
 from unspoken.web.forms.runners.polls import anchors, default_n, run_polls
 from unspoken.web.forms.runners.power import run_list_power, run_rr_power
 from unspoken.web.forms.runners.rr import run_rr
+from unspoken.web.forms.runners.tables import run_table_direct, run_table_gap, run_table_list
 
 __all__ = [
     "anchors",
@@ -34,4 +35,7 @@ __all__ = [
     "run_polls",
     "run_rr",
     "run_rr_power",
+    "run_table_direct",
+    "run_table_gap",
+    "run_table_list",
 ]
