@@ -21,6 +21,8 @@ CASES = {
     "datasets": ["datasets", "race"],
     "list": ["list", "race", "--formula", "y ~ south", "--J", "3", "--by", "south"],
     "list-double": ["list-double", "double_list", "--y1", "y1", "--y2", "y2", "--treat", "long1"],
+    "list-joint": ["list-joint", "mexico", "--formula", "mex.y.all ~ mex.male", "--treat", "mex.t",
+                   "--J", "3", "--outcome", "mex.epnapprove"],
     "design-test": ["design-test", "race", "--outcome", "y", "--treat", "treat", "--J", "3"],
     "direct": ["direct", "gap_placebo", "--question", "support", "--support", "definitely,rather"],
     "gap": ["gap", "mexico", "--outcome", "mex.y.all", "--treat", "mex.t", "--J", "3",
@@ -51,13 +53,18 @@ def test_shared_options_have_one_help_text():
     helps: dict[str, set[str]] = {}
     # list-power belongs to another module owner; list-double's --treat is another role
     # (which of the two lists holds the sensitive item), and polls' --dk is a column of
-    # 'hard to say' shares, not a policy for don't-know answers
+    # 'hard to say' shares, not a policy for don't-know answers; list-joint's --outcome is
+    # the outcome the hidden trait predicts (its list count is in --formula)
     for name, cmd in _commands().items():
         if name == "list-power":
             continue
         for p in cmd.params:
             for opt in getattr(p, "opts", []):
-                if (name, opt) in (("list-double", "--treat"), ("polls", "--dk")):
+                if (name, opt) in (
+                    ("list-double", "--treat"),
+                    ("polls", "--dk"),
+                    ("list-joint", "--outcome"),  # the outcome the trait predicts
+                ):
                     continue
                 if opt in SHARED and p.help:
                     helps.setdefault(opt, set()).add(p.help)
@@ -139,7 +146,7 @@ def test_data_errors_are_one_clean_line(cli, name):
     # a column that is not in the data, in the option each command reads first
     bad = {"list": "--by", "list-double": "--y1", "design-test": "--outcome",
            "direct": "--question", "gap": "--outcome", "combined": "--outcome",
-           "polls": "--share"}  # fmt: skip
+           "polls": "--share", "list-joint": "--outcome"}  # fmt: skip
     if name == "rr":
         args[args.index("--formula") + 1] = "nope_col ~ cov.age"
     elif name == "datasets":
