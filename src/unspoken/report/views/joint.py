@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unspoken.report.views.base import View, _est_row, _est_table, _interval, num, pct
+from unspoken.report.views.base import View, _est_row, _est_table, _interval, num, pct, pts
 from unspoken.report.views.listexp import fit_view
 
 
@@ -17,14 +17,18 @@ def joint_view(fit: Any) -> View:
     fmt = pct if logistic else num
     outcome = fit.extra.get("outcome", "the outcome")
     diff = fit.outcome_by_trait.get("difference")
+    dfmt = pts if logistic else num  # a difference of probabilities is in points
     if diff is not None:
         what = "probability of" if logistic else "mean"
         v.headline.insert(
             0,
             f"Holding the hidden trait changes the predicted {what} '{outcome}' by "
-            f"{fmt(diff.estimate)} ({_interval(diff, fmt)}).",
+            f"{dfmt(diff.estimate)} ({_interval(diff, dfmt)}).",
         )
-    rows = [_est_row(e.label or key, e, fmt) for key, e in fit.outcome_by_trait.items()]
+    rows = [
+        _est_row(e.label or key, e, dfmt if key == "difference" else fmt)
+        for key, e in fit.outcome_by_trait.items()
+    ]
     title = f"Predicted {'probability of' if logistic else 'mean'} '{outcome}' by hidden status"
     v.tables.insert(1, _est_table(title, "respondents", rows, fit.level))
     if fit.sigma is not None:
