@@ -195,8 +195,8 @@ def choose_route(
     if bands == "plugin":
         return "plugin", "bands='plugin' treats the variances as known"
     if n_polls < AUTO_MAX_POLLS:
-        return "integrate", f"short series ({n_polls} polls, fewer than {AUTO_MAX_POLLS})"
-    return "plugin", f"long series ({n_polls} polls, {AUTO_MAX_POLLS} or more)"
+        return "integrate", f"short series: {n_polls} polls, fewer than {AUTO_MAX_POLLS}"
+    return "plugin", f"long series: {n_polls} polls, {AUTO_MAX_POLLS} or more"
 
 
 def mixture_hyper(hyper: Hyper | None, bands: str) -> Hyper | None:

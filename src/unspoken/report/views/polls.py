@@ -42,6 +42,11 @@ def polls_view(res: Any) -> View:
     sigma = (
         f"innovation SD per {res.period} = {s(res.sigma, 3)} points"
         + (" [fixed]" if res.sigma_fixed else "")
+        + (
+            f" (ML; mean {s(res.sigma_uncertainty['sigma_mean'], 3)} over the bands' integration)"
+            if res.sigma_route == "integrate"
+            else ""
+        )
         if math.isfinite(res.sigma)
         else "innovation SD not estimated (all polls in one period)"
     )
@@ -94,7 +99,7 @@ def _sigma_route(res: Any) -> str:
     """How the uncertainty of the innovation SD enters the bands, and why."""
     u = res.sigma_uncertainty
     if u["route"] == "integrate":
-        return f"integrated over ({u['nodes']} values, {u['prior']}; {u['reason']})"
+        return f"integrated over {u['nodes']} values, prior {u['prior']} ({u['reason']})"
     return f"maximum-likelihood value plugged in ({u['reason']})"
 
 
