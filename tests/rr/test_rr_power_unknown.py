@@ -310,3 +310,23 @@ def test_cli_matches_the_api_and_names_flags(cli):
     assert out.returncode == 2 and "--presp-null" in out.stderr and "presp_null" not in out.stderr
     out = cli("rr-power", "--p", "2/3", "--p1", "1/6", "--presp", "0.2", "--n", "100", "--r", ".3")
     assert out.returncode == 2 and out.stderr.startswith("Error: --r is the share")
+
+
+# --------------------------------------------------------------------------- web form
+
+
+def test_web_form_matches_the_api():
+    from unspoken import datasets
+    from unspoken.results import json_text
+    from unspoken.web.analyses import ANALYSES, defaults, run
+
+    a = ANALYSES["rr-power"]
+    df = datasets.load("race")
+    values = defaults(a, [str(c) for c in df.columns])
+    for rule in ("joint", "r"):
+        form = {**values, "design": "unrelated-unknown", "p": "2/3", "q": "1/3", "p0": "",
+                "p1": "", "r": "0.5", "n": "200", "power": "", "alpha": "0.01",
+                "se_rule": rule}  # fmt: skip
+        web, _ = run(a, df, form)
+        api = rr_power("unrelated-unknown", **R_UNRELATED, alpha=0.01, se_rule=rule)
+        assert json.loads(json_text(web)) == json.loads(json_text(api))

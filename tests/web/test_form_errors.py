@@ -173,6 +173,14 @@ CATALOGUE = [
     ("rr-power", None, {"type": "two.sample"}, "presp_t", "both prevalences"),
     ("rr-power", None, {"presp_c": "0.1"}, "presp_c", "for two groups"),
     ("rr-power", None, {"power": ""}, "power", "not both"),
+    ("rr-power", None, {"r": "0.3"}, "r", "does not use it"),
+    (
+        "rr-power",
+        None,
+        {"design": "unrelated-unknown", "q": "0.3", "p": "0.5", "p0": "", "p1": ""},
+        "p",
+        "apart",
+    ),
 ]
 
 
