@@ -154,6 +154,25 @@ CASES: dict[str, Case] = {
         f"rr-power {_RR_DESIGN} --presp 0.2 --power 0.8",
         lambda j: [f"n = {j['n']}"],
     ),
+    "rr-power-unknown": Case(
+        "race",
+        "Randomized response: power",
+        "rr-power --design unrelated-unknown --p 2/3 --q 1/3 --r 0.4 --presp 0.2 --n 200 "
+        "--alpha 0.01 --se-rule r",
+        lambda j: [f"{j['power']:.4f}", "one-sided test"],
+        {
+            "design": "unrelated-unknown",
+            "p": "2/3",
+            "p0": "",
+            "p1": "",
+            "q": "1/3",
+            "r": "0.4",
+            "power": "",
+            "n": "200",
+            "alpha": "0.01",
+            "se_rule": "r",
+        },
+    ),
 }
 
 
