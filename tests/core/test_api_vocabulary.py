@@ -109,6 +109,13 @@ RESULTS: dict[str, Callable[[], Any]] = {
     "list_joint": lambda: unspoken.list_joint(
         _data("mexico"), "mex.y.all ~ mex.male", treat="mex.t", J=3, outcome="mex.epnapprove"
     ),
+    "table_list": lambda: unspoken.list_from_counts([8, 132, 222, 227], [19, 123, 229, 219, 34]),
+    "table_direct": lambda: unspoken.direct_from_topline(
+        {"definitely": 43, "rather": 33, "other": 24}, 1600, support="definitely,rather"
+    ),
+    "table_gap": lambda: unspoken.gap_from_estimates(
+        60, 76, hidden_se=3, direct_se=1, same_respondents=True
+    ),
 }
 
 
@@ -149,6 +156,7 @@ VOCABULARY = {
         "list_joint",
         "double_list_experiment",
         "direct_poll",
+        "direct_from_topline",
         "gap",
         "rr_regression",
         "rr_prevalence",
@@ -165,6 +173,9 @@ VOCABULARY = {
         "rr_prevalence",
         "rr_predictor",
         "fit_polls",
+        "list_from_counts",
+        "direct_from_topline",
+        "gap_from_estimates",
     ],
     "bootstrap_reps": ["list_experiment", "double_list_experiment", "rr_regression", "list_joint"],
     "by": ["list_experiment", "direct_poll", "gap", "rr_regression", "rr_prevalence", "list_joint"],
@@ -194,6 +205,7 @@ VOCABULARY = {
         "design_test",
         "rr_regression",
         "simulate_power",
+        "list_from_counts",
     ],
 }
 OLD_NAMES = {"variance", "reps_bootstrap", "sig_level"}

@@ -51,7 +51,7 @@ def list_table_view(res: Any) -> View:
     top = len(res.treated)
     v.tables.append(
         Table(
-            "The published table: respondents giving each answer",
+            "Answer counts (the published table)",
             ["answer", "control", "treated"],
             [
                 [str(k), str(res.control[k]) if k < len(res.control) else "", str(res.treated[k])]
