@@ -98,6 +98,15 @@ CASES: dict[str, Case] = {
         "--strata stratum",
         _fit,
     ),
+    # the hidden trait as a predictor: vote selling and approval of Pena Nieto
+    "list-joint": Case(
+        "mexico",
+        "Hidden trait as a predictor",
+        "list-joint mexico --formula '`mex.y.all` ~ mex.male' --treat mex.t --J 3 "
+        "--outcome mex.epnapprove",
+        lambda j: [f"{j['outcome_by_trait']['difference']['estimate']:.4f}", *_fit(j)],
+        {"covariates": "mex.male"},
+    ),
     "direct": Case(
         "gap_placebo",
         "Direct poll",

@@ -62,6 +62,10 @@ MISTAKES = {
         "race", "List experiment", {"reps": "10"}, {"reps": ("between 50 and", "not 10")},
         {"reps": "10"},
     ),
+    "joint-outcome-not-0-1": Mistake(
+        "mexico", "Hidden trait as a predictor", {"response_model": "logistic"},
+        {"response": ("0/1", "mex.epnapprove")},
+    ),
     "power-share-not-a-number": Mistake(
         "race", "List experiment: power", {"prevalence": "a fifth"},
         {"prevalence": ("number", "a fifth")},

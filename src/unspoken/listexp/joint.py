@@ -84,8 +84,8 @@ def _outcome_values(df: pd.DataFrame, outcome: Any, model: str, ld: ListData) ->
         bad = ~np.isnan(values) & (values != 0) & (values != 1)
         if bad.any():
             raise DataError(
-                f"column '{outcome}' must be 0/1 for outcome_model='logistic' "
-                f"(e.g. {values[np.flatnonzero(bad)[0]]:g}); use outcome_model='linear' "
+                f"column '{outcome}' must be 0/1 for a logistic outcome model "
+                f"(e.g. {values[np.flatnonzero(bad)[0]]:g}); use the linear outcome model "
                 "for a numeric outcome",
                 column=outcome,
                 rows=np.flatnonzero(bad),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from unspoken.web.forms.runners.common import formula, rhs
 from unspoken.web.forms.runners.gap import placebo_prevalence, run_direct, run_gap
+from unspoken.web.forms.runners.list_joint import run_list_joint
 from unspoken.web.forms.runners.listexp import (
     run_combined,
     run_design_test,
@@ -31,6 +32,7 @@ __all__ = [
     "run_gap",
     "run_list",
     "run_list_double",
+    "run_list_joint",
     "run_list_power",
     "run_polls",
     "run_rr",
