@@ -151,6 +151,22 @@ CASES: dict[str, Case] = {
         _polls,
         {"anchor1": "2004-10-09: 37.64", "anchor2": "2007-11-24: 43.38: 0.5"},
     ),
+    # a short series (66 polls) with the bands integrated over the innovation SD
+    "polls-integrated": Case(
+        "australia_polls_2004_campaign",
+        "Pool polls",
+        "polls australia_polls_2004_campaign --share coalition2PP --pollster org --start start "
+        "--end end --n sampleSize --period week --sigma-uncertainty integrate",
+        _polls,
+        {
+            "share": "coalition2PP",
+            "pollster": "org",
+            "n": "sampleSize",
+            "start": "start",
+            "end": "end",
+            "sigma_uncertainty": "integrate",
+        },
+    ),
     "list-power": Case(
         "race",
         "List experiment: power",
