@@ -23,7 +23,7 @@ Units = Literal["percent", "proportion"]
 
 #: the most decimals looked for when reading how a number was published
 MAX_DECIMALS = 6
-#: the most answers whose rounding corners are enumerated (2**K corners)
+#: the most answers whose rounding corners are all enumerated (2**K corners)
 MAX_CORNERS_K = 16
 
 
@@ -91,19 +91,29 @@ def corner_range(
     """Smallest and largest ``estimate`` over the tables within ``h`` of ``shares``
     (proportions): ``estimate`` maps rows of shares (m, K) to m estimates. Each corner is
     renormalised to sum to 1 unless ``renormalise`` is false (``estimate`` completes the
-    row itself, e.g. with a remainder). With more than :data:`MAX_CORNERS_K` shares, or
-    ``h = 0``, the range is the estimate itself."""
+    row itself, e.g. with a remainder). Up to :data:`MAX_CORNERS_K` shares every corner is
+    evaluated; beyond, the two corners that move each share in the direction of its effect
+    (the estimates here are ratios of sums of shares, whose partial derivatives keep their
+    sign over the box)."""
     shares = np.asarray(shares, dtype=float)
     k = len(shares)
-    if h == 0 or k > MAX_CORNERS_K:
-        row = shares / shares.sum() if renormalise else shares
-        value = float(estimate(row[None, :])[0])
+
+    def at(rows: np.ndarray) -> np.ndarray:
+        rows = np.clip(rows, 0.0, None)
+        if renormalise:
+            rows = rows / rows.sum(axis=1, keepdims=True)
+        return estimate(rows)
+
+    if h == 0:
+        value = float(at(shares[None, :])[0])
         return value, value
-    bits = (np.arange(2**k)[:, None] >> np.arange(k)[None, :]) & 1
-    corners = np.clip(shares[None, :] + h * (2 * bits - 1), 0.0, None)
-    if renormalise:
-        corners /= corners.sum(axis=1, keepdims=True)
-    values = estimate(corners)
+    if k <= MAX_CORNERS_K:
+        bits = (np.arange(2**k)[:, None] >> np.arange(k)[None, :]) & 1
+        values = at(shares[None, :] + h * (2 * bits - 1))
+        return float(np.min(values)), float(np.max(values))
+    up = at(shares[None, :] + h * np.eye(k)) - at(shares[None, :] - h * np.eye(k))
+    direction = np.sign(up)
+    values = at(np.vstack([shares + h * direction, shares - h * direction]))
     return float(np.min(values)), float(np.max(values))
 
 
