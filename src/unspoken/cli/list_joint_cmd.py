@@ -7,33 +7,22 @@ from typing import Any
 
 import click
 
-from unspoken.cli.common import (
-    choice_option,
-    data_argument,
-    finish,
-    inference_options,
-    load_frame,
-    output_options,
-    shown_option,
-    subgroup_options,
-    survey_design_options,
-    treat_options,
-)
+from unspoken.cli import common as c
 from unspoken.listexp.joint import JOINT_VCOV
 
 
 @click.command("list-joint")
-@data_argument
-@shown_option(
+@c.data_argument
+@c.shown_option(
     "--formula",
     None,
     "y ~ 1",
     'List count and covariates, e.g. "y ~ age + south" (covariates of the trait, the '
     "control items and the outcome).",
 )
-@treat_options(treat_required=False, J="optional", control=False)
+@c.treat_options(treat_required=False, J="optional", control=False)
 @click.option("--outcome", required=True, help="Outcome column the hidden trait may predict.")
-@choice_option(
+@c.choice_option(
     "--outcome-model",
     ["linear", "logistic"],
     "linear",
@@ -44,13 +33,13 @@ from unspoken.listexp.joint import JOINT_VCOV
     is_flag=True,
     help="Separate control-item models for respondents with and without the trait.",
 )
-@subgroup_options(design="list")
-@survey_design_options(
+@c.subgroup_options(design="list")
+@c.survey_design_options(
     vcov=JOINT_VCOV.kinds,
     vcov_default="Default: model, or hc0/cluster/survey with --weights/--cluster/--strata.",
 )
-@inference_options(bootstrap_reps=True)
-@output_options
+@c.inference_options(bootstrap_reps=True)
+@c.output_options
 def command(
     data: str,
     unconstrained: bool,
@@ -67,6 +56,6 @@ def command(
     """
     from unspoken.listexp.joint import list_joint
 
-    df = load_frame(data, encoding=encoding)
+    df = c.load_frame(data, encoding=encoding)
     fit = list_joint(df, constrained=not unconstrained, **options)
-    finish(fit, as_json, html_file, data_note=f"Data: {data}")
+    c.finish(fit, as_json, html_file, data_note=f"Data: {data}")

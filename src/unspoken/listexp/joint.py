@@ -24,6 +24,7 @@ control count to the outcome model; unspoken's unconstrained model is that of
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
@@ -40,11 +41,11 @@ from unspoken.listexp.joint_model import JointListModel, joint_start
 from unspoken.listexp.joint_results import JointFit
 from unspoken.listexp.ml import ml_core
 from unspoken.listexp.options import list_inference
+from unspoken.listexp.standard import _cell, _subset
 from unspoken.options import DEFAULT_BOOTSTRAP_REPS, Design, Inference, Missing, Reporting
 from unspoken.results import Estimate, GroupEstimate
 from unspoken.smallcells import (
     DEFAULT_MIN_N,
-    Cell,
     ScreenedGroup,
     check_min_n,
     screen,
@@ -94,21 +95,17 @@ def _outcome_values(df: pd.DataFrame, outcome: Any, model: str, ld: ListData) ->
 
 
 def _restrict(ld: ListData, keep: np.ndarray, note: str) -> ListData:
-    """The prepared data of the rows ``keep`` (a boolean mask of ``ld``'s rows)."""
+    """The prepared data of the rows ``keep`` (a boolean mask of ``ld``'s rows), keeping
+    the subgroup column and the counts of the input."""
     from dataclasses import replace
 
     rows = np.flatnonzero(keep)
+    by_codes = None if ld.by_codes is None else ld.by_codes[rows]
+    sub = _subset(ld, rows)
     return replace(
-        ld,
-        y=ld.y[rows],
-        t=ld.t[rows],
-        X=ld.X[rows],
-        survey=ld.survey.subset(rows),
-        frame=ld.frame.iloc[rows],
-        kept=ld.kept[rows],
-        by_codes=None if ld.by_codes is None else ld.by_codes[rows],
-        notes=[*ld.notes, note],
-    )
+        sub, n_input=ld.n_input, by=ld.by, by_codes=by_codes, by_labels=ld.by_labels,
+        n_zero_weight=ld.n_zero_weight, notes=[*ld.notes, note],
+    )  # fmt: skip
 
 
 def joint_data(
@@ -229,12 +226,9 @@ def fit_joint(
     kind = _kind(inference.vcov, ld, notes)
     jm, res, n_em = _fit_theta(ld, v, model, constrained, strict=strict)
     theta = res.theta
-    A = -res.hessian
-    try:
-        np.linalg.cholesky(A)
-        model_cov = np.linalg.inv(A)
-    except np.linalg.LinAlgError:
-        model_cov = np.linalg.pinv(A)
+    # inverse observed information; pinv keeps a (flagged) answer when it is singular
+    model_cov = np.linalg.pinv(-res.hessian, hermitian=True)
+    if np.linalg.eigvalsh(-res.hessian)[0] <= 0:
         notes.append(
             "the observed information is not positive definite at the estimate: standard "
             "errors are unreliable"
@@ -288,17 +282,7 @@ def fit_joint(
         n_rows = ld.n if rows is None else len(rows)
         return delta_estimate(float(np.average(g, weights=ww)), grad, cov, level, n_rows)
 
-    whole = whole_sample_note(_cell(ld, np.arange(ld.n)), min_n)
-    if whole:
-        notes.append(whole)
-    groups: list[GroupEstimate] = []
-    if ld.by is not None and ld.by_codes is not None:
-        rows_of = [np.flatnonzero(ld.by_codes == c) for c in range(len(ld.by_labels))]
-        screened = screen([_cell(ld, r) for r in rows_of], min_n)
-        notes.extend(screened.notes)
-        for lab, rows, verdict in zip(ld.by_labels, rows_of, screened.verdicts, strict=True):
-            est = prevalence(rows) if verdict.shown else None
-            groups.append(ScreenedGroup.of({ld.by: lab}, verdict, est))
+    groups = _by_groups(ld, min_n, prevalence, notes)
     extra: dict[str, Any] = {
         "method": "ml",
         "J": ld.J,
@@ -349,9 +333,22 @@ def fit_joint(
     )
 
 
-def _cell(ld: ListData, rows: np.ndarray) -> Cell:
-    treated = int(ld.t[rows].sum())
-    return Cell(len(rows), {"treated": treated, "control": len(rows) - treated})
+def _by_groups(
+    ld: ListData, min_n: int, estimate: Callable[[np.ndarray], Estimate], notes: list[str]
+) -> list[GroupEstimate]:
+    """The whole sample's small-cell note, then ``estimate(rows)`` for each group of
+    ``by`` that the small-cell rule shows (notes added to ``notes``)."""
+    whole = whole_sample_note(_cell(ld, np.arange(ld.n)), min_n)
+    notes.extend([whole] if whole else [])
+    if ld.by is None or ld.by_codes is None:
+        return []
+    rows_of = [np.flatnonzero(ld.by_codes == c) for c in range(len(ld.by_labels))]
+    screened = screen([_cell(ld, r) for r in rows_of], min_n)
+    notes.extend(screened.notes)
+    shown = zip(ld.by_labels, rows_of, screened.verdicts, strict=True)
+    return [
+        ScreenedGroup.of({ld.by: g}, vd, estimate(r) if vd.shown else None) for g, r, vd in shown
+    ]
 
 
 # --------------------------------------------------------------------------- public API
@@ -365,17 +362,18 @@ def list_joint(
     outcome: str | None = None,
     outcome_model: OutcomeModel = "linear",
     constrained: bool = True,
+    *,
+    vcov: str | None = None,
+    level: float = 0.95,
+    bootstrap_reps: int = DEFAULT_BOOTSTRAP_REPS,
+    seed: int | None = None,
     weights: str | None = None,
     cluster: str | None = None,
     strata: str | None = None,
-    vcov: str | None = None,
     by: str | None = None,
-    level: float = 0.95,
-    missing: Missing = "listwise",
-    bootstrap_reps: int = DEFAULT_BOOTSTRAP_REPS,
-    seed: int | None = None,
-    strict: bool = False,
     min_n: int = DEFAULT_MIN_N,
+    missing: Missing = "listwise",
+    strict: bool = False,
 ) -> JointFit:
     """The hidden trait of a list experiment as a predictor of an outcome (Imai, Park &
     Greene 2015; R ``list::ictreg.joint``).
@@ -406,13 +404,13 @@ def list_joint(
         raise UnsupportedError("outcome= (the outcome column) is required", param="outcome")
     if not isinstance(constrained, bool | np.bool_):
         raise UnsupportedError("constrained must be True or False", param="constrained")
-    inference = list_inference(vcov, level, bootstrap_reps, seed, JOINT_VCOV.kinds)
+    design = Design(weights, cluster, strata)
     reporting = Reporting(by, check_min_n(min_n), check_missing(missing))
+    inference = list_inference(vcov, level, bootstrap_reps, seed, JOINT_VCOV.kinds)
     if len(reporting.by) > 1:
         raise UnsupportedError("by= takes one column for list_joint", param="by")
-    by_column = reporting.by[0] if reporting.by else None
-    design = Design(weights, cluster, strata)
     df = to_pandas(data, copy=False)
+    by_column = reporting.by[0] if reporting.by else None
     ld, v = joint_data(
         df, formula, treat, J, outcome, outcome_model, design, by_column, reporting.missing
     )
