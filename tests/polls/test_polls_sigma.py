@@ -180,3 +180,37 @@ def test_coverage_of_integrated_bands_in_short_series() -> None:
         truth = sim.truth.set_index("date")["share"].reindex(tr.index)
         cover[i] = ((truth >= tr["ci_low"]) & (truth <= tr["ci_high"])).mean()
     assert 0.93 <= cover.mean() <= 0.97, cover.mean()
+
+
+def test_cli_sigma_uncertainty(capsys) -> None:
+    from unspoken.cli.main import main
+
+    def cli(*more: str) -> tuple[int, str, str]:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as ei:
+            main(["polls", CAMPAIGN[0], "--share", CAMPAIGN[1], "--pollster", CAMPAIGN[2],
+                  "--start", "start", "--end", "end", "--n", "sampleSize", *more])  # fmt: skip
+            raise SystemExit(0)
+        out = capsys.readouterr()
+        return int(ei.value.code or 0), out.out, out.err
+
+    code, out, err = cli("--json")
+    assert code == 0, err
+    auto = json.loads(out)
+    assert auto["sigma_uncertainty"]["route"] == "integrate"
+    code, out, err = cli("--json", "--sigma-uncertainty", "plugin")
+    assert code == 0, err
+    plug = json.loads(out)
+    assert plug["sigma_uncertainty"] == {
+        "route": "plugin",
+        "reason": "sigma_uncertainty='plugin'",
+    }
+    # default model: wider than the corrected plug-in bands on average (1.09, see above)
+    mean_se = [np.mean([t["std_error"] for t in d["trend"]]) for d in (auto, plug)]
+    assert mean_se[0] > 1.05 * mean_se[1]
+    code, out, err = cli()
+    words = " ".join(out.split())  # the note, as the terminal wraps it
+    assert code == 0 and "bands integrated over the innovation SD (short series" in words
+    assert "flat prior on the SD" in words
+    code, out, err = cli("--sigma-uncertainty", "bayes")
+    assert code == 2 and "Traceback" not in err and "--sigma-uncertainty" in err

@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from unspoken.errors import DataError
 from unspoken.polls.inference import Hyper
 from unspoken.polls.smoother import Design, banded_inverse_diag, solve
 
@@ -120,8 +121,8 @@ def _grid(d: Design, sigma_hat: float, tau2: np.ndarray) -> tuple[np.ndarray, np
     def logw(u: float) -> float:
         try:
             return solve(d, math.exp(2 * u), tau2, full=False).loglik + u
-        except (FloatingPointError, np.linalg.LinAlgError):
-            return -math.inf
+        except (FloatingPointError, np.linalg.LinAlgError, DataError):
+            return -math.inf  # a factorisation that fails this far out carries no weight
 
     us, lw = [u0], [logw(u0)]
     for sign in (1.0, -1.0):
