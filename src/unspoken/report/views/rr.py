@@ -65,7 +65,7 @@ def rr_power_view(res: Any) -> View:
         v.facts.append(
             f"A share r = {res.r:g} of the respondents is in the first subsample; the "
             + (
-                f"standard error treats q = {res.q:.4g} as known, as R does (se_rule='r')"
+                f"standard error treats q = {res.q:.4g} as known, as R does"
                 if res.se_rule == "r"
                 else f"standard error allows for estimating q (planned {res.q:.4g})"
             )
