@@ -1024,6 +1024,7 @@ READERS = {
     "list": "list {path} --J 3",
     "design-test": "design-test {path} --outcome y --treat treat --J 3",
     "list-double": "list-double {path} --y1 y1 --y2 y2 --treat long1",
+    "list-joint": "list-joint {path} --formula 'y ~ 1' --J 3 --outcome d",
     "direct": "direct {path} --question d",
     "gap": "gap {path} --outcome y --treat treat --J 3 --direct d",
     "combined": "combined {path} --outcome y --treat treat --direct d --J 3",
