@@ -139,6 +139,9 @@ def test_variances_and_the_design():
     with pytest.raises(UnsupportedError, match="vcov"):
         unspoken.list_joint(df, "y ~ x", J=3, outcome="v", weights="w", vcov="opg")
     assert unspoken.list_joint(df, "y ~ x", J=3, outcome="v", weights="w").vcov_type == "hc0"
+    df["st"] = df["cl"] % 3
+    sv = unspoken.list_joint(df, "y ~ x", J=3, outcome="v", weights="w", cluster="cl", strata="st")
+    assert sv.vcov_type == "survey" and sv.std_errors.notna().all()
 
 
 def test_by_groups_and_small_cells():
