@@ -54,7 +54,12 @@ def fit_polls(
     much of the spread of house effects the "hard to say" shares explain.
     ``bands="corrected"`` (default) adds the uncertainty of the estimated variances to the
     bands and house-effect standard errors (first order, Kass & Steffey 1989); ``"plugin"``
-    treats them as known. ``since`` / ``until`` keep only the polls fielded in that span.
+    treats them as known. ``sigma_uncertainty="integrate"`` averages the trend, bands and
+    house effects over the innovation SD (likelihood weights on a grid, flat prior on the
+    SD; :mod:`unspoken.polls.integrate`), ``"plugin"`` uses its ML value, and ``"auto"``
+    (default) integrates series of fewer than 150 polls; ``result.sigma_uncertainty`` says
+    which route was taken and why. ``since`` / ``until`` keep only the polls fielded in
+    that span.
 
     Input is never guessed (see :func:`~unspoken.polls.prepare_polls`): ``units="auto"``
     decides percent only when every non-zero share is above 1, otherwise asks for ``units``;
