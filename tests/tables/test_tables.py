@@ -318,3 +318,49 @@ def test_gap_interval_covers_under_the_right_correlation() -> None:
             cover[r] += g.ci_low <= -0.15 <= g.ci_high
     assert 0.93 <= cover[0.6] / reps <= 0.97
     assert cover[0.0] / reps > 0.98
+
+
+# --------------------------------------------------------------------------- list shares
+
+
+def test_exact_shares_with_arm_sizes_equal_the_counts() -> None:
+    c0, c1 = _race_counts()
+    counts = list_from_counts(c0, c1)
+    shares = list_from_counts(
+        [c / 589 for c in c0], [c / 624 for c in c1], n_control=589, n_treated=624,
+        units="proportion",
+    )  # fmt: skip
+    _same(shares.dim, counts.dim, 1e-12)
+    _same(shares.ml, counts.ml, 1e-8)
+    assert shares.design.p_bonferroni == pytest.approx(counts.design.p_bonferroni, rel=1e-10)
+    assert shares.rounding.decimals is None
+
+
+def test_rounded_percentages_say_how_far_the_difference_in_means_can_move() -> None:
+    # the race table printed as whole percentages of each arm
+    p0, p1 = [1, 22, 38, 39], [3, 20, 37, 35, 5]
+    res = list_from_counts(p0, p1, n_control=589, n_treated=624)
+    assert res.rounding.decimals == 0
+    # highest: treated answers above its mean (3, 4) up half a point, the others down;
+    # control answers below its mean (0, 1, 2) up, answer 3 down; renormalised
+    t_hi = (19.5 + 2 * 36.5 + 3 * 35.5 + 4 * 5.5) / (2.5 + 19.5 + 36.5 + 35.5 + 5.5)
+    c_lo = (22.5 + 2 * 38.5 + 3 * 38.5) / (1.5 + 22.5 + 38.5 + 38.5)
+    assert res.rounding.high == pytest.approx(t_hi - c_lo, rel=1e-12)
+    t_lo = (20.5 + 2 * 37.5 + 3 * 34.5 + 4 * 4.5) / (3.5 + 20.5 + 37.5 + 34.5 + 4.5)
+    c_hi = (21.5 + 2 * 37.5 + 3 * 39.5) / (0.5 + 21.5 + 37.5 + 39.5)
+    assert res.rounding.low == pytest.approx(t_lo - c_hi, rel=1e-12)
+    # the microdata's own difference in means is one of the tables consistent with it
+    assert res.rounding.low <= list_from_counts(*_race_counts()).dim.estimate <= res.rounding.high
+    assert "rounding could move the estimate by up to" in res.view().facts[-1]
+
+
+def test_list_shares_need_both_arm_sizes() -> None:
+    with pytest.raises(DataError) as e:
+        list_from_counts([1, 22, 38, 39], [3, 20, 37, 35, 5], n_control=589)
+    assert e.value.param == "n_treated"
+    with pytest.raises(DataError) as e:
+        list_from_counts([1, 22, 38, 30], [3, 20, 37, 35, 5], n_control=589, n_treated=624)
+    assert e.value.param == "control"
+    with pytest.raises(UnsupportedError) as e:
+        list_from_counts(*_race_counts(), units="percent")
+    assert e.value.param == "units"

@@ -57,3 +57,15 @@ def test_bad_table_is_shown_next_to_its_field(key: str, changes: dict, field: st
         _run(key, **changes)
     assert e.value.field == field, (e.value.field, str(e.value))
     assert "Error" not in str(e.value) and "=<" not in str(e.value)
+
+
+def test_list_form_takes_a_table_of_shares(cli) -> None:
+    changes = {"control": "1, 22, 38, 39", "treated": "3, 20, 37, 35, 5", "n_control": "589",
+               "n_treated": "624"}  # fmt: skip
+    web = json.loads(json_text(_run("table-list", **changes)))
+    code, out, err = cli("table-list", "--control-counts", "1,22,38,39", "--treated-counts",
+                         "3,20,37,35,5", "--n-control", "589", "--n-treated", "624",
+                         "--units", "percent", "--json")  # fmt: skip
+    assert code == 0, err
+    assert web == json.loads(out)
+    assert web["rounding_dim"]["decimals"] == 0

@@ -21,13 +21,13 @@ from unspoken.cli.common import (
     "--control-counts",
     "control",
     required=True,
-    help="Control arm: respondents answering 0, 1, ..., J, comma-separated.",
+    help="Control arm: respondents answering 0, 1, ..., J (or shares, with sizes).",
 )
 @click.option(
     "--treated-counts",
     "treated",
     required=True,
-    help="Treated arm: respondents answering 0, 1, ..., J+1, comma-separated.",
+    help="Treated arm: respondents answering 0, 1, ..., J+1 (or shares, with sizes).",
 )
 @click.option(
     "--J",
@@ -35,6 +35,15 @@ from unspoken.cli.common import (
     type=click.IntRange(min=1),
     default=None,
     help="Number of control items (optional: checked against the counts; default from them).",
+)
+@click.option("--n-control", type=int, default=None, help="Control arm's size, if given shares.")
+@click.option("--n-treated", type=int, default=None, help="Treated arm's size, if given shares.")
+@choice_option("--units", ["percent", "proportion"], None, "How shares are printed (with sizes).")
+@click.option(
+    "--decimals",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Decimals the shares were printed to (default: as typed).",
 )
 @shown_option("--alpha", float, 0.05, "Level of the design-effect test.")
 @click.option("--no-gms", "gms", flag_value=False, default=True, help="No moment selection.")
@@ -44,19 +53,26 @@ from unspoken.cli.common import (
 @seed_option()
 @report_options
 def command(
-    control: str, treated: str, as_json: bool, html_file: str | None, **options: Any
+    control: str,
+    treated: str,
+    decimals: int | None,
+    as_json: bool,
+    html_file: str | None,
+    **options: Any,
 ) -> None:
     """A list experiment from the published counts of each answer per arm: difference in
     means, intercept-only maximum likelihood, the design-effect test (Blair & Imai 2012) and
     the floor/ceiling shares, exactly as from the microdata.
 
+    A table of percentages: give the shares of each answer instead of counts, with
+    --n-control and --n-treated; the result says how far their rounding could move the
+    difference in means.
+
     Example: unspoken table-list --control-counts 8,132,222,227
     --treated-counts 19,123,229,219,34
     """
     from unspoken.tables import list_from_counts
-    from unspoken.tables.parse import counts_text
+    from unspoken.tables.parse import arms_text
 
-    res = list_from_counts(
-        counts_text(control, "control"), counts_text(treated, "treated"), **options
-    )
+    res = list_from_counts(**arms_text(control, treated, decimals, options), **options)
     finish(res, as_json, html_file)

@@ -29,8 +29,9 @@ from unspoken.tables.results import ListTableResult
 __all__ = ["list_from_counts"]
 
 
-def _counts(value: Any, name: str) -> np.ndarray:
-    """Whole non-negative counts from a sequence (answer 0 first) or {answer: count}."""
+def _counts(value: Any, name: str, whole: bool = True) -> np.ndarray:
+    """Non-negative counts (whole unless ``whole`` is false: shares) from a sequence (answer
+    0 first) or {answer: count}."""
     if isinstance(value, Mapping):
         try:
             keys = [int(k) for k in value]
@@ -42,7 +43,7 @@ def _counts(value: Any, name: str) -> np.ndarray:
             raise DataError(f"{name}: an answer (key) is negative", param=name)
         out = np.zeros(max(keys, default=-1) + 1)
         for k, v in zip(keys, value.values(), strict=True):
-            out[k] += _one(v, name, k)
+            out[k] += _one(v, name, k, whole)
         return out
     if isinstance(value, str | bytes) or not isinstance(value, Sequence | np.ndarray):
         raise DataError(
@@ -50,18 +51,85 @@ def _counts(value: Any, name: str) -> np.ndarray:
             f"(a list or a dict), got {type(value).__name__}",
             param=name,
         )
-    return np.array([_one(v, name, k) for k, v in enumerate(value)], dtype=float)
+    return np.array([_one(v, name, k, whole) for k, v in enumerate(value)], dtype=float)
 
 
-def _one(v: Any, name: str, k: int) -> float:
+def _one(v: Any, name: str, k: int, whole: bool) -> float:
     ok = isinstance(v, int | float | np.integer | np.floating) and not isinstance(v, bool)
-    if not ok or not np.isfinite(v) or v < 0 or float(v) != int(v):
+    if not ok or not np.isfinite(v) or v < 0 or (whole and float(v) != int(v)):
+        what = "count" if whole else "share"
+        kind = "a whole number" if whole else "a number"
         raise DataError(
-            f"{name}: the count of answer {k} must be a whole number >= 0, got {v!r} (a "
-            "table of percentages needs each arm's n to become counts)",
+            f"{name}: the {what} of answer {k} must be {kind} >= 0, got {v!r}"
+            + (" (a table of percentages needs n_control and n_treated)" if whole else ""),
             param=name,
         )
     return float(v)
+
+
+def _arm_size(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 2:
+        raise DataError(
+            f"{name} must be a whole number of respondents >= 2, got {value!r}", param=name
+        )
+    return int(value)
+
+
+def _from_shares(
+    s0: np.ndarray, s1: np.ndarray, n0: int, n1: int, units: Any, decimals: Any
+) -> tuple[np.ndarray, np.ndarray, Any, list[str]]:
+    """Counts (fractional) from each arm's shares and size; the rounding of the shares as a
+    function of the difference in means; notes."""
+    from unspoken.tables.rounding import (
+        check_decimals,
+        check_units,
+        corner_range,
+        half_unit,
+        read_units,
+        rounding_text,
+        sum_slack,
+    )
+
+    dec = check_decimals(decimals, [*s0.tolist(), *s1.tolist()])
+    given = check_units(units)
+    notes: list[str] = []
+    unit = given
+    for name, s in (("control", s0), ("treated", s1)):
+        u, note = read_units(float(s.sum()), given, sum_slack(dec, len(s)), f"{name} shares", name)
+        if unit is not None and u != unit:
+            raise DataError(
+                "the control shares sum to about 100 and the treated to about 1 (or the "
+                "reverse): give units=",
+                param="units",
+            )
+        unit = u
+        if note:
+            notes.append(note)
+        full = 100.0 if u == "percent" else 1.0
+        if abs(float(s.sum()) - full) > sum_slack(dec, len(s)) + 1e-9 * full:
+            raise DataError(
+                f"{name}: the shares sum to {s.sum():g}, not {full:g} within their rounding",
+                param=name,
+            )
+    notes.append(
+        f"counts from the published shares and the arms' sizes ({n0:,} control, {n1:,} "
+        "treated), not rounded to whole respondents"
+    )
+    h = half_unit(dec, unit)  # type: ignore[arg-type]
+
+    def mean_range(s: np.ndarray) -> tuple[float, float]:
+        k = np.arange(len(s), dtype=float)
+        return corner_range(s / s.sum(), h, lambda rows: rows @ k)
+
+    def rounding(dim: float) -> Any:
+        from unspoken.tables.results import Rounding
+
+        lo0, hi0 = mean_range(s0)
+        lo1, hi1 = mean_range(s1)
+        lo, hi = lo1 - hi0, hi1 - lo0
+        return Rounding(dec, lo, hi, rounding_text(lo, hi, dim, dec, unit))  # type: ignore[arg-type]
+
+    return s0 / s0.sum() * n0, s1 / s1.sum() * n1, rounding, notes
 
 
 def _check_J(J: Any, c0: np.ndarray, c1: np.ndarray) -> int:
@@ -146,6 +214,10 @@ def list_from_counts(
     compat: str = "paper",
     seed: int | None = None,
     ml: bool = True,
+    n_control: int | None = None,
+    n_treated: int | None = None,
+    units: str | None = None,
+    decimals: int | None = None,
 ) -> ListTableResult:
     """A list experiment from its published table of answer counts.
 
@@ -157,6 +229,12 @@ def list_from_counts(
     ``compat`` and ``seed`` as in :func:`unspoken.design_test`) and the floor and ceiling
     shares, as a :class:`~unspoken.tables.results.ListTableResult`. Every number equals what
     the same functions give on the respondents the table counts.
+
+    A table of percentages instead of counts: give each arm's size (``n_control``,
+    ``n_treated``) and the shares of each answer in ``control`` and ``treated`` (``units``
+    "percent" or "proportion", read from their sums when not given); the result then says
+    how far the rounding of the shares (printed to ``decimals``, read from the numbers when
+    not given) could move the difference in means.
     """
     from unspoken.inference.covariance import check_seed
     from unspoken.listexp.design_test import _block_test, _pi_table
@@ -167,9 +245,25 @@ def list_from_counts(
     alpha = check_level(alpha, "alpha", 0.05)
     if compat not in ("paper", "list"):
         raise UnsupportedError(f"compat must be 'paper' or 'list', not {compat!r}", param="compat")
-    c0, c1 = _counts(control, "control"), _counts(treated, "treated")
+    shares = n_control is not None or n_treated is not None
+    if shares and (n_control is None or n_treated is None):
+        missing = "n_treated" if n_treated is None else "n_control"
+        raise DataError(f"{missing}: a table of shares needs the size of both arms", param=missing)
+    c0, c1 = _counts(control, "control", not shares), _counts(treated, "treated", not shares)
     J = _check_J(J, c0, c1)
-    n0, n1 = int(c0.sum()), int(c1.sum())
+    notes: list[str] = []
+    rounding = None
+    if shares:
+        n0, n1 = _arm_size(n_control, "n_control"), _arm_size(n_treated, "n_treated")
+        c0, c1, rounding, notes = _from_shares(c0, c1, n0, n1, units, decimals)
+    else:
+        if units is not None or decimals is not None:
+            raise UnsupportedError(
+                "units= and decimals= are for a table of shares (with n_control and "
+                "n_treated); counts are whole numbers",
+                param="units" if units is not None else "decimals",
+            )
+        n0, n1 = int(c0.sum()), int(c1.sum())
     for name, size in (("control", n0), ("treated", n1)):
         if size < 2:
             raise DataError(
@@ -177,7 +271,6 @@ def list_from_counts(
                 param=name,
             )
     n = n0 + n1
-    notes: list[str] = []
     dim = _dim(c0, c1, level, n)
     ml_parts = None
     if ml:
@@ -185,17 +278,17 @@ def list_from_counts(
         notes += ml_notes
 
     # the design test reads only the empirical CDFs of the two arms (F(-1) = 0 first)
-    f0 = np.concatenate([[0.0], np.cumsum(np.r_[c0, 0.0]) / n0])
-    f1 = np.concatenate([[0.0], np.cumsum(c1) / n1])
+    f0 = np.concatenate([[0.0], np.cumsum(np.r_[c0, 0.0]) / c0.sum()])
+    f1 = np.concatenate([[0.0], np.cumsum(c1) / c1.sum()])
     seed = check_seed(seed)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     tests = [_block_test(z, J, f0, f1, n0, n1, n, gms, compat, rng) for z in (0, 1)]  # type: ignore[arg-type]
     p_bonf = min(1.0, 2.0 * min(tt.p_value for tt in tests))
     floor_ceiling = {
-        "treated_0": float(c1[0] / n1),
-        "treated_J_plus_1": float(c1[J + 1] / n1),
-        "control_0": float(c0[0] / n0),
-        "control_J": float(c0[J] / n0),
+        "treated_0": float(c1[0] / c1.sum()),
+        "treated_J_plus_1": float(c1[J + 1] / c1.sum()),
+        "control_0": float(c0[0] / c0.sum()),
+        "control_J": float(c0[J] / c0.sum()),
     }
     design = DesignTestResult(
         J=J, n=n, n_control=n0, n_treated=n1, pi=_pi_table(J, f0, f1, n0, n1), tests=tests,
@@ -205,8 +298,8 @@ def list_from_counts(
     )  # fmt: skip
     return ListTableResult(
         J=J,
-        control=[int(v) for v in c0],
-        treated=[int(v) for v in c1],
+        control=[_count_value(v) for v in c0],
+        treated=[_count_value(v) for v in c1],
         dim=dim,
         ml=None if ml_parts is None else ml_parts[0],
         ml_control=None if ml_parts is None else ml_parts[1],
@@ -216,4 +309,10 @@ def list_from_counts(
         floor_ceiling=floor_ceiling,
         notes=notes,
         level=level,
+        rounding=None if rounding is None else rounding(dim.estimate),
     )
+
+
+def _count_value(v: float) -> int | float:
+    """A count as published (whole) or derived from a share (fractional)."""
+    return int(v) if float(v).is_integer() else float(v)

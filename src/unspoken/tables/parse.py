@@ -1,6 +1,7 @@
 """Reading a published table typed as text (the command line and the web page): counts
-``"8, 132, 222, 227"``, shares ``"definitely=43, rather=33, other=24"``, a pair ``"74, 78"``.
-The decimals each number was typed with are kept: they say how the table was rounded."""
+or shares ``"8, 132, 222, 227"``, a topline ``"definitely=43, rather=33, other=24"``, a pair
+``"74, 78"``. The decimals each number was typed with are kept: they say how the table was
+rounded."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 from unspoken.errors import DataError
 
 __all__ = [
-    "counts_text",
+    "arms_text",
     "decimals_typed",
     "exactly",
     "gap_text",
@@ -51,11 +52,6 @@ def numbers_text(text: str, name: str) -> tuple[list[float], int]:
     if not parts:
         raise DataError(f"{name}: no numbers given", param=name)
     return [_number(p, name) for p in parts], decimals_typed(parts)
-
-
-def counts_text(text: str, name: str) -> list[float]:
-    """Counts of the answers 0, 1, 2, ... (``"8, 132, 222, 227"``); checked by the caller."""
-    return numbers_text(text, name)[0]
 
 
 def shares_text(items: Iterable[str], name: str = "shares") -> tuple[dict[str, float], int]:
@@ -119,3 +115,16 @@ def gap_text(
     out["correlations"] = numbers_text(correlations, "correlations")[0] if correlations else None
     out["decimals"] = max(dec_h, dec_d) if decimals is None else decimals
     return out
+
+
+def arms_text(
+    control: str, treated: str, decimals: int | None, options: dict[str, Any]
+) -> dict[str, Any]:
+    """The two arms of a list table from typed text: counts, or shares when ``options``
+    holds the arms' sizes (``n_control``/``n_treated``; then the decimals typed count)."""
+    c0, d0 = numbers_text(control, "control")
+    c1, d1 = numbers_text(treated, "treated")
+    shares = options.get("n_control") is not None or options.get("n_treated") is not None
+    if decimals is None and shares:
+        decimals = max(d0, d1)
+    return {"control": c0, "treated": c1, "decimals": decimals}

@@ -49,8 +49,8 @@ class ListTableResult(ResultMixin):
     design-effect test; ``floor_ceiling``: the shares answering at the extremes."""
 
     J: int
-    control: list[int]
-    treated: list[int]
+    control: list[int | float]
+    treated: list[int | float]
     dim: Estimate
     ml: Estimate | None
     ml_control: Estimate | None
@@ -60,13 +60,16 @@ class ListTableResult(ResultMixin):
     floor_ceiling: dict[str, float]
     notes: list[str] = field(default_factory=list)
     level: float = 0.95
+    rounding: Rounding | None = None
 
     @property
     def n(self) -> int:
-        return int(sum(self.control) + sum(self.treated))
+        return round(sum(self.control) + sum(self.treated))
 
     @property
     def rounding_text(self) -> str:
+        if self.rounding is not None:
+            return "Difference in means: " + self.rounding.text
         return (
             "This rests on the published counts: whole numbers of respondents carry no "
             "rounding, so the estimates are those of the microdata the table counts."
@@ -90,8 +93,8 @@ class ListTableResult(ResultMixin):
             "model": "table.list",
             "J": self.J,
             "n": self.n,
-            "n_control": int(sum(self.control)),
-            "n_treated": int(sum(self.treated)),
+            "n_control": round(sum(self.control)),
+            "n_treated": round(sum(self.treated)),
             "control_counts": list(self.control),
             "treated_counts": list(self.treated),
             "dim": self.dim.to_dict(),
@@ -103,6 +106,7 @@ class ListTableResult(ResultMixin):
             "floor_ceiling": dict(self.floor_ceiling),
             "level": self.level,
             "rounding": self.rounding_text,
+            "rounding_dim": None if self.rounding is None else self.rounding.to_dict(),
             "notes": list(self.notes),
         }
 

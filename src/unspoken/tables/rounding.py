@@ -64,6 +64,31 @@ def check_decimals(decimals: Any, values: Sequence[float], name: str = "decimals
     return int(decimals)
 
 
+def read_units(
+    total: float, units: Units | None, slack: float, what: str, param: str
+) -> tuple[Units, str | None]:
+    """The units of shares summing to ``total``: as given, else detected when the sum is
+    unambiguous (100 or 1 within ``slack``, the rounding of the printed digits). Returns
+    (units, a note saying they were detected, or None)."""
+    if units is not None:
+        return units, None
+    if abs(total - 100) <= slack + 1e-7:
+        return "percent", f"units read as percent: the {what} sum to {total:g}"
+    if abs(total - 1) <= slack + 1e-9:
+        return "proportion", f"units read as proportions: the {what} sum to {total:g}"
+    raise DataError(
+        f"the {what} sum to {total:g}, neither about 100 nor about 1: say units='percent' or "
+        "'proportion' (and check that every answer of the table is listed)",
+        param=param,
+    )
+
+
+def sum_slack(decimals: int | None, k: int) -> float:
+    """How far ``k`` shares printed to ``decimals`` may sum from 100 (or 1): half a unit
+    each."""
+    return 0.5 * 10.0 ** -(decimals if decimals is not None else 9) * k
+
+
 def half_unit(decimals: int | None, units: Units) -> float:
     """Half a unit of the last published decimal, as a proportion (0 when not rounded)."""
     if decimals is None:

@@ -28,28 +28,12 @@ from unspoken.tables.rounding import (
     corner_range,
     half_unit,
     number,
+    read_units,
     rounding_text,
+    sum_slack,
 )
 
 __all__ = ["direct_from_topline"]
-
-
-def _read_units(total: float, units: Any, slack: float) -> tuple[str, str | None]:
-    """The units of shares summing to ``total``: as given, else detected when the sum is
-    unambiguous (100 or 1 within ``slack``, the rounding of the printed digits). Returns
-    (units, a note saying they were detected, or None)."""
-    what, param = "shares", "shares"
-    if units is not None:
-        return units, None
-    if abs(total - 100) <= slack + 1e-7:
-        return "percent", f"units read as percent: the {what} sum to {total:g}"
-    if abs(total - 1) <= slack + 1e-9:
-        return "proportion", f"units read as proportions: the {what} sum to {total:g}"
-    raise DataError(
-        f"the {what} sum to {total:g}, neither about 100 nor about 1: say units='percent' or "
-        "'proportion' (and check that every answer of the table is listed)",
-        param=param,
-    )
 
 
 def _shares(shares: Any) -> tuple[list[str], np.ndarray]:
@@ -147,9 +131,9 @@ def direct_from_topline(
         notes.append(f"'{rest}' is the remainder of the published shares: {left:g}")
     # a full table sums to 100 (or 1) within its rounding: half a unit per answer
     k_pub = len(values) - (rest is not None)
-    slack = (0.5 * 10.0 ** -(dec if dec is not None else 9)) * k_pub
+    slack = sum_slack(dec, k_pub)
     total = float(values.sum())
-    unit, note = _read_units(total, given_units, slack)
+    unit, note = read_units(total, given_units, slack, "shares", "shares")
     if note:
         notes.append(note)
     full = 100.0 if unit == "percent" else 1.0

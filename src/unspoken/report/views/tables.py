@@ -30,7 +30,7 @@ def list_table_view(res: Any) -> View:
         v.headline.append(
             f"Maximum likelihood (no covariates): {pct(res.ml.estimate)} ({_interval(res.ml)})."
         )
-    n0, n1 = sum(res.control), sum(res.treated)
+    n0, n1 = round(sum(res.control)), round(sum(res.treated))
     v.facts.append(f"n = {res.n:,} ({n0:,} control, {n1:,} treated), J = {res.J}.")
     dt = res.design
     v.facts.append(
@@ -53,10 +53,7 @@ def list_table_view(res: Any) -> View:
         Table(
             "Answer counts (the published table)",
             ["answer", "control", "treated"],
-            [
-                [str(k), str(res.control[k]) if k < len(res.control) else "", str(res.treated[k])]
-                for k in range(top)
-            ],
+            [[str(k), _count(res.control, k), _count(res.treated, k)] for k in range(top)],
             ["r", "r", "r"],
         )
     )
@@ -70,6 +67,14 @@ def list_table_view(res: Any) -> View:
         "level": f"{res.level:g}",
     }
     return v
+
+
+def _count(counts: list[Any], k: int) -> str:
+    """A published count (whole) or one derived from a share (one decimal)."""
+    if k >= len(counts):
+        return ""
+    c = counts[k]
+    return f"{c:,}" if isinstance(c, int) else f"{c:,.1f}"
 
 
 def topline_view(res: Any) -> View:

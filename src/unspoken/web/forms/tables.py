@@ -8,12 +8,13 @@ from unspoken.web.forms.fields import Analysis, Field, choice
 from unspoken.web.forms.shared import _ALPHA, _DK, _DK_VALUES, _LEVEL, _SUPPORT
 
 
-def _units(what: str) -> Field:
+def _units(what: str, advanced: bool = False) -> Field:
     return choice(
         "units",
         "Units",
         f"How the table prints the {what}.",
         {"percent": "percent", "proportion": "proportions (0 to 1)", "": "detect (only if clear)"},
+        advanced=advanced,
     )
 
 
@@ -38,7 +39,7 @@ _TABLE_LIST = Analysis(
             "control",
             "Control list: respondents answering 0, 1, ..., J",
             "text",
-            "Counts separated by commas, answer 0 first.",
+            "Counts separated by commas, answer 0 first (or shares: see More options).",
             default="8, 132, 222, 227",
         ),
         Field(
@@ -56,6 +57,24 @@ _TABLE_LIST = Analysis(
             advanced=True,
             low=1,
         ),
+        Field(
+            "n_control",
+            "Control list: respondents",
+            "int_opt",
+            "Only for a table of shares: the control list's size.",
+            advanced=True,
+            low=2,
+        ),
+        Field(
+            "n_treated",
+            "Treated list: respondents",
+            "int_opt",
+            "Only for a table of shares: the treated list's size.",
+            advanced=True,
+            low=2,
+        ),
+        _units("shares (only with the lists' sizes)", advanced=True),
+        _DECIMALS,
         _ALPHA,
         _LEVEL,
     ),

@@ -12,12 +12,14 @@ from unspoken.web.forms.runners.common import level_of, pick
 
 def run_table_list(df: pd.DataFrame, v: dict[str, Any]) -> Any:
     from unspoken.tables import list_from_counts
-    from unspoken.tables.parse import counts_text
+    from unspoken.tables.parse import arms_text
 
+    sizes = pick(v, "n_control", "n_treated")
     return list_from_counts(
-        counts_text(v["control"] or "", "control"),
-        counts_text(v["treated"] or "", "treated"),
-        v["J"],
+        **arms_text(v["control"] or "", v["treated"] or "", v["decimals"], sizes),
+        J=v["J"],
+        **sizes,
+        units=(v["units"] or None) if v["n_control"] or v["n_treated"] else None,
         alpha=float(v["alpha"]),
         level=level_of(v),
     )
