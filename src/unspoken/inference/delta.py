@@ -38,9 +38,11 @@ def delta_se(gradient: np.ndarray, cov: np.ndarray) -> float:
 
 def delta_var_rows(jacobian: np.ndarray, cov: np.ndarray) -> np.ndarray:
     """The diagonal of ``G V G'`` (each row's variance) without forming the ``m x m``
-    matrix: for one derived quantity per row, e.g. a prediction per respondent."""
+    matrix: for one derived quantity per row, e.g. a prediction per respondent. Leading
+    dimensions are a batch: ``G`` of shape ``(..., m, p)`` with ``V`` of shape
+    ``(..., p, p)`` gives ``(..., m)`` (e.g. one fit per quadrature node)."""
     G = np.asarray(jacobian, dtype=float)
-    return np.einsum("ij,jk,ik->i", G, np.asarray(cov, dtype=float), G)
+    return np.einsum("...ij,...jk,...ik->...i", G, np.asarray(cov, dtype=float), G)
 
 
 def delta_se_rows(jacobian: np.ndarray, cov: np.ndarray) -> np.ndarray:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from unspoken.errors import DataError
+from unspoken.inference.delta import delta_var_rows
 from unspoken.polls.inference import Hyper
 from unspoken.polls.smoother import Design, banded_inverse_diag, solve
 
@@ -157,7 +158,7 @@ def integrate_sigma(d: Design, fit: Any) -> SigmaMixture:
     Z = [s.Z for s in sols]
     if Z[0].shape[1]:
         S = np.stack([s.S_inv for s in sols])
-        var = var + np.einsum("ktq,kqr,ktr->kt", np.stack(Z), S, np.stack(Z))
+        var = var + delta_var_rows(np.stack(Z), S)
     var[:, d.exact_idx] = 0.0
     return SigmaMixture(
         sigma=sigma,
