@@ -86,7 +86,7 @@ def test_defaults(design, default, weighted_default, expected):
     [
         ("robust", {}, {}, "unknown vcov 'robust'"),
         ("hc3", {}, {"estimator": "method='ml'"}, "not available for method='ml'"),
-        ("opg", {}, {}, "rr_regression only"),
+        ("opg", {}, {}, "rr_regression and list_joint only"),
         ("cluster", {}, {}, "needs a cluster column"),
         ("model", {"weights": True}, {}, "wrong with weights"),
         ("hc0", {"strata": True}, {}, "strata were given, but vcov='hc0' ignores them"),
@@ -167,7 +167,7 @@ def test_every_estimator_refuses_through_the_resolver(api):
 
 
 def test_rr_prevalence_refuses_opg_with_the_reason():
-    with pytest.raises(UnsupportedError, match="rr_regression only") as ei:
+    with pytest.raises(UnsupportedError, match="rr_regression and list_joint only") as ei:
         ENTRY_POINTS["rr_prevalence"][1](_race(), "opg")
     assert ei.value.param == "vcov"
 

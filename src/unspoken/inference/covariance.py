@@ -96,9 +96,10 @@ VARIANCE_KINDS: dict[str, VarianceKind] = {
         ),
         VarianceKind(
             "opg",
-            "outer product of the score vectors, R rrreg's default",
+            "outer product of the score vectors, R rrreg's and ictreg.joint's",
             ("outer-product",),
-            limitation="the outer product of gradients is offered for rr_regression only",
+            limitation="the outer product of gradients is offered for rr_regression and "
+            "list_joint only",
         ),
         VarianceKind("hc0", "robust sandwich, White's HC0", (), (), ("weights",)),
         VarianceKind("hc1", "robust sandwich times n/(n-k), HC1", (), (), ("weights",)),
@@ -171,6 +172,7 @@ VCOV_OFFERS: dict[str, VcovOffer] = {
     "multi:ml": VcovOffer(_NO_LEVERAGE, "model"),
     "variant": VcovOffer(_NO_LEVERAGE, "model"),
     "double": VcovOffer(_ROBUST, "hc0"),
+    "list:joint": VcovOffer(("model", "opg", *_ROBUST), "model"),
     "rr": VcovOffer(("model", "opg", *_ROBUST), "model"),
     "rr_prevalence": VcovOffer(_CLOSED_FORM_RR, "model"),
     "rr_predictor": VcovOffer(_CLOSED_FORM_RR, "model"),

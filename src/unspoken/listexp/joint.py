@@ -32,7 +32,7 @@ import pandas as pd
 from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
-from unspoken.inference.covariance import VcovOffer, resolve_vcov
+from unspoken.inference.covariance import VCOV_OFFERS, resolve_vcov
 from unspoken.inference.delta import delta_estimate
 from unspoken.inference.likelihood import fit_index_model
 from unspoken.listexp._variant_common import fit_cov
@@ -60,7 +60,8 @@ OutcomeModel = Literal["linear", "logistic"]
 EM_STEPS = 10
 
 #: the variance kinds of the joint model and its usual one
-JOINT_VCOV = VcovOffer(("model", "opg", "hc0", "hc1", "cluster", "survey", "bootstrap"), "model")
+#: the variance kinds list_joint offers (the registry entry)
+JOINT_VCOV = VCOV_OFFERS["list:joint"]
 
 
 # --------------------------------------------------------------------------- data

@@ -137,7 +137,7 @@ _USUAL = "the method's usual one"
 _VCOV_TEXT = {
     "": _USUAL,
     "model": "model-based",
-    "opg": "outer product of gradients (R rrreg's)",
+    "opg": "outer product of gradients (R rrreg's and ictreg.joint's)",
     "hc0": "robust (hc0)",
     "hc1": "robust, small-sample (hc1)",
     "hc2": "hc2 (dim and lm only)",
