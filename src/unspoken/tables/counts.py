@@ -164,11 +164,12 @@ def _moments(c: np.ndarray) -> tuple[float, float, float]:
 
 
 def _dim(c0: np.ndarray, c1: np.ndarray, level: float, n: int) -> Estimate:
+    from unspoken.inference.delta import independent_se
     from unspoken.listexp.predict import t_crit
 
     n0, m0, v0 = _moments(c0)
     n1, m1, v1 = _moments(c1)
-    se = float(np.sqrt(v0 / n0 + v1 / n1))
+    se = independent_se(np.sqrt(v0 / n0), np.sqrt(v1 / n1))
     return Estimate.from_se(m1 - m0, se, level, n=n, crit=t_crit(level, n))
 
 

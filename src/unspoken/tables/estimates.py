@@ -9,9 +9,10 @@ confidence interval stands for its standard error ``(high - low) / (2 z)`` at it
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.results import Estimate
@@ -67,8 +68,11 @@ def _se(
 
 
 def _gap(h: float, sh: float, d: float, sd: float, r: float, level: float) -> Estimate:
-    var = sh * sh + sd * sd - 2 * r * sh * sd
-    return Estimate.from_se(h - d, math.sqrt(max(var, 0.0)), level)
+    """``h - d`` by the delta method with the two estimates' correlation ``r``."""
+    from unspoken.inference.delta import delta_estimate
+
+    cov = np.array([[sh * sh, r * sh * sd], [r * sh * sd, sd * sd]])
+    return delta_estimate(h - d, np.array([1.0, -1.0]), cov, level)
 
 
 def _correlation(r: Any, name: str) -> float:
