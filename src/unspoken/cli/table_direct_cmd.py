@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from unspoken.cli.common import choice_option, finish, level_option, report_options, support_options
+from unspoken.cli.table_list_cmd import decimals_option
 
 
 @click.command("table-direct")
@@ -23,12 +24,7 @@ from unspoken.cli.common import choice_option, finish, level_option, report_opti
 @click.option("--deff", type=float, default=None, help="Design effect (widens the errors).")
 @click.option("--n-eff", type=float, default=None, help="Effective sample size (or --deff).")
 @click.option("--rest", default=None, help="Name the remainder up to 100% as this answer.")
-@click.option(
-    "--decimals",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Decimals the table printed (default: as typed).",
-)
+@decimals_option
 @level_option
 @report_options
 def command(

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from unspoken.cli.common import choice_option, finish, level_option, report_options, shown_option
+from unspoken.cli.table_list_cmd import decimals_option
 
 
 @click.command("table-gap")
@@ -25,12 +26,7 @@ from unspoken.cli.common import choice_option, finish, level_option, report_opti
 )
 @click.option("--correlations", default=None, help="Correlations of that table, comma-separated.")
 @shown_option("--ci-level", float, 0.95, "Level of the published intervals.")
-@click.option(
-    "--decimals",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Decimals the estimates were printed to (default: as typed).",
-)
+@decimals_option
 @level_option
 @report_options
 def command(

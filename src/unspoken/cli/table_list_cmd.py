@@ -15,6 +15,14 @@ from unspoken.cli.common import (
     shown_option,
 )
 
+#: --decimals, shared by the table commands (what the published numbers were printed to)
+decimals_option = click.option(
+    "--decimals",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Decimals the published shares or estimates were printed to (default: as typed).",
+)
+
 
 @click.command("table-list")
 @click.option(
@@ -39,12 +47,7 @@ from unspoken.cli.common import (
 @click.option("--n-control", type=int, default=None, help="Control arm's size, if given shares.")
 @click.option("--n-treated", type=int, default=None, help="Treated arm's size, if given shares.")
 @choice_option("--units", ["percent", "proportion"], None, "How shares are printed (with sizes).")
-@click.option(
-    "--decimals",
-    type=click.IntRange(min=0),
-    default=None,
-    help="Decimals the shares were printed to (default: as typed).",
-)
+@decimals_option
 @shown_option("--alpha", float, 0.05, "Level of the design-effect test.")
 @click.option("--no-gms", "gms", flag_value=False, default=True, help="No moment selection.")
 @choice_option("--compat", ["paper", "list"], "paper", "Design test as in the paper, or R list.")
