@@ -108,7 +108,7 @@ def setup(race):
     moments = nls_moments(ld.y.astype(float), ld.t, ld.X, 3, np.ones(n), ag)
 
     def parts(theta, W):
-        Psi, _, G = moments(theta)
+        Psi, _, G, _ = moments(theta)
         M = Psi.sum(0) / n
         return float(M @ W @ M), 2 * G.T @ W @ M
 
@@ -129,7 +129,7 @@ def test_r_optimiser_path_reproduces_r(setup):
     assert np.max(np.abs(b2 - est) / np.abs(est)) < 1e-4
     # R prints the statistic rounded to 4 decimals (0.5720)
     assert abs(n * parts(b2, W1)[0] - ref["components"]["J.stat"]) < 1e-3
-    Psi, _, G = moments(b2)
+    Psi, _, G, _ = moments(b2)
     W = _inv(_cov_of(Psi, 10))
     se = np.sqrt(np.diag(np.linalg.inv(G.T @ W @ G) / n))
     np.testing.assert_allclose(se, ref["se_from_vcov"], rtol=1e-4)

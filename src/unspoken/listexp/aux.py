@@ -162,55 +162,74 @@ def aux_vcov(vcov: str | None, survey: Any, notes: list[str]) -> str:
 
 # --------------------------------------------------------------------------- moments
 
-Moments = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray | None]]
+#: ``moments(theta, tensor)`` -> per-respondent moments ``(n, m)``, the exact Jacobian of
+#: their sum ``(m, p)``, the Jacobian for the variance (``None``: the exact one) and, with
+#: ``tensor=True``, the per-respondent Jacobians ``(n, m, p)``
+Moments = Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]]
 
 
-def _outer(X: np.ndarray) -> np.ndarray:
-    return X[:, :, None] * X[:, None, :]
-
-
-def _aux_block(X, v, delta, ag: AuxGroups, p: int):
-    """The auxiliary moments ``(n, H)`` and their derivative ``(n, H, p)`` (in ``delta``)."""
+def _assemble(X, pieces, blocks, Pa, Da, tensor):
+    """Model moments ``X * a_b`` per block and Jacobian blocks ``c_rc x x'`` (``pieces``:
+    ``{(r, c): (c, mirror)}``, mirrored when ``r != c`` and ``mirror``), stacked with the
+    auxiliary moments ``Pa`` and their Jacobian rows ``Da`` ``(n, H, k)`` (in ``delta``)."""
     n, k = X.shape
-    H = len(ag.labels)
+    nb = len(blocks)
+    Psi = np.hstack([X * a[:, None] for a in blocks] + [Pa])
+    H = Pa.shape[1]
+    Dsum = np.zeros((nb * k + H, nb * k))
+    for (r, c), (coef, mirror) in pieces.items():
+        blk = (X.T * coef) @ X
+        Dsum[r * k : (r + 1) * k, c * k : (c + 1) * k] = blk
+        if mirror and r != c:
+            Dsum[c * k : (c + 1) * k, r * k : (r + 1) * k] = blk.T
+    Dsum[nb * k :, :k] = Da.sum(0)
+    D = None
+    if tensor:
+        XX = X[:, :, None] * X[:, None, :]
+        D = np.zeros((n, nb * k + H, nb * k))
+        for (r, c), (coef, mirror) in pieces.items():
+            D[:, r * k : (r + 1) * k, c * k : (c + 1) * k] = coef[:, None, None] * XX
+            if mirror and r != c:
+                D[:, c * k : (c + 1) * k, r * k : (r + 1) * k] = coef[:, None, None] * XX
+        D[:, nb * k :, :k] = Da
+    return Psi, Dsum, D
+
+
+def _aux_block(X, v, delta, ag: AuxGroups):
+    """The auxiliary moments ``(n, H)`` and their derivative in ``delta`` ``(n, H, k)``."""
+    n = X.shape[0]
     g = expit(X @ delta)
-    onehot = np.zeros((n, H))
+    onehot = np.zeros((n, len(ag.labels)))
     onehot[np.arange(n), ag.codes] = v
     Psi = onehot * (ag.shares[None, :] - g[:, None])
-    D = np.zeros((n, H, p))
-    D[:, :, :k] = -(onehot * (g * (1 - g))[:, None])[:, :, None] * X[:, None, :]
-    return Psi, D
+    return Psi, -(onehot * (g * (1 - g))[:, None])[:, :, None] * X[:, None, :]
 
 
 def nls_moments(y, t, X, J, v, ag: AuxGroups) -> Moments:
     """Imai's two-step NLS equations (R ``list``'s scaling) and the auxiliary moments."""
     n, k = X.shape
     tr = t == 1
-    XX = _outer(X)
 
-    def moments(theta):
+    def moments(theta, tensor=False):
         delta, psi = theta[:k], theta[k:]
         g, q = expit(X @ delta), expit(X @ psi)
         gg, qq = g * (1 - g), q * (1 - q)
-        r1 = y - J * q - g
-        r0 = y - J * q
-        a = np.where(tr, v * r1 * gg, 0.0)
-        b = np.where(tr, 0.0, v * r0 * J * qq)
-        Psi = np.hstack([X * a[:, None], X * b[:, None]])
-        D = np.zeros((n, 2 * k, 2 * k))
+        a = np.where(tr, v * (y - J * q - g) * gg, 0.0)
+        b = np.where(tr, 0.0, v * (y - J * q) * J * qq)
         e11 = np.where(tr, v * gg * gg, 0.0)
         e12 = np.where(tr, v * J * gg * qq, 0.0)
         e22 = np.where(tr, 0.0, v * J * J * qq * qq)
-        D[:, :k, :k] = (-e11 + a * (1 - 2 * g))[:, None, None] * XX
-        D[:, :k, k:] = -e12[:, None, None] * XX
-        D[:, k:, k:] = (-e22 + b * (1 - 2 * q))[:, None, None] * XX
-        expected = np.zeros((2 * k, 2 * k))
+        pieces = {
+            (0, 0): (-e11 + a * (1 - 2 * g), False),
+            (0, 1): (-e12, False),
+            (1, 1): (-e22 + b * (1 - 2 * q), False),
+        }
+        Pa, Da = _aux_block(X, v, delta, ag)
+        Psi, Dsum, D = _assemble(X, pieces, [a, b], Pa, Da, tensor)
+        expected = Dsum.copy()
         expected[:k, :k] = -(X.T * e11) @ X
-        expected[:k, k:] = -(X.T * e12) @ X
-        expected[k:, k:] = -(X.T * e22) @ X
-        Pa, Da = _aux_block(X, v, delta, ag, 2 * k)
-        G = np.vstack([expected, Da.sum(0)]) / n
-        return np.hstack([Psi, Pa]), np.concatenate([D, Da], axis=1), G
+        expected[k : 2 * k, k:] = -(X.T * e22) @ X
+        return Psi, Dsum / n, expected / n, D
 
     return moments
 
@@ -219,20 +238,13 @@ def ml_moments(model: Any, v, ag: AuxGroups) -> Moments:
     """Per-respondent scores of the binomial list likelihood and the auxiliary moments."""
     X = model.X
     n, k = X.shape
-    nb = len(model.designs)
-    XX = _outer(X)
 
-    def moments(theta):
-        etas = model.etas(theta)
-        _, d1, d2 = model.derivs(etas, 2)
-        Psi = np.hstack([X * (v * s)[:, None] for s in d1])
-        D = np.zeros((n, nb * k, nb * k))
-        for (b, c), h in d2.items():
-            blk = (v * h)[:, None, None] * XX
-            D[:, b * k : (b + 1) * k, c * k : (c + 1) * k] = blk
-            D[:, c * k : (c + 1) * k, b * k : (b + 1) * k] = blk
-        Pa, Da = _aux_block(X, v, theta[:k], ag, nb * k)
-        return np.hstack([Psi, Pa]), np.concatenate([D, Da], axis=1), None
+    def moments(theta, tensor=False):
+        _, d1, d2 = model.derivs(model.etas(theta), 2)
+        pieces = {rc: (v * h, True) for rc, h in d2.items()}
+        Pa, Da = _aux_block(X, v, theta[:k], ag)
+        Psi, Dsum, D = _assemble(X, pieces, [v * s for s in d1], Pa, Da, tensor)
+        return Psi, Dsum / n, None, D
 
     return moments
 
@@ -250,6 +262,7 @@ class GMMResult:
     converged: bool
     iterations: int
     gradient_norm: float
+    first_at: int = 0
 
 
 def _cov_of(Psi: np.ndarray, m: int) -> np.ndarray:
@@ -260,69 +273,124 @@ def _cov_of(Psi: np.ndarray, m: int) -> np.ndarray:
     return F
 
 
+_SINGULAR = (
+    "aux: the covariance of the moments is singular (a group too small, a covariate constant "
+    "in an arm, or sensitive-item coefficients drifting to infinity); simplify the formula or "
+    "merge groups"
+)
+
+
+_DRIFT = (
+    "aux: the GMM with known shares has no finite solution here: the sensitive-item "
+    "coefficients drift towards infinity (fitted shares of 0 or 1 that meet the known shares "
+    "exactly); use method='ml', fewer covariates or more respondents"
+)
+
+
 def _inv(F: np.ndarray) -> np.ndarray:
+    """``F^-1`` (symmetric), refusing a singular ``F``."""
+    vals, vecs = np.linalg.eigh((F + F.T) / 2)
+    if not np.all(np.isfinite(vals)) or vals[0] <= 1e-13 * max(vals[-1], 1e-300):
+        raise DataError(_SINGULAR)
+    return (vecs / vals) @ vecs.T
+
+
+def gmm(
+    moments: Moments,
+    starts: list[np.ndarray],
+    m: int,
+    weighting: str,
+    finite: Callable[[np.ndarray], bool],
+) -> GMMResult:
+    """GMM on ``moments`` (``m`` model moments first, then the auxiliary ones): two-step
+    efficient or continuously updated weighting (see the module). The first weight matrix is
+    taken at ``starts[0]`` (the fit without auxiliary moments, as R does); each minimisation
+    runs from every start and keeps the lowest criterion among the estimates that
+    ``finite`` accepts (the NLS criterion also falls towards infinite coefficients, where
+    fitted shares of 0 or 1 meet the known shares exactly)."""
     try:
-        np.linalg.cholesky(F)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return _gmm(moments, starts, m, weighting, finite)
     except np.linalg.LinAlgError:
-        raise DataError(
-            "aux: the covariance of the moments is singular (a group too small, or a "
-            "covariate constant in an arm); simplify the formula or merge groups"
-        ) from None
-    return np.linalg.inv(F)
+        raise DataError(_SINGULAR) from None
 
 
-def gmm(moments: Moments, theta0: np.ndarray, m: int, weighting: str) -> GMMResult:
-    """GMM on ``moments`` (``m`` model moments first, then the auxiliary ones) from
-    ``theta0``: two-step efficient or continuously updated weighting (see the module)."""
+def _gmm(moments, starts, m, weighting, finite) -> GMMResult:
     from scipy.optimize import least_squares, minimize
 
-    Psi0, _, _ = moments(theta0)
-    n = Psi0.shape[0]
+    n = moments(starts[0])[0].shape[0]
     iters = 0
 
-    def fixed(W: np.ndarray, start: np.ndarray) -> np.ndarray:
+    def best(runs: list[tuple[float, np.ndarray]]) -> tuple[float, np.ndarray]:
+        ok = [r for r in runs if np.isfinite(r[0]) and finite(r[1])]
+        if not ok:
+            raise DataError(_DRIFT)
+        return min(ok, key=lambda r: r[0])
+
+    def fixed(W: np.ndarray, points: list[np.ndarray]) -> tuple[float, np.ndarray]:
         nonlocal iters
         L = np.linalg.cholesky(W)
 
+        cache: dict[bytes, tuple] = {}
+
+        def at(th):
+            key = th.tobytes()
+            if key not in cache:
+                cache.clear()
+                cache[key] = moments(th)
+            return cache[key]
+
         def resid(th):
-            return L.T @ moments(th)[0].sum(0) / n
+            return L.T @ at(th)[0].sum(0) / n
 
         def jac(th):
-            return L.T @ moments(th)[1].sum(0) / n
+            return L.T @ at(th)[1]
 
-        r = least_squares(resid, start, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15)
-        iters += int(r.nfev)
-        return r.x
+        runs = []
+        for x0 in points:
+            r = least_squares(resid, x0, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15)
+            iters += int(r.nfev)
+            runs.append((2 * float(r.cost), r.x))
+        return best(runs)
 
-    def criterion(th: np.ndarray, W: np.ndarray) -> float:
-        M = moments(th)[0].sum(0) / n
-        return float(M @ W @ M)
-
+    first_at = 0
     if weighting == "efficient":
-        th1 = fixed(_inv(_cov_of(Psi0, m)), theta0)
-        W1 = _inv(_cov_of(moments(th1)[0], m))
-        theta = fixed(W1, th1)
-        value = criterion(theta, W1)
-        M = moments(theta)[0].sum(0) / n
-        grad = 2 * (moments(theta)[1].sum(0) / n).T @ W1 @ M
+        for first_at, w0 in enumerate(starts):
+            try:
+                _, th1 = fixed(_inv(_cov_of(moments(w0)[0], m)), starts)
+                W1 = _inv(_cov_of(moments(th1)[0], m))
+                value, theta = fixed(W1, [th1, *starts])
+                break
+            except DataError:
+                if first_at == len(starts) - 1:
+                    raise
+        Psi, Dsum, _, _ = moments(theta)
+        grad = 2 * Dsum.T @ W1 @ (Psi.sum(0) / n)
     else:
 
         def cue(th):
-            Psi, D, _ = moments(th)
+            Psi, Dsum, _, D = moments(th, True)
             M = Psi.sum(0) / n
-            u = _inv(_cov_of(Psi, m)) @ M
-            grad = 2 * (D.sum(0) / n).T @ u
+            try:
+                u = _inv(_cov_of(Psi, m)) @ M
+            except DataError:
+                return np.inf, np.zeros_like(th)
+            grad = 2 * Dsum.T @ u
             for sl in (slice(0, m), slice(m, None)):
                 a = Psi[:, sl] @ u[sl]
                 B = np.einsum("imp,m->ip", D[:, sl, :], u[sl])
                 grad -= 2 * (a @ B) / n
             return float(M @ u), grad
 
-        r = minimize(cue, theta0, jac=True, method="BFGS", options={"gtol": 1e-12, "maxiter": 2000})
-        theta, value, grad = r.x, float(r.fun), r.jac
-        iters = int(r.nit)
-    Psi, D, G = moments(theta)
-    G = D.sum(0) / n if G is None else G
+        runs = []
+        for x0 in starts:
+            r = minimize(cue, x0, jac=True, method="BFGS", options={"gtol": 1e-12, "maxiter": 2000})
+            iters += int(r.nit)
+            runs.append((float(r.fun), r.x))
+        value, theta = best(runs)
+        grad = cue(theta)[1]
+    Psi, Dsum, G, _ = moments(theta)
+    G = Dsum if G is None else G
     W = _inv(_cov_of(Psi, m))
     A = np.linalg.inv(G.T @ W @ G)
     gnorm = float(np.max(np.abs(grad)))
@@ -336,7 +404,29 @@ def gmm(moments: Moments, theta0: np.ndarray, m: int, weighting: str) -> GMMResu
         converged=ok,
         iterations=iters,
         gradient_norm=gnorm,
+        first_at=first_at,
     )
+
+
+def _shifted(theta: np.ndarray, X: np.ndarray, v: np.ndarray, ag: AuxGroups) -> list[np.ndarray]:
+    """A second start: ``theta`` with the sensitive intercept moved so that the fitted
+    shares meet the known shares on average (none without an intercept column)."""
+    from scipy.optimize import brentq
+
+    const = np.flatnonzero(np.all(X == 1, axis=0))
+    if const.size == 0:
+        return []
+    eta = X @ theta[: X.shape[1]]
+    target = float(v @ ag.shares[ag.codes])
+
+    def gap(c: float) -> float:
+        return float(v @ expit(eta + c)) - target
+
+    if gap(-40) * gap(40) > 0:
+        return []
+    out = theta.copy()
+    out[const[0]] += brentq(gap, -40, 40, xtol=1e-12)
+    return [out]
 
 
 def aux_core(
@@ -369,8 +459,20 @@ def aux_core(
         model = BinomialListModel(yf, t, X, J, constrained, None)
         moments = ml_moments(model, v, ag)
     m = start.theta.size
-    res = gmm(moments, start.theta, m, ag.options.weighting)
+    k = X.shape[1]
+
+    def finite(theta: np.ndarray) -> bool:
+        return bool(np.all(np.isfinite(theta))) and float(np.max(np.abs(X @ theta[:k]))) < 25
+
+    starts = [start.theta, *_shifted(start.theta, X, v, ag)]
+    res = gmm(moments, starts, m, ag.options.weighting, finite)
     notes = [ag.describe()]
+    if res.first_at:
+        notes.append(
+            "the first GMM step's weights were taken where the fitted shares meet the known "
+            "shares on average: weighted at the fit without known shares, the criterion "
+            "falls towards infinite coefficients"
+        )
     if not res.converged:
         notes.append(
             f"the GMM with auxiliary moments did not converge (largest gradient "
