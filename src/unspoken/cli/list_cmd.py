@@ -64,6 +64,24 @@ from unspoken.inference.covariance import offered
     "none",
     "Several sensitive items: let each depend on the control count ('level').",
 )
+@click.option(
+    "--aux-group",
+    default=None,
+    help="Known shares: the column whose groups have a known share of the sensitive trait.",
+)
+@click.option(
+    "--aux-share",
+    "aux_shares",
+    multiple=True,
+    help="Known share of a group, VALUE=SHARE (repeat: --aux-share 0=0.10 --aux-share 1=0.30);"
+    " one number without --aux-group for everyone. Methods nls and ml.",
+)
+@choice_option(
+    "--aux-weighting",
+    ["efficient", "cue"],
+    "efficient",
+    "Known shares: two-step efficient or continuously updated GMM weights.",
+)
 @output_options
 def command(
     data: str,
@@ -72,15 +90,32 @@ def command(
     encoding: str | None,
     as_json: bool,
     html_file: str | None,
+    aux_group: str | None,
+    aux_shares: tuple[str, ...],
+    aux_weighting: str,
     **options: Any,
 ) -> None:
     """Fit a list experiment on DATA (a file or a bundled data set name).
 
     Example: unspoken list race --formula "y ~ age + south" --J 3 --method ml
+
+    Known shares of the sensitive trait (Chou, Imai & Rosenfeld 2017): --aux-group south
+    --aux-share 0=0.10 --aux-share 1=0.30 (the JSON then has "overid", the Sargan-Hansen
+    test of the shares).
     """
     from unspoken._warnings import collect_warnings
+    from unspoken.errors import UnsupportedError
     from unspoken.listexp.standard import list_experiment
 
+    if aux_shares or aux_group:
+        from unspoken.listexp.aux import parse_shares
+
+        if not aux_shares:
+            raise UnsupportedError("--aux-group needs --aux-share VALUE=SHARE", param="aux")
+        options["aux"] = {
+            "group": aux_group, "shares": parse_shares(list(aux_shares)),
+            "weighting": aux_weighting,
+        }  # fmt: skip
     df = load_frame(data, encoding=encoding)
     with collect_warnings() as warned:
         # the options are list_experiment's own arguments, under their own names

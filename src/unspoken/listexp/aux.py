@@ -40,7 +40,15 @@ from unspoken.errors import DataError, UnsupportedError
 from unspoken.listexp.core import Core
 from unspoken.listexp.options import Auxiliary, group_label
 
-__all__ = ["AUX_METHODS", "AuxGroups", "aux_core", "aux_groups", "aux_vcov", "check_aux_method"]
+__all__ = [
+    "AUX_METHODS",
+    "AuxGroups",
+    "aux_core",
+    "aux_groups",
+    "aux_vcov",
+    "check_aux_method",
+    "parse_shares",
+]
 
 #: the methods that can use auxiliary moments (a logistic model of the sensitive trait)
 AUX_METHODS = ("nls", "ml")
@@ -74,6 +82,38 @@ class AuxGroups:
             f"known shares of the sensitive trait used as auxiliary moments ({pairs}); GMM "
             f"with {how} weighting (Chou, Imai & Rosenfeld 2017)"
         )
+
+
+def parse_shares(items: str | list[str] | tuple[str, ...]) -> dict[str, float] | float:
+    """Known shares written as text: ``"0=0.10, 1=0.30"`` or items ``["0=0.10", "1=0.30"]``
+    (group value = share), or one number for everyone (``"0.15"``). Refused with an
+    :class:`UnsupportedError` naming the item that is not ``value=share``."""
+    if isinstance(items, str):
+        items = [items]
+    parts = [p.strip() for item in items for p in str(item).split(",") if p.strip()]
+    if not parts:
+        raise UnsupportedError("no aux shares given: write them as 0=0.10, 1=0.30", param="aux")
+    if len(parts) == 1 and "=" not in parts[0]:
+        return _share_number(parts[0], "everyone")
+    out: dict[str, float] = {}
+    for part in parts:
+        label, eq, value = part.partition("=")
+        if not eq or not label.strip():
+            raise UnsupportedError(
+                f"aux share {part!r} is not of the form value=share (e.g. 0=0.10, 1=0.30)",
+                param="aux",
+            )
+        out[label.strip()] = _share_number(value.strip(), label.strip())
+    return out
+
+
+def _share_number(text: str, label: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise UnsupportedError(
+            f"aux share of {label} is {text!r}, not a number (write e.g. 0=0.10)", param="aux"
+        ) from None
 
 
 def check_aux_method(method: str) -> None:

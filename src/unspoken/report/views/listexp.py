@@ -80,6 +80,18 @@ def fit_view(fit: Any) -> View:
             f"Consistency of the two lists: chi2({ct['df']}) = {ct['statistic']:.3f}, "
             f"p = {pval(ct['p_value'])}"
         )
+    ov = extra.get("overid")
+    if ov:
+        agree = (
+            "the list answers contradict the known shares (or the model): read the estimates "
+            "with caution"
+            if ov["p_value"] < 0.05
+            else "the list answers are consistent with the known shares"
+        )
+        v.facts.append(
+            f"Known shares against the list answers (Sargan-Hansen test): J = "
+            f"{ov['statistic']:.3f} on {ov['df']} df, p = {pval(ov['p_value'])}: {agree}."
+        )
     v.tables.append(_params_table(fit.tidy()))
     # the estimator's own words on a failed fit are the warning, said once (not also a note)
     alarms = [n for n in fit.notes if any(w in n for w in _ALARMS)]
