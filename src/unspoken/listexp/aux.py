@@ -323,7 +323,7 @@ _SINGULAR = (
 _DRIFT = (
     "aux: the GMM with known shares has no finite solution here: the sensitive-item "
     "coefficients drift towards infinity (fitted shares of 0 or 1 that meet the known shares "
-    "exactly); use method='ml', fewer covariates or more respondents"
+    "exactly); use maximum likelihood (method ml), fewer covariates or more respondents"
 )
 
 

@@ -116,7 +116,10 @@ class Auxiliary(_Options):
     weighting: AuxWeighting = "efficient"
 
     def __post_init__(self) -> None:
-        choice(self.weighting, AuxWeighting, "aux weighting")
+        if self.weighting not in ("efficient", "cue"):
+            raise UnsupportedError(
+                f"aux weighting must be 'efficient' or 'cue', got {self.weighting!r}", param="aux"
+            )
         if self.group is not None and not (isinstance(self.group, str) and self.group):
             raise UnsupportedError(
                 f"aux group must be a column name, got {self.group!r}", param="aux"

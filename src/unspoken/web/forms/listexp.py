@@ -118,6 +118,29 @@ _LIST = Analysis(
             {"none": "independent of the control count", "level": "depends on it (level)"},
             advanced=True,
         ),
+        Field(
+            "aux_group",
+            "Known shares: group column",
+            "column_opt",
+            "Known shares of the trait (official results by region): the column of the "
+            "groups; empty with one share for everyone. Methods nls and ml (Chou, Imai & "
+            "Rosenfeld 2017).",
+            advanced=True,
+        ),
+        Field(
+            "aux_shares",
+            "Known shares",
+            "text",
+            "Each group's known share, e.g. 0=0.10, 1=0.30; one number for everyone.",
+            advanced=True,
+        ),
+        choice(
+            "aux_weighting",
+            "Known shares: weighting",
+            "Two-step efficient or continuously updated GMM weights.",
+            {"efficient": "two-step efficient", "cue": "continuously updated"},
+            advanced=True,
+        ),
         _REPS,
         _SEED,
     ),
@@ -130,6 +153,7 @@ _LIST = Analysis(
         "floor_formula": "floor_covariates",
         "constrained": "unconstrained",
         "fit": "liar_fit",
+        "aux": "aux_shares",
     },
 )
 

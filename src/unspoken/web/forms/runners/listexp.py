@@ -55,7 +55,8 @@ def run_list(df: pd.DataFrame, v: dict[str, Any]) -> Any:
     variant = variant_requested(
         v["ceiling"], v["floor"], v["error"], v["robust"], v["overdispersed"], v["multi_condition"]
     )
-    if not variant and not is_multi_item(df, v["treat"]):
+    aux = _aux(df, v, variant)
+    if aux is None and not variant and not is_multi_item(df, v["treat"]):
         check_vcov(v, _ALLOWED[v["method"]], _METHOD_TEXT[v["method"]])
     return list_experiment(
         df,
@@ -78,7 +79,44 @@ def run_list(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         overdispersed=v["overdispersed"],
         multi_condition=v["multi_condition"],
         min_n=v["min_n"],
+        aux=aux,
     )
+
+
+def _aux(df: pd.DataFrame, v: dict[str, Any], variant: bool) -> dict[str, Any] | None:
+    """The known shares of the form (``None`` without any), each problem next to its field."""
+    from unspoken.errors import UnsupportedError
+    from unspoken.listexp.aux import AUX_METHODS, AUX_VCOV, parse_shares
+
+    text = (v.get("aux_shares") or "").strip()
+    if not text:
+        needs(v, "aux_group", "aux_shares", "give the Known shares of the groups, e.g. 0=0.10.")
+        return None
+    if v["method"] not in AUX_METHODS:
+        raise FormError(
+            "known shares need Method nls or ml (they enter as moments of the logistic model "
+            "of the trait): choose one, or leave Known shares empty.",
+            field="method",
+        )
+    if variant:
+        raise FormError(
+            "known shares work with the standard design only: untick the liar, error, robust "
+            "and overdispersed options, or leave Known shares empty.",
+            field="aux_shares",
+        )
+    check_vcov(v, set(AUX_VCOV), "a fit with known shares")
+    try:
+        shares = parse_shares(text)
+    except UnsupportedError as e:
+        raise FormError(str(e), field="aux_shares") from None
+    if isinstance(shares, dict) and not v["aux_group"]:
+        if len(shares) > 1:
+            raise FormError(
+                "shares by group need the group column: choose it, or give one number.",
+                field="aux_group",
+            )
+        shares = next(iter(shares.values()))
+    return {"group": v["aux_group"] or None, "shares": shares, "weighting": v["aux_weighting"]}
 
 
 def run_list_double(df: pd.DataFrame, v: dict[str, Any]) -> Any:
