@@ -72,6 +72,20 @@ CASES: dict[str, Case] = {
         )
         for m in ("dim", "ml", "lm", "nls")
     },
+    # known shares of the trait by region as GMM moments (Chou, Imai & Rosenfeld 2017)
+    "list-nls-aux": Case(
+        "race",
+        "List experiment",
+        "list race --formula '`y` ~ age + south' --treat treat --J 3 --method nls "
+        "--aux-group south --aux-share 0=0.10 --aux-share 1=0.30",
+        _fit,
+        {
+            "method": "nls",
+            "covariates": "age + south",
+            "aux_group": "south",
+            "aux_shares": "0=0.10, 1=0.30",
+        },
+    ),
     "design-test": Case(
         "race",
         "Design-effect test",

@@ -73,6 +73,14 @@ RESULTS: dict[str, Callable[[], Any]] = {
     "list_dim": lambda: unspoken.list_experiment(
         _data("race"), "y ~ 1", treat="treat", J=3, method="dim"
     ),
+    "list_aux": lambda: unspoken.list_experiment(
+        _data("race"),
+        "y ~ age + south",
+        treat="treat",
+        J=3,
+        method="nls",
+        aux={"group": "south", "shares": {0: 0.10, 1: 0.30}},
+    ),
     "list_variant": lambda: unspoken.list_experiment(
         _data("race"), "y ~ 1", treat="treat", J=3, error="topcode"
     ),
