@@ -38,6 +38,8 @@ _LAZY: dict[str, str] = {
     "list_power": "unspoken.power",
     "gap_power": "unspoken.power",
     "simulate_power": "unspoken.power",
+    "diagnose": "unspoken.diagnosis",
+    "DiagnoseResult": "unspoken.diagnosis",
     "rr_predictor": "unspoken.rr.predictor",
     "polls": "unspoken.polls",
     "fit_polls": "unspoken.polls",
