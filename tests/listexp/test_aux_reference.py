@@ -27,8 +27,9 @@ import pandas as pd
 import pytest
 
 from unspoken import datasets
+from unspoken.inference.gmm import moment_cov, weight_matrix
 from unspoken.listexp import list_experiment
-from unspoken.listexp.aux import _cov_of, _inv, aux_groups, nls_moments
+from unspoken.listexp.aux import aux_groups, nls_moments
 from unspoken.listexp.data import prepare_list_data
 from unspoken.listexp.options import Auxiliary
 
@@ -121,16 +122,16 @@ def test_r_optimiser_path_reproduces_r(setup):
     n, moments, parts = setup
     ref = REF["race_nls_aux_south"]
     start = np.array(REF["race_nls_noaux"]["estimates"])
-    W0 = _inv(_cov_of(moments(start)[0], 10))
+    W0 = weight_matrix(moment_cov(moments(start)[0], 10))
     b1 = _vmmin(lambda th: parts(th, W0)[0], lambda th: parts(th, W0)[1], start)
-    W1 = _inv(_cov_of(moments(b1)[0], 10))
+    W1 = weight_matrix(moment_cov(moments(b1)[0], 10))
     b2 = _vmmin(lambda th: parts(th, W1)[0], lambda th: parts(th, W1)[1], b1)
     est = np.array(ref["estimates"])
     assert np.max(np.abs(b2 - est) / np.abs(est)) < 1e-4
     # R prints the statistic rounded to 4 decimals (0.5720)
     assert abs(n * parts(b2, W1)[0] - ref["components"]["J.stat"]) < 1e-3
     Psi, _, G, _ = moments(b2)
-    W = _inv(_cov_of(Psi, 10))
+    W = weight_matrix(moment_cov(Psi, 10))
     se = np.sqrt(np.diag(np.linalg.inv(G.T @ W @ G) / n))
     np.testing.assert_allclose(se, ref["se_from_vcov"], rtol=1e-4)
 
@@ -143,7 +144,7 @@ def test_converged_fit_beats_r(race, setup):
     fit = list_experiment(race, FORMULA, J=3, method="nls", aux=SOUTH)
     assert fit.converged and fit.gradient_norm < 1e-8
     r_est = np.array(ref["estimates"])
-    W_r = _inv(_cov_of(moments(r_est)[0], 10))
+    W_r = weight_matrix(moment_cov(moments(r_est)[0], 10))
     assert np.max(np.abs(parts(r_est, W_r)[1])) > 1e-3  # R stopped short of a minimum
     ov = fit.extra["overid"]
     assert ov["df"] == 2

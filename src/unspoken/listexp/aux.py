@@ -29,7 +29,6 @@ minimised criterion, chi-square with ``H`` degrees of freedom under the model.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,6 +36,7 @@ import numpy as np
 from scipy.special import expit
 
 from unspoken.errors import DataError, UnsupportedError
+from unspoken.inference.gmm import Moments, gmm
 from unspoken.listexp.core import Core
 from unspoken.listexp.options import Auxiliary, group_label
 
@@ -202,11 +202,6 @@ def aux_vcov(vcov: str | None, survey: Any, notes: list[str]) -> str:
 
 # --------------------------------------------------------------------------- moments
 
-#: ``moments(theta, tensor)`` -> per-respondent moments ``(n, m)``, the exact Jacobian of
-#: their sum ``(m, p)``, the Jacobian for the variance (``None``: the exact one) and, with
-#: ``tensor=True``, the per-respondent Jacobians ``(n, m, p)``
-Moments = Callable[..., tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]]
-
 
 def _assemble(X, pieces, blocks, Pa, Da, tensor):
     """Model moments ``X * a_b`` per block and Jacobian blocks ``c_rc x x'`` (``pieces``:
@@ -289,163 +284,11 @@ def ml_moments(model: Any, v, ag: AuxGroups) -> Moments:
     return moments
 
 
-# --------------------------------------------------------------------------- GMM
-
-
-@dataclass
-class GMMResult:
-    theta: np.ndarray
-    cov: np.ndarray
-    influence: np.ndarray
-    statistic: float
-    df: int
-    converged: bool
-    iterations: int
-    gradient_norm: float
-    first_at: int = 0
-
-
-def _cov_of(Psi: np.ndarray, m: int) -> np.ndarray:
-    """The moment covariance with the model x auxiliary block set to zero."""
-    F = Psi.T @ Psi / Psi.shape[0]
-    F[:m, m:] = 0.0
-    F[m:, :m] = 0.0
-    return F
-
-
-_SINGULAR = (
-    "aux: the covariance of the moments is singular (a group too small, a covariate constant "
-    "in an arm, or sensitive-item coefficients drifting to infinity); simplify the formula or "
-    "merge groups"
+_ADVICE = (
+    "fitted shares of 0 or 1 can meet the known shares exactly, so the criterion falls "
+    "towards infinite coefficients: use maximum likelihood (method ml), fewer covariates, "
+    "merged groups or more respondents"
 )
-
-
-_DRIFT = (
-    "aux: the GMM with known shares has no finite solution here: the sensitive-item "
-    "coefficients drift towards infinity (fitted shares of 0 or 1 that meet the known shares "
-    "exactly); use maximum likelihood (method ml), fewer covariates or more respondents"
-)
-
-
-def _inv(F: np.ndarray) -> np.ndarray:
-    """``F^-1`` (symmetric), refusing a singular ``F``."""
-    vals, vecs = np.linalg.eigh((F + F.T) / 2)
-    if not np.all(np.isfinite(vals)) or vals[0] <= 1e-13 * max(vals[-1], 1e-300):
-        raise DataError(_SINGULAR)
-    return (vecs / vals) @ vecs.T
-
-
-def gmm(
-    moments: Moments,
-    starts: list[np.ndarray],
-    m: int,
-    weighting: str,
-    finite: Callable[[np.ndarray], bool],
-) -> GMMResult:
-    """GMM on ``moments`` (``m`` model moments first, then the auxiliary ones): two-step
-    efficient or continuously updated weighting (see the module). The first weight matrix is
-    taken at ``starts[0]`` (the fit without auxiliary moments, as R does); each minimisation
-    runs from every start and keeps the lowest criterion among the estimates that
-    ``finite`` accepts (the NLS criterion also falls towards infinite coefficients, where
-    fitted shares of 0 or 1 meet the known shares exactly)."""
-    try:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return _gmm(moments, starts, m, weighting, finite)
-    except np.linalg.LinAlgError:
-        raise DataError(_SINGULAR) from None
-
-
-def _gmm(moments, starts, m, weighting, finite) -> GMMResult:
-    from scipy.optimize import least_squares, minimize
-
-    n = moments(starts[0])[0].shape[0]
-    iters = 0
-
-    def best(runs: list[tuple[float, np.ndarray]]) -> tuple[float, np.ndarray]:
-        ok = [r for r in runs if np.isfinite(r[0]) and finite(r[1])]
-        if not ok:
-            raise DataError(_DRIFT)
-        return min(ok, key=lambda r: r[0])
-
-    def fixed(W: np.ndarray, points: list[np.ndarray]) -> tuple[float, np.ndarray]:
-        nonlocal iters
-        L = np.linalg.cholesky(W)
-
-        cache: dict[bytes, tuple] = {}
-
-        def at(th):
-            key = th.tobytes()
-            if key not in cache:
-                cache.clear()
-                cache[key] = moments(th)
-            return cache[key]
-
-        def resid(th):
-            return L.T @ at(th)[0].sum(0) / n
-
-        def jac(th):
-            return L.T @ at(th)[1]
-
-        runs = []
-        for x0 in points:
-            r = least_squares(resid, x0, jac=jac, method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15)
-            iters += int(r.nfev)
-            runs.append((2 * float(r.cost), r.x))
-        return best(runs)
-
-    first_at = 0
-    if weighting == "efficient":
-        for first_at, w0 in enumerate(starts):
-            try:
-                _, th1 = fixed(_inv(_cov_of(moments(w0)[0], m)), starts)
-                W1 = _inv(_cov_of(moments(th1)[0], m))
-                value, theta = fixed(W1, [th1, *starts])
-                break
-            except DataError:
-                if first_at == len(starts) - 1:
-                    raise
-        Psi, Dsum, _, _ = moments(theta)
-        grad = 2 * Dsum.T @ W1 @ (Psi.sum(0) / n)
-    else:
-
-        def cue(th):
-            Psi, Dsum, _, D = moments(th, True)
-            M = Psi.sum(0) / n
-            try:
-                u = _inv(_cov_of(Psi, m)) @ M
-            except DataError:
-                return np.inf, np.zeros_like(th)
-            grad = 2 * Dsum.T @ u
-            for sl in (slice(0, m), slice(m, None)):
-                a = Psi[:, sl] @ u[sl]
-                B = np.einsum("imp,m->ip", D[:, sl, :], u[sl])
-                grad -= 2 * (a @ B) / n
-            return float(M @ u), grad
-
-        runs = []
-        for x0 in starts:
-            r = minimize(cue, x0, jac=True, method="BFGS", options={"gtol": 1e-12, "maxiter": 2000})
-            iters += int(r.nit)
-            runs.append((float(r.fun), r.x))
-        value, theta = best(runs)
-        grad = cue(theta)[1]
-    Psi, Dsum, G, _ = moments(theta)
-    G = Dsum if G is None else G
-    W = _inv(_cov_of(Psi, m))
-    A = np.linalg.inv(G.T @ W @ G)
-    gnorm = float(np.max(np.abs(grad)))
-    ok = bool(np.all(np.isfinite(theta))) and gnorm < 1e-6
-    return GMMResult(
-        theta=theta,
-        cov=A / n,
-        influence=Psi @ W @ G @ A / n,
-        statistic=n * value,
-        df=Psi.shape[1] - m,
-        converged=ok,
-        iterations=iters,
-        gradient_norm=gnorm,
-        first_at=first_at,
-    )
 
 
 def _shifted(theta: np.ndarray, X: np.ndarray, v: np.ndarray, ag: AuxGroups) -> list[np.ndarray]:
@@ -470,18 +313,12 @@ def _shifted(theta: np.ndarray, X: np.ndarray, v: np.ndarray, ag: AuxGroups) -> 
 
 
 def aux_core(
-    method: str,
-    y: np.ndarray,
-    t: np.ndarray,
-    X: np.ndarray,
-    terms: list[str],
-    J: int,
-    w: np.ndarray | None,
-    ag: AuxGroups,
-    constrained: bool = True,
-    ml_options: dict[str, Any] | None = None,
-) -> Core:
-    """The NLS or ML fit of the standard design with the auxiliary moments of ``ag``."""
+    method: str, arrays: tuple, terms: list[str], J: int, ag: AuxGroups,
+    constrained: bool = True, ml_options: dict[str, Any] | None = None,
+) -> Core:  # fmt: skip
+    """The NLS or ML fit of the standard design with the auxiliary moments of ``ag`` on
+    ``arrays`` = ``(y, t, X, w)`` (counts, 0/1 treatment, covariates, weights or None)."""
+    y, t, X, w = arrays
     from scipy.stats import chi2
 
     from unspoken.listexp.least_squares import nls_core
@@ -505,7 +342,10 @@ def aux_core(
         return bool(np.all(np.isfinite(theta))) and float(np.max(np.abs(X @ theta[:k]))) < 25
 
     starts = [start.theta, *_shifted(start.theta, X, v, ag)]
-    res = gmm(moments, starts, m, ag.options.weighting, finite)
+    try:
+        res = gmm(moments, starts, m, ag.options.weighting, finite)
+    except DataError as e:
+        raise DataError(f"aux: {e}; {_ADVICE}") from None
     notes = [ag.describe()]
     if res.first_at:
         notes.append(
@@ -540,10 +380,8 @@ def aux_core(
         influence=lambda: res.influence,
         model_cov=res.cov,
         loglik=loglik,
-        converged=res.converged,
-        iterations=res.iterations,
-        gradient_norm=res.gradient_norm,
         posterior=post,
         notes=notes,
         extra=extra,
+        **{k: getattr(res, k) for k in ("converged", "iterations", "gradient_norm")},
     )

@@ -118,7 +118,7 @@ def _core_for(
         from unspoken.listexp.aux import aux_core
 
         sub = aux if rows is None else aux.subset(rows)
-        return aux_core(method, y, t, X, ld.terms, ld.J, w, sub, constrained, ml_options)
+        return aux_core(method, (y, t, X, w), ld.terms, ld.J, sub, constrained, ml_options)
     if method in ("dim", "lm"):
         return lm_core(y.astype(float), t, X, ld.terms, w)
     if method == "nls":
