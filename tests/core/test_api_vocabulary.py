@@ -113,6 +113,9 @@ RESULTS: dict[str, Callable[[], Any]] = {
     "list_power": lambda: unspoken.list_power(J=4, prevalence=0.2, null=0.1, power=0.8),
     "gap_power": lambda: unspoken.gap_power(J=4, gap=-0.10, direct_share=0.71, n=3000),
     "simulate_power": lambda: unspoken.simulate_power("dim", n=500, reps=50, J=3, seed=1),
+    "diagnose": lambda: unspoken.diagnose(
+        {"n": [300, 600], "direct": True, "falsification": 0.2}, ["dim", "gap"], reps=50, seed=1
+    ),
     "polls": _polls,
     "list_joint": lambda: unspoken.list_joint(
         _data("mexico"), "mex.y.all ~ mex.male", treat="mex.t", J=3, outcome="mex.epnapprove"
@@ -184,6 +187,7 @@ VOCABULARY = {
         "list_from_counts",
         "direct_from_topline",
         "gap_from_estimates",
+        "diagnose",
     ],
     "bootstrap_reps": ["list_experiment", "double_list_experiment", "rr_regression", "list_joint"],
     "by": ["list_experiment", "direct_poll", "gap", "rr_regression", "rr_prevalence", "list_joint"],
@@ -214,6 +218,7 @@ VOCABULARY = {
         "rr_regression",
         "simulate_power",
         "list_from_counts",
+        "diagnose",
     ],
 }
 OLD_NAMES = {"variance", "reps_bootstrap", "sig_level"}
@@ -263,7 +268,17 @@ def test_json_speaks_vcov_not_variance(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["list_ml", "gap", "polls", "rr_regression", "direct", "list_power", "simulate_power"]
+    "name",
+    [
+        "list_ml",
+        "gap",
+        "polls",
+        "rr_regression",
+        "direct",
+        "list_power",
+        "simulate_power",
+        "diagnose",
+    ],
 )
 def test_results_the_report_draws_have_plot(name: str, tmp_path) -> None:
     res = RESULTS[name]()

@@ -59,11 +59,13 @@ def diagnose(
     out: Any = None,
     level: float = 0.95,
     null: float = 0.0,
+    target: float = 0.8,
     progress: bool | None = None,
 ) -> DiagnoseResult:
     """Diagnose every design of ``designs`` with every estimator by simulation.
 
-    ``designs``: a dict of lists (every combination) or a DataFrame (one design per row) of
+    ``designs``: a dict of lists (every combination), or a DataFrame or list of dicts (one
+    design per row) of
     the parameters of :class:`unspoken.diagnosis.grid.Cell` (``n``, ``treated_share``,
     ``J``, ``control_prob``, ``rho``, ``prevalence``, ``deflation``, ``floor``, ``ceiling``,
     ``dk_rate``, ``direct``, ``falsification``, ``list``, ``placebo_prevalence``,
@@ -77,7 +79,8 @@ def diagnose(
     (``tcp://host:8786``) or ``Client``; without it ``engine="dask"`` starts a
     ``LocalCluster``. ``out``: a Parquet file written as cells finish; a rerun skips the cells
     already there. ``level``: the intervals' level (coverage) and ``1 - level`` the test of
-    ``null`` (power).
+    ``null`` (power). ``target``: the power the ranking asks for. ``progress``: a progress
+    bar of replications and cells done (default: when stderr is a terminal).
     """
     from unspoken.power.simulation import _progress
 
@@ -95,6 +98,7 @@ def diagnose(
         )
     reps = int(reps)
     level = check_level(level)
+    target = check_level(target, "target", 0.8)
     try:
         null = float(null)
     except (TypeError, ValueError):
@@ -154,6 +158,7 @@ def diagnose(
         engine=engine,
         seconds=time.perf_counter() - t0,
         resumed=len(cells) - len(todo),
+        target=target,
     )
 
 

@@ -7,7 +7,7 @@ Carlo standard error (the s.e. of the simulation, which shrinks as 1/sqrt(reps))
 - ``rmse``: root mean squared error (delta-method s.e. of the root of a mean);
 - ``coverage``: share of ``level`` Wald intervals containing the truth (binomial s.e.);
 - ``mean_se`` and ``sd_estimate``: the mean reported standard error and the Monte Carlo SD of
-  the estimates it should match (s.e. of an SD: SD/sqrt(2(m - 1)));
+  the estimates it should match (the SD's s.e. from the estimates' fourth moment);
 - ``floor_share`` / ``ceiling_share``: mean share of the long list's respondents answering 0 /
   J + 1 (answers that reveal the sensitive item);
 - ``failures``: replications with no finite estimate and positive s.e. (left out of the rest).
@@ -77,7 +77,12 @@ def diagnosands(
     out["coverage"], out["coverage_mc_se"] = _share(np.abs(err) <= z * s)
     out["mean_se"], out["mean_se_mc_se"] = _mean(s)
     sd = float(e.std(ddof=1))
-    out["sd_estimate"], out["sd_estimate_mc_se"] = sd, sd / math.sqrt(2 * (m - 1))
+    # s.e. of an SD from the fourth central moment (no normality: ML estimates have heavier
+    # tails): Var(s^2) = (mu4 - s^4 (m - 3) / (m - 1)) / m, and s.e.(s) = s.e.(s^2) / (2 s)
+    mu4 = float(np.mean((e - e.mean()) ** 4))
+    var_s2 = max(mu4 - sd**4 * (m - 3) / (m - 1), 0.0) / m
+    out["sd_estimate"] = sd
+    out["sd_estimate_mc_se"] = math.sqrt(var_s2) / (2 * sd) if sd > 0 else nan
     out["floor_share"], out["floor_share_mc_se"] = _mean(floor)
     out["ceiling_share"], out["ceiling_share_mc_se"] = _mean(ceiling)
     return out

@@ -112,11 +112,25 @@ def _cell(values: dict[str, Any], row: int | None) -> Cell:
     return cell
 
 
+def _known(values: dict[Any, Any]) -> dict[str, Any]:
+    unknown = [str(c) for c in values if c not in PARAMETERS]
+    if unknown:
+        raise UnsupportedError(
+            f"unknown design parameter(s) {', '.join(unknown)}; the parameters are "
+            + ", ".join(PARAMETERS),
+            param="designs",
+        )
+    return values
+
+
 def make_grid(designs: Any) -> list[Cell]:
     """Validated cells of a grid: a dict of lists (or scalars) gives every combination in the
-    order of its keys (the last key varying fastest); a DataFrame gives one cell per row.
+    order of its keys (the last key varying fastest); a DataFrame or a list of dicts gives one
+    cell per row.
     Parameters not given take the :class:`Cell` defaults; an unknown name or a bad value is an
     error naming the parameter (and the row, for a frame)."""
+    if isinstance(designs, list) and designs and all(isinstance(d, dict) for d in designs):
+        return [_cell(_known(d), i) for i, d in enumerate(designs)]
     if isinstance(designs, pd.DataFrame):
         frame = designs
     elif isinstance(designs, dict):
@@ -137,13 +151,7 @@ def make_grid(designs: Any) -> list[Cell]:
             f"designs must be a dict of lists or a DataFrame, not {type(designs).__name__}",
             param="designs",
         )
-    unknown = [str(c) for c in frame.columns if c not in PARAMETERS]
-    if unknown:
-        raise UnsupportedError(
-            f"unknown design parameter(s) {', '.join(unknown)}; the parameters are "
-            + ", ".join(PARAMETERS),
-            param="designs",
-        )
+    _known(dict.fromkeys(frame.columns))
     if len(frame) == 0:
         raise UnsupportedError("designs has no rows", param="designs")
     from_dict = frame.attrs.get("from_dict", False)

@@ -7,8 +7,9 @@ from typing import Any
 from unspoken.report.views.base import Table, View, num, pct
 
 
-def _pm(x: Any, se: Any, fmt: Any = pct) -> str:
-    return f"{fmt(x)} ± {fmt(se)}"
+def _pm(x: Any, se: Any) -> str:
+    """Percent with its Monte Carlo s.e.: ``92.9±0.6``."""
+    return "-" if x != x else f"{100 * x:.1f}±{100 * se:.1f}"
 
 
 def diagnose_view(res: Any) -> View:
@@ -55,18 +56,24 @@ def diagnose_view(res: Any) -> View:
             )
         )
     rows = [
-        [str(r["cell"]), str(r["family"]), f"{int(r['n']):,}", str(r["estimator"]),
-         _pm(r["power"], r["power_mc_se"]), _pm(r["bias"], r["bias_mc_se"]),
-         _pm(r["rmse"], r["rmse_mc_se"]), _pm(r["coverage"], r["coverage_mc_se"]),
-         f"{num(r['mean_se'], 4)} / {num(r['sd_estimate'], 4)}",
-         f"{pct(r['floor_share'])} / {pct(r['ceiling_share'])}", str(int(r["failures"]))]
+        [
+            str(r["family"]),
+            f"{int(r['n']):,}",
+            str(r["estimator"]),
+            _pm(r["power"], r["power_mc_se"]),
+            _pm(r["bias"], r["bias_mc_se"]),
+            _pm(r["rmse"], r["rmse_mc_se"]),
+            _pm(r["coverage"], r["coverage_mc_se"]),
+            f"{num(r['mean_se'], 3)}/{num(r['sd_estimate'], 3)}",
+            f"{100 * r['floor_share']:.1f}/{100 * r['ceiling_share']:.1f}",
+            str(int(r["failures"])),
+        ]
         for r in t.to_dict("records")
-    ]  # fmt: skip
+    ]
     v.tables.append(
         Table(
-            "Diagnosands (± Monte Carlo s.e.)",
+            "Diagnosands in percent (± Monte Carlo s.e.)",
             [
-                "cell",
                 "design",
                 "n",
                 "estimator",
@@ -74,12 +81,12 @@ def diagnose_view(res: Any) -> View:
                 "bias",
                 "RMSE",
                 "coverage",
-                "mean s.e. / SD",
-                "floor / ceiling",
-                "failures",
+                "s.e./SD",
+                "floor/ceil.",
+                "failed",
             ],
             rows,
-            align=["r", "l", "r", "l", "r", "r", "r", "r", "r", "r", "r"],
+            align=["l", "r", "l", "r", "r", "r", "r", "r", "r", "r"],
         )
     )
     fails = int(t["failures"].sum()) if len(t) else 0
