@@ -66,6 +66,13 @@ MISTAKES = {
         "mexico", "Hidden trait as a predictor", {"response_model": "logistic"},
         {"response": ("0/1", "mex.epnapprove")},
     ),
+    "known-shares-not-value-share": Mistake(
+        "race", "List experiment",
+        {"method": "nls", "covariates": "age + south", "aux_group": "south",
+         "aux_shares": "0=0.10, 0.30"},
+        {"aux_shares": ("value=share", "0.30")},
+        {"aux_shares": "0=0.10, 0.30"},
+    ),
     "power-share-not-a-number": Mistake(
         "race", "List experiment: power", {"prevalence": "a fifth"},
         {"prevalence": ("number", "a fifth")},

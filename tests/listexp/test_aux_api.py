@@ -177,6 +177,7 @@ def test_weights(race):
 def test_parse_shares():
     assert parse_shares("0=0.10, 1=0.30") == {"0": 0.1, "1": 0.3}
     assert parse_shares(["0=0.10", "1=0.30"]) == {"0": 0.1, "1": 0.3}
+    assert parse_shares("0=0.10; 1=0.30") == {"0": 0.1, "1": 0.3}
     assert parse_shares("0.15") == 0.15
     with pytest.raises(UnsupportedError, match="value=share"):
         parse_shares("0=0.1, 0.3")
@@ -212,7 +213,7 @@ def test_web_form_equals_python(race, fit):
     res, _ = run(a, race, {**form, "aux_group": "south", "aux_shares": "0=0.10, 1=0.30"})
     np.testing.assert_allclose(res.params_, fit.params_, rtol=1e-9)
     with pytest.raises(FormError) as e:
-        run(a, race, {**form, "aux_group": "south", "aux_shares": "0=0.10; 1=0.30"})
+        run(a, race, {**form, "aux_group": "south", "aux_shares": "0=0.10, 0.30"})
     assert e.value.field == "aux_shares"
     with pytest.raises(FormError) as e:
         run(a, race, {**form, "method": "lm", "aux_shares": "0.15"})

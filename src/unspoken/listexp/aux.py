@@ -29,6 +29,7 @@ minimised criterion, chi-square with ``H`` degrees of freedom under the model.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,12 +86,13 @@ class AuxGroups:
 
 
 def parse_shares(items: str | list[str] | tuple[str, ...]) -> dict[str, float] | float:
-    """Known shares written as text: ``"0=0.10, 1=0.30"`` or items ``["0=0.10", "1=0.30"]``
+    """Known shares written as text: ``"0=0.10, 1=0.30"`` (commas or semicolons) or items
+    ``["0=0.10", "1=0.30"]``
     (group value = share), or one number for everyone (``"0.15"``). Refused with an
     :class:`UnsupportedError` naming the item that is not ``value=share``."""
     if isinstance(items, str):
         items = [items]
-    parts = [p.strip() for item in items for p in str(item).split(",") if p.strip()]
+    parts = [p.strip() for item in items for p in re.split(r"[,;]", str(item)) if p.strip()]
     if not parts:
         raise UnsupportedError("no aux shares given: write them as 0=0.10, 1=0.30", param="aux")
     if len(parts) == 1 and "=" not in parts[0]:
