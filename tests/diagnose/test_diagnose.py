@@ -122,6 +122,13 @@ def test_truths_of_the_gap_double_and_placebo() -> None:
         {"n": 1000, "list": "double"}, ["dim", "double"], reps=4000, seed=4
     ).table.set_index("estimator")
     assert dl.loc["double", "rmse"] < dl.loc["dim", "rmse"]  # two lists beat one
+    # the gap of a double list: the pooled estimate minus the direct share
+    dg = unspoken.diagnose(
+        {"n": 1000, "list": ["single", "double"], "direct": True, "falsification": 0.3},
+        "gap", reps=4000, seed=6,
+    ).table  # fmt: skip
+    assert (abs(dg["bias"]) < 4 * dg["bias_mc_se"]).all()
+    assert dg["rmse"].iloc[1] < 0.8 * dg["rmse"].iloc[0]
     assert pl.loc["dim", "coverage"] < 0.9  # the deflated DiM misses
     for t in (pl.loc[["placebo"]], dl):
         assert (abs(t["coverage"] - 0.95) < 4 * t["coverage_mc_se"] + 0.005).all()
@@ -206,6 +213,7 @@ def test_ranking_and_view() -> None:
         fam = t[(t["family"] == r.family) & (t["power"] >= 0.8)]
         assert r.n == fam["n"].min()
     assert list(rank["n"]) == sorted(rank["n"])
+    assert res.ranking(0.8, min_coverage=0.9999).empty  # no cell covers 99.99%
     text = res.summary()
     assert "smallest design reaching 80% power" in text
     d = json.loads(res.to_json())

@@ -46,15 +46,21 @@ class DiagnoseResult(ResultMixin):
         """The table without the resume key (what the reports show)."""
         return self.table.drop(columns=["key"], errors="ignore")
 
-    def ranking(self, target: float | None = None) -> pd.DataFrame:
+    def ranking(
+        self, target: float | None = None, min_coverage: float | None = None
+    ) -> pd.DataFrame:
         """For each design family and estimator, the smallest ``n`` whose power reaches
         ``target`` (default 0.8), with that cell's diagnosands; sorted by ``n`` (then RMSE).
-        Families that never reach it are left out."""
+        Families that never reach it are left out. ``min_coverage`` (e.g. 0.93) also leaves
+        out the cells whose intervals cover less: a biased design "reaches" its power by
+        rejecting for the wrong reason."""
         from unspoken.results import check_level
 
         target = self.target if target is None else check_level(target, "target", 0.8)
         t = self.frame
         hit = t[t["power"] >= target]
+        if min_coverage is not None:
+            hit = hit[hit["coverage"] >= check_level(min_coverage, "min_coverage", 0.93)]
         if hit.empty:
             return hit.iloc[:0][["family", "estimator", "n", "power", "power_mc_se", "bias",
                                  "rmse", "coverage"]]  # fmt: skip

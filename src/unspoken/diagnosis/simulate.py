@@ -311,15 +311,19 @@ def run_block(cell: Cell, estimators: list[Any], seed: np.random.SeedSequence, r
             cache["dim"] = _dim(y, long_, short, w)
         return cache["dim"]
 
+    def double() -> tuple[np.ndarray, ...]:
+        m, s, psi = _dim(y - d["yb"], long_, short, w)
+        return m / 2, s / 2, psi / 2
+
     for e in estimators:
         name = estimator_name(e)
         if e == "dim":
             est[name], se[name] = dim_main()[:2]
         elif e == "double":
-            m, _, psi = _dim(y - d["yb"], long_, short, w)
-            est[name], se[name] = m / 2, _se(psi, w) / 2
-        elif e == "gap":
-            m, _, psi = dim_main()
+            m, _, psi = double()
+            est[name], se[name] = m, _se(psi, w)
+        elif e == "gap":  # the list estimate (pooled over a double list) minus the direct
+            m, _, psi = dim_main() if cell.list != "double" else double()
             dd = d["direct"].astype(float)
             dm = (dd * w).sum(axis=1) / w.sum(axis=1)
             est[name], se[name] = m - dm, _se(psi - (dd - dm[:, None]), w)
