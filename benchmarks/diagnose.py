@@ -11,12 +11,14 @@
    peak of Python allocations (tracemalloc), then the process's peak resident memory.
 
 Run: ``python benchmarks/diagnose.py`` (``--reps 200 --workers 2``). On a machine shared with
-other work the times vary from run to run; take the best of ``--repeat`` runs.
+other work the times vary from run to run; take the best of ``--repeat`` runs. The workers'
+CPU seconds (time spent simulating, whatever the load) show what each engine adds to the work.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 import tracemalloc
@@ -37,6 +39,11 @@ def _best(f, repeat: int) -> tuple[float, object]:
     return best, out
 
 
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.1f} {five:.1f} {fifteen:.1f}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=200)
@@ -48,6 +55,7 @@ def main() -> None:
     def run(engine: str, **kw):
         return unspoken.diagnose(GRID, "ml", reps=a.reps, seed=1, engine=engine, **kw)
 
+    print(f"{os.cpu_count()} CPUs, {_load()} (other work on the machine slows every engine)")
     t_local, local = _best(lambda: run("local"), a.repeat)
     t_proc, proc = _best(lambda: run("processes", workers=a.workers), a.repeat)
     from dask.distributed import LocalCluster
@@ -65,15 +73,16 @@ def main() -> None:
     for res in (proc, dask):
         pd.testing.assert_frame_equal(res.table, local.table, check_exact=True)  # type: ignore[attr-defined]
     print(f"ML grid: 20 designs x {a.reps} replications = {fits:,} fits (tables bit-identical)")
-    print(f"{'engine':<28}{'seconds':>9}{'fits/s':>9}{'speed-up':>10}")
-    for name, t in (
-        ("local (1 process)", t_local),
-        (f"processes ({a.workers})", t_proc),
-        (f"dask LocalCluster ({a.workers})", t_dask),
+    print(f"{'engine':<28}{'seconds':>9}{'fits/s':>9}{'speed-up':>10}{'worker CPU s':>14}")
+    for name, t, res in (
+        ("local (1 process)", t_local, local),
+        (f"processes ({a.workers})", t_proc, proc),
+        (f"dask LocalCluster ({a.workers})", t_dask, dask),
     ):
-        print(f"{name:<28}{t:>9.2f}{fits / t:>9.0f}{t_local / t:>9.2f}x")
+        cpu = res.extra["worker_cpu_seconds"]  # type: ignore[attr-defined]
+        print(f"{name:<28}{t:>9.2f}{fits / t:>9.0f}{t_local / t:>9.2f}x{cpu:>14.2f}")
     print(f"Dask time over the process pool: {100 * (t_dask / t_proc - 1):+.1f}%")
-    print(f"(LocalCluster start-up, not included above: {t_start:.2f} s)")
+    print(f"(LocalCluster start-up, not included above: {t_start:.2f} s); {_load()}")
 
     unspoken.diagnose({"n": 1000}, "dim", reps=100, seed=2)  # imports, caches
     tracemalloc.start()

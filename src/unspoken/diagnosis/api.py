@@ -128,9 +128,11 @@ def diagnose(
     bar = _progress(progress, len(todo) * reps)
     last_write = time.monotonic()
     cells_done = 0
+    cpu = 0.0
     try:
         for ci, bi, r, res in run_tasks(blocks, ests, engine, workers, address):
             parts[ci][bi] = (r, res)
+            cpu += res.get("cpu", 0.0)
             if bar is not None:
                 bar[0].update(bar[1], advance=r)
             if len(parts[ci]) < n_blocks[ci]:
@@ -159,6 +161,7 @@ def diagnose(
         seconds=time.perf_counter() - t0,
         resumed=len(cells) - len(todo),
         target=target,
+        extra={"worker_cpu_seconds": cpu},
     )
 
 

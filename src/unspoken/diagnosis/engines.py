@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import multiprocessing
 import os
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -83,11 +84,15 @@ def blocks_of(
 
 
 def run_task(blocks: list[Block], estimators: list[Any]) -> list[tuple[int, int, int, dict]]:
-    """Run a task (top level, so that forkserver/spawn workers and Dask can pickle it)."""
-    return [
-        (b.cell_index, b.block_index, b.reps, run_block(b.cell, estimators, b.seed, b.reps))
-        for b in blocks
-    ]
+    """Run a task (top level, so that forkserver/spawn workers and Dask can pickle it).
+    Each block's result carries ``cpu``, the worker's CPU seconds spent on it."""
+    out = []
+    for b in blocks:
+        t0 = time.process_time()
+        res = run_block(b.cell, estimators, b.seed, b.reps)
+        res["cpu"] = time.process_time() - t0
+        out.append((b.cell_index, b.block_index, b.reps, res))
+    return out
 
 
 def _tasks(blocks: list[Block], estimators: list[Any], workers: int) -> list[list[Block]]:

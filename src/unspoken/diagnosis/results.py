@@ -27,6 +27,8 @@ class DiagnoseResult(ResultMixin):
     ``reps``, ``failures``, each diagnosand (``power``, ``bias``, ``rmse``, ``coverage``,
     ``mean_se``, ``sd_estimate``, ``floor_share``, ``ceiling_share``) and its Monte Carlo
     standard error ``<name>_mc_se``. ``seed`` reproduces the run on any engine.
+    ``seconds`` (wall time) and ``extra["worker_cpu_seconds"]`` (CPU time the workers spent
+    simulating) describe the run, not the results: they are not in ``to_dict()``.
     """
 
     table: pd.DataFrame
