@@ -34,6 +34,10 @@ DASK_MISSING = (
     "pip install unspoken[dask]"
 )
 
+#: the work (seconds) in a block of replications and in a task: a Dask task costs a few
+#: milliseconds to schedule and return, about 1% of this
+BLOCK_SECONDS = 0.3
+
 PROCESS_DIED = (
     "a worker process of engine='processes' died before finishing: out of memory, or a "
     "script calling diagnose at import time (workers start by importing the main module: put "
@@ -52,19 +56,21 @@ class Block:
 
 
 def _seconds_per_rep(cell: Cell, estimators: list[Any]) -> float:
-    """A rough cost of one replication (seconds on one core), for sizing blocks and tasks."""
+    """A rough cost of one replication (seconds on one core, measured on a 2-core laptop-class
+    machine: an ML fit of n respondents takes about 1.7 ms + 1 us per respondent), for sizing
+    blocks and tasks."""
     if all(isinstance(e, str) and e in TABULATED for e in estimators):
-        return 3e-6 * (cell.J + 2) ** (2 if cell.list == "double" else 1)
-    cost = 6e-8 * cell.n * (1 + 3 * ("lm" in estimators))
+        return 5e-7 * (cell.J + 2) ** (2 if cell.list == "double" else 1)
+    cost = 1e-7 * cell.n * (1 + 1.5 * ("lm" in estimators))
     n_loop = sum(1 for e in estimators if e == "ml" or callable(e))
-    return cost + n_loop * (0.003 + 6e-6 * cell.n)
+    return cost + n_loop * (0.0017 + 1e-6 * cell.n)
 
 
 def block_size(cell: Cell, estimators: list[Any]) -> int:
-    """Replications per block: about half a second of work (at most 20,000, at least 1),
+    """Replications per block: about BLOCK_SECONDS of work (at most 20,000, at least 1),
     rounded to a multiple of 10. Fixed by the cell and estimators, never by the engine or the
     number of workers, so every engine draws the same numbers."""
-    k = 0.5 / _seconds_per_rep(cell, estimators)
+    k = BLOCK_SECONDS / _seconds_per_rep(cell, estimators)
     return int(max(1, min(20_000, 10 * math.floor(k / 10) if k >= 10 else math.floor(k))))
 
 
@@ -85,21 +91,21 @@ def blocks_of(
 
 def run_task(blocks: list[Block], estimators: list[Any]) -> list[tuple[int, int, int, dict]]:
     """Run a task (top level, so that forkserver/spawn workers and Dask can pickle it).
-    Each block's result carries ``cpu``, the worker's CPU seconds spent on it."""
+    Each block's result carries ``cpu``, the CPU seconds of the thread that computed it."""
     out = []
     for b in blocks:
-        t0 = time.process_time()
+        t0 = time.thread_time()
         res = run_block(b.cell, estimators, b.seed, b.reps)
-        res["cpu"] = time.process_time() - t0
+        res["cpu"] = time.thread_time() - t0
         out.append((b.cell_index, b.block_index, b.reps, res))
     return out
 
 
 def _tasks(blocks: list[Block], estimators: list[Any], workers: int) -> list[list[Block]]:
-    """Consecutive blocks grouped into tasks of about half a second of work, or fewer
+    """Consecutive blocks grouped into tasks of about BLOCK_SECONDS of work, or fewer
     seconds when needed to give every worker at least four tasks."""
     costs = [b.reps * _seconds_per_rep(b.cell, estimators) for b in blocks]
-    target = min(0.5, sum(costs) / max(1, 4 * workers))
+    target = min(BLOCK_SECONDS, sum(costs) / max(1, 4 * workers))
     tasks: list[list[Block]] = []
     acc = math.inf
     for b, c in zip(blocks, costs, strict=True):
