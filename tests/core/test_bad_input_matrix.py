@@ -1319,6 +1319,17 @@ def test_cyrillic_names_in_messages(capsys, tmp_path):
 # ---- options
 
 
+def _fit_levada(**options):
+    return unspoken.fit_polls(
+        datasets.load("putin_approval_levada"),
+        "Approve",
+        "source",
+        date="Date",
+        default_n={"Levada": 1600},
+        **options,
+    )
+
+
 OPTION_CASES = {
     # J
     "list J=0": (
@@ -1478,38 +1489,17 @@ OPTION_CASES = {
         "level",
     ),
     "polls window 0": (
-        lambda d: unspoken.fit_polls(
-            datasets.load("putin_approval_levada"),
-            "Approve",
-            "source",
-            date="Date",
-            default_n={"Levada": 1600},
-            window=0,
-        ),
+        lambda d: _fit_levada(window=0),
         UnsupportedError,
         "window",
     ),
     "polls sigma text": (
-        lambda d: unspoken.fit_polls(
-            datasets.load("putin_approval_levada"),
-            "Approve",
-            "source",
-            date="Date",
-            default_n={"Levada": 1600},
-            sigma="abc",
-        ),
+        lambda d: _fit_levada(sigma="abc"),
         UnsupportedError,
         "sigma",
     ),
     "polls level text": (
-        lambda d: unspoken.fit_polls(
-            datasets.load("putin_approval_levada"),
-            "Approve",
-            "source",
-            date="Date",
-            default_n={"Levada": 1600},
-            level="0.9",
-        ),
+        lambda d: _fit_levada(level="0.9"),
         UnsupportedError,
         "level",
     ),
