@@ -151,13 +151,13 @@ def diagnose(
         if out is not None and rows:
             write_rows(out, _frame(rows))
     return DiagnoseResult(
-        table=_frame(rows),
-        estimators=names,
-        reps=reps,
-        seed=seed_i,
-        level=level,
-        null=null,
-        engine=engine,
+        _frame(rows),
+        names,
+        reps,
+        seed_i,
+        level,
+        null,
+        engine,
         seconds=time.perf_counter() - t0,
         resumed=len(cells) - len(todo),
         target=target,
