@@ -269,3 +269,14 @@ def test_cli_errors_without_traceback(tmp_path, capsys, text: str, message: str)
     bad.write_text(text)
     code, _out, err = _cli(["diagnose", str(bad)], capsys)
     assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_html_report_plot_and_progress_bar(tmp_path, capsys) -> None:
+    res = unspoken.diagnose({"n": [300, 900], "J": [3, 4]}, "dim", reps=200, seed=1, progress=True)
+    path = unspoken.write_report(res, tmp_path / "r.html")
+    html = path.read_text()
+    assert "Design diagnosis" in html and "<svg" in html and "smallest n first" in html
+    fig = res.plot(tmp_path / "p.png")
+    assert len(fig.axes[0].lines) >= 3  # two families and the target line
+    assert (tmp_path / "p.png").stat().st_size > 1000
+    assert "Traceback" not in capsys.readouterr().err
