@@ -79,6 +79,13 @@ def _prob(name: str, value: Any, design: str, *, low_open: bool, high_open: bool
     return v
 
 
+def _set_prob(design: Any, name: str, *, open_: bool) -> None:
+    """Validate the probability ``name`` of the frozen ``design`` (in (0, 1) when ``open_``,
+    else in [0, 1]) and store it as a float."""
+    value = _prob(name, getattr(design, name), design.name, low_open=open_, high_open=open_)
+    object.__setattr__(design, name, value)
+
+
 def _not_used(design: str, **given: Any) -> None:
     extra = [k for k, v in given.items() if v is not None]
     if extra:
@@ -88,8 +95,17 @@ def _not_used(design: str, **given: Any) -> None:
         )
 
 
+class _Params:
+    """``params()``: the design probabilities named in ``param_names``, as floats."""
+
+    param_names: ClassVar[tuple[str, ...]] = ()
+
+    def params(self) -> dict[str, float]:
+        return {k: float(getattr(self, k)) for k in self.param_names}
+
+
 @dataclass(frozen=True)
-class RRDesign:
+class RRDesign(_Params):
     """Base class: a binary randomized response design ``P(Y=1 | Z=z) = a + b z``."""
 
     name: ClassVar[str] = ""
@@ -124,9 +140,6 @@ class RRDesign:
         """``P(Y = 1) = a + b * prevalence`` (vectorised)."""
         return self.a + self.b * prevalence
 
-    def params(self) -> dict[str, float]:  # pragma: no cover - overridden
-        raise NotImplementedError
-
     def to_dict(self) -> dict[str, Any]:
         return {"design": self.name, **self.params(), "a": self.a, "b": self.b}
 
@@ -156,6 +169,7 @@ class ForcedKnown(RRDesign):
     p0: float | None = None
     p1: float | None = None
     name: ClassVar[str] = "forced-known"
+    param_names: ClassVar[tuple[str, ...]] = ("p", "p0", "p1")
 
     def __post_init__(self) -> None:
         given = {k: getattr(self, k) for k in ("p", "p0", "p1")}
@@ -196,9 +210,6 @@ class ForcedKnown(RRDesign):
         # p + p1 = 1 - p0, written so that no rounding pushes it above 1
         return 1.0 - float(self.p0)  # type: ignore[arg-type]
 
-    def params(self) -> dict[str, float]:
-        return {"p": float(self.p), "p0": float(self.p0), "p1": float(self.p1)}  # type: ignore[arg-type]
-
 
 @dataclass(frozen=True)
 class _OneP(RRDesign):
@@ -206,9 +217,10 @@ class _OneP(RRDesign):
     ``b = 2p - 1`` (``P(Y=1 | Z=1) = p``)."""
 
     p: float | None = None
+    param_names: ClassVar[tuple[str, ...]] = ("p",)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "p", _prob("p", self.p, self.name, low_open=True, high_open=True))
+        _set_prob(self, "p", open_=True)
         self._check_identified()
 
     @property
@@ -222,9 +234,6 @@ class _OneP(RRDesign):
     @property
     def pi1(self) -> float:
         return float(self.p)  # type: ignore[arg-type]
-
-    def params(self) -> dict[str, float]:
-        return {"p": float(self.p)}  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -285,12 +294,11 @@ class UnrelatedKnown(RRDesign):
     p: float | None = None
     q: float | None = None
     name: ClassVar[str] = "unrelated-known"
+    param_names: ClassVar[tuple[str, ...]] = ("p", "q")
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "p", _prob("p", self.p, self.name, low_open=True, high_open=True))
-        object.__setattr__(
-            self, "q", _prob("q", self.q, self.name, low_open=False, high_open=False)
-        )
+        _set_prob(self, "p", open_=True)
+        _set_prob(self, "q", open_=False)
         self._check_identified()
 
     @property
@@ -301,12 +309,9 @@ class UnrelatedKnown(RRDesign):
     def b(self) -> float:
         return float(self.p)  # type: ignore[arg-type]
 
-    def params(self) -> dict[str, float]:
-        return {"p": float(self.p), "q": float(self.q)}  # type: ignore[arg-type]
-
 
 @dataclass(frozen=True)
-class UnknownDesign:
+class UnknownDesign(_Params):
     """A design with an unknown "yes" probability ``q`` of its non-sensitive branch, estimated
     from a second subsample in which the roles of ``p`` and ``1 - p`` are swapped (R ``rr``
     ``power.rr.test`` designs ``forced-unknown`` and ``unrelated-unknown``). Only
@@ -328,9 +333,6 @@ class UnknownDesign:
         p = float(self.p)  # type: ignore[attr-defined]
         return p * prevalence + (1 - p) * q, (1 - p) * prevalence + p * q
 
-    def params(self) -> dict[str, float]:  # pragma: no cover - overridden
-        raise NotImplementedError
-
     def to_dict(self) -> dict[str, Any]:
         return {"design": self.name, **self.params()}
 
@@ -344,15 +346,14 @@ class UnknownDesign:
         )
 
     def _check_p(self) -> None:
-        p = _prob("p", self.p, self.name, low_open=True, high_open=True)  # type: ignore[attr-defined]
-        if abs(2 * p - 1) < _IDENT_TOL:
+        _set_prob(self, "p", open_=True)
+        if abs(2 * self.p - 1) < _IDENT_TOL:  # type: ignore[attr-defined]
             raise UnsupportedError(
                 f"the {self.name} design with p = 1/2 does not identify the trait: both "
                 "subsamples then answer alike, so the prevalence and the unknown q cannot be "
                 "told apart",
                 param="p",
             )
-        object.__setattr__(self, "p", p)
 
 
 @dataclass(frozen=True)
@@ -363,19 +364,15 @@ class UnrelatedUnknown(UnknownDesign):
     p: float | None = None
     q: float | None = None
     name: ClassVar[str] = "unrelated-unknown"
+    param_names: ClassVar[tuple[str, ...]] = ("p", "q")
 
     def __post_init__(self) -> None:
         self._check_p()
-        object.__setattr__(
-            self, "q", _prob("q", self.q, self.name, low_open=False, high_open=False)
-        )
+        _set_prob(self, "q", open_=False)
 
     @property
     def q_planned(self) -> float:
         return float(self.q)  # type: ignore[arg-type]
-
-    def params(self) -> dict[str, float]:
-        return {"p": float(self.p), "q": float(self.q)}  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -413,9 +410,7 @@ class ForcedUnknown(UnknownDesign):
             object.__setattr__(self, "p0", p0)
             object.__setattr__(self, "p1", p1)
         if self.q is not None:
-            object.__setattr__(
-                self, "q", _prob("q", self.q, self.name, low_open=False, high_open=False)
-            )
+            _set_prob(self, "q", open_=False)
 
     @property
     def q_planned(self) -> float:
