@@ -89,6 +89,15 @@ def run(page: Page) -> Response:
     return submit(page, page.get_by_role("button", name="Run", exact=True))
 
 
+def run_form(page: Page, url: str, data: str, tab: str, fields: dict[str, Any]) -> Response:
+    """Choose the bundled data set and the analysis's tab, fill the fields, press Run."""
+    choose_data(page, url, data)
+    choose_analysis(page, tab)
+    for name, value in fields.items():
+        set_field(page, name, value)
+    return run(page)
+
+
 def download(page: Page, link: str, dest: Path) -> Path:
     """Click a download link; the file, saved under ``dest``."""
     with page.expect_download() as info:
@@ -134,6 +143,24 @@ def cli_json(args: list[str]) -> Any:
     return json.loads(out.getvalue())
 
 
+def page_and_cli_json(page: Page, dest: Path, args: list[str]) -> tuple[Any, Any]:
+    """The numbers the page offers for download (saved under ``dest``), and
+    ``unspoken ARGS --json``."""
+    web = json.loads(download(page, "Download the numbers (JSON)", dest).read_text("utf-8"))
+    return web, cli_json(args)
+
+
+def run_and_compare(page: Page, dest: Path, args: list[str]) -> tuple[Any, Any]:
+    """Press Run on a filled form: the result comes back in plain words and its numbers
+    equal ``unspoken ARGS --json``'s. Both JSONs."""
+    response = run(page)
+    assert response.status == 200, page.locator("body").inner_text()
+    assert_plain_words(page.locator("body").inner_text())
+    web, cli = page_and_cli_json(page, dest, args)
+    assert assert_same(web, cli) > 0
+    return web, cli
+
+
 def assert_same(web: Any, cli: Any, where: str = "$", ignore: frozenset[str] = frozenset()) -> int:
     """The page's JSON equals the command line's: the same keys and texts everywhere, every
     number equal to ``REL`` relative (``ABS`` near zero). Keys in ``ignore`` are skipped.
@@ -172,6 +199,12 @@ def assert_same(web: Any, cli: Any, where: str = "$", ignore: frozenset[str] = f
 def pct(x: float) -> str:
     """A share as the report shows it: one decimal of a percent."""
     return f"{100 * x:.1f}%"
+
+
+def prevalence_shown(j: dict) -> list[str]:
+    """The prevalence and its interval as the headline shows them."""
+    e = j["prevalence"]
+    return [pct(e["estimate"]), pct(e["ci_low"]), pct(e["ci_high"])]
 
 
 def in_order(text: str, tokens: list[str]) -> None:

@@ -5,7 +5,6 @@ usable files."""
 
 from __future__ import annotations
 
-import json
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,21 +16,16 @@ from browser_ui import (
     assert_plain_words,
     assert_same,
     assert_self_contained,
-    choose_analysis,
     choose_data,
-    cli_json,
     download,
     headline,
     in_order,
+    page_and_cli_json,
     pct,
+    prevalence_shown,
     run,
-    set_field,
+    run_form,
 )
-
-
-def _fit(j: dict) -> list[str]:
-    e = j["prevalence"]
-    return [pct(e["estimate"]), pct(e["ci_low"]), pct(e["ci_high"])]
 
 
 def _polls(j: dict) -> list[str]:
@@ -68,7 +62,7 @@ _RR_DESIGN = "--design forced-known --p 2/3 --p0 1/6 --p1 1/6"
 CASES: dict[str, Case] = {
     **{
         f"list-{m}": Case(
-            "race", "List experiment", f"list {_RACE} --method {m}", _fit, {"method": m}
+            "race", "List experiment", f"list {_RACE} --method {m}", prevalence_shown, {"method": m}
         )
         for m in ("dim", "ml", "lm", "nls")
     },
@@ -78,7 +72,7 @@ CASES: dict[str, Case] = {
         "List experiment",
         "list race --formula '`y` ~ age + south' --treat treat --J 3 --method nls "
         "--aux-group south --aux-share 0=0.10 --aux-share 1=0.30",
-        _fit,
+        prevalence_shown,
         {
             "method": "nls",
             "covariates": "age + south",
@@ -110,7 +104,7 @@ CASES: dict[str, Case] = {
         "Double list experiment",
         "list-double double_list --y1 y1 --y2 y2 --treat long1 --weights weight --cluster psu "
         "--strata stratum",
-        _fit,
+        prevalence_shown,
     ),
     # the hidden trait as a predictor: vote selling and approval of Pena Nieto
     "list-joint": Case(
@@ -118,7 +112,7 @@ CASES: dict[str, Case] = {
         "Hidden trait as a predictor",
         "list-joint mexico --formula '`mex.y.all` ~ mex.male' --treat mex.t --J 3 "
         "--outcome mex.epnapprove",
-        lambda j: [f"{j['outcome_by_trait']['difference']['estimate']:.4f}", *_fit(j)],
+        lambda j: [f"{j['outcome_by_trait']['difference']['estimate']:.4f}", *prevalence_shown(j)],
         {"covariates": "mex.male"},
     ),
     "direct": Case(
@@ -143,7 +137,10 @@ CASES: dict[str, Case] = {
         lambda j: [pct(j[k]["estimate"]) for k in ("combined", "direct", "list")],
     ),
     "rr": Case(
-        "nigeria", "Randomized response", f"rr nigeria --formula '`rr.q1` ~ 1' {_RR_DESIGN}", _fit
+        "nigeria",
+        "Randomized response",
+        f"rr nigeria --formula '`rr.q1` ~ 1' {_RR_DESIGN}",
+        prevalence_shown,
     ),
     # the form's own example: no sample sizes in the data, so the page counts each poll as
     # 'Sample size when not given' = 1000 respondents (and says so in a note)
@@ -218,20 +215,14 @@ CASES: dict[str, Case] = {
 @pytest.mark.parametrize("key", list(CASES))
 def test_analysis_matches_command_line(key: str, page: Any, server: Any, tmp_path: Path) -> None:
     case = CASES[key]
-    choose_data(page, server.url, case.data)
-    choose_analysis(page, case.tab)
-    for name, value in case.fields.items():
-        set_field(page, name, value)
-    response = run(page)
+    response = run_form(page, server.url, case.data, case.tab, case.fields)
     assert response.status == 200, response.status
     assert "result=" in page.url
     result = page.locator("#result")
     assert case.tab in result.inner_text()
     assert_plain_words(page.locator("body").inner_text())
 
-    numbers = download(page, "Download the numbers (JSON)", tmp_path)
-    web = json.loads(numbers.read_text(encoding="utf-8"))
-    cli = cli_json(shlex.split(case.cli))
+    web, cli = page_and_cli_json(page, tmp_path, shlex.split(case.cli))
     if case.extra_note:
         web_notes, cli_notes = web.pop("notes"), cli.pop("notes")
         assert web_notes[: len(cli_notes)] == cli_notes

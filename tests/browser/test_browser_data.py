@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,17 +11,16 @@ import pandas as pd
 import pyreadstat
 import pytest
 from browser_ui import (
-    assert_plain_words,
     assert_same,
     choose_analysis,
     choose_data,
     cli_json,
-    download,
     field,
     headline,
     in_order,
     pct,
-    run,
+    prevalence_shown,
+    run_and_compare,
     set_field,
     upload,
 )
@@ -70,15 +68,20 @@ def _uploaded(page: Any, server: Any, path: Path, nrows: int, ncols: int) -> Non
     assert "Uploaded" in meta
 
 
-def _compare(page: Any, tmp_path: Path, cli_args: list[str]) -> tuple[dict, dict]:
-    """Run the form; the page's JSON equals the command line's. Both JSONs."""
-    response = run(page)
-    assert response.status == 200, page.locator("body").inner_text()
-    assert_plain_words(page.locator("body").inner_text())
-    web = json.loads(download(page, "Download the numbers (JSON)", tmp_path).read_text())
-    cli = cli_json(cli_args)
-    assert assert_same(web, cli) > 0
-    return web, cli
+def _list_matches_cli(
+    page: Any, tmp_path: Path, path: Path, fields: dict[str, str], rhs: str, method: str
+) -> None:
+    """The person picks the race data's columns (and ``fields``) on the uploaded file: the
+    page's JSON equals ``unspoken list FILE``'s and the headline shows the prevalence."""
+    for name, value in {"outcome": "y", "treat": "treat", "J": "3", **fields}.items():
+        set_field(page, name, value)
+    web, _ = run_and_compare(
+        page,
+        tmp_path,
+        ["list", str(path), "--formula", f"`y` ~ {rhs}", "--treat", "treat", "--J", "3",
+         "--method", method],
+    )  # fmt: skip
+    in_order(headline(page), prevalence_shown(web))
 
 
 def test_upload_csv_list_experiment(page: Any, server: Any, tmp_path: Path) -> None:
@@ -88,17 +91,7 @@ def test_upload_csv_list_experiment(page: Any, server: Any, tmp_path: Path) -> N
     _uploaded(page, server, path, len(df), df.shape[1])
     # an uploaded file has no documented design: the person chooses the columns
     assert field(page, "outcome").input_value() == ""
-    set_field(page, "outcome", "y")
-    set_field(page, "treat", "treat")
-    set_field(page, "J", "3")
-    web, _ = _compare(
-        page,
-        tmp_path,
-        ["list", str(path), "--formula", "`y` ~ 1", "--treat", "treat", "--J", "3",
-         "--method", "dim"],
-    )  # fmt: skip
-    e = web["prevalence"]
-    in_order(headline(page), [pct(e["estimate"]), pct(e["ci_low"]), pct(e["ci_high"])])
+    _list_matches_cli(page, tmp_path, path, {}, rhs="1", method="dim")
     assert (
         "race survey.csv"
         in page.frame_locator('iframe[title="Report"]').locator("body").inner_text()
@@ -159,7 +152,7 @@ def test_upload_sav_labels_and_dont_know(page: Any, server: Any, tmp_path: Path)
     args = ["--outcome", "count", "--treat", "treat", "--J", "4", "--direct", "support",
             "--support", "definitely,rather", "--dk", "bounds", "--by", "news",
             "--placebo-treat", "placebo", "--placebo-prevalence", "0.5"]  # fmt: skip
-    web, _ = _compare(page, tmp_path, ["gap", str(path), *args])
+    web, _ = run_and_compare(page, tmp_path, ["gap", str(path), *args])
     # the user-missing code is read as the "don't know" answer, bounded both ways...
     assert web["dk_values"] == ["Don't know"]
     assert "Don't know" in page.frame_locator('iframe[title="Report"]').locator("body").inner_text()
@@ -176,17 +169,8 @@ def test_upload_stata_list_ml(page: Any, server: Any, tmp_path: Path) -> None:
     path = tmp_path / "race.dta"
     df.to_stata(path, write_index=False)
     _uploaded(page, server, path, len(df), df.shape[1])
-    for name, value in {"outcome": "y", "treat": "treat", "J": "3", "method": "ml"}.items():
-        set_field(page, name, value)
-    set_field(page, "covariates", "age + south")
-    web, _ = _compare(
-        page,
-        tmp_path,
-        ["list", str(path), "--formula", "`y` ~ age + south", "--treat", "treat", "--J", "3",
-         "--method", "ml"],
-    )  # fmt: skip
-    e = web["prevalence"]
-    in_order(headline(page), [pct(e["estimate"]), pct(e["ci_low"]), pct(e["ci_high"])])
+    fields = {"method": "ml", "covariates": "age + south"}
+    _list_matches_cli(page, tmp_path, path, fields, rhs="age + south", method="ml")
 
 
 def test_upload_parquet_randomized_response(page: Any, server: Any, tmp_path: Path) -> None:
@@ -204,11 +188,10 @@ def test_upload_parquet_randomized_response(page: Any, server: Any, tmp_path: Pa
         "p1": "1/6",
     }.items():
         set_field(page, name, value)
-    web, _ = _compare(
+    web, _ = run_and_compare(
         page,
         tmp_path,
         ["rr", str(path), "--formula", "`rr.q1` ~ 1", "--design", "forced-known",
          "--p", "2/3", "--p0", "1/6", "--p1", "1/6"],
     )  # fmt: skip
-    e = web["prevalence"]
-    in_order(headline(page), [pct(e["estimate"]), pct(e["ci_low"]), pct(e["ci_high"])])
+    in_order(headline(page), prevalence_shown(web))

@@ -13,12 +13,9 @@ import pytest
 from browser_ui import (
     assert_plain_words,
     body_text,
-    choose_analysis,
-    choose_data,
     field,
     reveal,
-    run,
-    set_field,
+    run_form,
 )
 
 
@@ -83,11 +80,7 @@ MISTAKES = {
 @pytest.mark.parametrize("key", list(MISTAKES))
 def test_error_next_to_its_field(key: str, page: Any, server: Any) -> None:
     m = MISTAKES[key]
-    choose_data(page, server.url, m.data)
-    choose_analysis(page, m.tab)
-    for name, value in m.fields.items():
-        set_field(page, name, value)
-    response = run(page)
+    response = run_form(page, server.url, m.data, m.tab, m.fields)
     assert response.status == 400, response.status
     assert page.locator('iframe[title="Report"]').count() == 0  # nothing ran
     text = body_text(page)

@@ -4,7 +4,6 @@ a mistake in the table is shown next to the field holding it."""
 
 from __future__ import annotations
 
-import json
 import shlex
 from pathlib import Path
 from typing import Any
@@ -13,15 +12,11 @@ import pytest
 from browser_ui import (
     assert_plain_words,
     assert_same,
-    choose_analysis,
-    choose_data,
-    cli_json,
-    download,
     field,
     headline,
+    page_and_cli_json,
     pct,
-    run,
-    set_field,
+    run_form,
 )
 
 CASES = {
@@ -52,24 +47,22 @@ CASES = {
 @pytest.mark.parametrize("key", list(CASES))
 def test_typed_table_matches_command_line(key: str, page: Any, server: Any, tmp_path: Path):
     tab, fields, command, shown = CASES[key]
-    choose_data(page, server.url, "race")
-    choose_analysis(page, tab)
-    for name, value in fields.items():
-        set_field(page, name, value)
-    response = run(page)
+    response = run_form(page, server.url, "race", tab, fields)
     assert response.status == 200, response.status
     assert_plain_words(page.locator("body").inner_text())
-    web = json.loads(download(page, "Download the numbers (JSON)", tmp_path).read_text("utf-8"))
-    cli = cli_json(shlex.split(command))
+    web, cli = page_and_cli_json(page, tmp_path, shlex.split(command))
     assert assert_same(web, cli) > 0
     assert shown(cli) in headline(page)
 
 
 def test_bad_count_shown_next_to_its_field(page: Any, server: Any) -> None:
-    choose_data(page, server.url, "race")
-    choose_analysis(page, "List experiment from a published table")
-    set_field(page, "treated", "19, 123, 229")
-    response = run(page)
+    response = run_form(
+        page,
+        server.url,
+        "race",
+        "List experiment from a published table",
+        {"treated": "19, 123, 229"},
+    )
     assert response.status == 400, response.status
     box = field(page, "treated")
     assert box.get_attribute("aria-invalid") == "true"
