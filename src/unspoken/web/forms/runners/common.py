@@ -69,6 +69,22 @@ def inference(v: dict[str, Any], reps: str = "bootstrap_reps") -> dict[str, Any]
     return {"vcov": v["vcov"] or None, "level": level_of(v), reps: v["reps"], "seed": v["seed"]}
 
 
+def list_fit(v: dict[str, Any]) -> dict[str, Any]:
+    """The keywords of a list-experiment fit that the list and joint forms share: the
+    formula (item count ~ covariates), list group, J, the constrained model, the survey
+    design, inference and subgroups."""
+    return {
+        "formula": formula(v["outcome"], v["covariates"]),
+        "treat": v["treat"],
+        "J": v["J"],
+        "constrained": not v["unconstrained"],
+        **survey(v),
+        **inference(v),
+        "by": v["by"],
+        "min_n": v["min_n"],
+    }
+
+
 _VCOV_ORDER = tuple(VARIANCE_KINDS)  # the registry's order
 
 

@@ -6,22 +6,10 @@ from typing import Any
 
 import pandas as pd
 
-from unspoken.web.forms.runners.common import formula, inference, survey
+from unspoken.web.forms.runners.common import list_fit
 
 
 def run_list_joint(df: pd.DataFrame, v: dict[str, Any]) -> Any:
     from unspoken.listexp.joint import list_joint
 
-    return list_joint(
-        df,
-        formula(v["outcome"], v["covariates"]),
-        treat=v["treat"],
-        J=v["J"],
-        outcome=v["response"],
-        outcome_model=v["response_model"],
-        constrained=not v["unconstrained"],
-        **survey(v),
-        **inference(v),
-        by=v["by"],
-        min_n=v["min_n"],
-    )
+    return list_joint(df, **list_fit(v), outcome=v["response"], outcome_model=v["response_model"])

@@ -11,9 +11,9 @@ from unspoken.web.forms.fields import FormError
 from unspoken.web.forms.runners.common import (
     check_formula,
     check_vcov,
-    formula,
     inference,
     level_of,
+    list_fit,
     needs,
     rhs,
     survey,
@@ -60,15 +60,9 @@ def run_list(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         check_vcov(v, _ALLOWED[v["method"]], _METHOD_TEXT[v["method"]])
     return list_experiment(
         df,
-        formula=formula(v["outcome"], v["covariates"]),
-        treat=v["treat"],
-        J=v["J"],
+        **list_fit(v),
         method=v["method"],
-        constrained=not v["unconstrained"],
         control=v["control"],
-        **survey(v),
-        **inference(v),
-        by=v["by"],
         ceiling=v["ceiling"],
         floor=v["floor"],
         ceiling_formula=rhs(v["ceiling_covariates"]),
@@ -78,7 +72,6 @@ def run_list(df: pd.DataFrame, v: dict[str, Any]) -> Any:
         robust=v["robust"],
         overdispersed=v["overdispersed"],
         multi_condition=v["multi_condition"],
-        min_n=v["min_n"],
         aux=aux,
     )
 
