@@ -190,18 +190,40 @@ def test_utf8_bom_and_delimiters(tmp_path):
     assert read_data(p)["y"].tolist() == [3]
 
 
+def _read_fails(path, content: str | bytes, match: str | None = None) -> str:
+    """``read_data`` of a file ``path`` holding ``content`` is a DataError saying ``match``:
+    its message."""
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content)
+    with pytest.raises(DataError, match=match) as err:
+        read_data(path)
+    return str(err.value)
+
+
 def test_malformed_csv_names_line(tmp_path):
-    p = tmp_path / "bad.csv"
-    p.write_text("a,b,c\n1,2,3\n4,5,6,7\n")
-    with pytest.raises(DataError, match=r"bad\.csv.*Expected 3 fields in line 3, saw 4"):
-        read_data(p)
+    bad = tmp_path / "bad.csv"
+    _read_fails(bad, "a,b,c\n1,2,3\n4,5,6,7\n", r"bad\.csv.*Expected 3 fields in line 3, saw 4")
 
 
-def test_unknown_encoding(tmp_path):
+def _a_csv(tmp_path):
     p = tmp_path / "a.csv"
     p.write_text("a\n1\n")
-    with pytest.raises(DataError, match="unknown text encoding 'klingon'"):
-        read_data(p, encoding="klingon")
+    return p
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"encoding": "klingon"}, "unknown text encoding 'klingon'"),
+        ({"format": "sas"}, "unknown format 'sas'"),
+        ({"user_missing": "drop"}, "user_missing must be 'keep' or 'nan'"),
+    ],
+)
+def test_bad_read_option(tmp_path, options, message):
+    with pytest.raises(DataError, match=message):
+        read_data(_a_csv(tmp_path), **options)
 
 
 # ----------------------------------------------------------------------------- parquet
@@ -220,40 +242,25 @@ def test_parquet_round_trip(tmp_path):
 
 
 def test_files_that_are_not_what_they_claim(tmp_path, sav_path):
-    text = tmp_path / "text.sav"
-    text.write_text("y,treat\n1,0\n")
-    with pytest.raises(DataError) as err:
-        read_data(text)
-    msg = str(err.value)
+    msg = _read_fails(tmp_path / "text.sav", "y,treat\n1,0\n")
     assert "should be an SPSS .sav file but it is plain text" in msg and "'y,treat'" in msg
-    fake_pq = tmp_path / "text.parquet"
-    fake_pq.write_text("y,treat\n1,0\n")
-    with pytest.raises(DataError, match="should be a Parquet file but it is plain text"):
-        read_data(fake_pq)
-    fake_dta = tmp_path / "text.dta"
-    fake_dta.write_text("hello")
-    with pytest.raises(DataError, match="should be a Stata .dta file but it is plain text"):
-        read_data(fake_dta)
-    binary_csv = tmp_path / "binary.csv"
-    binary_csv.write_bytes(sav_path.read_bytes())
-    with pytest.raises(DataError, match=r"should be comma-separated .* it is an SPSS \.sav"):
-        read_data(binary_csv)
+    for name, content, match in [
+        ("text.parquet", "y,treat\n1,0\n", "should be a Parquet file but it is plain text"),
+        ("text.dta", "hello", "should be a Stata .dta file but it is plain text"),
+        ("binary.csv", sav_path.read_bytes(), r"should be comma-separated .* it is an SPSS \.sav"),
+    ]:
+        _read_fails(tmp_path / name, content, match)
     pq_csv = tmp_path / "pq.csv"
     _survey().to_parquet(pq_csv)
     with pytest.raises(DataError, match=r"it is a Parquet file; read it with format='parquet'"):
         read_data(pq_csv)
     assert read_data(pq_csv, format="parquet").shape == (6, 5)
-    junk = tmp_path / "junk.csv"
-    junk.write_bytes(bytes(range(256)) * 4)
-    with pytest.raises(DataError, match="binary data"):
-        read_data(junk)
+    _read_fails(tmp_path / "junk.csv", bytes(range(256)) * 4, "binary data")
 
 
 def test_truncated_sav_is_a_data_error(tmp_path, sav_path):
-    cut = tmp_path / "cut.sav"
-    cut.write_bytes(sav_path.read_bytes()[:300])
-    with pytest.raises(DataError, match=r"could not read 'cut\.sav' as an SPSS \.sav file"):
-        read_data(cut)
+    cut = sav_path.read_bytes()[:300]
+    _read_fails(tmp_path / "cut.sav", cut, r"could not read 'cut\.sav' as an SPSS \.sav file")
 
 
 def test_unknown_extension_is_sniffed(tmp_path, sav_path):
@@ -275,20 +282,11 @@ def test_missing_file_and_folder(tmp_path):
         read_data(str(tmp_path / "nothing.csv"))
     with pytest.raises(DataError, match="is a folder"):
         read_data(tmp_path)
-    empty = tmp_path / "empty.csv"
-    empty.write_text("")
-    with pytest.raises(DataError, match="is empty"):
-        read_data(empty)
+    _read_fails(tmp_path / "empty.csv", "", "is empty")
 
 
-def test_format_and_option_validation(tmp_path):
-    p = tmp_path / "a.csv"
-    p.write_text("a\n1\n")
-    with pytest.raises(DataError, match="unknown format 'sas'"):
-        read_data(p, format="sas")
-    with pytest.raises(DataError, match="user_missing must be 'keep' or 'nan'"):
-        read_data(p, user_missing="drop")  # type: ignore[arg-type]
-    assert read_data(p, format="CSV").shape == (1, 1)
+def test_format_name_in_any_case(tmp_path):
+    assert read_data(_a_csv(tmp_path), format="CSV").shape == (1, 1)
 
 
 def test_excel_without_openpyxl(tmp_path):
