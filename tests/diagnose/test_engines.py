@@ -89,3 +89,9 @@ def test_import_unspoken_does_not_import_dask() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_lambda_cannot_go_to_worker_processes() -> None:
+    with pytest.raises(UnsupportedError, match="top level of a module"):
+        unspoken.diagnose({"n": [100]}, [lambda f: (0.0, 1.0)], reps=10, seed=1,
+                          engine="processes", workers=2)  # fmt: skip

@@ -11,13 +11,13 @@ block is computed from its own seed wherever it runs.
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
+from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
@@ -117,7 +117,8 @@ def _tasks(blocks: list[Block], estimators: list[Any], workers: int) -> list[lis
     return tasks
 
 
-def _dask_client(address: Any, workers: int) -> tuple[Any, Any]:
+def _dask_client(address: Any, workers: int) -> tuple[Any, Any, bool]:
+    """A client (and the LocalCluster it started, if any) and whether this run owns it."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -127,10 +128,24 @@ def _dask_client(address: Any, workers: int) -> tuple[Any, Any]:
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
             host="127.0.0.1",
         )  # fmt: skip
-        return Client(cluster), cluster
+        return Client(cluster), cluster, True
     if isinstance(address, Client):
-        return address, None
-    return Client(address), None
+        return address, None, False
+    return Client(address), None, True
+
+
+def _picklable(estimators: list[Any]) -> None:
+    import pickle
+
+    for e in estimators:
+        try:
+            pickle.dumps(e)
+        except Exception:
+            raise UnsupportedError(
+                f"estimator {getattr(e, '__name__', e)!r} cannot be sent to worker processes "
+                "(a lambda or a local function): define it at the top level of a module",
+                param="estimators",
+            ) from None
 
 
 def run_tasks(
@@ -141,7 +156,7 @@ def run_tasks(
     address: Any = None,
 ) -> Iterator[tuple[int, int, int, dict]]:
     """Yield ``(cell, block, reps, result)`` as blocks finish, in whatever order the engine
-    finishes them."""
+    finishes them. An interrupted run (Ctrl-C) cancels the tasks not yet started."""
     if engine not in ENGINES:
         raise UnsupportedError(
             f"engine must be one of {', '.join(ENGINES)}, not {engine!r}", param="engine"
@@ -151,32 +166,32 @@ def run_tasks(
         for task in _tasks(blocks, estimators, 1):
             yield from run_task(task, estimators)
         return
-    tasks = _tasks(blocks, estimators, nw)
     if engine == "processes":
-        ctx = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=nw, mp_context=ctx) as pool:
-            futures = [pool.submit(run_task, t, estimators) for t in tasks]
-            try:
-                for f in as_completed(futures):
-                    yield from f.result()
-            except BrokenProcessPool:
-                raise UnsupportedError(PROCESS_DIED, param="engine") from None
+        _picklable(estimators)
+        pool = ProcessPoolExecutor(max_workers=nw, mp_context=get_context("forkserver"))
+        try:
+            futures = [pool.submit(run_task, t, estimators) for t in _tasks(blocks, estimators, nw)]
+            for f in as_completed(futures):
+                yield from f.result()
+        except BrokenProcessPool:
+            raise UnsupportedError(PROCESS_DIED, param="engine") from None
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
         return
-    client, cluster = _dask_client(address, nw)
+    client, cluster, own = _dask_client(address, nw)
     try:
         from dask.distributed import as_completed as dask_completed
 
-        ests = (
-            client.scatter(estimators, broadcast=True)
-            if any(map(callable, estimators))
-            else (estimators)
-        )
-        futures = [client.submit(run_task, t, ests, pure=False) for t in tasks]
-        for f in dask_completed(futures):
-            yield from f.result()
+        threads = sum(client.nthreads().values()) or nw  # the cluster's single-threaded workers
+        tasks = _tasks(blocks, estimators, threads)
+        futures = [client.submit(run_task, t, estimators, pure=False) for t in tasks]
+        try:
+            for f in dask_completed(futures):
+                yield from f.result()
+        finally:
+            client.cancel(futures)
     finally:
+        if own:
+            client.close()
         if cluster is not None:
-            client.close()
             cluster.close()
-        elif not (address is not None and type(address).__name__ == "Client"):
-            client.close()
