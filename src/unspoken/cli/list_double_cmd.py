@@ -7,21 +7,12 @@ from typing import Any
 
 import click
 
-from unspoken.cli.common import (
-    choice_option,
-    data_argument,
-    finish,
-    inference_options,
-    load_frame,
-    old_flag,
-    output_options,
-    survey_design_options,
-)
+from unspoken.cli import common as c
 from unspoken.inference.covariance import offered
 
 
 @click.command("list-double")
-@data_argument
+@c.data_argument
 @click.option("--y1", required=True, help="Count column of list 1.")
 @click.option("--y2", required=True, help="Count column of list 2.")
 @click.option("--treat", required=True, help="Group column (which list holds the sensitive item).")
@@ -33,19 +24,19 @@ from unspoken.inference.covariance import offered
 @click.option("--formula", default=None, help="Sensitive-item model, e.g. '~ age + female'.")
 @click.option("--controls1", default=None, help="Short-list model of list 1 (default: --formula).")
 @click.option("--controls2", default=None, help="Short-list model of list 2 (default: controls1).")
-@choice_option(
+@c.choice_option(
     "--method",
     ["pooled", "average"],
     "pooled",
     "Pooled regression over both lists, or the average of the two single-list fits.",
 )
-@survey_design_options(
+@c.survey_design_options(
     vcov=offered("double"),
     vcov_default="Default: hc0, or cluster/survey when --cluster/--strata are given.",
 )
-@inference_options(bootstrap_reps=True)
-@old_flag("--reps", "--bootstrap-reps", "bootstrap_reps", int)
-@output_options
+@c.inference_options(bootstrap_reps=True)
+@c.old_flag("--reps", "--bootstrap-reps", "bootstrap_reps", int)
+@c.output_options
 def command(
     data: str, encoding: str | None, as_json: bool, html_file: str | None, **options: Any
 ) -> None:
@@ -54,7 +45,7 @@ def command(
     the test that the lists agree."""
     from unspoken.listexp.double import double_list_experiment
 
-    df = load_frame(data, encoding=encoding)
+    df = c.load_frame(data, encoding=encoding)
     # the options are double_list_experiment's own arguments, under their own names
     fit = double_list_experiment(df, **options)
-    finish(fit, as_json, html_file, data_note=f"Data: {data}")
+    c.finish(fit, as_json, html_file, data_note=f"Data: {data}")
