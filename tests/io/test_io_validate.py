@@ -315,33 +315,33 @@ def test_binary_column_explicit_control_from_text():
     np.testing.assert_array_equal(codes, [1, 0])
 
 
+def _binary_column_error(frame: pd.DataFrame, column: str) -> DataError:
+    with pytest.raises(DataError) as info:
+        binary_column(frame, column)
+    return info.value
+
+
 def test_binary_column_needs_control():
     frame = pd.DataFrame({"t": [1, 2, 2]})
-    with pytest.raises(DataError) as info:
-        binary_column(frame, "t")
-    msg = str(info.value)
+    msg = str(_binary_column_error(frame, "t"))
     assert "control=" in msg and "1 (1 rows)" in msg and "2 (2 rows)" in msg
     with pytest.raises(DataError, match=r"control value 7 does not occur.*1 \(1 rows\)"):
         binary_column(frame, "t", control=7)
 
 
 def test_binary_column_one_value_is_empty_arm():
-    frame = pd.DataFrame({"t": [1, 1, 1]})
-    with pytest.raises(DataError) as info:
-        binary_column(frame, "t")
-    msg = str(info.value)
+    error = _binary_column_error(pd.DataFrame({"t": [1, 1, 1]}), "t")
+    msg = str(error)
     assert "single value" in msg and "1 (3 rows)" in msg and "empty" in msg
-    assert info.value.column == "t"
+    assert error.column == "t"
 
 
 def test_binary_column_three_values_names_rows():
-    frame = pd.DataFrame({"treat": [0, 1, 0, 1, 2, 0, 1]})
-    with pytest.raises(DataError) as info:
-        binary_column(frame, "treat")
-    msg = str(info.value)
+    error = _binary_column_error(pd.DataFrame({"treat": [0, 1, 0, 1, 2, 0, 1]}), "treat")
+    msg = str(error)
     assert "exactly two values but has 3" in msg
     assert "0 (3 rows), 1 (3 rows), 2 (1 rows)" in msg
-    assert info.value.rows == [4]
+    assert error.rows == [4]
 
 
 def test_binary_column_missing_rows():
