@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -305,6 +305,20 @@ def resolve_vcov(
             if notes is not None:
                 notes.append(text)
     return name
+
+
+def resolve_offered_vcov(
+    key: str,
+    requested: str | None,
+    design: SurveyDesign,
+    notes: list[str] | None = None,
+    /,
+    **options: Any,
+) -> str:
+    """:func:`resolve_vcov` with the kinds and the default that :data:`VCOV_OFFERS` offers
+    under ``key``; ``options`` as for :func:`resolve_vcov`."""
+    offer = VCOV_OFFERS[key]
+    return resolve_vcov(requested, design, offer.kinds, offer.default, notes, **options)
 
 
 _SINGLE_CLUSTER = (

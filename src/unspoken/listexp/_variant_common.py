@@ -17,9 +17,8 @@ from scipy.special import expit
 from unspoken.errors import ConvergenceError, UnsupportedError
 from unspoken.inference.bootstrap import bootstrap_cov
 from unspoken.inference.covariance import (
-    VCOV_OFFERS,
     SurveyDesign,
-    resolve_vcov,
+    resolve_offered_vcov,
     vcov_from_influence,
 )
 from unspoken.inference.delta import delta_estimate
@@ -39,8 +38,7 @@ def single_item(what: str, d: MultiData, vcov: str | None) -> tuple[list[str], s
             f"{what} for one sensitive item; the treatment has {d.K} treated values"
         )
     notes = list(d.notes)
-    offer = VCOV_OFFERS["variant"]
-    kind = resolve_vcov(vcov, d.design, offer.kinds, offer.default, notes, estimator="this model")
+    kind = resolve_offered_vcov("variant", vcov, d.design, notes, estimator="this model")
     return notes, kind
 
 

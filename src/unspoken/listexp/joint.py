@@ -32,7 +32,7 @@ import pandas as pd
 from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
-from unspoken.inference.covariance import VCOV_OFFERS, resolve_vcov
+from unspoken.inference.covariance import VCOV_OFFERS, resolve_offered_vcov
 from unspoken.inference.delta import delta_estimate
 from unspoken.inference.likelihood import fit_index_model
 from unspoken.listexp._variant_common import fit_cov
@@ -200,14 +200,8 @@ def _names(ld: ListData, model: str, constrained: bool) -> tuple[list[str], list
 
 
 def _kind(vcov: str | None, ld: ListData, notes: list[str]) -> str:
-    return resolve_vcov(
-        vcov,
-        ld.survey,
-        JOINT_VCOV.kinds,
-        JOINT_VCOV.default,
-        notes,
-        estimator="list_joint",
-        ignored="note",
+    return resolve_offered_vcov(
+        "list:joint", vcov, ld.survey, notes, estimator="list_joint", ignored="note"
     )
 
 

@@ -31,7 +31,7 @@ import numpy as np
 from scipy.special import expit, gammaln, log_expit
 
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
-from unspoken.inference.covariance import VCOV_OFFERS, resolve_vcov
+from unspoken.inference.covariance import resolve_offered_vcov
 from unspoken.inference.delta import delta_cov
 from unspoken.inference.likelihood import binomial_fit, newton_maximize
 from unspoken.listexp._variant_common import fit_cov
@@ -379,12 +379,10 @@ def fit_multi(
     if start is not None and method != "ml":
         raise UnsupportedError("start values are used by method='ml' only")
     notes = list(d.notes)
-    offer = VCOV_OFFERS[f"multi:{method}"]
-    kind = resolve_vcov(
+    kind = resolve_offered_vcov(
+        f"multi:{method}",
         inference.vcov,
         d.design,
-        offer.kinds,
-        offer.default,
         notes,
         estimator=f"method='{method}'",
         why={"model": _NLS_NO_MODEL},

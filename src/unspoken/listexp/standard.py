@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 import numpy as np
 
 from unspoken.errors import DataError, UnsupportedError
-from unspoken.inference.covariance import VCOV_OFFERS, SurveyDesign, resolve_vcov
+from unspoken.inference.covariance import VCOV_OFFERS, SurveyDesign, resolve_offered_vcov
 from unspoken.inference.delta import delta_estimate
 from unspoken.listexp._variant_common import fit_cov
 from unspoken.listexp.core import Core
@@ -87,12 +87,10 @@ _ALLOWED: dict[str, set[str]] = {m: set(VCOV_OFFERS[f"list:{m}"].kinds) for m in
 
 
 def _resolve_vcov(vcov: str | None, method: str, survey: SurveyDesign, notes: list[str]) -> str:
-    offer = VCOV_OFFERS[f"list:{method}"]
-    return resolve_vcov(
+    return resolve_offered_vcov(
+        f"list:{method}",
         vcov,
         survey,
-        offer.kinds,
-        offer.default,
         notes,
         estimator=f"method='{method}'",
         why={"model": "the two-step NLS estimator has no model-based variance; use hc0"},

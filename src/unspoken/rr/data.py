@@ -11,9 +11,8 @@ import pandas as pd
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.inference.covariance import (
-    VCOV_OFFERS,
     SurveyDesign,
-    resolve_vcov,
+    resolve_offered_vcov,
     survey_design,
 )
 from unspoken.io.columns import numeric_column
@@ -120,12 +119,10 @@ def _default_kind(
     """The variance of a randomized-response ``estimator`` (a key of ``VCOV_OFFERS``):
     weights make the default the survey design's; the model-based variances read weights
     as frequency weights."""
-    offer = VCOV_OFFERS[estimator]
-    return resolve_vcov(
+    return resolve_offered_vcov(
+        estimator,
         vcov,
         survey,
-        offer.kinds,
-        offer.default,
         notes,
         estimator="rr_regression" if estimator == "rr" else estimator,
         why=_CLOSED_FORM_WHY,
