@@ -47,7 +47,13 @@ def read_grid(path: str) -> dict[str, Any]:
 @click.option("--address", default=None, help="Dask scheduler address (tcp://host:8786).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: CPUs).")
 @click.option("--reps", type=int, default=None, help="Replications per design (overrides GRID).")
-@click.option("--seed", type=int, default=None, help="Random seed (overrides GRID).")
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Seed of the random numbers (overrides GRID's): the same seed gives the same result "
+    "on every engine.",
+)
 @click.option(
     "--out",
     default=None,
