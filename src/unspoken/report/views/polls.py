@@ -6,14 +6,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from unspoken.report.views.base import (
-    DASH,
-    Table,
-    View,
-    _bad,
-    lvl,
-    num,
-)
+from unspoken.report.views.base import DASH, Table, View, _bad, lvl, num
 
 
 def polls_view(res: Any) -> View:

@@ -6,16 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from unspoken.report.views.base import (
-    Table,
-    View,
-    _est_row,
-    _est_table,
-    _interval,
-    pct,
-    pts,
-    pval,
-)
+from unspoken.report.views.base import Table, View, _est_row, _est_table, _interval, pct, pts, pval
 
 
 def list_table_view(res: Any) -> View:
