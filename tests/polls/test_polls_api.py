@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from polls_sim import fit_simulated
 
 from unspoken import datasets
 from unspoken.cli.main import main
@@ -122,7 +123,7 @@ def test_hard_to_say_explains_everything_when_decided_shares_agree() -> None:
 
 def test_result_api_and_units() -> None:
     sim = simulate_polls(n_days=200, seed=3, polls_per_pollster=40)
-    r = fit_polls(sim.polls, "share", "pollster", start="start", end="end", n="n")
+    r = fit_simulated(sim.polls)
     d = r.to_dict()
     assert d["model"] == "polls"
     assert {"house_effects", "trend", "sigma", "loglik"} <= set(d)
@@ -201,9 +202,8 @@ def test_identifications_are_the_same_trend_up_to_a_shift() -> None:
 
 def test_weekly_matches_daily_roughly() -> None:
     sim = simulate_polls(n_days=360, seed=8, polls_per_pollster=80)
-    kw = dict(start="start", end="end", n="n")
-    d = fit_polls(sim.polls, "share", "pollster", **kw)
-    w = fit_polls(sim.polls, "share", "pollster", period="week", **kw)
+    d = fit_simulated(sim.polls)
+    w = fit_simulated(sim.polls, period="week")
     np.testing.assert_allclose(d.house_effects["estimate"], w.house_effects["estimate"], atol=0.3)
     # weekly innovation SD is about sqrt(7) times the daily one
     assert w.sigma / d.sigma == pytest.approx(np.sqrt(7), rel=0.35)
@@ -211,15 +211,7 @@ def test_weekly_matches_daily_roughly() -> None:
 
 def test_plot_writes_file(tmp_path) -> None:
     sim = simulate_polls(n_days=120, seed=9, polls_per_pollster=20)
-    r = fit_polls(
-        sim.polls,
-        "share",
-        "pollster",
-        start="start",
-        end="end",
-        n="n",
-        anchor="value:2020-03-01:55:1",
-    )
+    r = fit_simulated(sim.polls, anchor="value:2020-03-01:55:1")
     out = tmp_path / "polls.png"
     fig = r.plot(out)
     assert out.stat().st_size > 5000

@@ -38,21 +38,18 @@ JACKMAN = {
 AUS = dict(start="startDate", end="endDate", n="sampleSize")
 
 
+def _fit_2004_2007(**options):
+    """The 2004-2007 polls of the ALP vote, anchored at both elections."""
+    return fit_polls("australia_polls_2004_2007", "ALP", "org", anchor=ELECTIONS, **AUS, **options)
+
+
 def _he(r) -> dict[str, float]:
     return dict(zip(r.house_effects["pollster"], r.house_effects["estimate"], strict=True))
 
 
 def test_2004_2007_house_effects_jackman_model() -> None:
     # Jackman's specification: poll dated at its fieldwork midpoint, no extra variance
-    r = fit_polls(
-        "australia_polls_2004_2007",
-        "ALP",
-        "org",
-        anchor=ELECTIONS,
-        extra_variance=False,
-        fieldwork="midpoint",
-        **AUS,
-    )
+    r = _fit_2004_2007(extra_variance=False, fieldwork="midpoint")
     he = _he(r)
     for name, published in JACKMAN.items():
         assert he[name] == pytest.approx(published, abs=0.5), name
@@ -73,7 +70,7 @@ def test_2004_2007_house_effects_jackman_model() -> None:
 
 
 def test_2004_2007_default_model_same_pattern() -> None:
-    r = fit_polls("australia_polls_2004_2007", "ALP", "org", anchor=ELECTIONS, **AUS)
+    r = _fit_2004_2007()
     he = _he(r)
     for name, published in JACKMAN.items():
         assert he[name] == pytest.approx(published, abs=1.0), name
@@ -196,14 +193,6 @@ def test_posterior_mean_over_sigma_is_close_to_ml() -> None:
     w = np.exp(np.array(ll) - max(ll))
     w /= w.sum()
     post = w @ np.array(he)
-    r = fit_polls(
-        "australia_polls_2004_2007",
-        "ALP",
-        "org",
-        anchor=ELECTIONS,
-        extra_variance=False,
-        fieldwork="midpoint",
-        **AUS,
-    )
+    r = _fit_2004_2007(extra_variance=False, fieldwork="midpoint")
     np.testing.assert_allclose(post, r.house_effects["estimate"], atol=0.1)
     assert w @ grid * 100 == pytest.approx(r.sigma, rel=0.05)

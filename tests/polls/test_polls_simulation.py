@@ -6,8 +6,9 @@ import warnings
 
 import numpy as np
 import pytest
+from polls_sim import fit_simulated
 
-from unspoken.polls import fit_polls, simulate_polls
+from unspoken.polls import simulate_polls
 
 TRUE = {"A": -2.0, "B": 0.5, "C": 1.5}  # sums to zero: the sum-to-zero level is the truth
 
@@ -23,7 +24,7 @@ def _fit(seed: int, **kw):
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        r = fit_polls(sim.polls, "share", "pollster", start="start", end="end", n="n", **kw)
+        r = fit_simulated(sim.polls, **kw)
     return sim, r
 
 
@@ -94,15 +95,7 @@ def test_anchor_on_indirect_estimate_gives_absolute_house_effects() -> None:
         indirect = sim.truth["share"].iloc[day] + rng.normal(0, 2.0)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            r = fit_polls(
-                sim.polls,
-                "share",
-                "pollster",
-                start="start",
-                end="end",
-                n="n",
-                anchor=[(str(date.date()), indirect, 2.0)],
-            )
+            r = fit_simulated(sim.polls, anchor=[(str(date.date()), indirect, 2.0)])
         he = r.house_effects.set_index("pollster")
         true = np.array([truth_he[k] for k in he.index])
         zz = (he["estimate"].to_numpy() - true) / he["std_error"].to_numpy()
