@@ -280,3 +280,14 @@ def test_html_report_plot_and_progress_bar(tmp_path, capsys) -> None:
     assert len(fig.axes[0].lines) >= 3  # two families and the target line
     assert (tmp_path / "p.png").stat().st_size > 1000
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_the_users_grid_is_not_modified() -> None:
+    frame = pd.DataFrame({"n": [300, 600], "J": [3, 4]})
+    copy = frame.copy()
+    grid = {"n": [300, 600], "J": 4}
+    res = unspoken.diagnose(frame, "dim", reps=20, seed=1)
+    unspoken.diagnose(grid, "dim", reps=20, seed=1)
+    pd.testing.assert_frame_equal(frame, copy)
+    assert grid == {"n": [300, 600], "J": 4}
+    assert list(res.table["J"]) == [3, 4]

@@ -95,3 +95,9 @@ def test_a_lambda_cannot_go_to_worker_processes() -> None:
     with pytest.raises(UnsupportedError, match="top level of a module"):
         unspoken.diagnose({"n": [100]}, [lambda f: (0.0, 1.0)], reps=10, seed=1,
                           engine="processes", workers=2)  # fmt: skip
+
+
+def test_dask_without_an_address_starts_a_local_cluster(local_table: pd.DataFrame) -> None:
+    pytest.importorskip("dask.distributed")
+    res = unspoken.diagnose(GRID, ESTIMATORS, reps=150, seed=21, engine="dask", workers=1)
+    pd.testing.assert_frame_equal(res.table, local_table, check_exact=True)
