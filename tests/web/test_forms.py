@@ -519,32 +519,28 @@ def test_polls_fill_a_default_sample_size_and_say_so() -> None:
     from unspoken.polls import fit_polls
 
     df = datasets.load("putin_approval")
+
+    def weekly(default_n):
+        return fit_polls(
+            df,
+            "approve",
+            "pollster",
+            date="date",
+            default_n=default_n,
+            dk_share="hard_to_say",
+            period="week",
+        )
+
     web = _web("polls")
     sizes = {"FOM": 1000.0, "Levada": 1000.0, "VCIOM": 1000.0}
-    api = fit_polls(
-        df,
-        "approve",
-        "pollster",
-        date="date",
-        default_n=sizes,
-        dk_share="hard_to_say",
-        period="week",
-    )
+    api = weekly(default_n=sizes)
     _same(web, api, drop=("elapsed_s", "notes"))
     note = web.notes[-1]
     assert "1333 poll(s) of FOM, Levada, VCIOM have no sample size" in note
     assert "1,000 respondents" in note
     # a pollster's own default wins; the rest get the form's size
     web = _web("polls", default_n="Levada=1600", unknown_n="1500")
-    api = fit_polls(
-        df,
-        "approve",
-        "pollster",
-        date="date",
-        dk_share="hard_to_say",
-        period="week",
-        default_n={"Levada": 1600, "FOM": 1500, "VCIOM": 1500},
-    )
+    api = weekly(default_n={"Levada": 1600, "FOM": 1500, "VCIOM": 1500})
     _same(web, api, drop=("elapsed_s", "notes"))
     assert "of FOM, VCIOM have no sample size" in web.notes[-1]
 
