@@ -358,3 +358,15 @@ class FitResult(ResultMixin):
         from unspoken.report.view import fit_view
 
         return fit_view(self)
+
+
+#: the fields of a :class:`FitResult` that report the optimiser
+OPTIMUM_FIELDS = ("loglik", "converged", "iterations", "gradient_norm")
+
+
+def optimum_fields(optimum: Any) -> dict[str, Any]:
+    """The :data:`OPTIMUM_FIELDS` of a fit from the optimiser's report ``optimum`` (its
+    attributes, or the keys of a dict)."""
+    if isinstance(optimum, dict):
+        return {k: optimum[k] for k in OPTIMUM_FIELDS}
+    return {k: getattr(optimum, k) for k in OPTIMUM_FIELDS}

@@ -26,7 +26,7 @@ from unspoken.inference.likelihood import fit_index_model
 from unspoken.listexp.data import MultiData
 from unspoken.listexp.ml import BinomialListModel, standard_start
 from unspoken.options import Inference
-from unspoken.results import Estimate, FitResult, z_value
+from unspoken.results import Estimate, FitResult, optimum_fields, z_value
 
 
 def single_item(what: str, d: MultiData, vcov: str | None) -> tuple[list[str], str]:
@@ -100,8 +100,6 @@ def variant_result(
     """The result of a one-item ML variant: its estimates, the optimiser's report
     ``optimum`` (attributes or keys ``loglik``, ``converged``, ``iterations``,
     ``gradient_norm``) and the prevalence with its delta-method interval."""
-    fields = ("loglik", "converged", "iterations", "gradient_norm")
-    opt = optimum if isinstance(optimum, dict) else {k: getattr(optimum, k) for k in fields}
     return FitResult(
         model=model,
         parts=parts,
@@ -109,7 +107,7 @@ def variant_result(
         params_=theta,
         cov=cov,
         n=d.n,
-        **{k: opt[k] for k in fields},
+        **optimum_fields(optimum),
         vcov_type=kind,
         prevalence=prevalence_estimate(d, theta, cov, level),
         notes=notes,

@@ -43,7 +43,7 @@ from unspoken.listexp.ml import ml_core
 from unspoken.listexp.options import list_inference
 from unspoken.listexp.standard import _cell, _subset
 from unspoken.options import DEFAULT_BOOTSTRAP_REPS, Design, Inference, Missing, Reporting
-from unspoken.results import Estimate, GroupEstimate
+from unspoken.results import Estimate, GroupEstimate, optimum_fields
 from unspoken.smallcells import (
     DEFAULT_MIN_N,
     ScreenedGroup,
@@ -298,10 +298,7 @@ def fit_joint(
         params_=theta[:p],
         cov=cov[:p, :p],
         n=ld.n,
-        loglik=res.loglik,
-        converged=res.converged,
-        iterations=res.iterations,
-        gradient_norm=res.gradient_norm,
+        **optimum_fields(res),
         vcov_type=kind,
         prevalence=prevalence(None),
         by=groups,

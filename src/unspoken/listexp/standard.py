@@ -60,7 +60,7 @@ from unspoken.listexp.options import (
 from unspoken.listexp.predict import prevalence_parts, t_crit
 from unspoken.listexp.results import ListFit
 from unspoken.options import DEFAULT_BOOTSTRAP_REPS, Design, Inference, Missing, Reporting
-from unspoken.results import Estimate, FitResult, GroupEstimate
+from unspoken.results import Estimate, FitResult, GroupEstimate, optimum_fields
 from unspoken.smallcells import (
     DEFAULT_MIN_N,
     Cell,
@@ -240,10 +240,7 @@ def fit_list(
         params_=core.theta,
         cov=cov,
         n=ld.n,
-        loglik=core.loglik,
-        converged=core.converged,
-        iterations=core.iterations,
-        gradient_norm=core.gradient_norm,
+        **optimum_fields(core),
         vcov_type=kind,
         prevalence=prevalence,
         by=groups,
