@@ -196,19 +196,31 @@ def _true_prevalence():
     return float(np.sum(wq * expit(-1.0 + 0.8 * x)) / np.sqrt(2 * np.pi))
 
 
-@pytest.mark.slow
-def test_cluster_robust_intervals_cover_where_naive_ones_do_not():
-    rng = np.random.default_rng(99)
+def _coverage(prevalence, reps: int, seed: int) -> tuple[float, float]:
+    """How often the cluster-robust and the naive (HC0) intervals of ``reps`` clustered
+    samples cover the true prevalence; ``prevalence(df, **vcov)`` is an estimate with
+    ``ci_low`` and ``ci_high``."""
+    rng = np.random.default_rng(seed)
     truth = _true_prevalence()
     cover_cl, cover_naive = [], []
-    for _ in range(1000):
+    for _ in range(reps):
         df = _clustered_sample(rng)
-        cl = fit_multi(df, "y ~ 1", "t", 3, method="lm", cluster="g").prevalence[0]
-        nv = fit_multi(df, "y ~ 1", "t", 3, method="lm", vcov="hc0").prevalence[0]
+        cl = prevalence(df, cluster="g")
+        nv = prevalence(df, vcov="hc0")
         cover_cl.append(cl.ci_low <= truth <= cl.ci_high)
         cover_naive.append(nv.ci_low <= truth <= nv.ci_high)
-    assert 0.93 <= np.mean(cover_cl) <= 0.97
-    assert np.mean(cover_naive) < 0.85
+    return float(np.mean(cover_cl)), float(np.mean(cover_naive))
+
+
+@pytest.mark.slow
+def test_cluster_robust_intervals_cover_where_naive_ones_do_not():
+    cover_cl, cover_naive = _coverage(
+        lambda df, **vcov: fit_multi(df, "y ~ 1", "t", 3, method="lm", **vcov).prevalence[0],
+        reps=1000,
+        seed=99,
+    )
+    assert 0.93 <= cover_cl <= 0.97
+    assert cover_naive < 0.85
 
 
 # ----------------------------------------------------------- the standard design's estimators
@@ -254,14 +266,12 @@ def test_standard_dim_and_lm_match_the_textbook_formulas(race_design):
 def test_standard_dim_cluster_intervals_cover():
     import unspoken
 
-    rng = np.random.default_rng(5)
-    truth = _true_prevalence()
-    cover_cl, cover_naive = [], []
-    for _ in range(400):
-        df = _clustered_sample(rng)
-        cl = unspoken.list_experiment(df, "y ~ 1", "t", 3, method="dim", cluster="g")
-        nv = unspoken.list_experiment(df, "y ~ 1", "t", 3, method="dim", vcov="hc0")
-        cover_cl.append(cl.prevalence.ci_low <= truth <= cl.prevalence.ci_high)
-        cover_naive.append(nv.prevalence.ci_low <= truth <= nv.prevalence.ci_high)
-    assert 0.93 <= np.mean(cover_cl) <= 0.97
-    assert np.mean(cover_naive) < 0.85
+    cover_cl, cover_naive = _coverage(
+        lambda df, **vcov: (
+            unspoken.list_experiment(df, "y ~ 1", "t", 3, method="dim", **vcov).prevalence
+        ),
+        reps=400,
+        seed=5,
+    )
+    assert 0.93 <= cover_cl <= 0.97
+    assert cover_naive < 0.85
