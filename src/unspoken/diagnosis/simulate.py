@@ -18,6 +18,7 @@ from scipy.special import expit, logit
 
 from unspoken.diagnosis.grid import Cell
 from unspoken.errors import UnsupportedError
+from unspoken.inference.delta import delta_se
 
 __all__ = ["BUILTIN", "check_estimators", "run_block", "truth_of"]
 
@@ -196,7 +197,7 @@ def _ml(y: np.ndarray, t: np.ndarray, x: np.ndarray, use: np.ndarray, J: int):
         if not core.converged or core.model_cov is None:
             continue
         e, G = prevalence_parts("logit", core.theta[:2], X, np.ones(len(X)))
-        est[r], se[r] = e, float(np.sqrt(G @ core.model_cov[:2, :2] @ G))
+        est[r], se[r] = e, delta_se(G, core.model_cov[:2, :2])
     return est, se
 
 
