@@ -1,0 +1,150 @@
+"""The result of :func:`unspoken.multilevel_list` (numbers only; the view is built in
+:mod:`unspoken.report.views.multilevel`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from unspoken.results import Estimate, ResultMixin, tidy_frame
+
+if TYPE_CHECKING:
+    from unspoken.report.view import View
+
+__all__ = ["AreaEstimate", "MultilevelListFit"]
+
+
+@dataclass(frozen=True)
+class AreaEstimate:
+    """One area: its empirical-Bayes hidden share (``estimate``), respondents ``n``, its own
+    difference in means ``raw`` (``None`` when the small-cell rule hides it) and the
+    ``shrinkage`` toward the national estimate (``(raw - EB) / (raw - national)``)."""
+
+    area: Any
+    estimate: Estimate
+    n: int
+    raw: float | None
+    shrinkage: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "area": self.area,
+            "n": self.n,
+            "hidden_share": self.estimate.to_dict(),
+            "raw_share": self.raw,
+            "shrinkage": self.shrinkage,
+        }
+
+
+@dataclass
+class MultilevelListFit(ResultMixin):
+    """A multilevel list experiment: fixed effects (``params_``, ``cov``) of the sensitive
+    and control models, the random-intercept SDs (``sd``: ``sensitive``, ``control``) and
+    one :class:`AreaEstimate` per area."""
+
+    parts: list[str]
+    terms: list[str]
+    params_: np.ndarray
+    cov: np.ndarray
+    sd: dict[str, Estimate]
+    areas: list[AreaEstimate]
+    national: float
+    area: str
+    n: int
+    J: int
+    nodes: int
+    random_effects: bool
+    theta_cov: np.ndarray
+    loglik: float
+    converged: bool
+    iterations: int
+    gradient_norm: float
+    level: float = 0.95
+    notes: list[str] = field(default_factory=list)
+    rounds: int = 1
+    min_n: int = 30
+
+    @property
+    def params(self) -> pd.Series:
+        idx = pd.MultiIndex.from_arrays([self.parts, self.terms], names=["part", "term"])
+        return pd.Series(self.params_, index=idx, name="estimate")
+
+    @property
+    def std_errors(self) -> np.ndarray:
+        return np.sqrt(np.maximum(np.diag(self.cov), 0))
+
+    def area_frame(self) -> pd.DataFrame:
+        """One row per area: estimate, s.e., interval, n, raw share (or missing) and the
+        shrinkage."""
+        return pd.DataFrame(
+            {
+                "area": [a.area for a in self.areas],
+                "estimate": [a.estimate.estimate for a in self.areas],
+                "std_error": [a.estimate.std_error for a in self.areas],
+                "ci_low": [a.estimate.ci_low for a in self.areas],
+                "ci_high": [a.estimate.ci_high for a in self.areas],
+                "n": [a.n for a in self.areas],
+                "raw": [np.nan if a.raw is None else a.raw for a in self.areas],
+                "shrinkage": [np.nan if a.shrinkage is None else a.shrinkage for a in self.areas],
+            }
+        )
+
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """Fixed effects, the two random-intercept SDs (part ``sd(area)``) and each area's
+        hidden share (part ``area``)."""
+        rows: list[dict[str, Any]] = [
+            {"part": p, "term": t, "estimate": Estimate.from_se(e, s, self.level)}
+            for p, t, e, s in zip(
+                self.parts, self.terms, self.params_, self.std_errors, strict=True
+            )
+        ]
+        rows += [{"part": "sd(area)", "term": k, "estimate": e} for k, e in self.sd.items()]
+        rows += [
+            {"part": "area", "term": str(a.area), "estimate": a.estimate, "n": a.n}
+            for a in self.areas
+        ]
+        return tidy_frame(rows, level, self.level)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": "multilevel list (binomial, random intercepts by area)",
+            "method": "laplace",
+            "quadrature_nodes": self.nodes**2,
+            "random_effects": self.random_effects,
+            "area": self.area,
+            "n": self.n,
+            "n_areas": len(self.areas),
+            "J": self.J,
+            "loglik": self.loglik,
+            "converged": self.converged,
+            "iterations": self.iterations,
+            "gradient_norm": self.gradient_norm,
+            "vcov": "model",
+            "params": [
+                {"part": p, "term": t, "estimate": e, "std_error": s}
+                for p, t, e, s in zip(
+                    self.parts, self.terms, self.params_, self.std_errors, strict=True
+                )
+            ],
+            "sd": {k: e.to_dict() for k, e in self.sd.items()},
+            "national": self.national,
+            "areas": [a.to_dict() for a in self.areas],
+            "notes": list(self.notes),
+        }
+
+    def view(self) -> View:
+        from unspoken.report.views.multilevel import multilevel_view
+
+        return multilevel_view(self)
+
+    def plot(self, path: Any = None) -> Any:
+        """The caterpillar plot of the area estimates with the national line."""
+        from unspoken.report.views.multilevel import caterpillar_plot
+
+        fig = caterpillar_plot(self)
+        if path is not None:
+            fig.savefig(path)
+        return fig
