@@ -78,7 +78,8 @@ def read_units(
         return "proportion", f"units read as proportions: the {what} sum to {total:g}"
     raise DataError(
         f"the {what} sum to {total:g}, neither about 100 nor about 1: say units='percent' or "
-        "'proportion' (and check that every answer of the table is listed)",
+        "'proportion' (command line: --units) and check that every answer of the table is "
+        "listed",
         param=param,
     )
 
