@@ -26,6 +26,7 @@ _LAZY: dict[str, str] = {
     "ictreg": "unspoken.listexp.standard",
     "double_list_experiment": "unspoken.listexp.double",
     "list_joint": "unspoken.listexp.joint",
+    "multilevel_list": "unspoken.multilevel.fit",
     "ListFit": "unspoken.listexp.results",
     "direct_poll": "unspoken.direct",
     "gap": "unspoken.falsification.estimator",

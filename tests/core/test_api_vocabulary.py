@@ -120,6 +120,9 @@ RESULTS: dict[str, Callable[[], Any]] = {
     "list_joint": lambda: unspoken.list_joint(
         _data("mexico"), "mex.y.all ~ mex.male", treat="mex.t", J=3, outcome="mex.epnapprove"
     ),
+    "multilevel_list": lambda: unspoken.multilevel_list(
+        _data("race"), "y ~ age", "treat", J=3, area="state", area_formula="~ south"
+    ),
     "table_list": lambda: unspoken.list_from_counts([8, 132, 222, 227], [19, 123, 229, 219, 34]),
     "table_direct": lambda: unspoken.direct_from_topline(
         {"definitely": 43, "rather": 33, "other": 24}, 1600, support="definitely,rather"
@@ -188,6 +191,7 @@ VOCABULARY = {
         "direct_from_topline",
         "gap_from_estimates",
         "diagnose",
+        "multilevel_list",
     ],
     "bootstrap_reps": ["list_experiment", "double_list_experiment", "rr_regression", "list_joint"],
     "by": ["list_experiment", "direct_poll", "gap", "rr_regression", "rr_prevalence", "list_joint"],
@@ -198,6 +202,7 @@ VOCABULARY = {
         "rr_regression",
         "rr_prevalence",
         "list_joint",
+        "multilevel_list",
     ],
     "missing": [
         "list_experiment",
@@ -209,6 +214,7 @@ VOCABULARY = {
         "rr_regression",
         "rr_prevalence",
         "rr_predictor",
+        "multilevel_list",
     ],
     "seed": [
         "list_experiment",
@@ -278,6 +284,7 @@ def test_json_speaks_vcov_not_variance(name: str) -> None:
         "list_power",
         "simulate_power",
         "diagnose",
+        "multilevel_list",
     ],
 )
 def test_results_the_report_draws_have_plot(name: str, tmp_path) -> None:
