@@ -31,7 +31,7 @@ whose variance components are biased towards 0.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.polynomial.hermite_e import hermegauss
@@ -216,14 +216,17 @@ def fit_multilevel(
 ) -> tuple[OptimResult, Nodes, int]:
     """Newton at fixed nodes, re-centring the nodes after each maximisation, until the
     maximum at re-centred nodes needs no Newton step (decrement below ``tol`` at once).
-    Returns the last optimiser result, the nodes it used and the number of rounds."""
+    Returns the last optimiser result (its report counting the Newton iterations of all
+    rounds), the nodes it used and the number of rounds."""
     theta = np.asarray(theta0, dtype=float)
     nodes = model.adapt(theta)
-    res = None
-    for rounds in range(1, max_rounds + 1):
+    res, total, rounds, fixed_point = None, 0, 0, False
+    while rounds < max_rounds:
+        rounds += 1
         res = newton_maximize(
             lambda th, order, nd=nodes: model.evaluate(th, nd, order), theta, maxiter, tol
         )
+        total += res.iterations
         moved = float(np.max(np.abs(res.theta - theta)))
         theta = res.theta
         nodes = model.adapt(theta, nodes.mode)
@@ -231,8 +234,18 @@ def fit_multilevel(
             res = newton_maximize(
                 lambda th, order, nd=nodes: model.evaluate(th, nd, order), theta, maxiter, tol
             )
-            return res, nodes, rounds
+            total += res.iterations
+            fixed_point = True
+            break
         if not res.converged:
             break
     assert res is not None
-    return res, nodes, max_rounds
+    # the report counts the Newton iterations of all rounds
+    res.report = replace(res.report, iterations=total)
+    if res.converged and not fixed_point:
+        res.report = replace(
+            res.report,
+            converged=False,
+            message=f"the quadrature nodes still moved the maximum after {max_rounds} rounds",
+        )
+    return res, nodes, rounds
