@@ -201,15 +201,9 @@ def multilevel_list(
                 "for the standard errors and has no interval"
             )
     info = -H_full[np.ix_(free, free)]
-    try:
-        np.linalg.cholesky(info)
-        cov = np.linalg.inv(info)
-    except np.linalg.LinAlgError:
-        cov = np.linalg.pinv(info)
-        notes.append(
-            "the observed information is not positive definite at the estimate: standard "
-            "errors are unreliable"
-        )
+    cov = np.linalg.pinv(info, hermitian=True)  # inverse observed information
+    if np.linalg.eigvalsh(info).min() <= 0:
+        notes.append("the observed information is not positive definite: unreliable s.e.")
     if not res.converged:
         notes.append(f"the maximisation did not converge ({res.message})")
     cov_full = np.zeros((2 * k + 2, 2 * k + 2))
