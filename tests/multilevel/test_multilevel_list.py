@@ -166,3 +166,59 @@ def test_bad_input(kwargs, error, match) -> None:
     args = {"formula": "y ~ x", "treat": "t", "J": 3, "area": "area", **kwargs}
     with pytest.raises(error, match=match):
         unspoken.multilevel_list(df, **args)
+
+
+def _area_h(g: pd.DataFrame, theta: np.ndarray, b: np.ndarray, J: int = 3) -> float:
+    """log of prod_i L_i(u, v) phi(b1) phi(b2) at u = su b1, v = sv b2, from the model's
+    definition."""
+    d0, d1, p0, p1, lsu, lsv = theta
+    y, t, x = g["y"].to_numpy(), g["t"].to_numpy(), g["x"].to_numpy()
+    gi = expit(d0 + d1 * x + np.exp(lsu) * b[0])
+    pi = expit(p0 + p1 * x + np.exp(lsv) * b[1])
+    li = np.where(
+        t == 1,
+        gi * binom.pmf(y - 1, J, pi) + (1 - gi) * binom.pmf(y, J, pi),
+        binom.pmf(y, J, pi),
+    )
+    return float(np.log(li).sum() + norm.logpdf(b).sum())
+
+
+def test_one_node_is_the_laplace_approximation() -> None:
+    """Laplace: log L_a ≈ h(b^) + log 2π - log det(-h''(b^)) / 2, with the mode found by
+    scipy and the curvature by central differences, independently of the model code."""
+    from scipy.optimize import minimize
+
+    df = _simulate(np.random.default_rng(3), [5, 12, 25, 40])
+    total = 0.0
+    for _, g in df.groupby("area"):
+        m = minimize(lambda b, g=g: -_area_h(g, THETA, b), np.zeros(2), method="BFGS", tol=1e-12)
+        h, eye = 1e-4, np.eye(2)
+        H = np.array(
+            [
+                [
+                    (
+                        _area_h(g, THETA, m.x + h * ei + h * ej)
+                        - _area_h(g, THETA, m.x + h * ei - h * ej)
+                        - _area_h(g, THETA, m.x - h * ei + h * ej)
+                        + _area_h(g, THETA, m.x - h * ei - h * ej)
+                    )
+                    / (4 * h * h)
+                    for ej in eye
+                ]
+                for ei in eye
+            ]
+        )
+        total += -m.fun + np.log(2 * np.pi) - 0.5 * np.log(np.linalg.det(-H))
+    model = _model(df, 1)
+    # finite-difference curvature: relative error about 1e-7 in the determinant
+    assert model.evaluate(THETA, model.adapt(THETA), 0)[0] == pytest.approx(total, abs=1e-6)
+
+
+def test_laplace_fit_is_close_to_the_quadrature_fit() -> None:
+    df = _simulate(np.random.default_rng(8), list(range(10, 100, 3)))
+    lap = unspoken.multilevel_list(df, "y ~ x", "t", J=3, area="area", nodes=1)
+    agq = unspoken.multilevel_list(df, "y ~ x", "t", J=3, area="area", nodes=9)
+    assert lap.converged and agq.converged
+    # the Laplace approximation's error is small against the sampling error
+    assert np.all(np.abs(lap.params_ - agq.params_) < 0.1 * agq.std_errors)
+    assert lap.loglik != agq.loglik

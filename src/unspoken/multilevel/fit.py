@@ -134,15 +134,16 @@ def multilevel_list(
     :func:`unspoken.list_experiment`; ``area`` the column of areas; ``area_formula``
     (``"~ z1"``) area-level predictors, constant within area, added to both models.
     ``method="laplace"`` integrates the random intercepts out by adaptive Gauss–Hermite
-    quadrature with ``nodes`` x ``nodes`` points per area (at least 3) and maximises the
-    marginal likelihood (empirical Bayes). ``random_effects=False`` fixes both SDs at 0
+    quadrature with ``nodes`` x ``nodes`` points per area (``nodes=1``: the Laplace
+    approximation, slower: its gradient is numerical) and maximises the marginal likelihood
+    (empirical Bayes). ``random_effects=False`` fixes both SDs at 0
     (the standard ML model). ``min_n``: areas with fewer respondents get no raw estimate.
     """
     from unspoken.inference.delta import delta_var_rows, numeric_jacobian
     from unspoken.inference.likelihood import newton_maximize
     from unspoken.listexp.data import check_missing
     from unspoken.listexp.ml import ml_core
-    from unspoken.multilevel.model import MultilevelListModel, fit_multilevel
+    from unspoken.multilevel.model import MultilevelListModel, fit_laplace, fit_multilevel
     from unspoken.multilevel.results import AreaEstimate, MultilevelListFit
     from unspoken.smallcells import arm_minimum, check_min_n
 
@@ -155,10 +156,10 @@ def multilevel_list(
     level = check_level(level)
     check_missing(missing)
     min_n = check_min_n(min_n)
-    if isinstance(nodes, bool) or not isinstance(nodes, int | np.integer) or not 3 <= nodes <= 15:
+    if isinstance(nodes, bool) or not isinstance(nodes, int | np.integer) or not 1 <= nodes <= 15:
         raise UnsupportedError(
-            f"nodes (quadrature points per dimension) must be a whole number from 3 to 15, "
-            f"not {nodes!r}",
+            f"nodes (quadrature points per dimension; 1 = the Laplace approximation) must be "
+            f"a whole number from 1 to 15, not {nodes!r}",
             param="nodes",
         )
     d = _prepare(data, formula, treat, J, area, area_formula, control, missing)
@@ -170,11 +171,17 @@ def multilevel_list(
     freq = grp.size().to_numpy().astype(float)
     first = grp.head(1).index.to_numpy()
     pat = key.loc[first].sort_values(list(key.columns)).index.to_numpy()
-    model = MultilevelListModel(d.y[pat], d.t[pat], d.X[pat], codes[pat], freq, d.J, int(nodes))
+    data = (d.y[pat], d.t[pat], d.X[pat], codes[pat], freq, d.J)
+    model = MultilevelListModel(*data, int(nodes))
     std = ml_core(d.y, d.t, d.X, d.terms, d.J, None, quiet=True)
     notes = list(d.notes)
     if random_effects:
-        res, nd, rounds = fit_multilevel(model, np.concatenate([std.theta, np.log([0.5, 0.5])]))
+        start = np.concatenate([std.theta, np.log([0.5, 0.5])])
+        if nodes == 1:  # Laplace: from the 3 x 3 quadrature fit, then its own maximum
+            res, _, rounds = fit_multilevel(MultilevelListModel(*data, 3), start)
+            res, nd = fit_laplace(model, res.theta)
+        else:
+            res, nd, rounds = fit_multilevel(model, start)
         theta = res.theta
         H_full = res.hessian
     else:
@@ -275,4 +282,5 @@ def _sd_estimate(log_sd: float, var_log: float, level: float) -> Estimate:
     (an SD is positive)."""
     sd, se_log = float(np.exp(log_sd)), float(np.sqrt(max(var_log, 0.0)))
     z = z_value(level)
-    return Estimate(sd, sd * se_log, sd * np.exp(-z * se_log), sd * np.exp(z * se_log), level=level)
+    lo, hi = float(sd * np.exp(-z * se_log)), float(sd * np.exp(z * se_log))
+    return Estimate(sd, sd * se_log, lo, hi, level=level)

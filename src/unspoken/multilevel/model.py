@@ -24,9 +24,10 @@ weights ``pi_ak``: gradient ``sum_k pi_ak g_ak``, Hessian ``sum_k pi_ak H_ak + V
 :func:`~unspoken.inference.likelihood.newton_maximize`) at fixed nodes with re-centring the
 nodes at the new modes until a re-centring no longer moves the maximum (the scheme of
 Rizopoulos' GLMMadaptive). The fixed point is the maximum of the quadrature objective up to
-the quadrature error, which is why at least 3 nodes per dimension are required: with one
-node (the Laplace approximation) the fixed point would be the joint mode of theta and b,
-whose variance components are biased towards 0.
+the quadrature error. With one node (the Laplace approximation) that fixed point would be the
+joint mode of theta and b, whose variance components are biased towards 0, so
+:func:`fit_laplace` maximises the Laplace objective itself, its nodes moving with theta
+(a numerical gradient: central differences with the modes found again at every point).
 """
 
 from __future__ import annotations
@@ -249,3 +250,36 @@ def fit_multilevel(
             message=f"the quadrature nodes still moved the maximum after {max_rounds} rounds",
         )
     return res, nodes, rounds
+
+
+#: relative step of the central differences of the Laplace objective
+LAPLACE_STEP = 1e-5
+
+
+def fit_laplace(model: MultilevelListModel, theta0: np.ndarray, tol: float = 1e-8):
+    """The Laplace approximation (one node per area, ``model`` built with ``nodes=1``)
+    maximised as it is: its nodes move with theta, so its gradient is taken by central
+    differences of the objective with the modes found again at every point (numerical
+    gradient, and a Hessian by central differences of that gradient, in the shared
+    :func:`~unspoken.inference.likelihood.newton_maximize`). Start from a quadrature fit.
+    Returns the optimiser result and the nodes at its estimate."""
+    warm = {"mode": model.adapt(np.asarray(theta0, dtype=float)).mode}
+
+    def q(th: np.ndarray) -> float:
+        nd = model.adapt(th, warm["mode"])
+        return model.evaluate(th, nd, 0)[0]
+
+    def grad(th: np.ndarray) -> np.ndarray:
+        g = np.empty(th.size)
+        for j in range(th.size):  # a loop over the few parameters, not over respondents
+            e = np.zeros(th.size)
+            e[j] = LAPLACE_STEP * max(1.0, abs(th[j]))
+            g[j] = (q(th + e) - q(th - e)) / (2 * e[j])
+        return g
+
+    def fun(th: np.ndarray, order: int):
+        ll = q(th)
+        return ll, (grad(th) if order >= 1 else None), None
+
+    res = newton_maximize(fun, theta0, maxiter=50, tol=tol)
+    return res, model.adapt(res.theta, warm["mode"])
