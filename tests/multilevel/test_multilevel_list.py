@@ -153,7 +153,8 @@ def test_areas_small_cells_and_shrinkage() -> None:
     ("kwargs", "error", "match"),
     [
         ({"method": "bayes"}, UnsupportedError, "method"),
-        ({"nodes": 1}, UnsupportedError, "nodes"),
+        ({"nodes": 0}, UnsupportedError, "nodes"),
+        ({"nodes": 2.5}, UnsupportedError, "nodes"),
         ({"area": "nope"}, DataError, "nope"),
         ({"area": "x"}, DataError, "cannot be a covariate"),
         ({"area_formula": "z ~ x"}, DataError, "right-hand side"),
