@@ -18,7 +18,9 @@ def caterpillar_plot(fit: Any) -> Any:
     """Areas sorted by their model-based hidden share, with intervals and the national
     difference in means as a vertical line."""
     rows = [(str(a.area), a.estimate) for a in _sorted_areas(fit)][::-1]
-    fig = forest_plot([], rows, "Hidden share (model-based)")
+    fig = forest_plot(
+        [], rows, "Hidden share, % (model-based; dashed: national difference in means)"
+    )
     ax = fig.axes[0]
     ax.axvline(100 * fit.national, color="#b2182b", linestyle="--", linewidth=1)
     return fig
