@@ -135,7 +135,7 @@ class MultilevelListModel:
             C = np.linalg.cholesky(np.linalg.inv(A))
         except np.linalg.LinAlgError:
             vals, vecs = np.linalg.eigh(A)
-            A = np.einsum("aij,aj,akj->aik", vecs, np.maximum(vals, 1e-6), vecs)
+            A = (vecs * np.maximum(vals, 1e-6)[:, None, :]) @ np.swapaxes(vecs, 1, 2)
             C = np.linalg.cholesky(np.linalg.inv(A))
         mode = b[:, 0]
         pts = mode[:, None, :] + np.einsum("aij,kj->aki", C, self.z)
@@ -188,7 +188,7 @@ class MultilevelListModel:
         Hm[2 * k, 2 * k] += float(np.sum(wi * d1[0] * s1))
         Hm[P - 1, P - 1] += float(np.sum(wi * d1[1] * s2))
         ga = np.einsum("ak,akp->ap", pi, gak)
-        Hm += np.einsum("ak,akp,akq->pq", pi, gak, gak) - ga.T @ ga
+        Hm += np.einsum("akp,akq->pq", gak * pi[:, :, None], gak) - ga.T @ ga  # E[gg'] - E[g]E[g]'
         return total, grad, (Hm + Hm.T) / 2
 
     def shares(self, theta: np.ndarray, nodes: Nodes) -> np.ndarray:
