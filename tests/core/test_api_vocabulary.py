@@ -316,3 +316,13 @@ def test_tidy_rows_match_the_printed_estimates() -> None:
     fit = _race_ml()
     t = fit.tidy()
     np.testing.assert_allclose(t["estimate"], fit.params.to_numpy(), rtol=0, atol=0)
+
+
+def test_public_functions_annotate_their_return_type() -> None:
+    missing = [
+        name
+        for name in unspoken.__all__
+        if inspect.isfunction(f := getattr(unspoken, name))
+        and inspect.signature(f).return_annotation is inspect.Signature.empty
+    ]
+    assert missing == []
