@@ -27,6 +27,7 @@ _LAZY: dict[str, str] = {
     "double_list_experiment": "unspoken.listexp.double",
     "list_joint": "unspoken.listexp.joint",
     "multilevel_list": "unspoken.multilevel.fit",
+    "poststratify": "unspoken.multilevel.poststratify",
     "ListFit": "unspoken.listexp.results",
     "direct_poll": "unspoken.direct",
     "gap": "unspoken.falsification.estimator",

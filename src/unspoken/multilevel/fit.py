@@ -101,6 +101,15 @@ def _prepare(data, formula, treat, J, area, area_formula, control, missing):
     return d
 
 
+def area_cols_of(area_formula: str | None, frame: pd.DataFrame) -> list[str]:
+    """The columns of the area-level predictors."""
+    from unspoken.formula import formula_columns, split_formula
+
+    if area_formula is None:
+        return []
+    return formula_columns(split_formula(area_formula)[1], list(frame.columns))
+
+
 def _no_pooling(y, t, codes, A):
     """Each area's difference in mean counts, its treated and control counts."""
     n1 = np.bincount(codes, weights=t, minlength=A)
@@ -273,6 +282,17 @@ def multilevel_list(
         notes=notes,
         rounds=rounds,
         min_n=min_n,
+        state={
+            "model": model,
+            "nodes": nd,
+            "theta": theta,
+            "free": free,
+            "cov": cov,
+            "design": d.design,
+            "frame": d.frame,
+            "labels": list(labels),
+            "area_columns": area_cols_of(area_formula, d.frame),
+        },
         **optimum_fields(res),
     )
 

@@ -191,14 +191,19 @@ class MultilevelListModel:
         Hm += np.einsum("akp,akq->pq", gak * pi[:, :, None], gak) - ga.T @ ga  # E[gg'] - E[g]E[g]'
         return total, grad, (Hm + Hm.T) / 2
 
+    def node_weights(self, theta: np.ndarray, nodes: Nodes) -> tuple[np.ndarray, np.ndarray]:
+        """The sensitive-item indices at the nodes ``(n, K)`` and the posterior node weights
+        of each area ``(A, K)`` (the posterior of ``b_a`` given theta)."""
+        ed, ep, *_ = self._indices(theta, nodes.b)
+        ll = self.base.derivs([ed, ep], 0)[0]
+        lw = nodes.logc + self._sum(ll) - 0.5 * (nodes.b**2).sum(-1)
+        return ed, np.exp(lw - logsumexp(lw, axis=1)[:, None])
+
     def shares(self, theta: np.ndarray, nodes: Nodes) -> np.ndarray:
         """Per area (rows): the posterior mean and variance of its respondents' average
         hidden share ``s_a = mean_i expit(x_i' delta + u_a)``, and of ``logit(s_a)`` (the node
         weights are the posterior of ``b_a`` given theta), shape ``(A, 4)``."""
-        ed, ep, *_ = self._indices(theta, nodes.b)
-        ll = self.base.derivs([ed, ep], 0)[0]
-        lw = nodes.logc + self._sum(ll) - 0.5 * (nodes.b**2).sum(-1)
-        pi = np.exp(lw - logsumexp(lw, axis=1)[:, None])
+        ed, pi = self.node_weights(theta, nodes)
         n_a = np.add.reduceat(self.freq, self.starts)
         s_ak = self._sum(expit(ed)) / n_a[:, None]  # (A, K)
         out = []

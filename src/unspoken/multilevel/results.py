@@ -14,7 +14,7 @@ from unspoken.results import Estimate, ResultMixin, tidy_frame
 if TYPE_CHECKING:
     from unspoken.report.view import View
 
-__all__ = ["AreaEstimate", "MultilevelListFit"]
+__all__ = ["AreaEstimate", "MultilevelListFit", "PoststratifiedArea", "PoststratifiedFit"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +66,8 @@ class MultilevelListFit(ResultMixin):
     notes: list[str] = field(default_factory=list)
     rounds: int = 1
     min_n: int = 30
+    #: what :func:`unspoken.poststratify` needs (model, nodes, free parameters, design)
+    state: Any = field(default=None, repr=False, compare=False)
 
     @property
     def params(self) -> pd.Series:
@@ -142,6 +144,101 @@ class MultilevelListFit(ResultMixin):
 
     def plot(self, path: Any = None) -> Any:
         """The caterpillar plot of the area estimates with the national line."""
+        from unspoken.report.views.multilevel import caterpillar_plot
+
+        fig = caterpillar_plot(self)
+        if path is not None:
+            fig.savefig(path)
+        return fig
+
+
+@dataclass(frozen=True)
+class PoststratifiedArea:
+    """One area of a poststratification: its hidden share, the population in its cells
+    (``population``) and the survey's respondents there (``n``; 0 = not surveyed)."""
+
+    area: Any
+    estimate: Estimate
+    population: float
+    n: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "area": self.area,
+            "population": self.population,
+            "n": self.n,
+            "hidden_share": self.estimate.to_dict(),
+        }
+
+
+@dataclass
+class PoststratifiedFit(ResultMixin):
+    """The result of :func:`unspoken.poststratify`: per-area poststratified hidden shares
+    and the ``national`` share over all cells."""
+
+    areas: list[PoststratifiedArea]
+    national: Estimate
+    area: str
+    count: str
+    population: float
+    level: float = 0.95
+    notes: list[str] = field(default_factory=list)
+
+    def area_frame(self) -> pd.DataFrame:
+        """One row per area: estimate, s.e., interval, population and respondents."""
+        return pd.DataFrame(
+            {
+                "area": [a.area for a in self.areas],
+                "estimate": [a.estimate.estimate for a in self.areas],
+                "std_error": [a.estimate.std_error for a in self.areas],
+                "ci_low": [a.estimate.ci_low for a in self.areas],
+                "ci_high": [a.estimate.ci_high for a in self.areas],
+                "population": [a.population for a in self.areas],
+                "n": [a.n for a in self.areas],
+            }
+        )
+
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """Part ``poststratified``: one row per area (group = the area) and ``national``."""
+        rows: list[dict[str, Any]] = [
+            {
+                "group": {self.area: a.area},
+                "part": "poststratified",
+                "term": "hidden share",
+                "estimate": a.estimate,
+                "n": a.n,
+            }
+            for a in self.areas
+        ]
+        rows.append(
+            {
+                "group": {self.area: "national"},
+                "part": "poststratified",
+                "term": "hidden share",
+                "estimate": self.national,
+                "n": sum(a.n for a in self.areas),
+            }
+        )
+        return tidy_frame(rows, level, self.level)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": "multilevel list (binomial, random intercepts by area), poststratified",
+            "area": self.area,
+            "count": self.count,
+            "population": self.population,
+            "national": self.national.to_dict(),
+            "areas": [a.to_dict() for a in self.areas],
+            "notes": list(self.notes),
+        }
+
+    def view(self) -> View:
+        from unspoken.report.views.multilevel import poststratified_view
+
+        return poststratified_view(self)
+
+    def plot(self, path: Any = None) -> Any:
+        """The caterpillar plot of the poststratified area shares with the national line."""
         from unspoken.report.views.multilevel import caterpillar_plot
 
         fig = caterpillar_plot(self)

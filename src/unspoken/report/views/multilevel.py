@@ -16,13 +16,14 @@ def _sorted_areas(fit: Any) -> list[Any]:
 
 def caterpillar_plot(fit: Any) -> Any:
     """Areas sorted by their model-based hidden share, with intervals and the national
-    difference in means as a vertical line."""
+    line: the difference in means for a fit, the poststratified national share for a
+    poststratification."""
     rows = [(str(a.area), a.estimate) for a in _sorted_areas(fit)][::-1]
-    fig = forest_plot(
-        [], rows, "Hidden share, % (model-based; dashed: national difference in means)"
-    )
+    national = getattr(fit.national, "estimate", fit.national)
+    what = "poststratified" if national is not fit.national else "difference in means"
+    fig = forest_plot([], rows, f"Hidden share, % (model-based; dashed: national {what})")
     ax = fig.axes[0]
-    ax.axvline(100 * fit.national, color="#b2182b", linestyle="--", linewidth=1)
+    ax.axvline(100 * national, color="#b2182b", linestyle="--", linewidth=1)
     return fig
 
 
@@ -80,5 +81,51 @@ def multilevel_view(fit: Any) -> View:
         "model": "binomial list model, random intercepts by area (sensitive and control)",
         "integration": f"adaptive Gauss-Hermite quadrature, {fit.nodes} x {fit.nodes} nodes",
         "variance": "inverse observed information of the marginal likelihood",
+    }
+    return v
+
+
+def poststratified_view(ps: Any) -> View:
+    """A :class:`~unspoken.multilevel.results.PoststratifiedFit`."""
+    areas = _sorted_areas(ps)
+    lo, hi, nat = areas[0], areas[-1], ps.national
+    v = View(title=f"Poststratified hidden share by {ps.area}")
+    v.headline.append(
+        f"Poststratified hidden share: national {pct(nat.estimate)} ({lvl(ps.level)} CI "
+        f"{pct(nat.ci_low)} to {pct(nat.ci_high)}); by {ps.area} from "
+        f"{pct(lo.estimate.estimate)} ({lo.area}) to {pct(hi.estimate.estimate)} ({hi.area})."
+    )
+    v.facts.append(
+        f"Areas: {len(areas)} ({sum(a.n == 0 for a in areas)} not surveyed); population in "
+        f"the cells ('{ps.count}'): {num(ps.population, 0)}"
+    )
+    rows = [
+        [
+            str(a.area),
+            num(a.population, 0),
+            str(a.n) if a.n else "not surveyed",
+            pct(a.estimate.estimate),
+            f"{pct(a.estimate.ci_low)} to {pct(a.estimate.ci_high)}",
+        ]
+        for a in areas
+    ]
+    v.tables.append(
+        Table(
+            "Hidden share by area (model-based, weighted by the population's cells)",
+            ["area", "population", "respondents", "poststratified", f"{lvl(ps.level)} CI"],
+            rows,
+        )
+    )
+    v.notes += [
+        "Each area's share averages the model's predictions over the population's cells, "
+        "weighted by their counts; intervals carry the uncertainty of the area effect and of "
+        "the fixed effects. No raw area shares are shown.",
+        *ps.notes,
+    ]
+    v.plot = lambda: caterpillar_plot(ps)
+    v.method = {
+        "model": "binomial list model, random intercepts by area",
+        "poststratification": "cell predictions averaged over each area's posterior "
+        "(the fit's quadrature nodes), weighted by the cell counts",
     }
     return v
