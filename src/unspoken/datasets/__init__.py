@@ -115,6 +115,25 @@ CATALOG: dict[str, DatasetInfo] = {
             "Simulated by unspoken.simulate.gap.make_placebo_example(seed=2022); placebo-list "
             "design of Frye, Gehlbach, Marquardt & Reuter (2023)",
         ),
+        # SYNTHETIC multilevel example (documented in data/multilevel/README.md)
+        DatasetInfo(
+            "synthetic_regions_survey",
+            "multilevel/synthetic_regions_survey.csv",
+            "SYNTHETIC survey: list experiment in 60 of 62 made-up regions (N = 5200), "
+            "drawn from synthetic_regions_population",
+            "multilevel list: outcome y, treat treat, J = 3, area region, covariates "
+            "age_group, female, area-level predictor protest",
+            "Synthetic, made by scripts/make_synthetic_regions.py (seed 2026); not real data",
+        ),
+        DatasetInfo(
+            "synthetic_regions_population",
+            "multilevel/synthetic_regions_population.csv",
+            "SYNTHETIC population table: 62 made-up regions x age group x sex, cell counts "
+            "(for unspoken.poststratify)",
+            "population cells: area region, age_group, female, counts count, area-level "
+            "protest, true_share (the cell's true hidden share)",
+            "Synthetic, made by scripts/make_synthetic_regions.py (seed 2026); not real data",
+        ),
         # poll series for unspoken.polls (documented in data/polls/README.md)
         DatasetInfo(
             "putin_approval",
