@@ -123,6 +123,17 @@ RESULTS: dict[str, Callable[[], Any]] = {
     "multilevel_list": lambda: unspoken.multilevel_list(
         _data("race"), "y ~ age", "treat", J=3, area="state", area_formula="~ south"
     ),
+    "poststratified": lambda: unspoken.poststratify(
+        unspoken.multilevel_list(
+            _data("synthetic_regions_survey"),
+            "y ~ female",
+            "treat",
+            J=3,
+            area="region",
+            area_formula="~ protest",
+        ),
+        _data("synthetic_regions_population"),
+    ),
     "table_list": lambda: unspoken.list_from_counts([8, 132, 222, 227], [19, 123, 229, 219, 34]),
     "table_direct": lambda: unspoken.direct_from_topline(
         {"definitely": 43, "rather": 33, "other": 24}, 1600, support="definitely,rather"
@@ -177,6 +188,7 @@ VOCABULARY = {
         "rr_predictor",
     ],
     "level": [
+        "poststratify",
         "list_experiment",
         "list_joint",
         "double_list_experiment",
@@ -285,6 +297,7 @@ def test_json_speaks_vcov_not_variance(name: str) -> None:
         "simulate_power",
         "diagnose",
         "multilevel_list",
+        "poststratified",
     ],
 )
 def test_results_the_report_draws_have_plot(name: str, tmp_path) -> None:

@@ -16,7 +16,7 @@ intercepts are independent, so its posterior variance is ``sum_a (N_a/N)^2 Var_a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from scipy.special import expit, logit
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.results import Estimate, check_level, z_value
+
+if TYPE_CHECKING:
+    from unspoken.multilevel.results import PoststratifiedFit
 
 __all__ = ["poststratify"]
 
@@ -106,7 +109,9 @@ def _area_values(pop, survey, area, area_cols, keys, surveyed, notes):
     return out
 
 
-def poststratify(fit: Any, population: Any, count: str = "count", level: float | None = None):
+def poststratify(
+    fit: Any, population: Any, count: str = "count", level: float | None = None
+) -> PoststratifiedFit:
     """Poststratified hidden share per area and nationally from a multilevel list fit.
 
     ``population``: a data frame, or a CSV/Parquet path, with the fit's area column, its
