@@ -17,6 +17,33 @@ if TYPE_CHECKING:
 __all__ = ["AreaEstimate", "MultilevelListFit", "PoststratifiedArea", "PoststratifiedFit"]
 
 
+def _area_frame(areas: list[Any], **extra: list[Any]) -> pd.DataFrame:
+    """One row per area: estimate, s.e., interval, then the ``extra`` columns."""
+    return pd.DataFrame(
+        {
+            "area": [a.area for a in areas],
+            "estimate": [a.estimate.estimate for a in areas],
+            "std_error": [a.estimate.std_error for a in areas],
+            "ci_low": [a.estimate.ci_low for a in areas],
+            "ci_high": [a.estimate.ci_high for a in areas],
+            **extra,
+        }
+    )
+
+
+class _Caterpillar:
+    """``plot()``: the caterpillar plot of the area estimates with the national line."""
+
+    def plot(self, path: Any = None) -> Any:
+        """The caterpillar plot of the area estimates with the national line."""
+        from unspoken.report.views.multilevel import caterpillar_plot
+
+        fig = caterpillar_plot(self)
+        if path is not None:
+            fig.savefig(path)
+        return fig
+
+
 @dataclass(frozen=True)
 class AreaEstimate:
     """One area: its empirical-Bayes hidden share (``estimate``), respondents ``n``, its own
@@ -40,7 +67,7 @@ class AreaEstimate:
 
 
 @dataclass
-class MultilevelListFit(ResultMixin):
+class MultilevelListFit(_Caterpillar, ResultMixin):
     """A multilevel list experiment: fixed effects (``params_``, ``cov``) of the sensitive
     and control models, the random-intercept SDs (``sd``: ``sensitive``, ``control``) and
     one :class:`AreaEstimate` per area."""
@@ -81,17 +108,11 @@ class MultilevelListFit(ResultMixin):
     def area_frame(self) -> pd.DataFrame:
         """One row per area: estimate, s.e., interval, n, raw share (or missing) and the
         shrinkage."""
-        return pd.DataFrame(
-            {
-                "area": [a.area for a in self.areas],
-                "estimate": [a.estimate.estimate for a in self.areas],
-                "std_error": [a.estimate.std_error for a in self.areas],
-                "ci_low": [a.estimate.ci_low for a in self.areas],
-                "ci_high": [a.estimate.ci_high for a in self.areas],
-                "n": [a.n for a in self.areas],
-                "raw": [np.nan if a.raw is None else a.raw for a in self.areas],
-                "shrinkage": [np.nan if a.shrinkage is None else a.shrinkage for a in self.areas],
-            }
+        return _area_frame(
+            self.areas,
+            n=[a.n for a in self.areas],
+            raw=[np.nan if a.raw is None else a.raw for a in self.areas],
+            shrinkage=[np.nan if a.shrinkage is None else a.shrinkage for a in self.areas],
         )
 
     def tidy(self, level: float | None = None) -> pd.DataFrame:
@@ -142,15 +163,6 @@ class MultilevelListFit(ResultMixin):
 
         return multilevel_view(self)
 
-    def plot(self, path: Any = None) -> Any:
-        """The caterpillar plot of the area estimates with the national line."""
-        from unspoken.report.views.multilevel import caterpillar_plot
-
-        fig = caterpillar_plot(self)
-        if path is not None:
-            fig.savefig(path)
-        return fig
-
 
 @dataclass(frozen=True)
 class PoststratifiedArea:
@@ -172,7 +184,7 @@ class PoststratifiedArea:
 
 
 @dataclass
-class PoststratifiedFit(ResultMixin):
+class PoststratifiedFit(_Caterpillar, ResultMixin):
     """The result of :func:`unspoken.poststratify`: per-area poststratified hidden shares
     and the ``national`` share over all cells."""
 
@@ -186,16 +198,10 @@ class PoststratifiedFit(ResultMixin):
 
     def area_frame(self) -> pd.DataFrame:
         """One row per area: estimate, s.e., interval, population and respondents."""
-        return pd.DataFrame(
-            {
-                "area": [a.area for a in self.areas],
-                "estimate": [a.estimate.estimate for a in self.areas],
-                "std_error": [a.estimate.std_error for a in self.areas],
-                "ci_low": [a.estimate.ci_low for a in self.areas],
-                "ci_high": [a.estimate.ci_high for a in self.areas],
-                "population": [a.population for a in self.areas],
-                "n": [a.n for a in self.areas],
-            }
+        return _area_frame(
+            self.areas,
+            population=[a.population for a in self.areas],
+            n=[a.n for a in self.areas],
         )
 
     def tidy(self, level: float | None = None) -> pd.DataFrame:
@@ -236,12 +242,3 @@ class PoststratifiedFit(ResultMixin):
         from unspoken.report.views.multilevel import poststratified_view
 
         return poststratified_view(self)
-
-    def plot(self, path: Any = None) -> Any:
-        """The caterpillar plot of the poststratified area shares with the national line."""
-        from unspoken.report.views.multilevel import caterpillar_plot
-
-        fig = caterpillar_plot(self)
-        if path is not None:
-            fig.savefig(path)
-        return fig
