@@ -22,16 +22,6 @@ import unspoken
 from unspoken.errors import UnsupportedError
 from unspoken.results import TIDY_COLUMNS
 
-#: checks that fail until the family's part of issue 11 lands (strict: remove an entry
-#: as soon as its check passes)
-PENDING: set[str] = set()
-
-
-@pytest.fixture(autouse=True)
-def _pending(request: pytest.FixtureRequest) -> None:
-    if request.node.name in PENDING:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="issue 11 item 8 pending"))
-
 
 @cache
 def _data(name: str) -> pd.DataFrame:
