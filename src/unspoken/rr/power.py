@@ -41,6 +41,7 @@ from scipy.special import ndtr, ndtri
 
 from unspoken.errors import UnsupportedError
 from unspoken.keywords import old_names, spread_options
+from unspoken.power.checks import _check_alternative
 from unspoken.power.results import RRPower
 from unspoken.rr.designs import RRDesign, UnknownDesign
 from unspoken.rr.options import DesignSpec
@@ -147,10 +148,7 @@ def rr_power(
     d = spec.made
     if type not in ("one.sample", "two.sample"):
         raise UnsupportedError(f"type must be 'one.sample' or 'two.sample', not {type!r}")
-    if alternative not in ("one.sided", "two.sided"):
-        raise UnsupportedError(
-            f"alternative must be 'one.sided' or 'two.sided', not {alternative!r}"
-        )
+    _check_alternative(alternative)
     if n_rule not in ("min", "r"):
         raise UnsupportedError(f"n_rule must be 'min' or 'r', not {n_rule!r}")
     if se_rule not in ("joint", "r"):
