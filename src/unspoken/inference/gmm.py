@@ -139,8 +139,6 @@ def _gmm(moments, starts, m, weighting, finite) -> GMMResult:
             except DataError:
                 if first_at == len(starts) - 1:
                     raise
-        Psi, Dsum, _, _ = moments(theta)
-        grad = 2 * Dsum.T @ W1 @ (Psi.sum(0) / n)
     else:
 
         def cue(th):
@@ -165,6 +163,8 @@ def _gmm(moments, starts, m, weighting, finite) -> GMMResult:
         value, theta = best(runs)
         grad = cue(theta)[1]
     Psi, Dsum, G, _ = moments(theta)
+    if weighting == "efficient":
+        grad = 2 * Dsum.T @ W1 @ (Psi.sum(0) / n)
     G = Dsum if G is None else G
     W = weight_matrix(moment_cov(Psi, m))
     A = np.linalg.inv(G.T @ W @ G)
