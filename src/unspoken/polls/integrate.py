@@ -34,7 +34,7 @@ import numpy as np
 from unspoken.errors import DataError
 from unspoken.inference.delta import delta_var_rows
 from unspoken.polls.inference import Hyper
-from unspoken.polls.smoother import Design, banded_inverse_diag, solve
+from unspoken.polls.smoother import Design, solve
 
 STEP = 0.25  # grid spacing in log sigma
 DROP = 25.0  # the grid stops where the log weight is this far below its maximum
@@ -150,11 +150,7 @@ def integrate_sigma(d: Design, fit: Any) -> SigmaMixture:
     w /= w.sum()
     sigma = np.exp(u)
     sols = [solve(d, s * s, tau2, full=True) for s in sigma]
-    cbs = np.stack([s.cb for s in sols])
-    if cbs.shape[1] == 2:  # the tridiagonal recursion vectorised over the nodes
-        var = banded_inverse_diag_many(cbs)
-    else:
-        var = np.stack([banded_inverse_diag(cb) for cb in cbs])
+    var = banded_inverse_diag_many(np.stack([s.cb for s in sols]))  # any bandwidth
     Z = [s.Z for s in sols]
     if Z[0].shape[1]:
         S = np.stack([s.S_inv for s in sols])
