@@ -55,7 +55,7 @@ def run_list(df: pd.DataFrame, v: dict[str, Any]) -> Any:
     variant = variant_requested(
         v["ceiling"], v["floor"], v["error"], v["robust"], v["overdispersed"], v["multi_condition"]
     )
-    aux = _aux(df, v, variant)
+    aux = _aux(v, variant)
     if aux is None and not variant and not is_multi_item(df, v["treat"]):
         check_vcov(v, _ALLOWED[v["method"]], _METHOD_TEXT[v["method"]])
     return list_experiment(
@@ -76,7 +76,7 @@ def run_list(df: pd.DataFrame, v: dict[str, Any]) -> Any:
     )
 
 
-def _aux(df: pd.DataFrame, v: dict[str, Any], variant: bool) -> dict[str, Any] | None:
+def _aux(v: dict[str, Any], variant: bool) -> dict[str, Any] | None:
     """The known shares of the form (``None`` without any), each problem next to its field."""
     from unspoken.errors import UnsupportedError
     from unspoken.listexp.aux import AUX_METHODS, AUX_VCOV, parse_shares
