@@ -80,7 +80,7 @@ def _check_levels(pop: pd.DataFrame, survey: pd.DataFrame, cols: list[str], rhs:
                 )
 
 
-def _area_values(pop, survey, area, area_cols, keys, surveyed, notes):
+def _area_values(pop, survey, area, area_cols, keys, surveyed):
     """Area-level predictor values per population row: the fit's area data for surveyed
     areas, the population's own columns for the others (refused when absent)."""
     out = pd.DataFrame(index=pop.index)
@@ -159,7 +159,7 @@ def poststratify(
     cells = pd.concat(
         [
             pop[ind_cols].reset_index(drop=True),
-            _area_values(pop, survey, area, area_cols, keys, labels, notes).reset_index(drop=True),
+            _area_values(pop, survey, area, area_cols, keys, labels).reset_index(drop=True),
         ],
         axis=1,
     )
