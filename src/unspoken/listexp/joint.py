@@ -29,7 +29,6 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
 
 from unspoken.errors import ConvergenceError, DataError, UnsupportedError
 from unspoken.inference.covariance import VCOV_OFFERS, resolve_offered_vcov
@@ -41,6 +40,7 @@ from unspoken.listexp.joint_model import JointListModel, joint_start
 from unspoken.listexp.joint_results import JointFit
 from unspoken.listexp.ml import ml_core
 from unspoken.listexp.options import list_inference
+from unspoken.listexp.predict import prevalence_parts
 from unspoken.listexp.standard import _cell, _subset
 from unspoken.options import DEFAULT_BOOTSTRAP_REPS, Design, Inference, Missing, Reporting
 from unspoken.results import Estimate, GroupEstimate, optimum_fields
@@ -270,12 +270,10 @@ def fit_joint(
     post = jm.posterior(theta)
 
     def prevalence(rows: np.ndarray | None) -> Estimate:
-        X, ww = (ld.X, vw) if rows is None else (ld.X[rows], vw[rows])
-        g = expit(X @ theta[:k])
         grad = np.zeros(theta.size)
-        grad[:k] = np.average(X * (g * (1 - g))[:, None], axis=0, weights=ww)
+        est, grad[:k] = prevalence_parts("logit", theta[:k], ld.X, vw, rows)
         n_rows = ld.n if rows is None else len(rows)
-        return delta_estimate(float(np.average(g, weights=ww)), grad, cov, level, n_rows)
+        return delta_estimate(est, grad, cov, level, n_rows)
 
     groups = _by_groups(ld, min_n, prevalence, notes)
     extra: dict[str, Any] = {
