@@ -4,7 +4,6 @@ help text each), printing JSON, printing a result as rich tables, writing the HT
 from __future__ import annotations
 
 import functools
-import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -30,10 +29,6 @@ def load_frame(data: str, encoding: str | None = None) -> pd.DataFrame:
 def emit_json(obj: Any) -> None:
     """Print one JSON object on stdout and nothing else."""
     click.echo(json_text(obj))
-
-
-def print_text(text: str) -> None:
-    sys.stdout.write(text.rstrip() + "\n")
 
 
 # --------------------------------------------------------------------------- options
