@@ -63,7 +63,7 @@ def prevalence_parts(
 
 def _sensitive(fit: Any) -> tuple[np.ndarray, np.ndarray]:
     """The sensitive-item coefficients ``delta`` of a fit and their covariance."""
-    k = int(np.sum(np.asarray(fit.parts) == "sensitive"))
+    k = fit.k_sensitive
     return fit.params_[:k], np.asarray(fit.cov)[:k, :k]
 
 
