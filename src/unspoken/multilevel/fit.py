@@ -292,6 +292,8 @@ def multilevel_list(
             "frame": d.frame,
             "labels": list(labels),
             "area_columns": area_cols_of(area_formula, d.frame),
+            "logit_mean": sh[:, 2],
+            "logit_cov": G[A:] @ cov @ G[A:].T + np.diag(sh[:, 3]),
         },
         **optimum_fields(res),
     )

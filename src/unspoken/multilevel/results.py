@@ -55,15 +55,25 @@ class AreaEstimate:
     n: int
     raw: float | None
     shrinkage: float | None
+    #: the share who say "support" when asked directly, and ``gap = hidden - direct``
+    direct: Estimate | None = None
+    gap: Estimate | None = None
+    #: the area's own direct share (``None`` when the small-cell rule hides it)
+    raw_direct: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "area": self.area,
             "n": self.n,
             "hidden_share": self.estimate.to_dict(),
             "raw_share": self.raw,
             "shrinkage": self.shrinkage,
         }
+        if self.direct is not None:
+            out["direct_share"] = self.direct.to_dict()
+            out["raw_direct_share"] = self.raw_direct
+            out["gap"] = None if self.gap is None else self.gap.to_dict()
+        return out
 
 
 @dataclass
@@ -93,8 +103,23 @@ class MultilevelListFit(_Caterpillar, ResultMixin):
     notes: list[str] = field(default_factory=list)
     rounds: int = 1
     min_n: int = 30
+    #: "laplace" (adaptive quadrature, empirical Bayes) or "bayes" (NUTS posterior)
+    method: str = "laplace"
+    #: the column of the direct question, when the gap is modelled
+    direct: str | None = None
+    #: ``method="bayes"``: per parameter ``rhat``, ``ess_bulk``, ``ess_tail``
+    diagnostics: dict[str, Any] | None = None
     #: what :func:`unspoken.poststratify` needs (model, nodes, free parameters, design)
     state: Any = field(default=None, repr=False, compare=False)
+
+    def area_draws(self, n: int = 4000, seed: int = 0, quantity: str = "hidden") -> np.ndarray:
+        """Joint draws ``(n, areas)`` of the areas' ``quantity`` ("hidden", "direct" or
+        "gap" = hidden - direct), areas in the order of :attr:`areas`: for ``laplace`` from
+        the normal approximation on the logit scale behind the reported intervals (areas
+        correlated through the fixed effects), for ``bayes`` the posterior draws."""
+        from unspoken.multilevel.draws import area_draws
+
+        return area_draws(self, n, seed, quantity)
 
     @property
     def params(self) -> pd.Series:
@@ -134,7 +159,8 @@ class MultilevelListFit(_Caterpillar, ResultMixin):
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": "multilevel list (binomial, random intercepts by area)",
-            "method": "laplace",
+            "method": self.method,
+            "direct": self.direct,
             "quadrature_nodes": self.nodes**2,
             "random_effects": self.random_effects,
             "area": self.area,
@@ -155,6 +181,7 @@ class MultilevelListFit(_Caterpillar, ResultMixin):
             "sd": {k: e.to_dict() for k, e in self.sd.items()},
             "national": self.national,
             "areas": [a.to_dict() for a in self.areas],
+            "diagnostics": self.diagnostics,
             "notes": list(self.notes),
         }
 
@@ -173,14 +200,20 @@ class PoststratifiedArea:
     estimate: Estimate
     population: float
     n: int
+    direct: Estimate | None = None
+    gap: Estimate | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "area": self.area,
             "population": self.population,
             "n": self.n,
             "hidden_share": self.estimate.to_dict(),
         }
+        if self.direct is not None:
+            out["direct_share"] = self.direct.to_dict()
+            out["gap"] = None if self.gap is None else self.gap.to_dict()
+        return out
 
 
 @dataclass
@@ -195,6 +228,9 @@ class PoststratifiedFit(_Caterpillar, ResultMixin):
     population: float
     level: float = 0.95
     notes: list[str] = field(default_factory=list)
+    #: national direct share and gap, when the fit modelled the direct question
+    national_direct: Estimate | None = None
+    national_gap: Estimate | None = None
 
     def area_frame(self) -> pd.DataFrame:
         """One row per area: estimate, s.e., interval, population and respondents."""
@@ -234,6 +270,16 @@ class PoststratifiedFit(_Caterpillar, ResultMixin):
             "count": self.count,
             "population": self.population,
             "national": self.national.to_dict(),
+            **(
+                {}
+                if self.national_direct is None
+                else {
+                    "national_direct": self.national_direct.to_dict(),
+                    "national_gap": None
+                    if self.national_gap is None
+                    else self.national_gap.to_dict(),
+                }
+            ),
             "areas": [a.to_dict() for a in self.areas],
             "notes": list(self.notes),
         }
