@@ -28,6 +28,8 @@ _LAZY: dict[str, str] = {
     "list_joint": "unspoken.listexp.joint",
     "multilevel_list": "unspoken.multilevel.fit",
     "poststratify": "unspoken.multilevel.poststratify",
+    "mrp": "unspoken.multilevel.mrp",
+    "MRPResult": "unspoken.multilevel.mrp",
     "ListFit": "unspoken.listexp.results",
     "direct_poll": "unspoken.direct",
     "gap": "unspoken.falsification.estimator",

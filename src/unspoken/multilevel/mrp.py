@@ -1,0 +1,231 @@
+"""Multilevel regression and poststratification in one call: :func:`mrp` (issue 14, items 3
+and 5).
+
+``mrp`` fits :func:`unspoken.multilevel_list` (the list experiment, and the direct question
+when ``direct`` is given), poststratifies it with :func:`unspoken.poststratify` and, when an
+area-level ``indicator`` is named, correlates the areas' estimates with it
+(:func:`unspoken.multilevel.indicator.indicator_correlation`). It computes nothing of its own:
+the statistics are in those functions' modules. Its result, :class:`MRPResult`, holds the
+three parts and renders them as one report.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from unspoken.errors import UnsupportedError
+from unspoken.results import ResultMixin, group_text
+
+if TYPE_CHECKING:
+    from unspoken.multilevel.results import MultilevelListFit, PoststratifiedFit
+    from unspoken.report.view import View
+
+__all__ = ["MRPResult", "mrp"]
+
+#: the quantities an area-level indicator can be correlated with
+INDICATOR_QUANTITIES = ("hidden", "direct", "gap")
+
+
+@dataclass
+class MRPResult(ResultMixin):
+    """Multilevel regression and poststratification: the multilevel ``fit``
+    (:class:`~unspoken.multilevel.results.MultilevelListFit`), its ``poststratified`` area
+    and national estimates (:class:`~unspoken.multilevel.results.PoststratifiedFit`) and,
+    when an area-level indicator was given, its correlation with the area estimates
+    (``indicator``, else ``None``)."""
+
+    fit: MultilevelListFit
+    poststratified: PoststratifiedFit
+    indicator: Any = None
+
+    @property
+    def level(self) -> float:
+        return self.fit.level
+
+    @property
+    def notes(self) -> list[str]:
+        """The parts' notes, each once."""
+        parts = [self.fit, self.poststratified, self.indicator]
+        return list(dict.fromkeys(n for p in parts if p is not None for n in p.notes))
+
+    def _parts(self) -> list[tuple[str, Any]]:
+        out = [("fit", self.fit), ("poststratified", self.poststratified)]
+        return out + ([("indicator", self.indicator)] if self.indicator is not None else [])
+
+    def tidy(self, level: float | None = None) -> pd.DataFrame:
+        """The parts' ``tidy()`` tables one under the other, each ``part`` prefixed with the
+        part of the result it comes from (``fit: sensitive``, ``poststratified``,
+        ``indicator: ...``)."""
+        frames = []
+        for name, res in self._parts():
+            t = res.tidy(level)
+            t["part"] = [p if p == name else f"{name}: {p}" for p in t["part"]]
+            frames.append(t)
+        out = pd.concat(frames, ignore_index=True)
+        if "group" not in out:
+            return out
+        out["group"] = out["group"].fillna(group_text(None))  # a part without groups
+        return out[["group"] + [c for c in out.columns if c != "group"]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "model": "multilevel regression and poststratification (MRP)",
+            "fit": self.fit.to_dict(),
+            "poststratified": self.poststratified.to_dict(),
+            "indicator": None if self.indicator is None else self.indicator.to_dict(),
+        }
+
+    def view(self) -> View:
+        from unspoken.report.views import multilevel as views
+
+        if hasattr(views, "mrp_view"):
+            return views.mrp_view(self)
+        return _interim_view(self)
+
+    def plot(self, path: Any = None) -> Any:
+        """The caterpillar plot of the poststratified area estimates with the national
+        line."""
+        return self.poststratified.plot(path)
+
+
+def _interim_view(result: MRPResult) -> View:
+    """The poststratification's view with the fit's area table (respondents, shrinkage)
+    after it (until :func:`unspoken.report.views.multilevel.mrp_view` exists)."""
+    v = result.poststratified.view()
+    fv = result.fit.view()
+    v.title = f"Hidden opinion by {result.fit.area} (MRP)"
+    v.facts += fv.facts
+    v.tables += fv.tables
+    v.notes += [n for n in fv.notes if n not in v.notes]
+    v.warnings += fv.warnings
+    return v
+
+
+def _accepts(fn: Any) -> set[str]:
+    return set(inspect.signature(fn).parameters)
+
+
+def _given(fn: Any, what: str, **kwargs: Any) -> dict[str, Any]:
+    """The keyword arguments that were given (not ``None``); one ``fn`` does not accept yet
+    is refused naming it."""
+    accepted = _accepts(fn)
+    out = {}
+    for k, v in kwargs.items():
+        if v is None:
+            continue
+        if k not in accepted:
+            raise UnsupportedError(f"{k}= is not available yet in {what}: leave it out", param=k)
+        out[k] = v
+    return out
+
+
+def mrp(
+    data: Any,
+    formula: str,
+    treat: str,
+    J: int | None = None,
+    area: str | None = None,
+    *,
+    population: Any,
+    count: str,
+    direct: str | None = None,
+    support: Any = None,
+    dk: str = "no",
+    dk_values: Any = None,
+    area_data: Any = None,
+    area_formula: str | None = None,
+    indicator: str | None = None,
+    indicator_quantity: str = "hidden",
+    method: str = "laplace",
+    level: float = 0.95,
+    min_n: int = 30,
+    control: Any = None,
+    missing: str = "listwise",
+    seed: int | None = None,
+    **fit_options: Any,
+) -> MRPResult:
+    """Hidden opinion area by area: multilevel regression and poststratification (MRP).
+
+    Fits :func:`unspoken.multilevel_list` (``formula``, ``treat``, ``J``, ``area``,
+    ``area_formula``, ``method``, ``control``, ``level``, ``missing``, ``min_n``; the direct
+    question with ``direct``, ``support``, ``dk``, ``dk_values``; area-level columns from
+    ``area_data``, one row per area; ``fit_options`` such as ``nodes``, ``draws`` or
+    ``chains`` passed on), poststratifies it over ``population`` (a frame or a CSV/Parquet
+    path: one row per cell with the area, the model's covariates and ``count`` people) with
+    :func:`unspoken.poststratify`, and, with ``indicator`` (an area-level column, e.g. a
+    behavioural measure per region), correlates the areas' ``indicator_quantity``
+    ("hidden", "direct" or "gap") with it. Returns an :class:`MRPResult`.
+    """
+    from unspoken.multilevel.fit import multilevel_list
+    from unspoken.multilevel.poststratify import poststratify
+
+    if indicator_quantity not in INDICATOR_QUANTITIES:
+        raise UnsupportedError(
+            f"indicator_quantity must be one of {list(INDICATOR_QUANTITIES)}, not "
+            f"{indicator_quantity!r}",
+            param="indicator_quantity",
+        )
+    if indicator_quantity != "hidden" and direct is None and indicator is not None:
+        raise UnsupportedError(
+            f"indicator_quantity={indicator_quantity!r} needs the direct question: give "
+            "direct=COLUMN",
+            param="indicator_quantity",
+        )
+    if direct is None:
+        for name, value, default in (("support", support, None), ("dk_values", dk_values, None),
+                                     ("dk", dk, "no")):  # fmt: skip
+            if value != default:
+                raise UnsupportedError(
+                    f"{name}= describes the answers to the direct question: give direct=COLUMN "
+                    "too, or leave it out",
+                    param=name,
+                )
+    optional = _given(
+        multilevel_list,
+        "multilevel_list",
+        direct=direct,
+        support=support,
+        dk=None if direct is None else dk,
+        dk_values=dk_values,
+        area_data=area_data,
+        seed=seed if method == "bayes" else None,
+        **fit_options,
+    )
+    fit = multilevel_list(
+        data,
+        formula,
+        treat,
+        J,
+        area,
+        area_formula=area_formula,
+        method=method,
+        control=control,
+        level=level,
+        missing=missing,
+        min_n=min_n,
+        **optional,
+    )
+    ps = poststratify(fit, population, count=count)
+    corr = None
+    if indicator is not None:
+        corr = _indicator(fit, indicator, area_data, indicator_quantity, seed)
+    return MRPResult(fit, ps, corr)
+
+
+def _indicator(fit: Any, indicator: str, area_data: Any, quantity: str, seed: int | None) -> Any:
+    try:
+        from unspoken.multilevel.indicator import indicator_correlation
+    except ImportError:
+        raise UnsupportedError(
+            "the correlation with an area-level indicator is not available yet: leave out "
+            "indicator=",
+            param="indicator",
+        ) from None
+    kwargs: dict[str, Any] = {"area_data": area_data, "quantity": quantity}
+    if seed is not None:
+        kwargs["seed"] = seed
+    return indicator_correlation(fit, indicator, **kwargs)
