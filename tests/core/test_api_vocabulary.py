@@ -124,6 +124,17 @@ RESULTS: dict[str, Callable[[], Any]] = {
         ),
         _data("synthetic_regions_population"),
     ),
+    "mrp": lambda: unspoken.mrp(
+        _data("synthetic_regions_survey"),
+        "y ~ female",
+        "treat",
+        J=3,
+        area="region",
+        area_formula="~ protest",
+        population=_data("synthetic_regions_population"),
+        count="count",
+        nodes=3,
+    ),
     "table_list": lambda: unspoken.list_from_counts([8, 132, 222, 227], [19, 123, 229, 219, 34]),
     "table_direct": lambda: unspoken.direct_from_topline(
         {"definitely": 43, "rather": 33, "other": 24}, 1600, support="definitely,rather"
@@ -194,6 +205,7 @@ VOCABULARY = {
         "gap_from_estimates",
         "diagnose",
         "multilevel_list",
+        "mrp",
     ],
     "bootstrap_reps": ["list_experiment", "double_list_experiment", "rr_regression", "list_joint"],
     "by": ["list_experiment", "direct_poll", "gap", "rr_regression", "rr_prevalence", "list_joint"],
@@ -205,6 +217,7 @@ VOCABULARY = {
         "rr_prevalence",
         "list_joint",
         "multilevel_list",
+        "mrp",
     ],
     "missing": [
         "list_experiment",
@@ -217,6 +230,7 @@ VOCABULARY = {
         "rr_prevalence",
         "rr_predictor",
         "multilevel_list",
+        "mrp",
     ],
     "seed": [
         "list_experiment",
@@ -227,6 +241,7 @@ VOCABULARY = {
         "simulate_power",
         "list_from_counts",
         "diagnose",
+        "mrp",
     ],
 }
 OLD_NAMES = {"variance", "reps_bootstrap", "sig_level"}
@@ -288,6 +303,7 @@ def test_json_speaks_vcov_not_variance(name: str) -> None:
         "diagnose",
         "multilevel_list",
         "poststratified",
+        "mrp",
     ],
 )
 def test_results_the_report_draws_have_plot(name: str, tmp_path) -> None:

@@ -12,12 +12,17 @@ from unspoken.cli import common as c
 
 def _table(path: str, option: str, encoding: str | None) -> Any:
     """A second table (population, area data): a file or a bundled data set's name."""
+    from pathlib import Path
+
+    from unspoken import datasets
     from unspoken.errors import DataError
 
-    try:
-        return c.load_frame(path, encoding=encoding)
-    except FileNotFoundError:
-        raise DataError(f"{option}: file not found: {path}", param=option) from None
+    if path not in datasets.names() and not Path(path).is_file():
+        raise DataError(
+            f"{option}: there is no file '{path}' (nor a bundled data set of that name)",
+            param=option.lstrip("-").replace("-", "_"),
+        )
+    return c.load_frame(path, encoding=encoding)
 
 
 @click.command("mrp")
@@ -36,17 +41,7 @@ def _table(path: str, option: str, encoding: str | None) -> Any:
     help="Column with the answers to the direct question: also model the direct share and "
     "the gap (hidden - direct) by area.",
 )
-@click.option(
-    "--support",
-    default=None,
-    help="Answers to --direct that count as support, comma-separated (not needed for 0/1).",
-)
-@c.choice_option(
-    "--dk", ["no", "drop"], "no", "Don't know answers to --direct: count as no support, or drop."
-)
-@click.option(
-    "--dk-values", default=None, help="Answers to --direct that mean don't know, comma-separated."
-)
+@c.support_options
 @click.option(
     "--area-data",
     default=None,

@@ -169,11 +169,23 @@ def mrp(
             f"{indicator_quantity!r}",
             param="indicator_quantity",
         )
-    if indicator_quantity != "hidden" and direct is None and indicator is not None:
+    if indicator is None and indicator_quantity != "hidden":
+        raise UnsupportedError(
+            f"indicator_quantity={indicator_quantity!r} says what to correlate with an "
+            "area-level indicator: give indicator=COLUMN too, or leave it out",
+            param="indicator_quantity",
+        )
+    if indicator_quantity != "hidden" and direct is None:
         raise UnsupportedError(
             f"indicator_quantity={indicator_quantity!r} needs the direct question: give "
             "direct=COLUMN",
             param="indicator_quantity",
+        )
+    if dk not in ("no", "drop"):
+        raise UnsupportedError(
+            f"dk must be 'no' (don't know counts as no support) or 'drop' in a multilevel "
+            f"model, not {dk!r}",
+            param="dk",
         )
     if direct is None:
         for name, value, default in (("support", support, None), ("dk_values", dk_values, None),

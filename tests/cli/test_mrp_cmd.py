@@ -1,0 +1,100 @@
+"""``unspoken mrp``: the command gives the numbers of :func:`unspoken.mrp` called with the
+same inputs, prints the report with its headline first, writes the HTML report and the
+caterpillar plot, and refuses bad input with one plain line naming the option or column."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import unspoken
+from unspoken.results import json_text
+
+BASE = [
+    "mrp", "synthetic_regions_survey", "--formula", "y ~ C(age_group) + female",
+    "--treat", "treat", "--J", "3", "--area", "region", "--area-formula", "~ protest",
+    "--population", "synthetic_regions_population", "--count", "count",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def api():
+    return unspoken.mrp(
+        unspoken.datasets.load("synthetic_regions_survey"),
+        "y ~ C(age_group) + female",
+        "treat",
+        J=3,
+        area="region",
+        area_formula="~ protest",
+        population=unspoken.datasets.load("synthetic_regions_population"),
+        count="count",
+    )
+
+
+def test_json_is_the_api_result(cli, api, tmp_path):
+    html = tmp_path / "r.html"
+    code, out, err = cli(*BASE, "--json", "--html", html)
+    assert code == 0, err
+    assert json.loads(out) == json.loads(json_text(api))
+    text = html.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "<svg" in text
+    assert f"Report written to {html}" in err
+
+
+def test_text_starts_with_the_headline(cli, api, tmp_path):
+    plot = tmp_path / "c.svg"
+    code, out, err = cli(*BASE, "--plot", plot)
+    assert code == 0, err
+    lines = [ln for ln in out.splitlines() if ln.strip()]
+    assert "MRP" in lines[0]
+    nat = api.poststratified.national
+    assert f"national {100 * nat.estimate:.1f}%" in lines[1]
+    assert "not surveyed" in out and "pulled toward national" in out
+    assert plot.read_text().lstrip().startswith("<?xml") and "Plot written" in err
+
+
+def test_population_file_and_options_reach_the_api(cli, tmp_path):
+    population = unspoken.datasets.load("synthetic_regions_population")
+    path = tmp_path / "pop.csv"
+    population.to_csv(path, index=False)
+    args = [*BASE, "--level", "0.9", "--min-n", "40", "--json"]
+    args[args.index("--population") + 1] = str(path)
+    code, out, err = cli(*args)
+    assert code == 0, err
+    d = json.loads(out)
+    assert d["fit"]["areas"][2]["raw_share"] is None  # R03: 37 respondents < 40
+    survey = unspoken.datasets.load("synthetic_regions_survey")
+    api = unspoken.mrp(survey, "y ~ C(age_group) + female", "treat", J=3, area="region",
+                       area_formula="~ protest", population=population, count="count",
+                       level=0.9, min_n=40)  # fmt: skip
+    assert d == json.loads(json_text(api))
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        (("--area", "nope_col"), "nope_col"),
+        (("--count", "n_people"), "n_people"),
+        (("--population", "no_such_file.csv"), "--population"),
+        (("--dk", "bounds"), "dk"),
+        (("--support", "yes"), "direct"),
+        (("--indicator-quantity", "direct"), "indicator"),  # and no --indicator
+    ],
+)
+def test_bad_input_is_one_plain_line(cli, change, said):
+    opt, value = change
+    args = list(BASE)
+    if opt in args:
+        args[args.index(opt) + 1] = value
+    else:
+        args += [opt, value]
+    code, out, err = cli(*args)
+    assert code == 2, (out, err)
+    assert out == "" and "Traceback" not in err and said in err
+    assert len(err.strip().splitlines()) == 1, err
+
+
+def test_listed_in_help(cli):
+    code, out, _ = cli("--help")
+    assert code == 0 and "mrp" in out and "poststratified" in out
