@@ -115,6 +115,8 @@ class Prepared:
     user_hidden: Any = None
     X: np.ndarray | None = None  # covariates of method="ml" (with the intercept)
     terms: list[str] = field(default_factory=list)
+    frame: pd.DataFrame | None = None  # the rows kept (a private copy of the user's frame)
+    model_design: Any = None  # the DesignMatrix of X (applies the same coding to new rows)
 
 
 def _layout(has_list: np.ndarray, has_direct: np.ndarray, treat: np.ndarray) -> Layout:
@@ -317,7 +319,7 @@ def prepare(
         placebo = PlaceboList.build(df, y_full, treat_full, placebo_arm, design.w, prev)
     elif placebo_prevalence is not None:
         raise UnsupportedError("placebo_prevalence needs placebo_treat (the placebo-arm column)")
-    X, terms = None, []
+    X, terms, dm = None, [], None
     if model:
         from unspoken.formula import model_matrix
 
@@ -344,4 +346,6 @@ def prepare(
         user_hidden=hidden,
         X=X,
         terms=terms,
+        frame=df,
+        model_design=dm,
     )

@@ -1,24 +1,23 @@
 """The public multilevel list experiment: :func:`multilevel_list`.
 
-Data are checked by the standard list machinery (:func:`~unspoken.listexp.data.
-prepare_list_data`, with the area as its subgroup column); area-level predictors
-(``area_formula``) join the individual covariates in both the sensitive-item and the
-control-items model and must be constant within each area. The model and its quadrature are
-in :mod:`unspoken.multilevel.model`; this module fits it, computes the per-area estimates
-and builds the :class:`~unspoken.multilevel.results.MultilevelListFit`.
+Data are checked once by :func:`~unspoken.multilevel.data.prepare_multilevel`; the model and
+its quadrature are in :mod:`unspoken.multilevel.model`; this module fits it, computes the
+per-area estimates and builds the :class:`~unspoken.multilevel.results.MultilevelListFit`.
 
 Per area ``a``: the empirical-Bayes hidden share is the posterior mean (given the fitted
-theta) of the average of ``expit(x_i' delta + u_a)`` over the area's respondents; its
-variance is the posterior variance of that average (the uncertainty of ``u_a``) plus the
-delta-method variance from the fixed effects and SDs (the Jacobian by central differences,
-:func:`~unspoken.inference.delta.numeric_jacobian`, with the nodes held fixed) — the
-approximation of Kackar & Harville (1984) and Booth & Hobert (1998) without its
-second-order bias term. Intervals are Wald intervals on the logit scale. The no-pooling
-estimate of an area is its own difference in mean counts, the complete-pooling estimate the
-national difference in means; the shrinkage ``(raw - EB) / (raw - national)`` says how far
-the area estimate was pulled from its own estimate toward the national one (1 = all the
-way). Raw area shares are reported only for areas with at least ``min_n`` respondents and
-``min(10, min_n)`` per arm (:mod:`unspoken.smallcells`).
+theta) of the average of ``expit(x_i' delta + u_a)`` over the area's respondents (with a
+direct question also the said share, ``expit(x_i' gamma + w_a)``, and the gap hidden -
+said); its variance is the posterior variance of that average (the uncertainty of the area
+effects) plus the delta-method variance from the fixed effects and loadings (the Jacobian by
+central differences, :func:`~unspoken.inference.delta.numeric_jacobian`, with the nodes held
+fixed) — the approximation of Kackar & Harville (1984) and Booth & Hobert (1998) without its
+second-order bias term. Share intervals are Wald intervals on the logit scale, gap intervals
+on the share scale. The no-pooling estimate of an area is its own difference in mean counts
+(its own direct share), the complete-pooling estimate the national one; the shrinkage
+``(raw - EB) / (raw - national)`` says how far the area estimate was pulled from its own
+estimate toward the national one (1 = all the way). Raw area shares are reported only for
+areas with at least ``min_n`` respondents and ``min(10, min_n)`` per arm
+(:mod:`unspoken.smallcells`).
 """
 
 from __future__ import annotations
@@ -29,76 +28,15 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit
 
-from unspoken.errors import DataError, UnsupportedError
-from unspoken.results import Estimate, check_level, optimum_fields, z_value
+from unspoken.errors import UnsupportedError
+from unspoken.results import check_level, optimum_fields
 
 __all__ = ["multilevel_list"]
 
-DEFAULT_NODES = 7
+
+DEFAULT_NODES = {2: 7, 3: 5, 4: 4}
 #: an SD below this is at the boundary 0 (its log is flat there)
 SD_FLOOR = 1e-4
-
-
-def _check_area_constant(frame: pd.DataFrame, area: str, columns: list[str]) -> None:
-    """Refuse an area-level column that varies within an area (naming the column, an area
-    where it varies and that area's rows)."""
-    for col in columns:
-        counts = frame.groupby(area, sort=True, observed=True)[col].nunique(dropna=False)
-        bad = counts[counts > 1]
-        if len(bad):
-            label = bad.index[0]
-            rows = np.flatnonzero((frame[area] == label).to_numpy())
-            raise DataError(
-                f"area_formula column '{col}' is not constant within area {label!r} of column "
-                f"'{area}' ({int(bad.iloc[0])} different values): an area-level predictor "
-                "takes one value per area",
-                column=col,
-                rows=rows,
-            )
-
-
-def _prepare(data, formula, treat, J, area, area_formula, control, missing):
-    from unspoken.formula import formula_columns, split_formula
-    from unspoken.io.frames import require_columns, to_pandas
-    from unspoken.listexp.data import prepare_list_data
-
-    df = to_pandas(data, copy=False)
-    if not isinstance(area, str):
-        raise UnsupportedError(
-            f"area must name the column of areas (e.g. area='region'), got {area!r}", param="area"
-        )
-    require_columns(df, [area], role="area")
-    if not isinstance(formula, str):
-        raise DataError(f"formula must be text such as 'y ~ x1 + x2', got {type(formula)}")
-    lhs, rhs = split_formula(formula)
-    if area in formula_columns(rhs, list(df.columns)):
-        raise DataError(
-            f"the area column '{area}' cannot be a covariate in the formula: its random "
-            "intercepts model it",
-            column=area,
-        )
-    area_cols: list[str] = []
-    if area_formula is not None:
-        if not isinstance(area_formula, str):
-            raise DataError(f"area_formula must be text such as '~ z1 + z2', got {area_formula!r}")
-        a_lhs, a_rhs = split_formula(area_formula)
-        if a_lhs is not None:
-            raise DataError(
-                f"area_formula '{area_formula}' takes a right-hand side only: '~ z1 + z2'"
-            )
-        area_cols = formula_columns(a_rhs, list(df.columns))
-        if a_rhs.strip() not in ("1", ""):
-            rhs = a_rhs if rhs.strip() == "1" else f"{rhs} + {a_rhs}"
-    full = f"{lhs} ~ {rhs}" if lhs is not None else formula
-    d = prepare_list_data(df, full, treat, J, control, by=area, missing=missing)
-    if "Intercept" not in d.terms:
-        raise UnsupportedError(
-            "the multilevel model needs an intercept (random intercepts vary around it): "
-            "remove '- 1' / '+ 0' from the formula",
-            param="formula",
-        )
-    _check_area_constant(d.frame, area, area_cols)
-    return d
 
 
 def area_cols_of(area_formula: str | None, frame: pd.DataFrame) -> list[str]:
@@ -110,15 +48,83 @@ def area_cols_of(area_formula: str | None, frame: pd.DataFrame) -> list[str]:
     return formula_columns(split_formula(area_formula)[1], list(frame.columns))
 
 
-def _no_pooling(y, t, codes, A):
-    """Each area's difference in mean counts, its treated and control counts."""
-    n1 = np.bincount(codes, weights=t, minlength=A)
-    n0 = np.bincount(codes, weights=1 - t, minlength=A)
-    s1 = np.bincount(codes, weights=y * t, minlength=A)
-    s0 = np.bincount(codes, weights=y * (1 - t), minlength=A)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        raw = s1 / n1 - s0 / n0
-    return raw, n1.astype(int), n0.astype(int)
+def _slope_column(random_slope: Any, terms: list[str]) -> int | None:
+    if random_slope is None:
+        return None
+    if (
+        not isinstance(random_slope, str)
+        or random_slope not in terms
+        or random_slope == "Intercept"
+    ):
+        raise UnsupportedError(
+            f"random_slope must name a numeric covariate of the formula (one of "
+            f"{[t for t in terms if t != 'Intercept']}), not {random_slope!r}",
+            param="random_slope",
+        )
+    return terms.index(random_slope)
+
+
+def _check_nodes(nodes: Any) -> None:
+    if nodes is None:
+        return
+    if isinstance(nodes, bool) or not isinstance(nodes, int | np.integer) or not 1 <= nodes <= 15:
+        raise UnsupportedError(
+            f"nodes (quadrature points per dimension; 1 = the Laplace approximation) must be "
+            f"a whole number from 1 to 15, not {nodes!r}",
+            param="nodes",
+        )
+
+
+def _start(d, model, std_theta: np.ndarray) -> np.ndarray:
+    """Start: the standard ML fit, a logistic fit of the direct answers, SDs 0.5."""
+    parts = [std_theta]
+    if model.has_direct:
+        from unspoken.inference.likelihood import newton_maximize
+
+        m, X, y = d.in_direct, d.X[d.in_direct], d.d[d.in_direct]
+
+        def logistic(b, order):
+            eta = X @ b
+            p = expit(eta)
+            ll = float(y @ eta - np.logaddexp(0, eta).sum())
+            g = None if order < 1 else X.T @ (y - p)
+            H = None if order < 2 else -(X.T * (p * (1 - p))) @ X
+            return ll, g, H
+
+        parts.append(newton_maximize(logistic, np.zeros(X.shape[1])).theta if m.any() else 0)
+    load = [0.0 if not ld.log else np.log(0.5) for ld in model.loadings]
+    return np.concatenate([*parts, load])
+
+
+def _fit(d, nodes, random_effects, model_cls):
+    """Maximise; returns (optimum, nodes, rounds, theta, full Hessian, model)."""
+    from unspoken.inference.likelihood import newton_maximize
+    from unspoken.listexp.ml import ml_core
+    from unspoken.multilevel.model import fit_laplace, fit_multilevel
+
+    model = model_cls(nodes)
+    lst = d.in_list
+    std = ml_core(d.y[lst], d.t[lst], d.X[lst], d.terms, d.J, None, quiet=True)
+    start = _start(d, model, std.theta)
+    P, L = model.n_params, len(model.loadings)
+    if random_effects:
+        if nodes == 1:  # Laplace: from the 3-point quadrature fit, then its own maximum
+            res, _, rounds = fit_multilevel(model_cls(3), start)
+            res, nd = fit_laplace(model, res.theta)
+        else:
+            res, nd, rounds = fit_multilevel(model, start)
+        return res, nd, rounds, res.theta, res.hessian, model
+    fixed = np.array([-np.inf if ld.log else 0.0 for ld in model.loadings])
+    nd0 = model.adapt(np.concatenate([start[: P - L], fixed]))
+
+    def fun(th, order):
+        ll, g, H = model.evaluate(np.concatenate([th, fixed]), nd0, order)
+        return ll, None if g is None else g[: P - L], None if H is None else H[: P - L, : P - L]
+
+    res = newton_maximize(fun, start[: P - L])
+    H_full = np.zeros((P, P))
+    H_full[: P - L, : P - L] = res.hessian
+    return res, nd0, 1, np.concatenate([res.theta, fixed]), H_full, model
 
 
 def multilevel_list(
@@ -133,88 +139,94 @@ def multilevel_list(
     level: float = 0.95,
     missing: str = "listwise",
     *,
-    nodes: int = DEFAULT_NODES,
+    direct: str | None = None,
+    support: Any = None,
+    dk: str = "no",
+    dk_values: Any = None,
+    area_data: Any = None,
+    random_slope: str | None = None,
+    nodes: int | None = None,
     random_effects: bool = True,
     min_n: int = 30,
+    draws: int = 1000,
+    warmup: int = 1000,
+    chains: int = 4,
+    seed: int | None = None,
 ) -> Any:
-    """Multilevel list experiment: the binomial list model with random intercepts by area.
+    """Multilevel list experiment: the binomial list model with random effects by area
+    (and, with ``direct``, the direct question's logistic model fitted jointly: the gap).
 
     ``formula`` (``"y ~ x1 + x2"``), ``treat``, ``J`` and ``control`` as in
     :func:`unspoken.list_experiment`; ``area`` the column of areas; ``area_formula``
-    (``"~ z1"``) area-level predictors, constant within area, added to both models.
-    ``method="laplace"`` integrates the random intercepts out by adaptive Gauss–Hermite
-    quadrature with ``nodes`` x ``nodes`` points per area (``nodes=1``: the Laplace
-    approximation, slower: its gradient is numerical) and maximises the marginal likelihood
-    (empirical Bayes). ``random_effects=False`` fixes both SDs at 0
-    (the standard ML model). ``min_n``: areas with fewer respondents get no raw estimate.
+    (``"~ z1"``) area-level predictors, constant within area, added to every model;
+    ``area_data`` a frame or CSV/Parquet path with one row per area (keyed by ``area``)
+    whose columns ``area_formula`` may use. ``direct``, ``support``, ``dk`` ("no": "don't
+    know" is not support; "drop": left out) and ``dk_values`` as in :func:`unspoken.gap`.
+    ``random_slope`` a covariate with a random slope in the sensitive-item model.
+    ``method="laplace"`` integrates the area effects out by adaptive Gauss–Hermite
+    quadrature with ``nodes`` points per dimension (default 7, 5, 4 for 2, 3, 4 dimensions;
+    ``nodes=1``: the Laplace approximation, slower: its gradient is numerical) and maximises
+    the marginal likelihood (empirical Bayes); ``method="bayes"`` samples the posterior by
+    NUTS (``unspoken[bayes]``; ``draws``, ``warmup``, ``chains``, ``seed``).
+    ``random_effects=False`` fixes the area effects at 0 (the standard ML model).
+    ``min_n``: areas with fewer respondents get no raw estimate.
     """
-    from unspoken.inference.delta import delta_var_rows, numeric_jacobian
-    from unspoken.inference.likelihood import newton_maximize
     from unspoken.listexp.data import check_missing
-    from unspoken.listexp.ml import ml_core
-    from unspoken.multilevel.model import MultilevelListModel, fit_laplace, fit_multilevel
-    from unspoken.multilevel.results import AreaEstimate, MultilevelListFit
-    from unspoken.smallcells import arm_minimum, check_min_n
+    from unspoken.multilevel.data import area_raw, prepare_multilevel
+    from unspoken.multilevel.estimates import area_estimates, sd_estimates
+    from unspoken.multilevel.model import MultilevelListModel
+    from unspoken.multilevel.results import MultilevelListFit
+    from unspoken.smallcells import check_min_n
 
-    if method != "laplace":
+    if method not in ("laplace", "bayes"):
         raise UnsupportedError(
-            f"method must be 'laplace' (adaptive quadrature), not {method!r}; the Bayesian "
-            "route is not available yet",
+            f"method must be 'laplace' (adaptive quadrature, empirical Bayes) or 'bayes' "
+            f"(NUTS), not {method!r}",
             param="method",
         )
     level = check_level(level)
     check_missing(missing)
     min_n = check_min_n(min_n)
-    if isinstance(nodes, bool) or not isinstance(nodes, int | np.integer) or not 1 <= nodes <= 15:
-        raise UnsupportedError(
-            f"nodes (quadrature points per dimension; 1 = the Laplace approximation) must be "
-            f"a whole number from 1 to 15, not {nodes!r}",
-            param="nodes",
-        )
-    d = _prepare(data, formula, treat, J, area, area_formula, control, missing)
-    codes, labels = d.by_codes, d.by_labels
-    A, k = len(labels), d.X.shape[1]
-    # patterns: respondents with the same area, count, arm and covariates, sorted by area
-    key = pd.DataFrame({"a": codes, "y": d.y, "t": d.t, **{f"x{j}": d.X[:, j] for j in range(k)}})
-    grp = key.groupby(list(key.columns), sort=True)
-    freq = grp.size().to_numpy().astype(float)
-    first = grp.head(1).index.to_numpy()
-    pat = key.loc[first].sort_values(list(key.columns)).index.to_numpy()
-    data = (d.y[pat], d.t[pat], d.X[pat], codes[pat], freq, d.J)
-    model = MultilevelListModel(*data, int(nodes))
-    std = ml_core(d.y, d.t, d.X, d.terms, d.J, None, quiet=True)
+    _check_nodes(nodes)
+    d = prepare_multilevel(
+        data, formula, treat, J, area, area_formula, control, missing,
+        direct=direct, support=support, dk=dk, dk_values=dk_values, area_data=area_data,
+    )  # fmt: skip
+    slope = _slope_column(random_slope, d.terms)
+    A, k = len(d.labels), d.X.shape[1]
+    raw = area_raw(d, A)
+    pat = d.pattern
+    args = (d.y[pat], d.t[pat], d.X[pat], d.codes[pat], d.freq, d.J)
+    extra = {"slope": slope, "in_list": d.in_list[pat]}
+    if d.d is not None:
+        extra |= {"d": d.d[pat], "in_direct": d.in_direct[pat]}
+    D = 2 + (slope is not None) + (d.d is not None)
+    n_nodes = int(nodes) if nodes is not None else DEFAULT_NODES.get(D, 4)
+
+    def model_cls(q: int) -> MultilevelListModel:
+        return MultilevelListModel(*args, q, **extra)
+
+    if method == "bayes":  # pragma: no cover - wired in the next commit
+        raise UnsupportedError("method='bayes' is not wired yet", param="method")
+        from unspoken.multilevel.bayes_fit import fit_bayes
+
+        return fit_bayes(d, model_cls(1), raw, area, level, min_n, draws, warmup, chains, seed)
+    res, nd, rounds, theta, H_full, model = _fit(d, n_nodes, random_effects, model_cls)
     notes = list(d.notes)
-    if random_effects:
-        start = np.concatenate([std.theta, np.log([0.5, 0.5])])
-        if nodes == 1:  # Laplace: from the 3 x 3 quadrature fit, then its own maximum
-            res, _, rounds = fit_multilevel(MultilevelListModel(*data, 3), start)
-            res, nd = fit_laplace(model, res.theta)
-        else:
-            res, nd, rounds = fit_multilevel(model, start)
-        theta = res.theta
-        H_full = res.hessian
-    else:
-        fixed = np.array([-np.inf, -np.inf])
-        nd0 = model.adapt(np.concatenate([std.theta, fixed]))
-
-        def fun(th, order):
-            ll, g, H = model.evaluate(np.concatenate([th, fixed]), nd0, order)
-            return ll, None if g is None else g[: 2 * k], None if H is None else H[: 2 * k, : 2 * k]
-
-        res = newton_maximize(fun, std.theta)
-        theta = np.concatenate([res.theta, fixed])
-        nd, rounds = nd0, 1
-        H_full = np.zeros((2 * k + 2, 2 * k + 2))
-        H_full[: 2 * k, : 2 * k] = res.hessian
-    # an SD at 0 (the boundary) is held there: its direction of the likelihood is flat
-    at_zero = [np.exp(theta[2 * k + j]) < SD_FLOOR for j in range(2)]
-    free = np.array(list(range(2 * k)) + [2 * k + j for j in range(2) if not at_zero[j]])
-    for j, name in enumerate(("sensitive item", "control items")):
-        if at_zero[j] and random_effects:
+    lv = model.loading_values(theta)
+    P = model.n_params
+    r = model.n_index * k
+    at_zero = [ld.log and lv[m] < SD_FLOOR for m, ld in enumerate(model.loadings)]
+    # the direct question's loading on the sensitive normal is not identified without it
+    sens_zero = at_zero[0]
+    fixed_load = [at_zero[m] or (not ld.log and sens_zero) for m, ld in enumerate(model.loadings)]
+    free = np.array(list(range(r)) + [r + m for m in range(len(fixed_load)) if not fixed_load[m]])
+    for m, ld in enumerate(model.loadings):
+        if at_zero[m] and random_effects:
             notes.append(
-                f"the SD of the area intercepts of the {name} is estimated at 0 (the boundary): "
-                "no variation between areas beyond the predictors is detected; it is held at 0 "
-                "for the standard errors and has no interval"
+                f"the SD of the area effects of the {ld.name} model is estimated at 0 (the "
+                "boundary): no variation between areas beyond the predictors is detected; it "
+                "is held at 0 for the standard errors and has no interval"
             )
     info = -H_full[np.ix_(free, free)]
     cov = np.linalg.pinv(info, hermitian=True)  # inverse observed information
@@ -222,66 +234,39 @@ def multilevel_list(
         notes.append("the observed information is not positive definite: unreliable s.e.")
     if not res.converged:
         notes.append(f"the maximisation did not converge ({res.message})")
-    cov_full = np.zeros((2 * k + 2, 2 * k + 2))
+    cov_full = np.zeros((P, P))
     cov_full[np.ix_(free, free)] = cov
-
-    # per-area empirical-Bayes shares: the delta method for the posterior means of the share
-    # and of its logit (intervals on the logit scale), the nodes held fixed
-    def post(th: np.ndarray) -> np.ndarray:
-        full = theta.copy()
-        full[free] = th
-        return model.shares(full, nd)[:, [0, 2]].T.ravel()
-
-    sh = model.shares(theta, nd)
-    G = numeric_jacobian(post, theta[free])
-    dvar = np.maximum(delta_var_rows(G, cov), 0).reshape(2, A)
-    share = sh[:, 0]
-    se = np.sqrt(sh[:, 1] + dvar[0])
-    half = z_value(level) * np.sqrt(sh[:, 3] + dvar[1])
-    lo, hi = expit(sh[:, 2] - half), expit(sh[:, 2] + half)
-    raw, n1, n0 = _no_pooling(d.y.astype(float), d.t.astype(float), codes, A)
-    n_area = n1 + n0
-    tr = d.t == 1
-    national = float(d.y[tr].mean() - d.y[~tr].mean())
-    arm_min = arm_minimum(min_n)
-    areas = []
-    for a in range(A):
-        shown = n_area[a] >= min_n and min(n1[a], n0[a]) >= max(arm_min, 1)
-        r = float(raw[a]) if shown and np.isfinite(raw[a]) else None
-        pull = None
-        if r is not None and abs(r - national) > 1e-12:
-            pull = float((r - share[a]) / (r - national))
-        est = Estimate(float(share[a]), float(se[a]), float(lo[a]), float(hi[a]), int(n_area[a]))
-        areas.append(AreaEstimate(labels[a], est, int(n_area[a]), r, pull))
-    sd_est = [
-        _sd_estimate(theta[2 * k + j], cov_full[2 * k + j, 2 * k + j], level)
-        if not at_zero[j]
-        else Estimate(0.0, np.nan, np.nan, np.nan, level=level)
-        for j in range(2)
-    ]
+    areas, logit_mean, logit_cov = area_estimates(
+        model, nd, theta, free, cov, raw, d.labels, _national(d), level, min_n
+    )
     if any(a.raw is None for a in areas):
         notes.append(
             f"raw (no-pooling) shares are not shown for areas with fewer than {min_n} "
             "respondents or too few per list arm; their model-based estimates are"
         )
+    national = _national(d)
+    names = {0: "sensitive", 1: "control", 2: "direct"}
     return MultilevelListFit(
-        parts=["sensitive"] * k + ["control"] * k,
-        terms=list(d.terms) * 2,
-        params_=theta[: 2 * k],
-        cov=cov_full[: 2 * k, : 2 * k],
-        sd=dict(zip(("sensitive", "control"), sd_est, strict=True)),
+        parts=[names[j] for j in range(model.n_index) for _ in range(k)],
+        terms=list(d.terms) * model.n_index,
+        params_=theta[:r],
+        cov=cov_full[:r, :r],
+        sd=sd_estimates(model, theta, cov_full, at_zero, level),
         areas=areas,
         national=national,
         area=area,  # type: ignore[arg-type]
         n=int(d.n),
         J=d.J,
-        nodes=int(nodes),
+        nodes=n_nodes,
         random_effects=bool(random_effects),
         theta_cov=cov_full,
         level=level,
         notes=notes,
         rounds=rounds,
         min_n=min_n,
+        method="laplace",
+        direct=direct,
+        national_direct=_national_direct(d),
         state={
             "model": model,
             "nodes": nd,
@@ -290,19 +275,24 @@ def multilevel_list(
             "cov": cov,
             "design": d.design,
             "frame": d.frame,
-            "labels": list(labels),
-            "area_columns": area_cols_of(area_formula, d.frame),
-            "logit_mean": sh[:, 2],
-            "logit_cov": G[A:] @ cov @ G[A:].T + np.diag(sh[:, 3]),
+            "labels": list(d.labels),
+            "area_columns": d.area_columns,
+            "logit_mean": logit_mean,
+            "logit_cov": logit_cov,
         },
         **optimum_fields(res),
     )
 
 
-def _sd_estimate(log_sd: float, var_log: float, level: float) -> Estimate:
-    """A random-effect SD from its log: s.e. by the delta method, interval on the log scale
-    (an SD is positive)."""
-    sd, se_log = float(np.exp(log_sd)), float(np.sqrt(max(var_log, 0.0)))
-    z = z_value(level)
-    lo, hi = float(sd * np.exp(-z * se_log)), float(sd * np.exp(z * se_log))
-    return Estimate(sd, sd * se_log, lo, hi, level=level)
+def _national(d) -> float:
+    """The national difference in mean counts."""
+    lst = d.in_list
+    tr = lst & (d.t == 1)
+    return float(d.y[tr].mean() - d.y[lst & ~tr].mean())
+
+
+def _national_direct(d) -> float | None:
+    """The national share saying support (``None`` without a direct question)."""
+    if d.d is None:
+        return None
+    return float(d.d[d.in_direct].mean())

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy.special import expit, logit
 
 from unspoken.errors import DataError, UnsupportedError
+from unspoken.multilevel.model import DIRECT, SENSITIVE, share_moments
 from unspoken.results import Estimate, check_level, z_value
 
 if TYPE_CHECKING:
@@ -125,7 +126,7 @@ def poststratify(
     if not isinstance(fit, MultilevelListFit) or fit.state is None:
         raise UnsupportedError(
             f"poststratify takes a multilevel list fit (unspoken.multilevel_list), not "
-            f"{type(fit).__name__}; the multilevel direct and gap models are not available yet",
+            f"{type(fit).__name__}",
             param="fit",
         )
     level = fit.level if level is None else check_level(level)
@@ -189,53 +190,83 @@ def poststratify(
     idx = pd.Index(labels).get_indexer(pop_areas)  # -1: unsurveyed
     prior_w = np.exp(model.logw - 0.5 * (model.z**2).sum(1))
     prior_w = prior_w / prior_w.sum()
-    B = np.where(idx[:, None] >= 0, nodes.b[np.maximum(idx, 0), :, 0], model.z[None, :, 0])
+    B = np.where(
+        idx[:, None, None] >= 0, nodes.b[np.maximum(idx, 0)], model.z[None, :, :]
+    )  # (areas, K, D)
     Na = np.add.reduceat(N, starts)
-    k = model.k
+    qs = ("hidden", "direct") if model.has_direct else ("hidden",)
+    which = [SENSITIVE, DIRECT] if model.has_direct else [SENSITIVE]
 
-    def moments(th_free: np.ndarray):
+    def moments(th_free: np.ndarray) -> dict[str, np.ndarray]:
         full = theta.copy()
         full[free] = th_free
         pi = model.node_weights(full, nodes)[1]
         W = np.where(idx[:, None] >= 0, pi[np.maximum(idx, 0)], prior_w[None, :])
-        eta = (X @ full[:k])[:, None] + np.exp(full[2 * k]) * B[code]  # (cells, K)
-        s = np.add.reduceat(N[:, None] * expit(eta), starts, axis=0) / Na[:, None]
-        out = []
-        for v in (s, logit(np.clip(s, 1e-300, 1 - 1e-16))):
-            m = (W * v).sum(1)
-            out += [m, (W * (v - m[:, None]) ** 2).sum(1)]
-        return out
+        etas = model.index_at(full, X, B[code], which=which)  # (cells, K) each
+        s = {
+            q: np.add.reduceat(N[:, None] * expit(e), starts, axis=0) / Na[:, None]
+            for q, e in zip(qs, etas, strict=True)
+        }
+        return share_moments(s, W)
+
+    share = Na / Na.sum()
 
     def means(th_free: np.ndarray) -> np.ndarray:
-        m, _, ml, _ = moments(th_free)
-        return np.concatenate([m, ml, [Na @ m / Na.sum()]])
+        m = moments(th_free)
+        return np.concatenate([v for q in qs for v in (m[q][0], m[q][2], [share @ m[q][0]])])
 
-    m, v, ml, vl = moments(theta[free])
+    mom = moments(theta[free])
     G = numeric_jacobian(means, theta[free])
-    dvar = np.maximum(delta_var_rows(G, st["cov"]), 0)
     z = z_value(level)
-    se = np.sqrt(v + dvar[:P])
-    half = z * np.sqrt(vl + dvar[P : 2 * P])
-    lo, hi = expit(ml - half), expit(ml + half)
+    est, nat = {}, {}
+    for i, q in enumerate(qs):
+        Gq = G[i * (2 * P + 1) : (i + 1) * (2 * P + 1)]
+        dvar = np.maximum(delta_var_rows(Gq, st["cov"]), 0)
+        m, v, ml, vl = mom[q]
+        se = np.sqrt(v + dvar[:P])
+        half = z * np.sqrt(vl + dvar[P : 2 * P])
+        lo, hi = expit(ml - half), expit(ml + half)
+        est[q] = [Estimate(float(m[a]), float(se[a]), float(lo[a]), float(hi[a]), level=level)
+                  for a in range(P)]  # fmt: skip
+        # the national share pools all cells; given theta the areas' effects are independent
+        nv = float(share @ m)
+        nse = float(np.sqrt(share**2 @ v + dvar[-1]))
+        lse = nse / (nv * (1 - nv))
+        nat[q] = Estimate(nv, nse, float(expit(logit(nv) - z * lse)),
+                          float(expit(logit(nv) + z * lse)), level=level)  # fmt: skip
+    gaps: list[Estimate | None] = [None] * P
+    nat_gap = None
+    if model.has_direct:
+        Gg = G[: 2 * P + 1] - G[2 * P + 1 :]
+        dvar = np.maximum(delta_var_rows(Gg, st["cov"]), 0)
+        gm, gv = mom["gap"]
+        gse = np.sqrt(gv + dvar[:P])
+        gaps = [Estimate(float(gm[a]), float(gse[a]), float(gm[a] - z * gse[a]),
+                         float(gm[a] + z * gse[a]), level=level) for a in range(P)]  # fmt: skip
+        ng = float(share @ gm)
+        ngse = float(np.sqrt(share**2 @ gv + dvar[-1]))
+        nat_gap = Estimate(ng, ngse, ng - z * ngse, ng + z * ngse, level=level)
     n_resp = dict(zip(labels, (a.n for a in fit.areas), strict=True))
     areas = [
         PoststratifiedArea(
             pop_areas[a],
-            Estimate(float(m[a]), float(se[a]), float(lo[a]), float(hi[a]), level=level),
+            est["hidden"][a],
             float(Na[a]),
             int(n_resp.get(pop_areas[a], 0)),
+            est["direct"][a] if model.has_direct else None,
+            gaps[a],
         )
         for a in range(P)
     ]
-    share = Na / Na.sum()
-    nat = float(share @ m)
-    nse = float(np.sqrt(share**2 @ v + dvar[-1]))
-    lse = nse / (nat * (1 - nat))
-    national = Estimate(
-        nat,
-        nse,
-        float(expit(logit(nat) - z * lse)),
-        float(expit(logit(nat) + z * lse)),
-        level=level,
+    national = nat["hidden"]
+    return PoststratifiedFit(
+        areas,
+        national,
+        area,
+        count,
+        float(Na.sum()),
+        level,
+        notes,
+        national_direct=nat.get("direct"),
+        national_gap=nat_gap,
     )
-    return PoststratifiedFit(areas, national, area, count, float(Na.sum()), level, notes)

@@ -105,8 +105,10 @@ class MultilevelListFit(_Caterpillar, ResultMixin):
     min_n: int = 30
     #: "laplace" (adaptive quadrature, empirical Bayes) or "bayes" (NUTS posterior)
     method: str = "laplace"
-    #: the column of the direct question, when the gap is modelled
+    #: the column of the direct question, when the gap is modelled, and the national share
+    #: saying support
     direct: str | None = None
+    national_direct: float | None = None
     #: ``method="bayes"``: per parameter ``rhat``, ``ess_bulk``, ``ess_tail``
     diagnostics: dict[str, Any] | None = None
     #: what :func:`unspoken.poststratify` needs (model, nodes, free parameters, design)
