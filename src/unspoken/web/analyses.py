@@ -18,6 +18,7 @@ from unspoken._warnings import collect_warnings
 from unspoken.errors import UnspokenError
 from unspoken.web.forms.catalogue import ANALYSES
 from unspoken.web.forms.fields import (
+    DATASET_KINDS,
     HINTS,
     Analysis,
     Field,
@@ -32,6 +33,7 @@ from unspoken.web.forms.messages import form_error, plain
 
 __all__ = [
     "ANALYSES",
+    "DATASET_KINDS",
     "HINTS",
     "Analysis",
     "Field",
@@ -46,13 +48,23 @@ __all__ = [
 ]
 
 
-def run(analysis: Analysis, df: pd.DataFrame, form: Mapping[str, str]) -> tuple[Any, list[str]]:
+def run(
+    analysis: Analysis,
+    df: pd.DataFrame,
+    form: Mapping[str, str],
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> tuple[Any, list[str]]:
     """Run ``analysis`` on ``df`` with the submitted ``form``: (result, warnings).
 
-    Every error a person can fix is a :class:`FormError` naming its field, in plain words
-    (an estimator's ``DataError``/``UnsupportedError``/``ValueError`` is translated)."""
+    ``tables`` holds the page's other data sets that the form's data-set fields chose (by
+    their id); such a field's value becomes that frame. Every error a person can fix is a
+    :class:`FormError` naming its field, in plain words (an estimator's
+    ``DataError``/``UnsupportedError``/``ValueError`` is translated)."""
     columns = [str(c) for c in df.columns]
     values = clean(analysis, form, columns)
+    for f in analysis.fields:
+        if f.kind in DATASET_KINDS and values[f.name] is not None:
+            values[f.name] = _table(f, values[f.name], tables or {})
     frame = df.copy()
     frame.columns = columns
     try:
@@ -62,6 +74,19 @@ def run(analysis: Analysis, df: pd.DataFrame, form: Mapping[str, str]) -> tuple[
         raise form_error(analysis, e, values, frame) from None
     notes = getattr(result, "notes", None) or []
     return result, [w for w in warned if w not in notes]
+
+
+def _table(f: Field, key: str, tables: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """The data set a data-set field chose: one the server handed over, or a bundled one."""
+    from unspoken import datasets
+
+    if key in tables:
+        return tables[key]
+    if key in datasets.names():
+        return datasets.load(key)
+    raise FormError(
+        "this data set is no longer on the page; upload the file again.", f.name, f.label
+    )
 
 
 def problems(analysis: Analysis, error: str | BaseException | None) -> list[Problem]:

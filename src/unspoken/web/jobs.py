@@ -203,16 +203,22 @@ def load_frame(source: str) -> pd.DataFrame:
 
 
 def run_analysis(
-    source: str, key: str, form: Mapping[str, str], label: str
+    source: str,
+    key: str,
+    form: Mapping[str, str],
+    label: str,
+    tables: Mapping[str, str] | None = None,
 ) -> tuple[str, str, str]:
     """Run the analysis ``key`` on the data at ``source`` with the submitted ``form``:
-    (report HTML, JSON numbers, title)."""
+    (report HTML, JSON numbers, title). ``tables`` maps the id of each further data set the
+    form chose (a population table) to its source, as the server resolved it."""
     from unspoken.report import render_report
     from unspoken.results import json_text
     from unspoken.web.analyses import ANALYSES, run
 
     analysis = ANALYSES[key]
-    result, warned = run(analysis, load_frame(source), form)
+    frames = {k: load_frame(v) for k, v in (tables or {}).items()}
+    result, warned = run(analysis, load_frame(source), form, frames)
     note = f"Data: {label}" if getattr(analysis, "uses_data", True) else None
     report = render_report(result, data_note=note, warnings=warned)
     return report, json_text(result), f"{analysis.title} — {label}"

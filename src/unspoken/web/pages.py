@@ -186,9 +186,16 @@ def tabs(data_id: str, current: str) -> str:
 _TICKED = ("on", "yes", "1", "true")
 
 
-def _field(f: Field, value: str, columns: Sequence[str], error: str | None = None) -> str:
+def _field(
+    f: Field,
+    value: str,
+    columns: Sequence[str],
+    error: str | None = None,
+    datasets: Sequence[tuple[str, str]] = (),
+) -> str:
     """One labelled input (id ``f-NAME``, name ``NAME``); ``error`` is shown between the label
-    and the input, which then carries ``aria-invalid`` and ``aria-describedby``."""
+    and the input, which then carries ``aria-invalid`` and ``aria-describedby``. A data-set
+    field chooses one of ``datasets`` ((id, text) of the uploads kept and the bundled sets)."""
     fid = f"f-{f.name}"
     help_ = f'<span class="help">{_e(f.help)}</span>' if f.help else ""
     lab = f'<label for="{fid}">{_e(f.label)}{help_}</label>'
@@ -203,9 +210,12 @@ def _field(f: Field, value: str, columns: Sequence[str], error: str | None = Non
             f'{div}{err}<div class="check"><input type="checkbox" id="{fid}" '
             f'name="{_e(f.name)}" value="yes"{checked}{aria}>{lab}</div></div>'
         )
-    if f.kind in ("column", "column_opt", "choice"):
+    if f.kind in ("column", "column_opt", "choice", "dataset", "dataset_opt"):
         if f.kind == "choice":
             options = [(c, f.shown(c)) for c in f.choices]
+        elif f.kind in ("dataset", "dataset_opt"):
+            blank = "— choose a data set —" if f.kind == "dataset" else "(none)"
+            options = [("", blank), *datasets]
         else:
             blank = "— choose a column —" if f.kind == "column" else "(none)"
             options = [("", blank)] + [(c, c) for c in columns]
@@ -245,10 +255,12 @@ def analysis_form(
     columns: Sequence[str],
     error: str | BaseException | None = None,
     token: str = "",
+    datasets: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The form of ``analysis``. ``error`` (a :class:`~unspoken.web.analyses.FormError`, or
     its text) is summed up above the form and shown next to each field it names; options
-    under "More options" are folded away unless one is set or has an error."""
+    under "More options" are folded away unless one is set or has an error. ``datasets``:
+    (id, text) of the data sets a data-set field may choose."""
     found = problems(analysis, error)
     at: dict[str, str] = {}
     for name, _, text in found:
@@ -256,7 +268,7 @@ def analysis_form(
             at.setdefault(name, text)
 
     def render(f: Field) -> str:
-        return _field(f, values.get(f.name, "") or "", columns, at.get(f.name))
+        return _field(f, values.get(f.name, "") or "", columns, at.get(f.name), datasets)
 
     basic = "\n".join(render(f) for f in analysis.fields if not f.advanced)
     nl = "\n"

@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import unspoken.web.jobs as jobs  # not via the package unspoken.web: it imports this module
 import unspoken.web.pages as pages
 from unspoken.errors import DataError, UnspokenError
-from unspoken.web.analyses import ANALYSES, defaults
+from unspoken.web.analyses import ANALYSES, DATASET_KINDS, defaults
 from unspoken.web.multipart import MultipartError, read_multipart
 from unspoken.web.state import (
     BadRequestError,
@@ -247,7 +247,15 @@ class Handler(BaseHTTPRequestHandler):
             ),
             '<h2 id="analysis"><span class="step">3</span>Choose the analysis and run it</h2>',
             pages.tabs(data_id, key),
-            pages.analysis_form(data_id, analysis, values, columns, error, token=state.token),
+            pages.analysis_form(
+                data_id,
+                analysis,
+                values,
+                columns,
+                error,
+                token=state.token,
+                datasets=state.choices(),
+            ),
             result,
         ]
         return pages.page("\n".join(body), title=f"unspoken: {stored.label}")
@@ -336,9 +344,17 @@ class Handler(BaseHTTPRequestHandler):
             raise BadRequestError(f"There is no analysis '{key}'.")
         state = self.server.state
         stored = state.get(data_id)
+        # further data sets a field chose (a population table): only those this server
+        # holds, resolved here; the job never reads a path the form sent
+        tables = {}
+        for f in ANALYSES[key].fields:
+            if f.kind in DATASET_KINDS and form.get(f.name):
+                with contextlib.suppress(BadRequestError):
+                    tables[form[f.name]] = state.get(form[f.name]).source
+        more = (tables,) if tables else ()
         try:
             report, numbers, title = state.jobs.call(
-                jobs.run_analysis, stored.source, key, form, stored.label
+                jobs.run_analysis, stored.source, key, form, stored.label, *more
             )
         except (UnspokenError, ValueError) as e:  # a FormError keeps its field for the page
             error = e if isinstance(e, UnspokenError) else f"The analysis failed: {e}"

@@ -18,9 +18,21 @@ import pandas as pd
 from unspoken.errors import DataError
 
 Kind = Literal[
-    "column", "column_opt", "choice", "int", "int_opt", "number", "text", "covariates", "check"
+    "column",
+    "column_opt",
+    "choice",
+    "int",
+    "int_opt",
+    "number",
+    "text",
+    "covariates",
+    "check",
+    "dataset",
+    "dataset_opt",
 ]
 COLUMN_KINDS = ("column", "column_opt")
+#: a second table (e.g. a population table): one of the page's data sets, by its id
+DATASET_KINDS = ("dataset", "dataset_opt")
 MAX_TEXT = 1000
 Problem = tuple[str | None, str | None, str]  # (field name, field label, message)
 
@@ -228,6 +240,10 @@ def _check(f: Field, raw: str, columns: Sequence[str]) -> Any:
         if raw not in columns:
             raise FormError(f"there is no column '{raw}' in the data.")
         return raw
+    if f.kind in DATASET_KINDS:
+        if not raw and f.kind == "dataset":
+            raise FormError("choose a data set (upload your file first to see it here).")
+        return raw or None
     if f.kind == "choice":
         if raw not in f.choices:
             shown = ", ".join(f.shown(c) for c in f.choices)

@@ -15,6 +15,7 @@ from unspoken.web.forms.runners.listexp import (
     run_list,
     run_list_double,
 )
+from unspoken.web.forms.runners.mrp import run_mrp
 from unspoken.web.forms.runners.polls import anchors, default_n, run_polls
 from unspoken.web.forms.runners.power import run_list_power, run_rr_power
 from unspoken.web.forms.runners.rr import run_rr
@@ -34,6 +35,7 @@ __all__ = [
     "run_list_double",
     "run_list_joint",
     "run_list_power",
+    "run_mrp",
     "run_polls",
     "run_rr",
     "run_rr_power",
