@@ -123,6 +123,13 @@ class MultilevelListFit(_Caterpillar, ResultMixin):
 
         return area_draws(self, n, seed, quantity)
 
+    def indicator(self, indicator: str, **kwargs: Any) -> Any:
+        """The correlation of an area-level indicator with the areas' shares:
+        :func:`unspoken.multilevel.indicator.indicator_correlation` (same keywords)."""
+        from unspoken.multilevel.indicator import indicator_correlation
+
+        return indicator_correlation(self, indicator, **kwargs)
+
     @property
     def params(self) -> pd.Series:
         idx = pd.MultiIndex.from_arrays([self.parts, self.terms], names=["part", "term"])
