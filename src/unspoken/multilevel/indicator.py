@@ -220,9 +220,7 @@ def indicator_correlation(
 
 def _ranks(x: np.ndarray) -> np.ndarray:
     """Ranks with ties averaged (as Spearman's rank correlation takes them)."""
-    from scipy.stats import rankdata
-
-    return rankdata(x).astype(float)
+    return pd.Series(x).rank(method="average").to_numpy(dtype=float)
 
 
 def _summary(v: np.ndarray, tail: float, A: int, level: float) -> Estimate:
