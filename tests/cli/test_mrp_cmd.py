@@ -98,3 +98,30 @@ def test_bad_input_is_one_plain_line(cli, change, said):
 def test_listed_in_help(cli):
     code, out, _ = cli("--help")
     assert code == 0 and "mrp" in out and "poststratified" in out
+
+
+def test_direct_question_and_area_table(cli, tmp_path):
+    survey = unspoken.datasets.load("synthetic_regions_survey")
+    if "say_support" not in survey.columns or "synthetic_regions_areas" not in (
+        unspoken.datasets.names()
+    ):
+        pytest.skip("the synthetic survey has no direct question or area table yet")
+    areas = unspoken.datasets.load("synthetic_regions_areas")[["region", "volunteers"]]
+    path = tmp_path / "areas.csv"
+    areas.to_csv(path, index=False)
+    args = [*BASE, "--direct", "say_support", "--support", "yes", "--area-data", str(path),
+            "--json"]  # fmt: skip
+    args[args.index("--formula") + 1] = "y ~ female"
+    args[args.index("--area-formula") + 1] = "~ volunteers"
+    code, out, err = cli(*args)
+    assert code == 0, err
+    population = unspoken.datasets.load("synthetic_regions_population")
+    api = unspoken.mrp(survey, "y ~ female", "treat", J=3, area="region",
+                       area_formula="~ volunteers", area_data=areas, direct="say_support",
+                       support="yes", count="count", population=population)  # fmt: skip
+    d = json.loads(out)
+    assert d == json.loads(json_text(api))
+    assert d["poststratified"]["national_gap"]["estimate"] == pytest.approx(
+        d["poststratified"]["national"]["estimate"]
+        - d["poststratified"]["national_direct"]["estimate"]
+    )

@@ -147,10 +147,37 @@ def _accepts(name: str) -> bool:
 @pytest.mark.skipif(not _accepts("direct"), reason="multilevel_list has no direct= yet")
 def test_direct_question_reaches_the_fit_and_the_poststratification(frames):
     survey, population = frames
-    if "said" not in survey.columns:
+    if "say_support" not in survey.columns:
         pytest.skip("the synthetic survey has no direct question yet")
-    r = unspoken.mrp(survey, FORMULA, **ARGS, population=population, count="count",
-                     direct="said")  # fmt: skip
-    fit = unspoken.multilevel_list(survey, FORMULA, **ARGS, direct="said")
+    args = {**ARGS, "direct": "say_support", "support": "yes", "dk": "drop", "nodes": 3}
+    r = unspoken.mrp(survey, "y ~ female", **args, population=population, count="count")
+    fit = unspoken.multilevel_list(survey, "y ~ female", **args)
     assert r.fit.to_dict() == fit.to_dict()
-    assert r.poststratified.national_gap is not None
+    assert r.to_dict()["poststratified"] == unspoken.poststratify(fit, population).to_dict()
+    ps = r.poststratified
+    assert ps.national_direct is not None and ps.national_gap is not None
+    assert all(a.direct is not None and a.gap is not None for a in ps.areas)
+
+
+@pytest.mark.skipif(not _accepts("area_data"), reason="multilevel_list has no area_data= yet")
+def test_area_table_also_serves_the_unsurveyed_areas(frames, tmp_path):
+    survey, population = frames
+    if "synthetic_regions_areas" not in unspoken.datasets.names():
+        pytest.skip("no synthetic area table yet")
+    areas = unspoken.datasets.load("synthetic_regions_areas")[["region", "volunteers"]]
+    pop0 = population.copy()
+    args = {**ARGS, "area_formula": "~ volunteers", "nodes": 3}
+    r = unspoken.mrp(survey, "y ~ female", **args, area_data=areas, population=population,
+                     count="count")  # fmt: skip
+    pd.testing.assert_frame_equal(population, pop0)
+    # the survey's 60 areas take the predictor from the fit, R61 and R62 from the area table
+    unsurveyed = [a for a in r.poststratified.areas if a.n == 0]
+    assert [a.area for a in unsurveyed] == ["R61", "R62"]
+    fit = unspoken.multilevel_list(survey, "y ~ female", **args, area_data=areas)
+    by_hand = population.merge(areas, on="region")  # volunteers for every cell
+    assert r.to_dict()["poststratified"] == unspoken.poststratify(fit, by_hand).to_dict()
+    path = tmp_path / "areas.csv"
+    areas.to_csv(path, index=False)
+    again = unspoken.mrp(survey, "y ~ female", **args, area_data=str(path),
+                         population=population, count="count")  # fmt: skip
+    assert again.to_dict() == r.to_dict()

@@ -221,11 +221,40 @@ def mrp(
         min_n=min_n,
         **optional,
     )
+    if area_data is not None:
+        population, area_data = _with_area_columns(population, area, area_data)
     ps = poststratify(fit, population, count=count)
     corr = None
     if indicator is not None:
         corr = _indicator(fit, indicator, area_data, indicator_quantity, seed)
     return MRPResult(fit, ps, corr)
+
+
+def _table(x: Any) -> pd.DataFrame:
+    from unspoken.io.frames import to_pandas
+    from unspoken.io.readers import read_data
+
+    if isinstance(x, str) or hasattr(x, "__fspath__"):
+        return read_data(x)
+    return to_pandas(x)  # a copy: the user's frame is never modified
+
+
+def _with_area_columns(population: Any, area: Any, area_data: Any) -> tuple[Any, Any]:
+    """The population table with the columns of ``area_data`` it lacks, joined on the area
+    (so that areas the survey did not have find their area-level predictors there), and
+    the area table read once."""
+    ad, pop = _table(area_data), _table(population)
+    if not isinstance(area, str) or area not in ad.columns or area not in pop.columns:
+        return pop, ad  # the fit or poststratify names what is missing
+    key = ad[area].astype(str)
+    if key.duplicated().any():
+        return pop, ad  # refused by the fit, naming the rows
+    extra = ad.drop(columns=area).set_axis(key.to_numpy())
+    where = pop[area].astype(str)
+    for c in extra.columns:
+        if c not in pop.columns:
+            pop[c] = where.map(extra[c]).to_numpy()
+    return pop, ad
 
 
 def _indicator(fit: Any, indicator: str, area_data: Any, quantity: str, seed: int | None) -> Any:
