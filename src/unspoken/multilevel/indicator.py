@@ -55,7 +55,6 @@ def row_correlations(D: np.ndarray, x: np.ndarray) -> np.ndarray:
 def _from_frame(fit: Any, indicator: str) -> np.ndarray:
     """The indicator's value per area from the data the fit used (constant within area)."""
     from unspoken.io.columns import numeric_column
-    from unspoken.multilevel.data import check_area_constant
 
     frame = fit.state["frame"]
     if indicator not in frame.columns:
@@ -67,9 +66,25 @@ def _from_frame(fit: Any, indicator: str) -> np.ndarray:
             param="indicator",
         )
     values = numeric_column(frame, indicator, role="indicator")
-    check_area_constant(frame, fit.area, [indicator])
-    per_area = pd.Series(values, index=frame.index).groupby(frame[fit.area].to_numpy()).first()
-    return per_area.reindex(fit.state["labels"]).to_numpy(dtype=float)
+    keys = frame[fit.area].to_numpy()
+    by_area = pd.Series(values).groupby(keys)
+    varies = (by_area.transform("max") > by_area.transform("min")).to_numpy()
+    if varies.any():
+        label = keys[np.flatnonzero(varies)[0]]
+        raise DataError(
+            f"indicator '{indicator}' is not constant within area {_py(label)!r} of column "
+            f"'{fit.area}' (rows of the data the fit used): an area-level indicator takes one "
+            "value per area; give area_data= with one row per area",
+            column=indicator,
+            rows=np.flatnonzero(keys == label),
+            param="indicator",
+        )
+    return by_area.first().reindex(fit.state["labels"]).to_numpy(dtype=float)
+
+
+def _py(x: Any) -> Any:
+    """A numpy scalar as the Python value (for messages)."""
+    return x.item() if isinstance(x, np.generic) else x
 
 
 def _from_area_data(fit: Any, indicator: str, area_data: Any, notes: list[str]) -> np.ndarray:
