@@ -47,7 +47,7 @@ def test_text_starts_with_the_headline(cli, api, tmp_path):
     code, out, err = cli(*BASE, "--plot", plot)
     assert code == 0, err
     lines = [ln for ln in out.splitlines() if ln.strip()]
-    assert "MRP" in lines[0]
+    assert "poststratification" in lines[0]
     nat = api.poststratified.national
     assert f"national {100 * nat.estimate:.1f}%" in lines[1]
     assert "not surveyed" in out and "pulled toward national" in out

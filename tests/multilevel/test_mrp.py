@@ -93,7 +93,7 @@ def test_tidy_stacks_the_parts_with_their_names(result):
 
 def test_report_says_which_estimates_are_model_based(result, tmp_path):
     text = result.summary()
-    assert "MRP" in text.splitlines()[0]
+    assert "poststratification" in text.splitlines()[0]
     assert "not surveyed" in text  # 2 of the 62 regions
     assert "pulled toward national" in text  # the shrinkage table
     result.plot(tmp_path / "c.png")
@@ -181,3 +181,21 @@ def test_area_table_also_serves_the_unsurveyed_areas(frames, tmp_path):
     again = unspoken.mrp(survey, "y ~ female", **args, area_data=str(path),
                          population=population, count="count")  # fmt: skip
     assert again.to_dict() == r.to_dict()
+
+
+def test_indicator_is_the_correlation_of_the_fit(frames):
+    survey, population = frames
+    if "synthetic_regions_areas" not in unspoken.datasets.names():
+        pytest.skip("no synthetic area table yet")
+    from unspoken.multilevel.indicator import indicator_correlation
+
+    areas = unspoken.datasets.load("synthetic_regions_areas")[["region", "volunteers"]]
+    args = {**ARGS, "area_formula": "~ volunteers", "nodes": 3, "level": 0.9}
+    r = unspoken.mrp(survey, "y ~ female", **args, area_data=areas, population=population,
+                     count="count", indicator="volunteers", seed=3)  # fmt: skip
+    fit = unspoken.multilevel_list(survey, "y ~ female", **args, area_data=areas)
+    ic = indicator_correlation(fit, "volunteers", area_data=areas, seed=3, level=0.9)
+    assert r.to_dict()["indicator"] == ic.to_dict()
+    t = r.tidy()
+    assert any(p.startswith("indicator") for p in t["part"])
+    assert len(t) == len(fit.tidy()) + len(r.poststratified.tidy()) + len(ic.tidy())

@@ -80,29 +80,14 @@ class MRPResult(ResultMixin):
         }
 
     def view(self) -> View:
-        from unspoken.report.views import multilevel as views
+        from unspoken.report.views.multilevel import mrp_view
 
-        if hasattr(views, "mrp_view"):
-            return views.mrp_view(self)
-        return _interim_view(self)
+        return mrp_view(self)
 
     def plot(self, path: Any = None) -> Any:
         """The caterpillar plot of the poststratified area estimates with the national
         line."""
         return self.poststratified.plot(path)
-
-
-def _interim_view(result: MRPResult) -> View:
-    """The poststratification's view with the fit's area table (respondents, shrinkage)
-    after it (until :func:`unspoken.report.views.multilevel.mrp_view` exists)."""
-    v = result.poststratified.view()
-    fv = result.fit.view()
-    v.title = f"Hidden opinion by {result.fit.area} (MRP)"
-    v.facts += fv.facts
-    v.tables += fv.tables
-    v.notes += [n for n in fv.notes if n not in v.notes]
-    v.warnings += fv.warnings
-    return v
 
 
 def _accepts(fn: Any) -> set[str]:
@@ -226,7 +211,7 @@ def mrp(
     ps = poststratify(fit, population, count=count)
     corr = None
     if indicator is not None:
-        corr = _indicator(fit, indicator, area_data, indicator_quantity, seed)
+        corr = _indicator(fit, indicator, area_data, indicator_quantity, seed, level)
     return MRPResult(fit, ps, corr)
 
 
@@ -257,16 +242,12 @@ def _with_area_columns(population: Any, area: Any, area_data: Any) -> tuple[Any,
     return pop, ad
 
 
-def _indicator(fit: Any, indicator: str, area_data: Any, quantity: str, seed: int | None) -> Any:
-    try:
-        from unspoken.multilevel.indicator import indicator_correlation
-    except ImportError:
-        raise UnsupportedError(
-            "the correlation with an area-level indicator is not available yet: leave out "
-            "indicator=",
-            param="indicator",
-        ) from None
-    kwargs: dict[str, Any] = {"area_data": area_data, "quantity": quantity}
+def _indicator(
+    fit: Any, indicator: str, area_data: Any, quantity: str, seed: int | None, level: float
+) -> Any:
+    from unspoken.multilevel.indicator import indicator_correlation
+
+    kwargs: dict[str, Any] = {"area_data": area_data, "quantity": quantity, "level": level}
     if seed is not None:
         kwargs["seed"] = seed
     return indicator_correlation(fit, indicator, **kwargs)
