@@ -28,6 +28,7 @@ _LAZY: dict[str, str] = {
     "list_joint": "unspoken.listexp.joint",
     "multilevel_list": "unspoken.multilevel.fit",
     "poststratify": "unspoken.multilevel.poststratify",
+    "indicator_correlation": "unspoken.multilevel.indicator",
     "mrp": "unspoken.multilevel.mrp",
     "MRPResult": "unspoken.multilevel.mrp",
     "ListFit": "unspoken.listexp.results",

@@ -135,6 +135,18 @@ RESULTS: dict[str, Callable[[], Any]] = {
         count="count",
         nodes=3,
     ),
+    "indicator": lambda: unspoken.indicator_correlation(
+        unspoken.multilevel_list(
+            _data("synthetic_regions_survey"),
+            "y ~ female",
+            "treat",
+            J=3,
+            area="region",
+            area_formula="~ protest",
+        ),
+        "protest",
+        draws=500,
+    ),
     "table_list": lambda: unspoken.list_from_counts([8, 132, 222, 227], [19, 123, 229, 219, 34]),
     "table_direct": lambda: unspoken.direct_from_topline(
         {"definitely": 43, "rather": 33, "other": 24}, 1600, support="definitely,rather"
@@ -206,6 +218,7 @@ VOCABULARY = {
         "diagnose",
         "multilevel_list",
         "mrp",
+        "indicator_correlation",
     ],
     "bootstrap_reps": ["list_experiment", "double_list_experiment", "rr_regression", "list_joint"],
     "by": ["list_experiment", "direct_poll", "gap", "rr_regression", "rr_prevalence", "list_joint"],
@@ -242,6 +255,7 @@ VOCABULARY = {
         "list_from_counts",
         "diagnose",
         "mrp",
+        "indicator_correlation",
     ],
 }
 OLD_NAMES = {"variance", "reps_bootstrap", "sig_level"}
@@ -304,6 +318,7 @@ def test_json_speaks_vcov_not_variance(name: str) -> None:
         "multilevel_list",
         "poststratified",
         "mrp",
+        "indicator",
     ],
 )
 def test_results_the_report_draws_have_plot(name: str, tmp_path) -> None:

@@ -29,13 +29,16 @@ flags it (``in_model``) and its view warns.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from unspoken.errors import DataError, UnsupportedError
 from unspoken.results import Estimate, check_level, z_value
+
+if TYPE_CHECKING:
+    from unspoken.multilevel.indicator_results import IndicatorCorrelation
 
 __all__ = ["indicator_correlation"]
 
@@ -151,7 +154,7 @@ def indicator_correlation(
     draws: int = 4000,
     seed: int | None = 0,
     level: float | None = None,
-) -> Any:
+) -> IndicatorCorrelation:
     """Correlation across a multilevel fit's areas of an area-level ``indicator`` with the
     areas' true ``quantity`` ("hidden" share, "direct" share or "gap" = hidden - direct).
 
