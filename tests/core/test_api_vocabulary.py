@@ -57,6 +57,14 @@ def _polls() -> Any:
     )
 
 
+def _regions_fit() -> Any:
+    """The multilevel list fit of the synthetic regions (a protest indicator per region)."""
+    survey = _data("synthetic_regions_survey")
+    return unspoken.multilevel_list(
+        survey, "y ~ female", "treat", J=3, area="region", area_formula="~ protest"
+    )
+
+
 #: name -> a function returning a real result of that kind
 RESULTS: dict[str, Callable[[], Any]] = {
     "list_ml": _race_ml,
@@ -114,15 +122,7 @@ RESULTS: dict[str, Callable[[], Any]] = {
         _data("race"), "y ~ age", "treat", J=3, area="state", area_formula="~ south"
     ),
     "poststratified": lambda: unspoken.poststratify(
-        unspoken.multilevel_list(
-            _data("synthetic_regions_survey"),
-            "y ~ female",
-            "treat",
-            J=3,
-            area="region",
-            area_formula="~ protest",
-        ),
-        _data("synthetic_regions_population"),
+        _regions_fit(), _data("synthetic_regions_population")
     ),
     "mrp": lambda: unspoken.mrp(
         _data("synthetic_regions_survey"),
@@ -135,18 +135,7 @@ RESULTS: dict[str, Callable[[], Any]] = {
         count="count",
         nodes=3,
     ),
-    "indicator": lambda: unspoken.indicator_correlation(
-        unspoken.multilevel_list(
-            _data("synthetic_regions_survey"),
-            "y ~ female",
-            "treat",
-            J=3,
-            area="region",
-            area_formula="~ protest",
-        ),
-        "protest",
-        draws=500,
-    ),
+    "indicator": lambda: unspoken.indicator_correlation(_regions_fit(), "protest", draws=500),
     "table_list": lambda: unspoken.list_from_counts([8, 132, 222, 227], [19, 123, 229, 219, 34]),
     "table_direct": lambda: unspoken.direct_from_topline(
         {"definitely": 43, "rather": 33, "other": 24}, 1600, support="definitely,rather"

@@ -12,18 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from unspoken.report.views.base import (
-    DASH,
-    Table,
-    View,
-    _params_table,
-    forest_plot,
-    lvl,
-    num,
-    pct,
-    percent_axes,
-    pts,
-)
+from unspoken.report.views import base
+from unspoken.report.views.base import DASH, Table, View, lvl, num, pct, pts
 
 #: thresholds of a trustworthy sampler (Vehtari et al. 2021): R-hat at most 1.01, bulk ESS 400
 RHAT_MAX, ESS_MIN = 1.01, 400
@@ -90,7 +80,7 @@ def caterpillar_plot(res: Any) -> Any:
     areas = _sorted_areas(res)[::-1]
     post = hasattr(res.national, "estimate")
     what = "poststratified" if post else "difference in means"
-    fig = forest_plot([], [(str(a.area), a.estimate) for a in areas], "Share, % (model-based)")
+    fig = base.forest_plot([], [(str(a.area), a.estimate) for a in areas], "Share, % (model-based)")
     ax = fig.axes[0]
     handles = [Line2D([], [], color=_HIDDEN, marker="o", label="hidden share (list)")]
     ax.axvline(100 * _value(res.national), color=_HIDDEN, linestyle="--", linewidth=1)
@@ -140,7 +130,7 @@ def indicator_plot(ic: Any) -> Any:
     ax.set_xlabel(ic.indicator)
     label = "Gap" if ic.quantity == "gap" else ic.quantity_name.capitalize()
     ax.set_ylabel(f"{label} (model-based)")
-    percent_axes(fig, "y")
+    base.percent_axes(fig, "y")
     fig.tight_layout()
     return fig
 
@@ -286,7 +276,7 @@ def multilevel_view(fit: Any) -> View:
     )
     if direct:
         v.tables.append(_direct_table(fit, areas, fit.level, raw=True))
-    v.tables.append(_params_table(fit.tidy().iloc[: len(fit.params_)], "Fixed effects"))
+    v.tables.append(base._params_table(fit.tidy().iloc[: len(fit.params_)], "Fixed effects"))
     how = (
         "full Bayes: posterior summaries and central credible intervals"
         if bayes
