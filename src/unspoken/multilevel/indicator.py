@@ -59,11 +59,12 @@ def _from_frame(fit: Any, indicator: str) -> np.ndarray:
     """The indicator's value per area from the data the fit used (constant within area)."""
     from unspoken.io.columns import numeric_column
 
-    frame = fit.state["frame"]
-    if indicator not in frame.columns:
+    frame = (fit.state or {}).get("frame")
+    if frame is None or indicator not in frame.columns:
+        have = [] if frame is None else [c for c in frame.columns if c != fit.area]
         raise DataError(
             f"indicator '{indicator}' is not a column the fit used "
-            f"({[c for c in frame.columns if c != fit.area]}): give area_data= (a table with "
+            f"({have}): give area_data= (a table with "
             f"one row per '{fit.area}' holding it), or fit with area_formula='~ {indicator}'",
             column=indicator,
             param="indicator",
@@ -82,7 +83,7 @@ def _from_frame(fit: Any, indicator: str) -> np.ndarray:
             rows=np.flatnonzero(keys == label),
             param="indicator",
         )
-    return by_area.first().reindex(fit.state["labels"]).to_numpy(dtype=float)
+    return by_area.first().reindex([a.area for a in fit.areas]).to_numpy(dtype=float)
 
 
 def _py(x: Any) -> Any:
@@ -102,7 +103,7 @@ def _from_area_data(fit: Any, indicator: str, area_data: Any, notes: list[str]) 
     ad = read_data(area_data) if path else to_pandas(area_data, copy=False)
     require_columns(ad, [fit.area], role="area (the key of area_data)")
     require_columns(ad, [indicator], role="indicator")
-    labels = [str(a) for a in fit.state["labels"]]
+    labels = [str(a.area) for a in fit.areas]
     # one row per area and a row for every area of the fit (errors name the areas and rows)
     join_area_data(pd.DataFrame({fit.area: labels}), fit.area, ad[[fit.area]])
     values = numeric_column(ad, indicator, role="indicator", allow_missing=True)

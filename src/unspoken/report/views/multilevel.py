@@ -426,7 +426,6 @@ def indicator_view(ic: Any) -> View:
         "so they line up along the fitted line more tightly than the true shares do; the "
         "correlation above allows for that, the correlation of the plotted points does not.",
         *ic.notes,
-        *v.warnings,
     ]
     v.plot = lambda: indicator_plot(ic)
     v.method = {
