@@ -65,6 +65,13 @@ def test_hidden_table_says_model_based_and_raw_and_keeps_the_small_cell_rule(fit
     assert small[1] == "8" and small[4] == "–"  # 8 respondents: no raw share printed
     assert all(r[4] != "–" for r in t.rows if r[0] != "A00")
     assert not any(t.title.startswith("Direct") for t in v.tables)  # no direct question
+    inside = [dataclasses.replace(a, shrinkage=0.5) for a in fit.areas]
+    assert not any(
+        "outside 0 to 1" in n for n in dataclasses.replace(fit, areas=inside).view().notes
+    )
+    past = [dataclasses.replace(inside[0], shrinkage=-3.2), *inside[1:]]
+    v = dataclasses.replace(fit, areas=past).view()
+    assert any("'Pulled toward national' outside 0 to 1" in n for n in v.notes)
 
 
 def test_direct_share_gap_and_raw_direct_share_by_area(fit) -> None:

@@ -290,6 +290,13 @@ def multilevel_view(fit: Any) -> View:
         "estimate, 1 = the national one.",
         *fit.notes,
     ]
+    if any(a.shrinkage is not None and not 0 <= a.shrinkage <= 1 for a in areas):
+        v.notes.append(
+            "'Pulled toward national' outside 0 to 1: the model pulled the area past the "
+            "national level or away from it. With area-level predictors each area is pulled "
+            "toward its own predicted share, not the national one, and where the raw share is "
+            "close to the national one the ratio is unstable."
+        )
     if not fit.converged and not bayes:
         v.warnings.append("the maximisation did not converge: the estimates should not be used")
     v.plot = lambda: caterpillar_plot(fit)
