@@ -169,6 +169,8 @@ def test_indicator_and_mrp_views_compose(fit) -> None:
     assert any(s.endswith("and 'x'") for s in titles)
     assert m.headline[0] == ps.view().headline[0] and "'x' correlates" in m.headline[-1]
     assert len(m.notes) == len(set(m.notes))
-    assert m.plot is not None and m.plot().axes
+    fig = m.plot()  # the caterpillar plot with the indicator plot above it
+    assert len(fig.axes) == 2 and fig.axes[1].get_title().startswith("r = ")
     m0 = mrp_view(SimpleNamespace(fit=fit, poststratified=ps, indicator=None))
     assert not any(s.endswith("and 'x'") for s in (t.title for t in m0.tables))
+    assert len(m0.plot().axes) == 1

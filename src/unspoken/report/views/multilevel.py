@@ -59,12 +59,15 @@ def _axes(fig_height: float, width: float = 7.5) -> tuple[Any, Any]:
 
     fig = Figure(figsize=(width, fig_height))
     FigureCanvasAgg(fig)
-    ax = fig.add_subplot(1, 1, 1)
+    return fig, _style(fig.add_subplot(1, 1, 1))
+
+
+def _style(ax: Any) -> Any:
     ax.grid(color="0.9")
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    return fig, ax
+    return ax
 
 
 # ---------------------------------------------------------------- plots
@@ -108,11 +111,17 @@ def indicator_plot(ic: Any) -> Any:
     """Area estimates (with interval bars) against the indicator, the least-squares line of
     the estimates, the correlation with its interval in the title and the areas farthest
     from the line labelled."""
+    fig, ax = _axes(5.0)
+    _draw_indicator(fig, ax, ic)
+    fig.tight_layout()
+    return fig
+
+
+def _draw_indicator(fig: Any, ax: Any, ic: Any) -> None:
     import numpy as np
 
     fr = ic.area_frame()
     x, y = fr["indicator"].to_numpy(), fr["estimate"].to_numpy()
-    fig, ax = _axes(5.0)
     ax.errorbar(x, y, yerr=[y - fr["ci_low"].to_numpy(), fr["ci_high"].to_numpy() - y],
                 fmt="o", color=_HIDDEN, ecolor="0.7", elinewidth=1, ms=4)  # fmt: skip
     grid = np.linspace(x.min(), x.max(), 50)
@@ -130,8 +139,23 @@ def indicator_plot(ic: Any) -> Any:
     ax.set_xlabel(ic.indicator)
     label = "Gap" if ic.quantity == "gap" else ic.quantity_name.capitalize()
     ax.set_ylabel(f"{label} (model-based)")
-    base.percent_axes(fig, "y")
-    fig.tight_layout()
+    base.percent_axes(fig, "y", axes=[ax])
+
+
+def mrp_plot(result: Any) -> Any:
+    """MRP's figure: the caterpillar plot of the poststratified areas and, when an
+    indicator was given, the indicator plot above it (one figure, as a report holds one)."""
+    fig = caterpillar_plot(result.poststratified)
+    ic = result.indicator
+    if ic is None:
+        return fig
+    h, extra = fig.get_figheight(), 5.0
+    fig.set_figheight(h + extra)
+    for ax in fig.axes:  # the caterpillar keeps its inches, at the bottom
+        x0, y0, w, hh = ax.get_position().bounds
+        ax.set_position([x0, y0 * h / (h + extra), w, hh * h / (h + extra)])
+    top = _style(fig.add_axes((0.12, (h + 0.7) / (h + extra), 0.8, (extra - 1.4) / (h + extra))))
+    _draw_indicator(fig, top, ic)
     return fig
 
 
@@ -464,5 +488,5 @@ def mrp_view(result: Any) -> View:
         v.warnings += [w for w in part.warnings if w not in v.warnings]
         v.notes += [n for n in part.notes if n not in v.notes]
         v.method.update(part.method)
-    v.plot = pv.plot
+    v.plot = lambda: mrp_plot(result)
     return v
