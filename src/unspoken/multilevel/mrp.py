@@ -95,7 +95,7 @@ def _accepts(fn: Any) -> set[str]:
 
 
 def _given(fn: Any, what: str, **kwargs: Any) -> dict[str, Any]:
-    """The keyword arguments that were given (not ``None``); one ``fn`` does not accept yet
+    """The keyword arguments that were given (not ``None``); one that ``fn`` does not accept
     is refused naming it."""
     accepted = _accepts(fn)
     out = {}
@@ -103,7 +103,7 @@ def _given(fn: Any, what: str, **kwargs: Any) -> dict[str, Any]:
         if v is None:
             continue
         if k not in accepted:
-            raise UnsupportedError(f"{k}= is not available yet in {what}: leave it out", param=k)
+            raise UnsupportedError(f"{what} takes no {k}=: leave it out", param=k)
         out[k] = v
     return out
 
@@ -173,14 +173,13 @@ def mrp(
             param="dk",
         )
     if direct is None:
-        for name, value, default in (("support", support, None), ("dk_values", dk_values, None),
-                                     ("dk", dk, "no")):  # fmt: skip
-            if value != default:
-                raise UnsupportedError(
-                    f"{name}= describes the answers to the direct question: give direct=COLUMN "
-                    "too, or leave it out",
-                    param=name,
-                )
+        given = {"support": support is not None, "dk_values": dk_values is not None}
+        for name in [k for k, v in {**given, "dk": dk != "no"}.items() if v]:
+            raise UnsupportedError(
+                f"{name}= describes the answers to the direct question: give direct=COLUMN "
+                "too, or leave it out",
+                param=name,
+            )
     optional = _given(
         multilevel_list,
         "multilevel_list",
