@@ -104,6 +104,8 @@ def test_result_vocabulary_and_views(case, tmp_path) -> None:
     text = ic.summary()
     assert f"r = {ic.pearson.estimate:.2f}" in text and "Fisher-z" in text
     assert "Warning" not in text
+    html = ic._repr_html_()
+    assert f"r = {ic.pearson.estimate:.2f}" in html and "Fisher-z" in html
     fig = ic.plot(tmp_path / "ic.png")
     assert fig.axes[0].get_title().startswith(f"r = {ic.pearson.estimate:.2f} (95% CI")
     assert (tmp_path / "ic.png").stat().st_size > 1000
