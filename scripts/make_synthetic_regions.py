@@ -9,7 +9,17 @@ v_a ~ N(0, 0.3^2). ``protest`` is a standardised area-level indicator. The popul
 keeps each cell's true probability (``true_share``), so the true poststratified share of a
 region is the count-weighted mean of ``true_share`` over its cells.
 
-Run: python scripts/make_synthetic_regions.py  (writes the two CSV files; seed 2026)
+The direct question ``say_support`` (drawn after everything above, from a second stream
+seeded 2027, so the list data do not change): a respondent with the trait says "yes"; one
+without it says "yes" anyway (out of caution) with probability
+expit(-1.2 + 0.6 fear_a), fear_a ~ N(0, 1) by region; 7% of all answer "hard to say"
+instead. The population keeps each cell's true probability of saying "yes",
+``true_direct`` = P(yes) (a "hard to say" is not a yes).
+The area file ``synthetic_regions_areas.csv`` holds, per region, ``protest`` and a
+behavioural indicator ``volunteers`` (made-up volunteer sign-ups per 10,000 adults), which
+rises with the region's true hidden share (log-linear in u_a, with noise).
+
+Run: python scripts/make_synthetic_regions.py  (writes the three CSV files; seeds 2026, 2027)
 """
 
 from __future__ import annotations
@@ -25,8 +35,8 @@ OUT = Path(__file__).resolve().parents[1] / "src/unspoken/datasets/data/multilev
 AGES = ["18-34", "35-54", "55+"]
 
 
-def make(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The (survey, population) frames."""
+def make(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The (survey, population, areas) frames."""
     rng = np.random.default_rng(seed)
     A = 62
     regions = [f"R{a + 1:02d}" for a in range(A)]
@@ -71,15 +81,30 @@ def make(seed: int = SEED) -> tuple[pd.DataFrame, pd.DataFrame]:
             "y": c + treat * z,
         }
     )
-    return survey, population
+    # the direct question and the area file, from a second stream (the list data above stay)
+    rng2 = np.random.default_rng(seed + 1)
+    fear = rng2.normal(0, 1, A)
+    caution = expit(-1.2 + 0.6 * fear)
+    dk = rng2.random(n) < 0.07
+    says = z | (rng2.random(n) < caution[a_idx[cell]])
+    survey["say_support"] = np.where(dk, "hard to say", np.where(says, "yes", "no"))
+    ts = population["true_share"].to_numpy()
+    population["true_direct"] = np.round(0.93 * (ts + (1 - ts) * caution[a_idx]), 6)
+    volunteers = np.round(np.exp(2.5 + 0.5 * u + rng2.normal(0, 0.25, A)), 1)
+    areas = pd.DataFrame({"region": regions, "protest": protest, "volunteers": volunteers})
+    return survey, population, areas
 
 
 def main() -> None:
-    survey, population = make()
+    survey, population, areas = make()
     OUT.mkdir(parents=True, exist_ok=True)
     survey.to_csv(OUT / "synthetic_regions_survey.csv", index=False)
     population.to_csv(OUT / "synthetic_regions_population.csv", index=False)
-    print(f"survey: {len(survey)} rows; population: {len(population)} cells -> {OUT}")
+    areas.to_csv(OUT / "synthetic_regions_areas.csv", index=False)
+    print(
+        f"survey: {len(survey)} rows; population: {len(population)} cells; areas: "
+        f"{len(areas)} -> {OUT}"
+    )
 
 
 if __name__ == "__main__":

@@ -54,9 +54,13 @@ def _brute_force_loglik(df, theta, J):
     return total
 
 
-def _model(df, nodes, J=3):
+def _model(df, nodes, J=3, penalized=False):
+    """The model (without the SD penalty unless asked: the quadrature of the marginal
+    likelihood itself)."""
     X = np.column_stack([np.ones(len(df)), df["x"]])
-    return MultilevelListModel(df["y"], df["t"], X, df["area"], np.ones(len(df)), J, nodes)
+    return MultilevelListModel(
+        df["y"], df["t"], X, df["area"], np.ones(len(df)), J, nodes, penalized=penalized
+    )
 
 
 THETA = np.array([-0.3, 0.5, -0.5, 0.3, np.log(0.7), np.log(0.4)])
@@ -111,13 +115,18 @@ def test_without_random_effects_it_is_the_standard_ml_fit() -> None:
 
 
 def test_one_area_reduces_to_the_standard_fit() -> None:
-    """With a single area the random intercepts are confounded with the intercepts: the
-    fitted SDs go to 0 and the fixed effects are the standard ML fit's."""
+    """With a single area and no random effect the model is the standard ML fit; with the
+    random intercepts and no SD penalty, they are confounded with the intercepts: the
+    maximum likelihood SDs go to 0 and the fixed effects are the standard fit's again."""
     race = unspoken.datasets.load("race").assign(one="all")
-    f = unspoken.multilevel_list(race, "y ~ age + male", "treat", J=3, area="one")
     s = unspoken.list_experiment(race, "y ~ age + male", treat="treat", J=3, method="ml")
-    assert f.sd["sensitive"].estimate < 1e-3 and f.sd["control"].estimate < 1e-3
+    args = (race, "y ~ age + male", "treat", 3, "one")
+    f = unspoken.multilevel_list(*args, random_effects=False)
     np.testing.assert_allclose(f.params_, s.params_, rtol=0, atol=1e-6)
+    assert f.loglik == pytest.approx(s.loglik, abs=1e-6)
+    g = unspoken.multilevel_list(*args, penalty=False)
+    assert g.sd["sensitive"].estimate < 1e-3 and g.sd["control"].estimate < 1e-3
+    np.testing.assert_allclose(g.params_, s.params_, rtol=0, atol=1e-6)
 
 
 def test_area_level_predictor_and_its_check() -> None:

@@ -32,10 +32,11 @@ def synthetic():
 
 def test_bundled_files_are_a_fresh_run_of_their_script():
     make = runpy.run_path(str(ROOT / "scripts/make_synthetic_regions.py"))["make"]
-    survey, population = make()
+    survey, population, areas = make()
     for name, fresh in (
         ("synthetic_regions_survey", survey),
         ("synthetic_regions_population", population),
+        ("synthetic_regions_areas", areas),
     ):
         stored = unspoken.datasets.load(name)
         pd.testing.assert_frame_equal(stored, fresh, check_dtype=False)

@@ -122,7 +122,8 @@ CATALOG: dict[str, DatasetInfo] = {
             "SYNTHETIC survey: list experiment in 60 of 62 made-up regions (N = 5200), "
             "drawn from synthetic_regions_population",
             "multilevel list: outcome y, treat treat, J = 3, area region, covariates "
-            "age_group, female, area-level predictor protest",
+            "age_group, female, area-level predictor protest; direct question say_support "
+            "(yes/no/hard to say)",
             "Synthetic, made by scripts/make_synthetic_regions.py (seed 2026); not real data",
         ),
         DatasetInfo(
@@ -131,8 +132,18 @@ CATALOG: dict[str, DatasetInfo] = {
             "SYNTHETIC population table: 62 made-up regions x age group x sex, cell counts "
             "(for unspoken.poststratify)",
             "population cells: area region, age_group, female, counts count, area-level "
-            "protest, true_share (the cell's true hidden share)",
+            "protest, true_share (the cell's true hidden share), true_direct (its true "
+            "share saying yes)",
             "Synthetic, made by scripts/make_synthetic_regions.py (seed 2026); not real data",
+        ),
+        DatasetInfo(
+            "synthetic_regions_areas",
+            "multilevel/synthetic_regions_areas.csv",
+            "SYNTHETIC area file: one row per made-up region with protest and a behavioural "
+            "indicator (volunteers per 10,000 adults)",
+            "area data: key region, area-level predictor protest, indicator volunteers",
+            "Synthetic, made by scripts/make_synthetic_regions.py (seeds 2026, 2027); not "
+            "real data",
         ),
         # poll series for unspoken.polls (documented in data/polls/README.md)
         DatasetInfo(

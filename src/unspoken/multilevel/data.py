@@ -43,6 +43,8 @@ class MultilevelData:
     in_list: np.ndarray
     d: np.ndarray | None = None
     in_direct: np.ndarray | None = None
+    #: who answered the direct question: "everyone", "control", "separate" or "mixed"
+    layout: str | None = None
     pattern: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     freq: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
@@ -270,6 +272,7 @@ def _with_direct(
         in_list=in_list,
         d=np.where(in_direct, p.support, 0.0),
         in_direct=in_direct,
+        layout=p.layout,
     )
 
 

@@ -127,7 +127,12 @@ def sd_estimates(
             out[ld.name] = nan if at_zero[m] else _positive(
                 float(np.exp(theta[r + m])), float(np.sqrt(max(var, 0.0))), level
             )  # fmt: skip
-    if model.has_direct:
+    if model.has_direct and not model.correlated:
+        m = len(model.loadings) - 1
+        out["direct"] = _positive(
+            float(np.exp(theta[r + m])), float(np.sqrt(max(cov_full[r + m, r + m], 0.0))), level
+        )
+    elif model.has_direct:
         iu, il = r + len(model.loadings) - 2, r + len(model.loadings) - 1
 
         def derived(th: np.ndarray) -> np.ndarray:

@@ -147,6 +147,7 @@ def multilevel_list(
     random_slope: str | None = None,
     nodes: int | None = None,
     random_effects: bool = True,
+    penalty: bool = True,
     min_n: int = 30,
     draws: int = 1000,
     warmup: int = 1000,
@@ -169,6 +170,11 @@ def multilevel_list(
     the marginal likelihood (empirical Bayes); ``method="bayes"`` samples the posterior by
     NUTS (``unspoken[bayes]``; ``draws``, ``warmup``, ``chains``, ``seed``).
     ``random_effects=False`` fixes the area effects at 0 (the standard ML model).
+    ``penalty`` adds a weakly informative Gamma(2, 1) log-density for each SD to the
+    objective (:meth:`~unspoken.multilevel.model.MultilevelListModel.penalty`; Chung et
+    al. 2013), which keeps an SD estimate off the boundary 0 where few areas leave it
+    uncertain (without it such a fit shrinks every area to the national share with
+    intervals far too narrow).
     ``min_n``: areas with fewer respondents get no raw estimate.
     """
     from unspoken.listexp.data import check_missing
@@ -198,13 +204,16 @@ def multilevel_list(
     pat = d.pattern
     args = (d.y[pat], d.t[pat], d.X[pat], d.codes[pat], d.freq, d.J)
     extra = {"slope": slope, "in_list": d.in_list[pat]}
+    # the said and hidden area effects are correlated only where no respondent answered
+    # both (see the note below)
+    correlated = d.d is not None and d.layout in ("control", "separate")
     if d.d is not None:
-        extra |= {"d": d.d[pat], "in_direct": d.in_direct[pat]}
+        extra |= {"d": d.d[pat], "in_direct": d.in_direct[pat], "correlated": correlated}
     D = 2 + (slope is not None) + (d.d is not None)
     n_nodes = int(nodes) if nodes is not None else DEFAULT_NODES.get(D, 4)
 
-    def model_cls(q: int) -> MultilevelListModel:
-        return MultilevelListModel(*args, q, **extra)
+    def model_cls(q: int, penalized: bool = bool(random_effects)) -> MultilevelListModel:
+        return MultilevelListModel(*args, q, penalized=penalized and penalty, **extra)
 
     if method == "bayes":  # pragma: no cover - wired in the next commit
         raise UnsupportedError("method='bayes' is not wired yet", param="method")
@@ -213,6 +222,14 @@ def multilevel_list(
         return fit_bayes(d, model_cls(1), raw, area, level, min_n, draws, warmup, chains, seed)
     res, nd, rounds, theta, H_full, model = _fit(d, n_nodes, random_effects, model_cls)
     notes = list(d.notes)
+    if d.d is not None and not correlated:
+        notes.append(
+            "the same respondents answered the list and the direct question: the area "
+            "effects of the hidden and the said shares are modelled as independent (a "
+            "correlation between them would absorb the respondents' own link between what "
+            "they hold and what they say); the gap's intervals ignore that link, which makes "
+            "them conservative when holding and saying go together"
+        )
     lv = model.loading_values(theta)
     P = model.n_params
     r = model.n_index * k
@@ -280,7 +297,7 @@ def multilevel_list(
             "logit_mean": logit_mean,
             "logit_cov": logit_cov,
         },
-        **optimum_fields(res),
+        **(optimum_fields(res) | {"loglik": float(res.loglik - model.penalty(theta))}),
     )
 
 

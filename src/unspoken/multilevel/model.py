@@ -50,6 +50,9 @@ from unspoken.listexp.ml import BinomialListModel
 
 __all__ = ["Loading", "MultilevelListModel", "Nodes", "fit_multilevel", "loadings_for"]
 
+#: the rate of the Gamma(2, RATE) penalty on each SD (logit scale): mode 1, mean 2
+RATE = 1.0
+
 #: the linear indices of the model: 0 the sensitive item, 1 the control items, 2 the direct
 #: question
 SENSITIVE, CONTROL, DIRECT = 0, 1, 2
@@ -68,7 +71,7 @@ class Loading:
     name: str
 
 
-def loadings_for(direct: bool, slope: int | None) -> list[Loading]:
+def loadings_for(direct: bool, slope: int | None, correlated: bool = True) -> list[Loading]:
     """The loadings of the model: sensitive and control intercepts, the random slope of X's
     column ``slope`` (sensitive item), the direct question's loadings on the sensitive
     intercept's normal and on its own."""
@@ -80,10 +83,9 @@ def loadings_for(direct: bool, slope: int | None) -> list[Loading]:
         out.append(Loading(SENSITIVE, 2, True, slope, "slope"))
     if direct:
         D = len(out)
-        out += [
-            Loading(DIRECT, 0, False, None, "direct|sensitive"),
-            Loading(DIRECT, D, True, None, "direct"),
-        ]
+        if correlated:
+            out.append(Loading(DIRECT, 0, False, None, "direct|sensitive"))
+        out.append(Loading(DIRECT, D, True, None, "direct"))
     return out
 
 
@@ -104,7 +106,9 @@ class MultilevelListModel:
     ``y``, ``t``, ``X``, ``area`` (0..A-1, non-decreasing), ``freq`` (respondents per
     pattern), ``J`` and the number of quadrature ``nodes`` per dimension. With a direct
     question: ``d`` (1 = says "support") and the masks ``in_list`` / ``in_direct`` of the
-    patterns that answered each part; ``slope``: the column of X with a random slope."""
+    patterns that answered each part, ``correlated``: the said area effect loads on the
+    hidden one's normal; ``slope``: the column of X with a random slope; ``penalized``: the
+    boundary penalty on the SDs (:meth:`_penalty_mask`)."""
 
     def __init__(
         self,
@@ -120,6 +124,8 @@ class MultilevelListModel:
         in_list=None,
         in_direct=None,
         slope: int | None = None,
+        correlated: bool = True,
+        penalized: bool = True,
     ) -> None:
         self.X = np.asarray(X, dtype=float)
         n = self.X.shape[0]
@@ -141,7 +147,9 @@ class MultilevelListModel:
         if self.has_direct:
             self.d = np.asarray(d, float)[:, None]
             self.in_direct = ones if in_direct is None else np.asarray(in_direct, float)[:, None]
-        self.loadings = loadings_for(self.has_direct, slope)
+        self.loadings = loadings_for(self.has_direct, slope, correlated)
+        self.correlated = self.has_direct and correlated
+        self.penalized = bool(penalized)
         self.D = max(ld.dim for ld in self.loadings) + 1
         self.zcol = [self._zcol(self.X, ld) for ld in self.loadings]
         z, w = hermegauss(nodes)
@@ -163,6 +171,25 @@ class MultilevelListModel:
         raw = np.asarray(theta[self.n_index * self.k :], dtype=float)
         logs = np.array([ld.log for ld in self.loadings])
         return np.where(logs, np.exp(np.where(logs, raw, 0.0)), raw)
+
+    def penalty(self, theta: np.ndarray, order: int = 0):
+        """The weakly informative penalty on the loadings (when ``penalized``) and, with
+        ``order`` 2, its gradient and (diagonal) Hessian: ``log l - RATE l`` for each SD
+        (the log density of a Gamma(2, RATE) prior: Chung et al. 2013's boundary-avoiding
+        prior, with a rate > 0 because a list experiment's likelihood does not fall as an
+        SD grows, so with rate 0 the penalised maximum can be infinite) and ``-(RATE l)^2/2``
+        for the said effect's loading on the hidden one (a N(0, 1/RATE^2) prior)."""
+        raw = np.asarray(theta[self.n_index * self.k :], dtype=float)
+        L = len(self.loadings)
+        if not self.penalized:
+            return 0.0 if order == 0 else (0.0, np.zeros(L), np.zeros(L))
+        logs = np.array([ld.log for ld in self.loadings])
+        e = np.exp(np.where(logs, raw, 0.0))
+        val = float(np.where(logs, raw - RATE * e, -0.5 * (RATE * raw) ** 2).sum())
+        if order == 0:
+            return val
+        grad = np.where(logs, 1 - RATE * e, -(RATE**2) * raw)
+        return val, grad, np.where(logs, -RATE * e, -(RATE**2))
 
     def _sum(self, v: np.ndarray) -> np.ndarray:
         """Frequency-weighted sums over each area's patterns (first axis)."""
@@ -271,7 +298,8 @@ class MultilevelListModel:
         k, r = self.k, self.n_index
         lw, _, d1, d2, ba = self._lw(theta, nodes, order)
         la = logsumexp(lw, axis=1)
-        total = float(la.sum())
+        pen, pen_g, pen_h = self.penalty(theta, 2)
+        total = float(la.sum()) + pen
         if order == 0:
             return total, None, None
         pi = np.exp(lw - la[:, None])  # (A, K) posterior node weights
@@ -289,6 +317,7 @@ class MultilevelListModel:
             -1,
         )
         grad = np.einsum("ak,akp->p", pi, gak)
+        grad[r * k :] += pen_g
         if order < 2:
             return total, grad, None
         wi = pi[self.area] * f  # (n, K)
@@ -315,6 +344,7 @@ class MultilevelListModel:
                 Hm[pos[m], pos[m]] += float(np.sum(wi * d1[ld.index] * e[m]))
         ga = np.einsum("ak,akp->ap", pi, gak)
         Hm += np.einsum("akp,akq->pq", gak * pi[:, :, None], gak) - ga.T @ ga  # E[gg'] - E[g]E[g]'
+        Hm[r * k :, r * k :] += np.diag(pen_h)
         return total, grad, (Hm + Hm.T) / 2
 
     def node_weights(self, theta: np.ndarray, nodes: Nodes) -> tuple[list[np.ndarray], np.ndarray]:
@@ -358,24 +388,34 @@ def share_moments(s: dict[str, np.ndarray], pi: np.ndarray) -> dict[str, np.ndar
     return out
 
 
+#: Newton iterations (and the largest step in theta) between two re-centrings of the nodes
+ROUND_ITERATIONS, ROUND_STEP = 10, 1.0
+
+
 def fit_multilevel(
     model: MultilevelListModel,
     theta0: np.ndarray,
     maxiter: int = 200,
     tol: float = 1e-10,
-    max_rounds: int = 30,
+    max_rounds: int = 60,
 ) -> tuple[OptimResult, Nodes, int]:
-    """Newton at fixed nodes, re-centring the nodes after each maximisation, until the
-    maximum at re-centred nodes needs no Newton step (decrement below ``tol`` at once).
-    Returns the last optimiser result (its report counting the Newton iterations of all
-    rounds), the nodes it used and the number of rounds."""
+    """Newton at fixed nodes, re-centring the nodes after at most ``ROUND_ITERATIONS``
+    steps of at most ``ROUND_STEP`` (the objective at fixed nodes is only accurate near the
+    nodes' theta: far from it, e.g. at a huge SD, it can rise where the marginal likelihood
+    does not), until the maximum at re-centred nodes needs no Newton step (decrement below
+    ``tol`` at once). Returns the last optimiser result (its report counting the Newton
+    iterations of all rounds), the nodes it used and the number of rounds."""
     theta = np.asarray(theta0, dtype=float)
     nodes = model.adapt(theta)
     res, total, rounds, fixed_point = None, 0, 0, False
-    while rounds < max_rounds:
+    while rounds < max_rounds and total < maxiter:
         rounds += 1
         res = newton_maximize(
-            lambda th, order, nd=nodes: model.evaluate(th, nd, order), theta, maxiter, tol
+            lambda th, order, nd=nodes: model.evaluate(th, nd, order),
+            theta,
+            ROUND_ITERATIONS,
+            tol,
+            max_step=ROUND_STEP,
         )
         total += res.iterations
         moved = float(np.max(np.abs(res.theta - theta)))
@@ -388,16 +428,19 @@ def fit_multilevel(
             total += res.iterations
             fixed_point = True
             break
-        if not res.converged:
-            break
+        if not res.converged and res.iterations < ROUND_ITERATIONS:
+            break  # a failure of the line search, not the end of a round
     assert res is not None
     # the report counts the Newton iterations of all rounds
     res.report = replace(res.report, iterations=total)
-    if res.converged and not fixed_point:
+    if not fixed_point:
         res.report = replace(
             res.report,
             converged=False,
-            message=f"the quadrature nodes still moved the maximum after {max_rounds} rounds",
+            message=res.message
+            if not res.converged and res.iterations < ROUND_ITERATIONS
+            else f"the maximum still moved after {rounds} rounds of re-centred nodes "
+            f"({total} Newton iterations)",
         )
     return res, nodes, rounds
 
