@@ -17,7 +17,7 @@ Why not the correlation of the displayed estimates: model-based estimates are pu
 the model's prediction for their area; when the indicator is an area-level predictor that
 prediction is a line in the indicator, so the estimates line up along it far more tightly
 than the true shares do (in the simulation of tests/multilevel/test_indicator.py their r
-was 0.08 above a true r of 0.59 on average; with three common control items, a noisier
+was 0.09 above a true r of 0.59 on average; with three common control items, a noisier
 list, 0.24 above and outside the draws' interval in half the data sets). That r is kept
 (``of_estimates``) for the plot's reader, not as the estimate.
 
@@ -25,7 +25,7 @@ The indicator must be an area-level predictor of the fit (``area_formula``) for 
 to be unbiased: otherwise the model shrinks every area toward one common mean, the draws
 carry no trace of the indicator beyond each area's own data, and r is biased toward 0 (in
 200 simulated data sets with a true r of 0.58 it came out 0.19 too low on average and the
-interval covered the truth in 34.5% of them). The result flags it (``in_model``) and its
+interval covered the truth in 34% of them). The result flags it (``in_model``) and its
 view warns.
 """
 
