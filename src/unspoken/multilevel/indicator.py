@@ -18,7 +18,7 @@ the model's prediction for their area; when the indicator is an area-level predi
 prediction is a line in the indicator, so the estimates line up along it far more tightly
 than the true shares do (in the simulation of tests/multilevel/test_indicator.py their r
 was 0.09 above a true r of 0.59 on average; with three common control items, a noisier
-list, 0.24 above and outside the draws' interval in half the data sets). That r is kept
+list, 0.11 above and outside the draws' interval in 43% of the data sets). That r is kept
 (``of_estimates``) for the plot's reader, not as the estimate.
 
 The indicator must be an area-level predictor of the fit (``area_formula``) for the answer
