@@ -161,7 +161,7 @@ def test_areas_small_cells_and_shrinkage() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "error", "match"),
     [
-        ({"method": "bayes"}, UnsupportedError, "method"),
+        ({"method": "mcmc"}, UnsupportedError, "method"),
         ({"nodes": 0}, UnsupportedError, "nodes"),
         ({"nodes": 2.5}, UnsupportedError, "nodes"),
         ({"area": "nope"}, DataError, "nope"),

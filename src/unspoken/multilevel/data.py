@@ -308,3 +308,12 @@ def area_raw(d: MultilevelData, A: int) -> dict[str, np.ndarray]:
             out["direct"] = np.bincount(codes, weights=d.d * m, minlength=A) / nd
             out["nd"] = nd.astype(int)
     return out
+
+
+def national_shares(d: MultilevelData) -> tuple[float, float | None]:
+    """The national difference in mean counts and, with a direct question, the national
+    share saying support."""
+    lst = d.in_list
+    tr = lst & (d.t == 1)
+    hidden = float(d.y[tr].mean() - d.y[lst & ~tr].mean())
+    return hidden, None if d.d is None else float(d.d[d.in_direct].mean())

@@ -27,6 +27,37 @@ def _logit_interval(share, lmean, lvar, var, level, n):
     ]  # fmt: skip
 
 
+def cubature_points(center: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    """The ``2p`` points of the degree-3 spherical cubature rule for ``N(center, cov)``
+    (``center ± sqrt(p)`` times the columns of a square root of ``cov``; equal weights
+    ``1/(2p)``): exact for the mean of every polynomial of degree ≤ 3 (Genz & Monahan 1998,
+    the "unscented" points of Julier & Uhlmann)."""
+    vals, vecs = np.linalg.eigh((cov + cov.T) / 2)
+    root = vecs * np.sqrt(np.maximum(vals, 0.0))
+    offsets = np.sqrt(len(center)) * root.T
+    return np.vstack([center + offsets, center - offsets])
+
+
+def over_theta(fn, model: Any, nodes: Any, theta: np.ndarray, free: np.ndarray, cov):
+    """``fn(full_theta, nodes)`` (conditional posterior moments given theta) at the
+    cubature points of the approximate posterior ``N(theta^, cov)`` of the free parameters,
+    the nodes re-centred at each point: a list of its results. Averaging them integrates
+    the moments over the uncertainty of theta (the total variance is the mean conditional
+    variance plus the variance of the conditional means: Kass & Steffey 1989, to third
+    order instead of their first)."""
+    out = []
+    for pt in cubature_points(theta[free], cov):  # 2p points: a loop over parameters
+        full = theta.copy()
+        full[free] = pt
+        out.append(fn(full, model.adapt(full, nodes.mode)))
+    return out
+
+
+def total_moments(means: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and total variance over equally weighted points (axis 0)."""
+    return means.mean(0), variances.mean(0) + means.var(0)
+
+
 def area_estimates(
     model: Any,
     nodes: Any,
@@ -40,66 +71,74 @@ def area_estimates(
     min_n: int,
 ) -> tuple[list[Any], np.ndarray, np.ndarray]:
     """The :class:`~unspoken.multilevel.results.AreaEstimate` of every area, and the mean
-    and covariance of the areas' logit shares (hidden, then direct) for joint draws."""
-    from unspoken.inference.delta import delta_var_rows, numeric_jacobian
-    from unspoken.multilevel.results import AreaEstimate
-    from unspoken.smallcells import arm_minimum
-
+    and covariance of the areas' logit shares (hidden, then direct) for joint draws. Each
+    share's moments given theta (:meth:`~unspoken.multilevel.model.MultilevelListModel.
+    shares`) are integrated over theta by :func:`over_theta`."""
     qs = ("hidden", "direct") if model.has_direct else ("hidden",)
-
-    def post(th: np.ndarray) -> np.ndarray:
-        full = theta.copy()
-        full[free] = th
-        m = model.shares(full, nodes)
-        return np.concatenate([m[q][i] for q in qs for i in (0, 2)])
-
-    mom = model.shares(theta, nodes)
+    pts = over_theta(model.shares, model, nodes, theta, free, cov)
     A = model.A
-    G = numeric_jacobian(post, theta[free])
-    rows = {q: (G[2 * i * A : (2 * i + 1) * A], G[(2 * i + 1) * A : (2 * i + 2) * A])
-            for i, q in enumerate(qs)}  # fmt: skip
     n = model.n_area.astype(int)
-    est = {}
+    est: dict[str, list[Any]] = {}
+    lmeans = []
     for q in qs:
-        Gs, Gl = rows[q]
-        var = mom[q][1] + np.maximum(delta_var_rows(Gs, cov), 0)
-        lvar = mom[q][3] + np.maximum(delta_var_rows(Gl, cov), 0)
-        est[q] = _logit_interval(mom[q][0], mom[q][2], lvar, var, level, n)
-    logit_mean = np.concatenate([mom[q][2] for q in qs])
-    Gl = np.vstack([rows[q][1] for q in qs])
-    post_cov = np.diag(np.concatenate([mom[q][3] for q in qs]))
-    gaps = [None] * A
+        mom = np.stack([p[q] for p in pts])  # (points, 4, A)
+        m, v = total_moments(mom[:, 0], mom[:, 1])
+        lm, lv = total_moments(mom[:, 2], mom[:, 3])
+        est[q] = _logit_interval(m, lm, lv, v, level, n)
+        lmeans.append(mom[:, 2])
+    L = np.concatenate(lmeans, axis=1)  # (points, qA) conditional logit means
+    logit_mean = L.mean(0)
+    post_cov = np.diag(np.concatenate([np.stack([p[q][3] for p in pts]).mean(0) for q in qs]))
+    gaps: list[Any] = [None] * A
     if model.has_direct:
-        post_cov[np.arange(A), A + np.arange(A)] = mom["cov_logit"]
-        post_cov[A + np.arange(A), np.arange(A)] = mom["cov_logit"]
-        Gg = rows["hidden"][0] - rows["direct"][0]
-        gvar = mom["gap"][1] + np.maximum(delta_var_rows(Gg, cov), 0)
-        gse = np.sqrt(gvar)
+        c = np.stack([p["cov_logit"] for p in pts]).mean(0)
+        post_cov[np.arange(A), A + np.arange(A)] = c
+        post_cov[A + np.arange(A), np.arange(A)] = c
+        g = np.stack([p["gap"] for p in pts])
+        gm, gv = total_moments(g[:, 0], g[:, 1])
+        gse = np.sqrt(gv)
         z = z_value(level)
         gaps = [
             Estimate(float(m), float(s), float(m - z * s), float(m + z * s), int(na), level=level)
-            for m, s, na in zip(mom["gap"][0], gse, n, strict=True)
+            for m, s, na in zip(gm, gse, n, strict=True)
         ]
-    logit_cov = Gl @ cov @ Gl.T + post_cov
+    logit_cov = np.cov(L, rowvar=False, bias=True) + post_cov
+    est["gap"] = gaps
+    areas = area_records(est, raw, labels, national, min_n, model.has_direct)
+    return areas, logit_mean, logit_cov
+
+
+def area_records(
+    est: dict[str, list[Any]],
+    raw: dict[str, np.ndarray],
+    labels: list[Any],
+    national: float,
+    min_n: int,
+    has_direct: bool,
+) -> list[Any]:
+    """One :class:`~unspoken.multilevel.results.AreaEstimate` per area from its
+    model-based estimates ``est`` ("hidden" [, "direct", "gap"]: lists of Estimates) and
+    its raw (no-pooling) estimates ``raw``, shown only under the small-cell rule; the
+    shrinkage toward ``national``."""
+    from unspoken.multilevel.results import AreaEstimate
+    from unspoken.smallcells import arm_minimum
+
     arm_min = max(arm_minimum(min_n), 1)
     areas = []
-    for a in range(A):
-        shown = n[a] >= min_n and min(raw["n1"][a], raw["n0"][a]) >= arm_min
+    for a in range(len(labels)):
+        e = est["hidden"][a]
+        shown = e.n >= min_n and min(raw["n1"][a], raw["n0"][a]) >= arm_min
         r = float(raw["hidden"][a]) if shown and np.isfinite(raw["hidden"][a]) else None
         pull = None
-        share = est["hidden"][a].estimate
         if r is not None and abs(r - national) > 1e-12:
-            pull = float((r - share) / (r - national))
-        direct = raw_direct = None
-        if model.has_direct:
-            direct = est["direct"][a]
+            pull = float((r - e.estimate) / (r - national))
+        direct = gap = raw_direct = None
+        if has_direct:
+            direct, gap = est["direct"][a], est["gap"][a]
             rd = raw["direct"][a]
             raw_direct = float(rd) if raw["nd"][a] >= min_n and np.isfinite(rd) else None
-        areas.append(
-            AreaEstimate(labels[a], est["hidden"][a], int(n[a]), r, pull, direct, gaps[a],
-                         raw_direct)
-        )  # fmt: skip
-    return areas, logit_mean, logit_cov
+        areas.append(AreaEstimate(labels[a], e, int(e.n), r, pull, direct, gap, raw_direct))
+    return areas
 
 
 def _positive(value: float, se_log: float, level: float) -> Estimate:

@@ -178,7 +178,7 @@ def multilevel_list(
     ``min_n``: areas with fewer respondents get no raw estimate.
     """
     from unspoken.listexp.data import check_missing
-    from unspoken.multilevel.data import area_raw, prepare_multilevel
+    from unspoken.multilevel.data import area_raw, national_shares, prepare_multilevel
     from unspoken.multilevel.estimates import area_estimates, sd_estimates
     from unspoken.multilevel.model import MultilevelListModel
     from unspoken.multilevel.results import MultilevelListFit
@@ -201,6 +201,7 @@ def multilevel_list(
     slope = _slope_column(random_slope, d.terms)
     A, k = len(d.labels), d.X.shape[1]
     raw = area_raw(d, A)
+    national, national_direct = national_shares(d)
     pat = d.pattern
     args = (d.y[pat], d.t[pat], d.X[pat], d.codes[pat], d.freq, d.J)
     extra = {"slope": slope, "in_list": d.in_list[pat]}
@@ -215,11 +216,12 @@ def multilevel_list(
     def model_cls(q: int, penalized: bool = bool(random_effects)) -> MultilevelListModel:
         return MultilevelListModel(*args, q, penalized=penalized and penalty, **extra)
 
-    if method == "bayes":  # pragma: no cover - wired in the next commit
-        raise UnsupportedError("method='bayes' is not wired yet", param="method")
+    if method == "bayes":
         from unspoken.multilevel.bayes_fit import fit_bayes
 
-        return fit_bayes(d, model_cls(1), raw, area, level, min_n, draws, warmup, chains, seed)
+        return fit_bayes(
+            d, model_cls(1), raw, area, direct, level, min_n, draws, warmup, chains, seed
+        )
     res, nd, rounds, theta, H_full, model = _fit(d, n_nodes, random_effects, model_cls)
     notes = list(d.notes)
     if d.d is not None and not correlated:
@@ -254,14 +256,13 @@ def multilevel_list(
     cov_full = np.zeros((P, P))
     cov_full[np.ix_(free, free)] = cov
     areas, logit_mean, logit_cov = area_estimates(
-        model, nd, theta, free, cov, raw, d.labels, _national(d), level, min_n
+        model, nd, theta, free, cov, raw, d.labels, national, level, min_n
     )
     if any(a.raw is None for a in areas):
         notes.append(
             f"raw (no-pooling) shares are not shown for areas with fewer than {min_n} "
             "respondents or too few per list arm; their model-based estimates are"
         )
-    national = _national(d)
     names = {0: "sensitive", 1: "control", 2: "direct"}
     return MultilevelListFit(
         parts=[names[j] for j in range(model.n_index) for _ in range(k)],
@@ -283,7 +284,7 @@ def multilevel_list(
         min_n=min_n,
         method="laplace",
         direct=direct,
-        national_direct=_national_direct(d),
+        national_direct=national_direct,
         state={
             "model": model,
             "nodes": nd,
@@ -299,17 +300,3 @@ def multilevel_list(
         },
         **(optimum_fields(res) | {"loglik": float(res.loglik - model.penalty(theta))}),
     )
-
-
-def _national(d) -> float:
-    """The national difference in mean counts."""
-    lst = d.in_list
-    tr = lst & (d.t == 1)
-    return float(d.y[tr].mean() - d.y[lst & ~tr].mean())
-
-
-def _national_direct(d) -> float | None:
-    """The national share saying support (``None`` without a direct question)."""
-    if d.d is None:
-        return None
-    return float(d.d[d.in_direct].mean())

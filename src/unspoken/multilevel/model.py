@@ -50,7 +50,7 @@ from unspoken.listexp.ml import BinomialListModel
 
 __all__ = ["Loading", "MultilevelListModel", "Nodes", "fit_multilevel", "loadings_for"]
 
-#: the rate of the Gamma(2, RATE) penalty on each SD (logit scale): mode 1, mean 2
+#: the rate of the Gamma(2, RATE) prior of each SD (logit scale): mode 1, mean 2
 RATE = 1.0
 
 #: the linear indices of the model: 0 the sensitive item, 1 the control items, 2 the direct
@@ -173,22 +173,26 @@ class MultilevelListModel:
         return np.where(logs, np.exp(np.where(logs, raw, 0.0)), raw)
 
     def penalty(self, theta: np.ndarray, order: int = 0):
-        """The weakly informative penalty on the loadings (when ``penalized``) and, with
-        ``order`` 2, its gradient and (diagonal) Hessian: ``log l - RATE l`` for each SD
-        (the log density of a Gamma(2, RATE) prior: Chung et al. 2013's boundary-avoiding
-        prior, with a rate > 0 because a list experiment's likelihood does not fall as an
-        SD grows, so with rate 0 the penalised maximum can be infinite) and ``-(RATE l)^2/2``
-        for the said effect's loading on the hidden one (a N(0, 1/RATE^2) prior)."""
+        """The log prior density of the loadings in theta's coordinates (when
+        ``penalized``) and, with ``order`` 2, its gradient and (diagonal) Hessian: each SD
+        ``l = exp(theta_m)`` has a Gamma(2, RATE) prior, whose density in ``log l`` is
+        ``2 log l - RATE l`` (Chung et al. 2013's boundary-avoiding prior, with a rate > 0
+        because a list experiment's likelihood does not fall as an SD grows, so with rate 0
+        the penalised maximum can be infinite); the said effect's loading on the hidden
+        one has a N(0, 1/RATE^2) prior, ``-(RATE l)^2/2``. The maximum of likelihood +
+        penalty is then the posterior mode of theta, the centre of the normal approximation
+        to its posterior that the area estimates integrate over (the priors of
+        ``method="bayes"``)."""
         raw = np.asarray(theta[self.n_index * self.k :], dtype=float)
         L = len(self.loadings)
         if not self.penalized:
             return 0.0 if order == 0 else (0.0, np.zeros(L), np.zeros(L))
         logs = np.array([ld.log for ld in self.loadings])
         e = np.exp(np.where(logs, raw, 0.0))
-        val = float(np.where(logs, raw - RATE * e, -0.5 * (RATE * raw) ** 2).sum())
+        val = float(np.where(logs, 2 * raw - RATE * e, -0.5 * (RATE * raw) ** 2).sum())
         if order == 0:
             return val
-        grad = np.where(logs, 1 - RATE * e, -(RATE**2) * raw)
+        grad = np.where(logs, 2 - RATE * e, -(RATE**2) * raw)
         return val, grad, np.where(logs, -RATE * e, -(RATE**2))
 
     def _sum(self, v: np.ndarray) -> np.ndarray:

@@ -1,21 +1,26 @@
 """Poststratification of a multilevel list fit: :func:`poststratify` (issue 14, item 3).
 
 Given a population table of cells (area x demographic cells, with a count ``N_c``), each
-area's poststratified hidden share is ``sum_c N_c E[expit(x_c' delta + u_a)] / sum_c N_c``,
-the expectation over the area's random intercept ``u_a = sigma_u b_a1`` taken with the fit's
-own adapted quadrature nodes and posterior node weights (:meth:`~unspoken.multilevel.model.
-MultilevelListModel.node_weights`): the empirical-Bayes construction of the fit's area shares
-with the population's cells in place of the area's respondents. An area the survey did not
-have has no data on its intercept: its expectation is over the prior ``N(0, sigma_u^2)``
-(mean 0, the model's prediction for an unsurveyed area), on the same Gauss–Hermite points.
-The variance is the posterior variance plus the delta-method variance from the fixed effects
-and SDs (central differences with the nodes held fixed), intervals Wald on the logit scale,
-as for the fit's area shares. The national share pools all cells; given theta the areas'
-intercepts are independent, so its posterior variance is ``sum_a (N_a/N)^2 Var_a``.
+area's poststratified hidden share is ``sum_c N_c E[expit(x_c' delta + u_a)] / sum_c N_c``
+(with a direct question likewise the said share with ``x_c' gamma + w_a``, and the gap),
+the expectation over the area's effects taken with the fit's own adapted quadrature nodes
+and posterior node weights (:meth:`~unspoken.multilevel.model.MultilevelListModel.
+node_weights`): the empirical-Bayes construction of the fit's area shares with the
+population's cells in place of the area's respondents. An area the survey did not have has
+no data on its effects: its expectation is over their distribution (mean 0, the model's
+prediction for an unsurveyed area), on the same Gauss–Hermite points. These moments given
+theta are integrated over theta's approximate posterior at the cubature points of
+:func:`~unspoken.multilevel.estimates.over_theta`, as the fit's own area estimates; share
+intervals are Wald intervals on the logit scale, gap intervals on the share scale. The
+national share pools all cells; given theta the areas' effects are independent, so its
+conditional variance is ``sum_a (N_a/N)^2 Var_a``. A ``method="bayes"`` fit is
+poststratified draw by draw (an unsurveyed area's effects drawn from their distribution
+given the draw's SDs).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -120,7 +125,6 @@ def poststratify(
     Area-level predictors come from the fit's data (from the table only for areas the survey
     did not have). Returns a :class:`~unspoken.multilevel.results.PoststratifiedFit`.
     """
-    from unspoken.inference.delta import delta_var_rows, numeric_jacobian
     from unspoken.multilevel.results import MultilevelListFit, PoststratifiedArea, PoststratifiedFit
 
     if not isinstance(fit, MultilevelListFit) or fit.state is None:
@@ -131,7 +135,6 @@ def poststratify(
         )
     level = fit.level if level is None else check_level(level)
     st = fit.state
-    model, nodes, theta, free = st["model"], st["nodes"], st["theta"], st["free"]
     survey, design, area, area_cols = st["frame"], st["design"], fit.area, st["area_columns"]
     pop = _read(population)
     if not isinstance(count, str):
@@ -188,64 +191,32 @@ def poststratify(
     code, X, N = code[order], X[order], N[order]
     starts = np.searchsorted(code, np.arange(P))
     idx = pd.Index(labels).get_indexer(pop_areas)  # -1: unsurveyed
-    prior_w = np.exp(model.logw - 0.5 * (model.z**2).sum(1))
-    prior_w = prior_w / prior_w.sum()
-    B = np.where(
-        idx[:, None, None] >= 0, nodes.b[np.maximum(idx, 0)], model.z[None, :, :]
-    )  # (areas, K, D)
     Na = np.add.reduceat(N, starts)
-    qs = ("hidden", "direct") if model.has_direct else ("hidden",)
-    which = [SENSITIVE, DIRECT] if model.has_direct else [SENSITIVE]
-
-    def moments(th_free: np.ndarray) -> dict[str, np.ndarray]:
-        full = theta.copy()
-        full[free] = th_free
-        pi = model.node_weights(full, nodes)[1]
-        W = np.where(idx[:, None] >= 0, pi[np.maximum(idx, 0)], prior_w[None, :])
-        etas = model.index_at(full, X, B[code], which=which)  # (cells, K) each
-        s = {
-            q: np.add.reduceat(N[:, None] * expit(e), starts, axis=0) / Na[:, None]
-            for q, e in zip(qs, etas, strict=True)
-        }
-        return share_moments(s, W)
-
     share = Na / Na.sum()
-
-    def means(th_free: np.ndarray) -> np.ndarray:
-        m = moments(th_free)
-        return np.concatenate([v for q in qs for v in (m[q][0], m[q][2], [share @ m[q][0]])])
-
-    mom = moments(theta[free])
-    G = numeric_jacobian(means, theta[free])
+    cells = Cells(X, N, code, starts, idx, Na, share)
+    bayes = fit.method == "bayes"
+    moments = _bayes_moments(fit, cells) if bayes else _laplace_moments(fit, cells)
     z = z_value(level)
+    qs = [q for q in ("hidden", "direct") if q in moments]
     est, nat = {}, {}
-    for i, q in enumerate(qs):
-        Gq = G[i * (2 * P + 1) : (i + 1) * (2 * P + 1)]
-        dvar = np.maximum(delta_var_rows(Gq, st["cov"]), 0)
-        m, v, ml, vl = mom[q]
-        se = np.sqrt(v + dvar[:P])
-        half = z * np.sqrt(vl + dvar[P : 2 * P])
-        lo, hi = expit(ml - half), expit(ml + half)
-        est[q] = [Estimate(float(m[a]), float(se[a]), float(lo[a]), float(hi[a]), level=level)
-                  for a in range(P)]  # fmt: skip
-        # the national share pools all cells; given theta the areas' effects are independent
-        nv = float(share @ m)
-        nse = float(np.sqrt(share**2 @ v + dvar[-1]))
-        lse = nse / (nv * (1 - nv))
-        nat[q] = Estimate(nv, nse, float(expit(logit(nv) - z * lse)),
-                          float(expit(logit(nv) + z * lse)), level=level)  # fmt: skip
+    for q in qs:
+        m, v, lm, lv, nm, nv = moments[q]
+        half = z * np.sqrt(lv)
+        lo, hi = expit(lm - half), expit(lm + half)
+        est[q] = [Estimate(float(m[a]), float(np.sqrt(v[a])), float(lo[a]), float(hi[a]),
+                           level=level) for a in range(P)]  # fmt: skip
+        nse = float(np.sqrt(nv))
+        lse = nse / (nm * (1 - nm))  # the national interval on the logit scale (delta)
+        nat[q] = Estimate(nm, nse, float(expit(logit(nm) - z * lse)),
+                          float(expit(logit(nm) + z * lse)), level=level)  # fmt: skip
     gaps: list[Estimate | None] = [None] * P
     nat_gap = None
-    if model.has_direct:
-        Gg = G[: 2 * P + 1] - G[2 * P + 1 :]
-        dvar = np.maximum(delta_var_rows(Gg, st["cov"]), 0)
-        gm, gv = mom["gap"]
-        gse = np.sqrt(gv + dvar[:P])
+    if "gap" in moments:
+        gm, gv, ngm, ngv = moments["gap"]
+        gse, ngse = np.sqrt(gv), float(np.sqrt(ngv))
         gaps = [Estimate(float(gm[a]), float(gse[a]), float(gm[a] - z * gse[a]),
                          float(gm[a] + z * gse[a]), level=level) for a in range(P)]  # fmt: skip
-        ng = float(share @ gm)
-        ngse = float(np.sqrt(share**2 @ gv + dvar[-1]))
-        nat_gap = Estimate(ng, ngse, ng - z * ngse, ng + z * ngse, level=level)
+        nat_gap = Estimate(ngm, ngse, ngm - z * ngse, ngm + z * ngse, level=level)
     n_resp = dict(zip(labels, (a.n for a in fit.areas), strict=True))
     areas = [
         PoststratifiedArea(
@@ -253,7 +224,7 @@ def poststratify(
             est["hidden"][a],
             float(Na[a]),
             int(n_resp.get(pop_areas[a], 0)),
-            est["direct"][a] if model.has_direct else None,
+            est["direct"][a] if "direct" in est else None,
             gaps[a],
         )
         for a in range(P)
@@ -270,3 +241,107 @@ def poststratify(
         national_direct=nat.get("direct"),
         national_gap=nat_gap,
     )
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The population cells sorted by area: covariates ``X``, counts ``N``, area ``code``
+    (0..P-1) and each area's first cell ``starts``; ``idx`` the fit's index of each
+    population area (-1: not surveyed), ``Na`` the areas' populations, ``share`` their
+    share of the total."""
+
+    X: np.ndarray
+    N: np.ndarray
+    code: np.ndarray
+    starts: np.ndarray
+    idx: np.ndarray
+    Na: np.ndarray
+    share: np.ndarray
+
+    def area_means(self, eta: np.ndarray) -> np.ndarray:
+        """Count-weighted mean of ``expit(eta)`` over each area's cells (cells on the first
+        axis)."""
+        w = self.N.reshape((-1,) + (1,) * (eta.ndim - 1))
+        return np.add.reduceat(w * expit(eta), self.starts, axis=0) / self.Na.reshape(
+            (-1,) + (1,) * (eta.ndim - 1)
+        )
+
+
+def _laplace_moments(fit: Any, c: Cells) -> dict[str, tuple]:
+    """Per quantity: area means and variances (share and logit) and the national mean and
+    variance, the conditional moments given theta integrated over theta's approximate
+    posterior (:func:`~unspoken.multilevel.estimates.over_theta`, as the fit's own area
+    estimates)."""
+    from unspoken.multilevel.estimates import over_theta, total_moments
+
+    st = fit.state
+    model = st["model"]
+    prior_w = np.exp(model.logw - 0.5 * (model.z**2).sum(1))
+    prior_w = prior_w / prior_w.sum()
+    surveyed = c.idx >= 0
+    which = [SENSITIVE, DIRECT] if model.has_direct else [SENSITIVE]
+    qs = ("hidden", "direct") if model.has_direct else ("hidden",)
+
+    def conditional(full: np.ndarray, nodes: Any) -> dict[str, np.ndarray]:
+        pi = model.node_weights(full, nodes)[1]
+        W = np.where(surveyed[:, None], pi[np.maximum(c.idx, 0)], prior_w[None, :])
+        B = np.where(surveyed[:, None, None], nodes.b[np.maximum(c.idx, 0)], model.z[None])
+        etas = model.index_at(full, c.X, B[c.code], which=which)  # (cells, K) each
+        return share_moments(dict(zip(qs, map(c.area_means, etas), strict=True)), W)
+
+    pts = over_theta(conditional, model, st["nodes"], st["theta"], st["free"], st["cov"])
+    out: dict[str, tuple] = {}
+    sq = c.share**2  # given theta the areas' effects are independent
+    for q in qs:
+        mom = np.stack([p[q] for p in pts])
+        m, v = total_moments(mom[:, 0], mom[:, 1])
+        lm, lv = total_moments(mom[:, 2], mom[:, 3])
+        nm, nv = total_moments(mom[:, 0] @ c.share, mom[:, 1] @ sq)
+        out[q] = (m, v, lm, lv, float(nm), float(nv))
+    if model.has_direct:
+        g = np.stack([p["gap"] for p in pts])
+        gm, gv = total_moments(g[:, 0], g[:, 1])
+        ngm, ngv = total_moments(g[:, 0] @ c.share, g[:, 1] @ sq)
+        out["gap"] = (gm, gv, float(ngm), float(ngv))
+    return out
+
+
+def _bayes_moments(fit: Any, c: Cells, block: int = 500) -> dict[str, tuple]:
+    """The same from the posterior draws: each draw's cell shares (an unsurveyed area's
+    effects drawn from their distribution given the draw's SDs), then the draws' mean and
+    variance (the logit scale's from the draws' logits)."""
+    post = fit.state["posterior"]
+    flat = {k: v.reshape(-1, *v.shape[2:]) for k, v in post.samples.items()}
+    S = flat["delta"].shape[0]
+    rng = np.random.default_rng(post.seed)
+    surveyed = c.idx >= 0
+    b = flat["b"][:, np.maximum(c.idx, 0)]  # (S, P, m)
+    b = np.where(surveyed[None, :, None], b, rng.standard_normal(b.shape))
+    col = fit.state.get("slope_col")
+    draws: dict[str, list[np.ndarray]] = {"hidden": [], "direct": []}
+    for s0 in range(0, S, block):  # blocks of draws, bounded memory
+        sl = slice(s0, s0 + block)
+        bb = b[sl][:, c.code]  # (s, cells, m)
+        u = flat["sigma_u"][sl, None] * bb[..., 0]
+        if col is not None:
+            u = u + c.X[:, col] * flat["sigma_s"][sl, None] * bb[..., 2]
+        eta = flat["delta"][sl] @ c.X.T + u  # (s, cells)
+        draws["hidden"].append(c.area_means(eta.T).T)
+        if "gamma" in flat:
+            w = flat["l_ww"][sl, None] * bb[..., -1]
+            if "l_wu" in flat:
+                w = w + flat["l_wu"][sl, None] * bb[..., 0]
+            draws["direct"].append(c.area_means((flat["gamma"][sl] @ c.X.T + w).T).T)
+    out: dict[str, tuple] = {}
+    for q, parts in draws.items():
+        if not parts:
+            continue
+        d = np.concatenate(parts)  # (S, P)
+        ld = logit(np.clip(d, 1e-300, 1 - 1e-16))
+        n = d @ c.share
+        out[q] = (d.mean(0), d.var(0), ld.mean(0), ld.var(0), float(n.mean()), float(n.var()))
+    if "direct" in out:
+        g = np.concatenate(draws["hidden"]) - np.concatenate(draws["direct"])
+        n = g @ c.share
+        out["gap"] = (g.mean(0), g.var(0), float(n.mean()), float(n.var()))
+    return out
