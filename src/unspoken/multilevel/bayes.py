@@ -230,11 +230,13 @@ def _build_model(p: _Patterns, data: BayesData):
         if slope:
             eta_d = eta_d + z * (sd("sigma_s") * b[:, 2])[area]
         eta_p = X @ psi + (sigma_v * b[:, 1])[area]
-        lp, lq = log_sigmoid(eta_p), log_sigmoid(-eta_p)
+        lp = log_sigmoid(eta_p)
+        lq = lp - eta_p  # log(1 - expit(eta)) = log expit(eta) - eta
         lb0 = c["c0"] + c["y0"] * lp + (J - c["y0"]) * lq  # log Bin(y)
         lb1 = c["c1"] + c["y1"] * lp + (J - c["y1"]) * lq  # log Bin(y - 1)
-        has1 = log_sigmoid(eta_d) + lb1
-        has0 = log_sigmoid(-eta_d) + lb0
+        ld = log_sigmoid(eta_d)
+        has1 = ld + lb1
+        has0 = ld - eta_d + lb0
         both = jnp.logaddexp(has1, has0)  # finite: the counts are clipped into 0..J
         ll_t = jnp.where(c["ok1"] & c["ok0"], both, jnp.where(c["ok1"], has1, has0))
         ll = jnp.sum(w_list * jnp.where(c["treated"], ll_t, lb0))
@@ -244,7 +246,7 @@ def _build_model(p: _Patterns, data: BayesData):
             if data.correlated:
                 w = w + numpyro.sample("l_wu", dist.Normal(0.0, 1.0 / PRIOR_RATE)) * b[:, 0]
             eta_w = X @ gamma + w[area]
-            ll = ll + jnp.sum(w_dir * (dd * log_sigmoid(eta_w) + (1 - dd) * log_sigmoid(-eta_w)))
+            ll = ll + jnp.sum(w_dir * (log_sigmoid(eta_w) - (1 - dd) * eta_w))
         numpyro.factor("loglik", ll)
 
     return model
@@ -329,8 +331,9 @@ def sample_posterior(
     t0 = time.perf_counter()
     with compiling:  # one compiled loop for warmup and sampling
         mcmc.run(jax.random.PRNGKey(seed), extra_fields=("diverging", "num_steps"))
+        # jax dispatches asynchronously: the draws are ready when they are read
+        samples = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
     seconds = time.perf_counter() - t0
-    samples = {k: np.asarray(v) for k, v in mcmc.get_samples(group_by_chain=True).items()}
     if data.has_direct and data.correlated:
         samples["sigma_w"] = np.hypot(samples["l_wu"], samples["l_ww"])
         samples["rho"] = samples["l_wu"] / samples["sigma_w"]
