@@ -13,16 +13,17 @@ from scipy.special import expit
 
 from unspoken.results import Estimate, z_value
 
-__all__ = ["area_estimates", "sd_estimates"]
+__all__ = ["area_estimates", "logit_interval", "sd_estimates"]
 
 
-def _logit_interval(share, lmean, lvar, var, level, n):
-    """Estimates with Wald intervals on the logit scale."""
+def logit_interval(share, lmean, lvar, var, level, n=None) -> list[Estimate]:
+    """Estimates (one per area; ``n`` respondents each, if given) with Wald intervals on
+    the logit scale."""
     half = z_value(level) * np.sqrt(lvar)
     lo, hi = expit(lmean - half), expit(lmean + half)
     return [
-        Estimate(float(share[a]), float(np.sqrt(var[a])), float(lo[a]), float(hi[a]), int(n[a]),
-                 level=level)
+        Estimate(float(share[a]), float(np.sqrt(var[a])), float(lo[a]), float(hi[a]),
+                 None if n is None else int(n[a]), level=level)
         for a in range(len(share))
     ]  # fmt: skip
 
@@ -84,7 +85,7 @@ def area_estimates(
         mom = np.stack([p[q] for p in pts])  # (points, 4, A)
         m, v = total_moments(mom[:, 0], mom[:, 1])
         lm, lv = total_moments(mom[:, 2], mom[:, 3])
-        est[q] = _logit_interval(m, lm, lv, v, level, n)
+        est[q] = logit_interval(m, lm, lv, v, level, n)
         lmeans.append(mom[:, 2])
     L = np.concatenate(lmeans, axis=1)  # (points, qA) conditional logit means
     logit_mean = L.mean(0)

@@ -195,41 +195,20 @@ def poststratify(
     share = Na / Na.sum()
     cells = Cells(X, N, code, starts, idx, Na, share)
     bayes = fit.method == "bayes"
-    moments = _bayes_moments(fit, cells) if bayes else _laplace_moments(fit, cells)
-    z = z_value(level)
-    qs = [q for q in ("hidden", "direct") if q in moments]
-    est, nat = {}, {}
-    for q in qs:
-        m, v, lm, lv, nm, nv = moments[q]
-        half = z * np.sqrt(lv)
-        lo, hi = expit(lm - half), expit(lm + half)
-        est[q] = [Estimate(float(m[a]), float(np.sqrt(v[a])), float(lo[a]), float(hi[a]),
-                           level=level) for a in range(P)]  # fmt: skip
-        nse = float(np.sqrt(nv))
-        lse = nse / (nm * (1 - nm))  # the national interval on the logit scale (delta)
-        nat[q] = Estimate(nm, nse, float(expit(logit(nm) - z * lse)),
-                          float(expit(logit(nm) + z * lse)), level=level)  # fmt: skip
-    gaps: list[Estimate | None] = [None] * P
-    nat_gap = None
-    if "gap" in moments:
-        gm, gv, ngm, ngv = moments["gap"]
-        gse, ngse = np.sqrt(gv), float(np.sqrt(ngv))
-        gaps = [Estimate(float(gm[a]), float(gse[a]), float(gm[a] - z * gse[a]),
-                         float(gm[a] + z * gse[a]), level=level) for a in range(P)]  # fmt: skip
-        nat_gap = Estimate(ngm, ngse, ngm - z * ngse, ngm + z * ngse, level=level)
+    est = _bayes_estimates(fit, cells, level) if bayes else _laplace_estimates(fit, cells, level)
     n_resp = dict(zip(labels, (a.n for a in fit.areas), strict=True))
     areas = [
         PoststratifiedArea(
             pop_areas[a],
-            est["hidden"][a],
+            est["hidden"][0][a],
             float(Na[a]),
             int(n_resp.get(pop_areas[a], 0)),
-            est["direct"][a] if "direct" in est else None,
-            gaps[a],
+            est["direct"][0][a] if "direct" in est else None,
+            est["gap"][0][a] if "gap" in est else None,
         )
         for a in range(P)
     ]
-    national = nat["hidden"]
+    national = est["hidden"][1]
     return PoststratifiedFit(
         areas,
         national,
@@ -238,8 +217,9 @@ def poststratify(
         float(Na.sum()),
         level,
         notes,
-        national_direct=nat.get("direct"),
-        national_gap=nat_gap,
+        national_direct=est["direct"][1] if "direct" in est else None,
+        national_gap=est["gap"][1] if "gap" in est else None,
+        method=fit.method,
     )
 
 
@@ -267,12 +247,11 @@ class Cells:
         )
 
 
-def _laplace_moments(fit: Any, c: Cells) -> dict[str, tuple]:
-    """Per quantity: area means and variances (share and logit) and the national mean and
-    variance, the conditional moments given theta integrated over theta's approximate
-    posterior (:func:`~unspoken.multilevel.estimates.over_theta`, as the fit's own area
-    estimates)."""
-    from unspoken.multilevel.estimates import over_theta, total_moments
+def _laplace_estimates(fit: Any, c: Cells, level: float) -> dict[str, tuple]:
+    """Per quantity: the areas' estimates and the national one, from the moments given
+    theta integrated over theta's approximate posterior (:func:`~unspoken.multilevel.
+    estimates.over_theta`, as the fit's own area estimates)."""
+    from unspoken.multilevel.estimates import logit_interval, over_theta, total_moments
 
     st = fit.state
     model = st["model"]
@@ -290,26 +269,45 @@ def _laplace_moments(fit: Any, c: Cells) -> dict[str, tuple]:
         return share_moments(dict(zip(qs, map(c.area_means, etas), strict=True)), W)
 
     pts = over_theta(conditional, model, st["nodes"], st["theta"], st["free"], st["cov"])
-    out: dict[str, tuple] = {}
     sq = c.share**2  # given theta the areas' effects are independent
+    z = z_value(level)
+    out: dict[str, tuple[list[Estimate], Estimate]] = {}
     for q in qs:
         mom = np.stack([p[q] for p in pts])
         m, v = total_moments(mom[:, 0], mom[:, 1])
         lm, lv = total_moments(mom[:, 2], mom[:, 3])
         nm, nv = total_moments(mom[:, 0] @ c.share, mom[:, 1] @ sq)
-        out[q] = (m, v, lm, lv, float(nm), float(nv))
+        nse = float(np.sqrt(nv))
+        lse = nse / (nm * (1 - nm))  # the national interval on the logit scale (delta)
+        nat = Estimate(float(nm), nse, float(expit(logit(nm) - z * lse)),
+                       float(expit(logit(nm) + z * lse)), level=level)  # fmt: skip
+        out[q] = (logit_interval(m, lm, lv, v, level), nat)
     if model.has_direct:
         g = np.stack([p["gap"] for p in pts])
         gm, gv = total_moments(g[:, 0], g[:, 1])
         ngm, ngv = total_moments(g[:, 0] @ c.share, g[:, 1] @ sq)
-        out["gap"] = (gm, gv, float(ngm), float(ngv))
+        out["gap"] = (
+            [_wald(float(x), float(y), level) for x, y in zip(gm, gv, strict=True)],
+            _wald(float(ngm), float(ngv), level),
+        )
     return out
 
 
-def _bayes_moments(fit: Any, c: Cells, block: int = 500) -> dict[str, tuple]:
+def _wald(m: float, v: float, level: float) -> Estimate:
+    se = float(np.sqrt(v))
+    z = z_value(level)
+    return Estimate(m, se, m - z * se, m + z * se, level=level)
+
+
+def _credible(d: np.ndarray, level: float) -> Estimate:
+    lo, hi = np.quantile(d, [(1 - level) / 2, (1 + level) / 2])
+    return Estimate(float(d.mean()), float(d.std(ddof=1)), float(lo), float(hi), level=level)
+
+
+def _bayes_estimates(fit: Any, c: Cells, level: float, block: int = 500) -> dict[str, tuple]:
     """The same from the posterior draws: each draw's cell shares (an unsurveyed area's
-    effects drawn from their distribution given the draw's SDs), then the draws' mean and
-    variance (the logit scale's from the draws' logits)."""
+    effects drawn from their distribution given the draw's SDs), then the draws' mean, SD
+    and central credible interval."""
     post = fit.state["posterior"]
     flat = {k: v.reshape(-1, *v.shape[2:]) for k, v in post.samples.items()}
     S = flat["delta"].shape[0]
@@ -332,16 +330,14 @@ def _bayes_moments(fit: Any, c: Cells, block: int = 500) -> dict[str, tuple]:
             if "l_wu" in flat:
                 w = w + flat["l_wu"][sl, None] * bb[..., 0]
             draws["direct"].append(c.area_means((flat["gamma"][sl] @ c.X.T + w).T).T)
-    out: dict[str, tuple] = {}
+    out: dict[str, tuple[list[Estimate], Estimate]] = {}
     for q, parts in draws.items():
-        if not parts:
-            continue
-        d = np.concatenate(parts)  # (S, P)
-        ld = logit(np.clip(d, 1e-300, 1 - 1e-16))
-        n = d @ c.share
-        out[q] = (d.mean(0), d.var(0), ld.mean(0), ld.var(0), float(n.mean()), float(n.var()))
+        if parts:
+            d = np.concatenate(parts)  # (S, P)
+            out[q] = ([_credible(d[:, a], level) for a in range(d.shape[1])],
+                      _credible(d @ c.share, level))  # fmt: skip
     if "direct" in out:
         g = np.concatenate(draws["hidden"]) - np.concatenate(draws["direct"])
-        n = g @ c.share
-        out["gap"] = (g.mean(0), g.var(0), float(n.mean()), float(n.var()))
+        out["gap"] = ([_credible(g[:, a], level) for a in range(g.shape[1])],
+                      _credible(g @ c.share, level))  # fmt: skip
     return out

@@ -240,6 +240,8 @@ class PoststratifiedFit(_Caterpillar, ResultMixin):
     #: national direct share and gap, when the fit modelled the direct question
     national_direct: Estimate | None = None
     national_gap: Estimate | None = None
+    #: the fit's method: "laplace" (Wald intervals) or "bayes" (credible intervals)
+    method: str = "laplace"
 
     def area_frame(self) -> pd.DataFrame:
         """One row per area: estimate, s.e., interval, population and respondents."""
@@ -275,6 +277,7 @@ class PoststratifiedFit(_Caterpillar, ResultMixin):
     def to_dict(self) -> dict[str, Any]:
         return {
             "model": "multilevel list (binomial, random intercepts by area), poststratified",
+            "method": self.method,
             "area": self.area,
             "count": self.count,
             "population": self.population,
