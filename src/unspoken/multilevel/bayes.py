@@ -36,7 +36,8 @@ import numpy as np
 from scipy.special import expit, gammaln
 
 from unspoken.errors import UnsupportedError
-from unspoken.multilevel import mcmc_diagnostics as mcd
+from unspoken.multilevel.mcmc_diagnostics import converged as _all_converged
+from unspoken.multilevel.mcmc_diagnostics import summarise
 
 __all__ = ["BayesData", "BayesDraws", "area_summaries", "diagnostics", "sample_posterior"]
 
@@ -443,12 +444,12 @@ def diagnostics(draws: BayesDraws, summaries: dict | None = None) -> dict[str, d
     out: dict[str, dict[str, float]] = {}
     for key, names in draws.names.items():
         v = draws.samples[key].reshape(draws.chains, draws.draws, -1)
-        stats = mcd.summarise(v)
+        stats = summarise(v)
         for j, name in enumerate(names):
             out[name] = {s: float(stats[s][j]) for s in ("rhat", "ess_bulk", "ess_tail")}
     for q, summ in (summaries or {}).items():
         v = summ["draws"].reshape(draws.chains, draws.draws, -1)
-        stats = mcd.summarise(v)
+        stats = summarise(v)
         out[f"{q} share (worst area)"] = {
             "rhat": float(np.max(stats["rhat"])),
             "ess_bulk": float(np.min(stats["ess_bulk"])),
@@ -459,4 +460,4 @@ def diagnostics(draws: BayesDraws, summaries: dict | None = None) -> dict[str, d
 
 def converged(diag: dict[str, dict[str, float]]) -> bool:
     """Every R-hat below 1.01 and every bulk ESS above 400 (Vehtari et al. 2021)."""
-    return mcd.converged(diag)
+    return _all_converged(diag)
