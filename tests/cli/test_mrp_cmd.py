@@ -5,6 +5,7 @@ caterpillar plot, and refuses bad input with one plain line naming the option or
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -125,3 +126,27 @@ def test_direct_question_and_area_table(cli, tmp_path):
         d["poststratified"]["national"]["estimate"]
         - d["poststratified"]["national_direct"]["estimate"]
     )
+
+
+@pytest.mark.slow  # two NUTS runs (2 chains x 300 iterations): 30-60 s on this machine
+def test_bayes_method_reaches_the_fit(cli, api):
+    pytest.importorskip("numpyro")
+    args = [*BASE, "--method", "bayes", "--draws", "150", "--warmup", "150", "--chains", "2",
+            "--seed", "5", "--json"]  # fmt: skip
+    args[args.index("--formula") + 1] = "y ~ female"
+    code, out, err = cli(*args)
+    assert code == 0, err
+    assert "NUTS" in err  # the long run says so before it starts
+    d = json.loads(out)
+    assert d["fit"]["method"] == "bayes" and d["fit"]["diagnostics"]
+    again = unspoken.mrp(unspoken.datasets.load("synthetic_regions_survey"), "y ~ female",
+                         "treat", J=3, area="region", area_formula="~ protest",
+                         population=unspoken.datasets.load("synthetic_regions_population"),
+                         count="count", method="bayes", draws=150, warmup=150, chains=2,
+                         seed=5)  # fmt: skip
+    # the seed reaches the sampler: the same draws (the run's seconds, in a note, differ)
+    seconds = re.compile(r"[\d.]+ s;")
+    assert seconds.sub("", out).strip() == seconds.sub("", json_text(again))
+    # the posterior and the empirical-Bayes national shares agree (the same model)
+    nat, eb = d["poststratified"]["national"], api.poststratified.national
+    assert abs(nat["estimate"] - eb.estimate) < eb.std_error
