@@ -40,23 +40,28 @@ def cubature_points(center: np.ndarray, cov: np.ndarray) -> np.ndarray:
 
 
 def over_theta(fn, model: Any, nodes: Any, theta: np.ndarray, free: np.ndarray, cov):
-    """``fn(full_theta, nodes)`` (conditional posterior moments given theta) at the
+    """``fn(full_theta, nodes)`` (posterior moments given theta) at the estimate and at the
     cubature points of the approximate posterior ``N(theta^, cov)`` of the free parameters,
-    the nodes re-centred at each point: a list of its results. Averaging them integrates
-    the moments over the uncertainty of theta (the total variance is the mean conditional
-    variance plus the variance of the conditional means: Kass & Steffey 1989, to third
-    order instead of their first)."""
+    the nodes re-centred at each point: ``(at the estimate, [at each point])``. The
+    estimate's moments give the empirical-Bayes estimate; the points, the variance it
+    gains from the uncertainty of theta (the total variance is the mean conditional
+    variance plus the variance of the conditional means: Kass & Steffey 1989, with a
+    cubature in place of their first-order delta method)."""
     out = []
     for pt in cubature_points(theta[free], cov):  # 2p points: a loop over parameters
         full = theta.copy()
         full[free] = pt
         out.append(fn(full, model.adapt(full, nodes.mode)))
-    return out
+    return fn(theta, nodes), out
 
 
-def total_moments(means: np.ndarray, variances: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and total variance over equally weighted points (axis 0)."""
-    return means.mean(0), variances.mean(0) + means.var(0)
+def total_moments(
+    center: np.ndarray, means: np.ndarray, variances: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The estimate (the conditional mean at theta^, ``center``) and its total variance:
+    the mean conditional variance plus the variance of the conditional means over the
+    equally weighted points (axis 0)."""
+    return center, variances.mean(0) + means.var(0)
 
 
 def area_estimates(
@@ -76,19 +81,19 @@ def area_estimates(
     share's moments given theta (:meth:`~unspoken.multilevel.model.MultilevelListModel.
     shares`) are integrated over theta by :func:`over_theta`."""
     qs = ("hidden", "direct") if model.has_direct else ("hidden",)
-    pts = over_theta(model.shares, model, nodes, theta, free, cov)
+    at, pts = over_theta(model.shares, model, nodes, theta, free, cov)
     A = model.A
     n = model.n_area.astype(int)
     est: dict[str, list[Any]] = {}
     lmeans = []
     for q in qs:
         mom = np.stack([p[q] for p in pts])  # (points, 4, A)
-        m, v = total_moments(mom[:, 0], mom[:, 1])
-        lm, lv = total_moments(mom[:, 2], mom[:, 3])
+        m, v = total_moments(at[q][0], mom[:, 0], mom[:, 1])
+        lm, lv = total_moments(at[q][2], mom[:, 2], mom[:, 3])
         est[q] = logit_interval(m, lm, lv, v, level, n)
         lmeans.append(mom[:, 2])
     L = np.concatenate(lmeans, axis=1)  # (points, qA) conditional logit means
-    logit_mean = L.mean(0)
+    logit_mean = np.concatenate([at[q][2] for q in qs])
     post_cov = np.diag(np.concatenate([np.stack([p[q][3] for p in pts]).mean(0) for q in qs]))
     gaps: list[Any] = [None] * A
     if model.has_direct:
@@ -96,7 +101,7 @@ def area_estimates(
         post_cov[np.arange(A), A + np.arange(A)] = c
         post_cov[A + np.arange(A), np.arange(A)] = c
         g = np.stack([p["gap"] for p in pts])
-        gm, gv = total_moments(g[:, 0], g[:, 1])
+        gm, gv = total_moments(at["gap"][0], g[:, 0], g[:, 1])
         gse = np.sqrt(gv)
         z = z_value(level)
         gaps = [

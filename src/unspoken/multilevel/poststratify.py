@@ -268,15 +268,15 @@ def _laplace_estimates(fit: Any, c: Cells, level: float) -> dict[str, tuple]:
         etas = model.index_at(full, c.X, B[c.code], which=which)  # (cells, K) each
         return share_moments(dict(zip(qs, map(c.area_means, etas), strict=True)), W)
 
-    pts = over_theta(conditional, model, st["nodes"], st["theta"], st["free"], st["cov"])
+    at, pts = over_theta(conditional, model, st["nodes"], st["theta"], st["free"], st["cov"])
     sq = c.share**2  # given theta the areas' effects are independent
     z = z_value(level)
     out: dict[str, tuple[list[Estimate], Estimate]] = {}
     for q in qs:
         mom = np.stack([p[q] for p in pts])
-        m, v = total_moments(mom[:, 0], mom[:, 1])
-        lm, lv = total_moments(mom[:, 2], mom[:, 3])
-        nm, nv = total_moments(mom[:, 0] @ c.share, mom[:, 1] @ sq)
+        m, v = total_moments(at[q][0], mom[:, 0], mom[:, 1])
+        lm, lv = total_moments(at[q][2], mom[:, 2], mom[:, 3])
+        nm, nv = total_moments(at[q][0] @ c.share, mom[:, 0] @ c.share, mom[:, 1] @ sq)
         nse = float(np.sqrt(nv))
         lse = nse / (nm * (1 - nm))  # the national interval on the logit scale (delta)
         nat = Estimate(float(nm), nse, float(expit(logit(nm) - z * lse)),
@@ -284,8 +284,8 @@ def _laplace_estimates(fit: Any, c: Cells, level: float) -> dict[str, tuple]:
         out[q] = (logit_interval(m, lm, lv, v, level), nat)
     if model.has_direct:
         g = np.stack([p["gap"] for p in pts])
-        gm, gv = total_moments(g[:, 0], g[:, 1])
-        ngm, ngv = total_moments(g[:, 0] @ c.share, g[:, 1] @ sq)
+        gm, gv = total_moments(at["gap"][0], g[:, 0], g[:, 1])
+        ngm, ngv = total_moments(at["gap"][0] @ c.share, g[:, 0] @ c.share, g[:, 1] @ sq)
         out["gap"] = (
             [_wald(float(x), float(y), level) for x, y in zip(gm, gv, strict=True)],
             _wald(float(ngm), float(ngv), level),
