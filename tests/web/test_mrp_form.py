@@ -72,3 +72,26 @@ def test_mistakes_name_their_field(form, changes, name, words):
     with pytest.raises(FormError) as e:
         run(a, df, {**values, **changes})
     assert e.value.field == name and words in e.value.text
+
+
+def test_sampler_fields_need_the_bayes_method(form):
+    a, df, values = form
+    with pytest.raises(FormError) as e:
+        run(a, df, {**values, "chains": "2"})
+    assert e.value.field == "chains" and "full Bayes" in e.value.text
+
+
+@pytest.mark.slow  # two NUTS runs (1 chain x 200 iterations): 15-30 s on this machine
+def test_bayes_from_the_form_equals_the_api(form):
+    pytest.importorskip("numpyro")
+    a, df, values = form
+    sampler = {"draws": "100", "warmup": "100", "chains": "1"}
+    web, _ = run(a, df, {**values, "method": "bayes", "seed": "7", **sampler})
+    population = unspoken.datasets.load("synthetic_regions_population")
+    api = unspoken.mrp(df, "y ~ female", "treat", J=3, area="region", area_formula="~ protest",
+                       population=population, count="count", method="bayes", seed=7,
+                       draws=100, warmup=100, chains=1)  # fmt: skip
+    web_fit, api_fit = _json(web).pop("fit"), _json(api).pop("fit")
+    assert web_fit.pop("notes")[1:] == api_fit.pop("notes")[1:]  # the first: the run's seconds
+    assert web_fit == api_fit
+    assert _json(web)["poststratified"] == _json(api)["poststratified"]

@@ -21,6 +21,16 @@ from unspoken.web.forms.shared import (
     _TREAT,
 )
 
+#: the NUTS sampler's settings (full Bayes only; empty: the defaults of multilevel_list)
+_SAMPLER = tuple(
+    Field(name, label, "int_opt", f"Full Bayes only; empty: {default}.", advanced=True, low=1)
+    for name, label, default in (
+        ("draws", "Draws per chain", 1000),
+        ("warmup", "Warm-up draws per chain", 1000),
+        ("chains", "Chains", 4),
+    )
+)
+
 _MRP = Analysis(
     "mrp",
     "Hidden opinion by area (MRP)",
@@ -106,6 +116,7 @@ _MRP = Analysis(
             {"laplace": "empirical Bayes (laplace)", "bayes": "full Bayes (NUTS)"},
             advanced=True,
         ),
+        *_SAMPLER,
         _CONTROL,
         _MIN_N,
         _LEVEL,

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from unspoken.errors import DataError
+from unspoken.web.forms.fields import FormError
 from unspoken.web.forms.runners.common import formula, level_of, rhs
 
 
@@ -24,6 +25,10 @@ def run_mrp(df: pd.DataFrame, v: dict[str, Any]) -> Any:
             f"{', '.join(map(str, population.columns))}.",
             param="count",
         )
+    sampler = {k: v[k] for k in ("draws", "warmup", "chains") if v.get(k) is not None}
+    if sampler and v["method"] != "bayes":
+        raise FormError("used by the full Bayes method only: choose it under Method, or leave "
+                        "this empty.", field=next(iter(sampler)))  # fmt: skip
     try:
         return mrp(
             df,
@@ -46,6 +51,7 @@ def run_mrp(df: pd.DataFrame, v: dict[str, Any]) -> Any:
             min_n=v["min_n"],
             control=v["control"],
             seed=v["seed"],
+            **sampler,
         )
     except DataError as e:
         if e.param is None and "population" in str(e):  # a problem of the population table
