@@ -180,3 +180,9 @@ def test_result_api(synthetic):
     json.dumps(ps.to_dict())
     assert "Poststratified hidden share" in ps.summary()
     ps.plot()
+
+
+def test_a_survey_level_the_table_lacks_is_named(synthetic):
+    _, population, fit = synthetic
+    ps = unspoken.poststratify(fit, population[population["age_group"] != "55+"])
+    assert any("no cell with age_group = 55+" in n for n in ps.notes), ps.notes

@@ -65,10 +65,13 @@ def _check_counts(pop: pd.DataFrame, count: str) -> np.ndarray:
     return N
 
 
-def _check_levels(pop: pd.DataFrame, survey: pd.DataFrame, cols: list[str], rhs: str) -> None:
+def _check_levels(pop: pd.DataFrame, survey: pd.DataFrame, cols: list[str], rhs: str) -> list[str]:
+    """Refuse population levels the survey never had; return notes naming the survey's
+    levels that the population table lacks (people the table says do not exist)."""
     from unspoken.formula import _categories
 
     cats = _categories(rhs)
+    notes: list[str] = []
     for c in cols:
         miss = np.flatnonzero(pop[c].isna().to_numpy())
         if len(miss):
@@ -84,6 +87,13 @@ def _check_levels(pop: pd.DataFrame, survey: pd.DataFrame, cols: list[str], rhs:
                     c,
                     np.flatnonzero(new),
                 )
+            lacking = sorted(seen - set(pop[c].astype(str)))
+            if lacking:
+                notes.append(
+                    f"the population table has no cell with {c} = {', '.join(lacking)}, "
+                    "which the survey has: such people get no weight (is the table complete?)"
+                )
+    return notes
 
 
 def _area_values(pop, survey, area, area_cols, keys, surveyed):
@@ -153,11 +163,11 @@ def poststratify(
     amiss = np.flatnonzero(pop[area].isna().to_numpy())
     if len(amiss):
         raise _rows_error(f"population column '{area}' has missing areas", area, amiss)
-    _check_levels(pop, survey, ind_cols, design.rhs)
+    level_notes = _check_levels(pop, survey, ind_cols, design.rhs)
     labels = [str(a) for a in st["labels"]]
     keys = pop[area].astype(str).to_numpy()
     pop_areas = list(dict.fromkeys(keys))
-    notes: list[str] = []
+    notes: list[str] = list(level_notes)
     unsurveyed = [a for a in pop_areas if a not in set(labels)]
     absent = [a for a in labels if a not in set(pop_areas)]
     cells = pd.concat(
