@@ -101,6 +101,12 @@ def test_without_numpyro_the_error_says_how_to_install_it(monkeypatch) -> None:
     with pytest.raises(UnsupportedError, match=r'pip install "unspoken\[bayes\]"') as err:
         sample_posterior(data, chains=1, warmup=50, draws=100)
     assert err.value.param == "method"
+    # and through the public function, before any sampling
+    import unspoken
+
+    df = pd.DataFrame({"y": [0, 1, 2, 1] * 5, "t": [0, 1] * 10, "a": np.repeat([0, 1], 10)})
+    with pytest.raises(UnsupportedError, match=r'pip install "unspoken\[bayes\]"'):
+        unspoken.multilevel_list(df, "y ~ 1", "t", J=2, area="a", method="bayes")
 
 
 # ---------------------------------------------------------------- the model's log density
