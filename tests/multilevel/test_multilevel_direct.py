@@ -204,9 +204,14 @@ def test_area_data_is_joined_by_area_and_checked() -> None:
                                  area_data=pd.concat([areas, areas.iloc[[1]]]))  # fmt: skip
     with pytest.raises(DataError, match=r"no row for area\(s\) \['3'\]"):
         unspoken.multilevel_list(df, "y ~ x", "t", J=3, area="area", area_data=areas.iloc[:3])
-    with pytest.raises(DataError, match=r"in both the data and area_data"):
+    with pytest.raises(DataError, match=r"'x' is in both the data and area_data, and they differ"):
         unspoken.multilevel_list(df, "y ~ x", "t", J=3, area="area",
                                  area_data=areas.assign(x=1.0))  # fmt: skip
+    # a column in both that agrees area by area is accepted
+    same = df.assign(z=df["area"].map(areas.set_index("area")["z"]))
+    h = unspoken.multilevel_list(same, "y ~ x", "t", J=3, area="area", area_formula="~ z",
+                                 area_data=areas)  # fmt: skip
+    np.testing.assert_allclose(h.params_, f.params_, rtol=1e-10)
 
 
 def test_random_slope() -> None:

@@ -84,7 +84,7 @@ def test_direct_share_gap_and_raw_direct_share_by_area(fit) -> None:
         "direct (model)",
         "95% CI",
         "direct (raw)",
-        "gap",
+        "gap (points)",
         "gap 95% CI",
     ]
     by_area = {a.area: a for a in fd.areas}
@@ -92,7 +92,7 @@ def test_direct_share_gap_and_raw_direct_share_by_area(fit) -> None:
         a = by_area[row[0]]
         assert row[2] == f"{100 * a.direct.estimate:.1f}%"
         assert row[4] == ("–" if a.raw_direct is None else f"{100 * a.raw_direct:.1f}%")
-        assert row[5] == "-10.0 points" and row[6] == "-16.0 points to -4.0 points"
+        assert row[5] == "-10.0" and row[6] == "-16.0 to -4.0"
     assert next(r for r in t.rows if r[0] == "A00")[4] == "–"
     assert "Said 'support' when asked directly (model-based)" in v.headline[1]
     assert "Direct question: column 'say'" in v.facts
@@ -146,7 +146,7 @@ def test_poststratified_view_with_direct_and_gap(fit) -> None:
     assert "gap (hidden - direct) -9.0 points (95% CI -13.0 points to -5.0 points)" in v.headline[1]
     t = _table(v, "Direct share and gap by area (model-based")
     assert "direct (raw)" not in t.columns  # a poststratification holds no raw shares
-    assert all(r[2] == "50.0%" and r[4] == "-20.0 points" for r in t.rows)
+    assert all(r[2] == "50.0%" and r[4] == "-20.0" for r in t.rows)
     labels = [t.get_text() for t in psd.plot().axes[0].get_legend().get_texts()]
     assert "national direct" in labels and "national hidden (poststratified)" in labels
 

@@ -78,7 +78,7 @@ def check_area_constant(frame: pd.DataFrame, area: str, columns: list[str]) -> N
 def join_area_data(df: pd.DataFrame, area: str, area_data: Any) -> pd.DataFrame:
     """``df`` with the columns of ``area_data`` (a frame or a CSV/Parquet path with one row
     per area, keyed by ``area``) joined on the area; every area of ``df`` must have its
-    row, and a column may not be in both."""
+    row, and a column in both must agree."""
     from unspoken.io.frames import to_pandas
     from unspoken.io.readers import read_data
 
@@ -88,12 +88,6 @@ def join_area_data(df: pd.DataFrame, area: str, area_data: Any) -> pd.DataFrame:
         ad = to_pandas(area_data)
     if area not in ad.columns:
         raise DataError(f"area_data has no column '{area}' (the area column, its key)", column=area)
-    both = [c for c in ad.columns if c != area and c in df.columns]
-    if both:
-        raise DataError(
-            f"column(s) {both} are in both the data and area_data: rename one of them",
-            column=both[0],
-        )
     key = ad[area].astype(str)
     if key.isna().any() or ad[area].isna().any():
         rows = np.flatnonzero(ad[area].isna().to_numpy())
@@ -122,7 +116,26 @@ def join_area_data(df: pd.DataFrame, area: str, area_data: Any) -> pd.DataFrame:
     joined = df.copy()
     vals = df[area].astype(str).where(df[area].notna())
     for c in extra.columns:
-        joined[c] = vals.map(extra[c]).to_numpy()
+        new = vals.map(extra[c])
+        if c in df.columns:  # in both: accepted only where they agree
+            old = df[c]
+            if pd.api.types.is_numeric_dtype(old) and pd.api.types.is_numeric_dtype(new):
+                same = np.isclose(old.to_numpy(float), new.to_numpy(float), equal_nan=True)
+            else:
+                same = (old.astype(str) == new.astype(str)).to_numpy()
+            differ = ~same & vals.notna().to_numpy()
+            if differ.any():
+                rows = np.flatnonzero(differ)
+                areas = sorted(set(vals.to_numpy()[rows]))
+                raise DataError(
+                    f"column '{c}' is in both the data and area_data, and they differ in "
+                    f"area(s) {areas[:10]}{' ...' if len(areas) > 10 else ''} (data row(s) "
+                    f"{_rows_text(rows)}): drop or rename one of them",
+                    column=c,
+                    rows=rows,
+                )
+            continue
+        joined[c] = new.to_numpy()
     return joined
 
 

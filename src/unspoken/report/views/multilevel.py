@@ -39,6 +39,11 @@ def _ci(res: Any, level: float) -> str:
     return f"{lvl(level)} credible interval" if _bayes(res) else f"{lvl(level)} CI"
 
 
+def _points(x: Any) -> str:
+    """A gap in percentage points without the unit (the column header carries it)."""
+    return pts(x).removesuffix(" points")
+
+
 def _span(e: Any, fmt: Any = pct) -> str:
     return DASH if e is None else f"{fmt(e.ci_low)} to {fmt(e.ci_high)}"
 
@@ -242,7 +247,7 @@ def _direct_table(res: Any, areas: list[Any], level: float, raw: bool) -> Table:
                DASH if a.direct is None else pct(a.direct.estimate), _span(a.direct)]  # fmt: skip
         if raw:
             row.append(DASH if a.raw_direct is None else pct(a.raw_direct))
-        row += [DASH if a.gap is None else pts(a.gap.estimate), _span(a.gap, pts)]
+        row += [DASH if a.gap is None else _points(a.gap.estimate), _span(a.gap, _points)]
         rows.append(row)
     ci = _ci(res, level)
     cols = [
@@ -251,7 +256,7 @@ def _direct_table(res: Any, areas: list[Any], level: float, raw: bool) -> Table:
         "direct (model)",
         ci,
         *(["direct (raw)"] if raw else []),
-        "gap",
+        "gap (points)",
         "gap " + ci,
     ]
     title = "Direct share and gap by area (model-based; gap = hidden - direct, in points"
