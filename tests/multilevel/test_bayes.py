@@ -7,6 +7,7 @@ estimates; the posterior intervals cover the truth)."""
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -394,6 +395,16 @@ def test_direct_and_gap_recover_the_truth_with_correlated_area_effects() -> None
 
 
 # ---------------------------------------------------------------- bad arguments
+
+
+def test_impossible_counts_are_refused_by_the_engine() -> None:
+    """The public function checks the data first; the engine refuses them too rather than
+    clipping a count silently."""
+    data = _data(np.random.default_rng(0), [5, 5])
+    y = data.y.copy()
+    y[3] = data.J + 2  # more than J + 1 items
+    with pytest.raises(ValueError, match=r"rows \[3\]"):
+        sample_posterior(replace(data, y=y))
 
 
 @pytest.mark.parametrize(

@@ -144,6 +144,14 @@ def _check(data: BayesData) -> None:
             raise ValueError(f"BayesData.{name} has {np.shape(a)[0]} rows, area has {n}")
     if (data.d is None) != (data.in_direct is None):
         raise ValueError("BayesData.d and in_direct go together")
+    rows = np.asarray(data.in_list, dtype=bool)
+    y, t = np.asarray(data.y, dtype=float)[rows], np.asarray(data.t, dtype=float)[rows]
+    bad = ~np.isin(t, (0, 1)) | (y != np.round(y)) | (y < 0) | (y > data.J + t)
+    if bad.any():
+        raise ValueError(
+            f"BayesData: list rows {np.flatnonzero(rows)[bad][:5].tolist()} have a count "
+            f"outside 0..J (control) or 0..J+1 (treated), or an arm other than 0/1"
+        )
     counts = np.bincount(np.asarray(data.area, dtype=np.intp), minlength=data.A)
     if len(counts) != data.A or (counts == 0).any():
         raise ValueError(f"BayesData.area must hold every code 0..{data.A - 1} at least once")
