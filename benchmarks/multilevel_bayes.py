@@ -9,8 +9,9 @@
    draw, the worst R-hat and bulk ESS, and |laplace - bayes| / posterior SD over the areas.
 2. ``--coverage R``: R data sets of tests/multilevel/test_multilevel_direct_simulation.py
    (40 areas of 10-100 respondents), the list experiment alone fitted as ``y ~ 1`` (500
-   warm-up iterations, 4 x ``--draws`` draws, 1000 by default): the share of areas whose 95% credible interval
-   covers the true hidden share (and the same for laplace's intervals), and the agreement.
+   warm-up iterations, 4 x ``--draws`` draws, 1000 by default): the share of areas whose
+   95% credible interval covers the true hidden share (and the same for laplace's
+   intervals), and the agreement.
 
 Run: ``python benchmarks/multilevel_bayes.py`` (``--coverage 20``).
 """
