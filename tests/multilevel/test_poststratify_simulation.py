@@ -5,11 +5,10 @@ unsurveyed). The truth of an area is its count-weighted true share; the 95% inte
 poststratified area shares must cover 93-97% of areas on average, and the RMSE must be below
 that of the national share.
 
-Measured in a harder regime (40 surveyed areas of 10-60 respondents, J = 3, control
-intercept -1): the poststratified intervals covered 90.2% (200 data sets) and the fit's own
-empirical-Bayes area intervals 86% (60 data sets), with the SD of the area intercepts
-estimated at 0.65 on average (truth 0.8): the under-coverage is the fit's, inherited by the
-poststratification, not added by it.
+Measured (200 data sets): coverage 94.7%, RMSE 0.109 against 0.172 for the national share.
+In a harder regime (40 surveyed areas of 10-60 respondents, J = 3, control intercept -1) the
+poststratified intervals covered 95.8% (200 data sets; 90.2% before the SDs had their
+Gamma(2, 1) prior and the intervals their integration over the parameters).
 """
 
 from __future__ import annotations
