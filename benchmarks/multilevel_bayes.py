@@ -89,8 +89,8 @@ def coverage(reps: int, draws: int = 1000) -> None:
         f"({time.perf_counter() - t0:.0f} s): "
         f"bayes {np.mean(cov):.4f} (MC s.e. {se:.4f}), laplace {np.mean(cov_eb):.4f}; "
         f"|laplace - bayes| / posterior SD: worst "
-        f"{np.max(worst):.3f}, mean of the per-data-set maxima {np.mean(worst):.3f}, mean "
-        f"{np.mean(mean):.3f}"
+        f"{np.max(worst):.3f}, mean of the per-data-set maxima {np.mean(worst):.3f} (above "
+        f"0.1 in {np.sum(np.array(worst) > 0.1)} of {reps}), mean {np.mean(mean):.3f}"
     )
 
 
