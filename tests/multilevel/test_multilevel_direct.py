@@ -221,3 +221,25 @@ def test_random_slope() -> None:
     assert f.converged
     with pytest.raises(UnsupportedError, match="random_slope"):
         unspoken.multilevel_list(df, "y ~ x", "t", J=3, area="area", random_slope="age")
+
+
+def test_correlation_where_everyone_answered_both_sets_treated_direct_answers_aside() -> None:
+    rng = np.random.default_rng(31)
+    df = _simulate(rng, rng.integers(20, 80, 25))
+    f = unspoken.multilevel_list(df, "y ~ x", "t", J=3, area="area", direct="d",
+                                 correlation=True)  # fmt: skip
+    n_treated = int((df["t"] == 1).sum())
+    assert "correlation" in f.sd and -1 < f.sd["correlation"].estimate < 1
+    assert any(f"direct answers of the {n_treated} respondents" in n for n in f.notes)
+    # the national and raw direct shares still use every direct answer
+    assert f.national_direct == pytest.approx(df["d"].mean())
+    # the same fit as when those answers were never given
+    ctrl = df.assign(d=df["d"].where(df["t"] == 0))
+    g = unspoken.multilevel_list(ctrl, "y ~ x", "t", J=3, area="area", direct="d")
+    np.testing.assert_allclose(f.params_, g.params_, rtol=1e-8)
+    no = unspoken.multilevel_list(df, "y ~ x", "t", J=3, area="area", direct="d",
+                                  correlation=False)  # fmt: skip
+    assert "correlation" not in no.sd
+    with pytest.raises(UnsupportedError, match="correlation"):
+        unspoken.multilevel_list(df, "y ~ x", "t", J=3, area="area", direct="d",
+                                 correlation="yes")  # fmt: skip

@@ -302,6 +302,16 @@ def _patterns(d: MultilevelData) -> None:
     d.pattern = key.loc[first].sort_values(list(key.columns)).index.to_numpy()
 
 
+def set_aside_treated_direct(d: MultilevelData) -> int:
+    """Leave the direct answers of the treated list arm out of the model (patterns rebuilt);
+    returns how many were set aside."""
+    drop = d.in_direct & d.in_list & (d.t == 1)
+    d.in_direct = d.in_direct & ~drop
+    d.d = np.where(d.in_direct, d.d, 0.0)
+    _patterns(d)
+    return int(drop.sum())
+
+
 def area_raw(d: MultilevelData, A: int) -> dict[str, np.ndarray]:
     """Each area's own estimates (no pooling): the difference in mean counts with its
     treated and control counts, and with a direct question the share saying support with

@@ -64,6 +64,32 @@ def _slope_column(random_slope: Any, terms: list[str]) -> int | None:
     return terms.index(random_slope)
 
 
+def _correlated(d, correlation: bool | None) -> bool:
+    """Whether the said and hidden area effects are correlated (``correlation`` of
+    :func:`multilevel_list`); with ``True`` where respondents answered both, the treated
+    list arm's direct answers are set aside (said in the data's notes)."""
+    from unspoken.multilevel.data import set_aside_treated_direct
+
+    if correlation not in (None, True, False):
+        raise UnsupportedError(
+            f"correlation must be None (automatic), True or False, not {correlation!r}",
+            param="correlation",
+        )
+    if d.d is None:
+        return False
+    separate = d.layout in ("control", "separate")
+    if correlation is None or not correlation or separate:
+        return bool(separate if correlation is None else correlation)
+    n = set_aside_treated_direct(d)
+    d.notes.append(
+        f"correlation=True: the direct answers of the {n} respondents in the treated list arm "
+        "are set aside (their list answer holds the sensitive item too, and a respondent's two "
+        "answers are linked); the said share rests on the other "
+        f"{int(d.in_direct.sum())} direct answers"
+    )
+    return True
+
+
 def _check_nodes(nodes: Any) -> None:
     if nodes is None:
         return
@@ -145,6 +171,7 @@ def multilevel_list(
     dk_values: Any = None,
     area_data: Any = None,
     random_slope: str | None = None,
+    correlation: bool | None = None,
     nodes: int | None = None,
     random_effects: bool = True,
     penalty: bool = True,
@@ -164,6 +191,12 @@ def multilevel_list(
     whose columns ``area_formula`` may use. ``direct``, ``support``, ``dk`` ("no": "don't
     know" is not support; "drop": left out) and ``dk_values`` as in :func:`unspoken.gap`.
     ``random_slope`` a covariate with a random slope in the sensitive-item model.
+    ``correlation``: fit the correlation of the hidden and the said area effects (which lets
+    the precise direct answers inform the hidden share and the gap). ``None`` (default):
+    only where no respondent answered both the list and the direct question; ``True``:
+    also where they did, setting aside the direct answers of the treated list arm (their
+    list answer holds the sensitive item, and a respondent's two answers are linked, a link
+    the correlation would absorb); ``False``: never.
     ``method="laplace"`` integrates the area effects out by adaptive Gauss–Hermite
     quadrature with ``nodes`` points per dimension (default 7, 5, 4 for 2, 3, 4 dimensions;
     ``nodes=1``: the Laplace approximation, slower: its gradient is numerical) and maximises
@@ -202,12 +235,13 @@ def multilevel_list(
     A, k = len(d.labels), d.X.shape[1]
     raw = area_raw(d, A)
     national, national_direct = national_shares(d)
+    # the said and hidden area effects are correlated only where no respondent answered
+    # both, unless asked (see the notes below)
+    correlated = _correlated(d, correlation)
+    notes = list(d.notes)
     pat = d.pattern
     args = (d.y[pat], d.t[pat], d.X[pat], d.codes[pat], d.freq, d.J)
     extra = {"slope": slope, "in_list": d.in_list[pat]}
-    # the said and hidden area effects are correlated only where no respondent answered
-    # both (see the note below)
-    correlated = d.d is not None and d.layout in ("control", "separate")
     if d.d is not None:
         extra |= {"d": d.d[pat], "in_direct": d.in_direct[pat], "correlated": correlated}
     D = 2 + (slope is not None) + (d.d is not None)
@@ -223,8 +257,7 @@ def multilevel_list(
             d, model_cls(1), raw, area, direct, level, min_n, draws, warmup, chains, seed
         )
     res, nd, rounds, theta, H_full, model = _fit(d, n_nodes, random_effects, model_cls)
-    notes = list(d.notes)
-    if d.d is not None and not correlated:
+    if d.d is not None and not correlated and d.layout not in ("control", "separate"):
         notes.append(
             "the same respondents answered the list and the direct question: the area "
             "effects of the hidden and the said shares are modelled as independent (a "
