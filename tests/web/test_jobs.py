@@ -60,15 +60,21 @@ def _raise(e: BaseException) -> None:
 
 
 def test_other_jobs_run_while_one_is_slow(runner: JobRunner) -> None:
+    # a runner whose slow job lasts 20 s: a second job that waited for it would take 20 s;
+    # one that runs beside it takes well under 10 s even on a loaded 2-core machine (the
+    # 3-second runner left 1 s of margin, too little under a full parallel test run)
+    patient = JobRunner(timeout=20, memory_mb=1024, workers=2)
+
     def slow_job() -> None:
         with pytest.raises(JobError):
-            runner.call(time.sleep, 30)
+            patient.call(time.sleep, 60)
 
     slow = threading.Thread(target=slow_job)
     slow.start()
+    time.sleep(0.5)  # the slow job has started
     t0 = time.monotonic()
-    assert runner.call(operator.mul, 6, 7) == 42
-    assert time.monotonic() - t0 < 2
+    assert patient.call(operator.mul, 6, 7) == 42
+    assert time.monotonic() - t0 < 10
     slow.join()
 
 
