@@ -103,10 +103,6 @@ def test_listed_in_help(cli):
 
 def test_direct_question_and_area_table(cli, tmp_path):
     survey = unspoken.datasets.load("synthetic_regions_survey")
-    if "say_support" not in survey.columns or "synthetic_regions_areas" not in (
-        unspoken.datasets.names()
-    ):
-        pytest.skip("the synthetic survey has no direct question or area table yet")
     areas = unspoken.datasets.load("synthetic_regions_areas")[["region", "volunteers"]]
     path = tmp_path / "areas.csv"
     areas.to_csv(path, index=False)
@@ -126,6 +122,13 @@ def test_direct_question_and_area_table(cli, tmp_path):
         d["poststratified"]["national"]["estimate"]
         - d["poststratified"]["national_direct"]["estimate"]
     )
+    # everyone answered both: no correlation unless asked for
+    assert "correlation" not in d["fit"]["sd"]
+    code, out, err = cli(*args, "--correlation", "yes")
+    assert code == 0, err
+    d = json.loads(out)
+    assert "correlation" in d["fit"]["sd"]
+    assert any("treated list arm are set aside" in n for n in d["fit"]["notes"])
 
 
 @pytest.mark.slow  # two NUTS runs (2 chains x 300 iterations): 30-60 s on this machine

@@ -80,6 +80,14 @@ def _table(path: str, option: str, encoding: str | None) -> Any:
     "laplace: adaptive quadrature, empirical Bayes (fast); bayes: NUTS in NumPyro "
     "(pip install 'unspoken[bayes]'), minutes.",
 )
+@c.choice_option(
+    "--correlation",
+    ["auto", "yes", "no"],
+    "auto",
+    "With --direct: fit the correlation of the hidden and said area effects. auto: only when "
+    "no respondent answered both questions; yes: also then, setting aside the treated list "
+    "arm's direct answers; no: never.",
+)
 @click.option("--draws", type=click.IntRange(min=1), default=None, help="bayes: draws per chain.")
 @click.option("--warmup", type=click.IntRange(min=1), default=None, help="bayes: warm-up draws.")
 @click.option("--chains", type=click.IntRange(min=1), default=None, help="bayes: chains.")
@@ -115,6 +123,9 @@ def command(
     pop = _table(population, "--population", encoding)
     areas = None if area_data is None else _table(area_data, "--area-data", encoding)
     fit_options = {k: v for k, v in (("draws", draws), ("warmup", warmup), ("chains", chains)) if v}
+    correlation = options.pop("correlation")
+    if correlation != "auto":
+        fit_options["correlation"] = correlation == "yes"
     if options["method"] == "bayes":
         click.echo("Fitting by NUTS (NumPyro); this can take a few minutes...", err=True)
     res = mrp(df, population=pop, area_data=areas, **options, **fit_options)
