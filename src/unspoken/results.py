@@ -199,6 +199,15 @@ class Estimate(ResultMixin):
         est, se = float(estimate), float(std_error)
         return cls(est, se, est - c * se, est + c * se, n, label, level)
 
+    @classmethod
+    def from_draws(cls, draws: np.ndarray, level: float = 0.95, n: int | None = None) -> Estimate:
+        """Posterior (or simulation) summary of ``draws``: mean, SD and the central
+        ``level`` interval of the finite draws."""
+        v = np.asarray(draws, dtype=float)
+        v = v[np.isfinite(v)]
+        lo, hi = np.quantile(v, [(1 - level) / 2, (1 + level) / 2])
+        return cls(float(v.mean()), float(v.std(ddof=1)), float(lo), float(hi), n, None, level)
+
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {
             "estimate": self.estimate,

@@ -16,11 +16,6 @@ from unspoken.results import Estimate
 __all__ = ["fit_bayes"]
 
 
-def _summary(v: np.ndarray, level: float) -> Estimate:
-    lo, hi = np.quantile(v, [(1 - level) / 2, (1 + level) / 2])
-    return Estimate(float(v.mean()), float(v.std(ddof=1)), float(lo), float(hi), level=level)
-
-
 def fit_bayes(
     d, model, raw, area, direct, level, min_n, draws, warmup, chains, seed, progress=True
 ):
@@ -34,7 +29,7 @@ def fit_bayes(
         diagnostics,
         sample_posterior,
     )
-    from unspoken.multilevel.data import national_shares
+    from unspoken.multilevel.data import fixed_effect_labels, national_shares
     from unspoken.multilevel.estimates import area_records
     from unspoken.multilevel.results import MultilevelListFit
 
@@ -78,7 +73,7 @@ def fit_bayes(
     national, national_direct = national_shares(d)
     areas = area_records(est, raw, d.labels, national, min_n, d.d is not None)
     sd = {
-        name: _summary(flat[key], level)
+        name: Estimate.from_draws(flat[key], level)
         for name, key in (
             ("sensitive", "sigma_u"),
             ("control", "sigma_v"),
@@ -100,12 +95,9 @@ def fit_bayes(
             "the sampler has not converged (an R-hat above 1.01, a bulk ESS below 400 or "
             "divergent transitions): run longer (draws=, warmup=) before using the numbers"
         )
-    names = {0: "sensitive", 1: "control", 2: "direct"}
-    k = d.X.shape[1]
     worst = max((v["rhat"] for v in diag.values()), default=np.nan)
     return MultilevelListFit(
-        parts=[names[j] for j in range(len(blocks)) for _ in range(k)],
-        terms=list(d.terms) * len(blocks),
+        **fixed_effect_labels(d),
         params_=fixed.mean(0),
         cov=np.atleast_2d(np.cov(fixed, rowvar=False)),
         sd=sd,

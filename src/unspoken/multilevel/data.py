@@ -333,6 +333,17 @@ def area_raw(d: MultilevelData, A: int) -> dict[str, np.ndarray]:
     return out
 
 
+#: the parts of the fixed effects, in the order of the model's linear indices
+PARTS = ("sensitive", "control", "direct")
+
+
+def fixed_effect_labels(d: MultilevelData) -> dict[str, list[str]]:
+    """``parts`` and ``terms`` of the fixed effects (sensitive, control [, direct])."""
+    r = 2 if d.d is None else 3
+    k = len(d.terms)
+    return {"parts": [p for p in PARTS[:r] for _ in range(k)], "terms": list(d.terms) * r}
+
+
 def national_shares(d: MultilevelData) -> tuple[float, float | None]:
     """The national difference in mean counts and, with a direct question, the national
     share saying support."""

@@ -102,11 +102,9 @@ def area_estimates(
         post_cov[A + np.arange(A), np.arange(A)] = c
         g = np.stack([p["gap"] for p in pts])
         gm, gv = total_moments(at["gap"][0], g[:, 0], g[:, 1])
-        gse = np.sqrt(gv)
-        z = z_value(level)
         gaps = [
-            Estimate(float(m), float(s), float(m - z * s), float(m + z * s), int(na), level=level)
-            for m, s, na in zip(gm, gse, n, strict=True)
+            Estimate.from_se(m, np.sqrt(v), level, int(na))
+            for m, v, na in zip(gm, gv, n, strict=True)
         ]
     logit_cov = np.cov(L, rowvar=False, bias=True) + post_cov
     est["gap"] = gaps

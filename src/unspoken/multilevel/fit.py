@@ -25,8 +25,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from scipy.special import expit
 
 from unspoken.errors import UnsupportedError
 from unspoken.results import check_level, optimum_fields
@@ -37,15 +35,6 @@ __all__ = ["multilevel_list"]
 DEFAULT_NODES = {2: 7, 3: 5, 4: 4}
 #: an SD below this is at the boundary 0 (its log is flat there)
 SD_FLOOR = 1e-4
-
-
-def area_cols_of(area_formula: str | None, frame: pd.DataFrame) -> list[str]:
-    """The columns of the area-level predictors."""
-    from unspoken.formula import formula_columns, split_formula
-
-    if area_formula is None:
-        return []
-    return formula_columns(split_formula(area_formula)[1], list(frame.columns))
 
 
 def _slope_column(random_slope: Any, terms: list[str]) -> int | None:
@@ -105,19 +94,10 @@ def _start(d, model, std_theta: np.ndarray) -> np.ndarray:
     """Start: the standard ML fit, a logistic fit of the direct answers, SDs 0.5."""
     parts = [std_theta]
     if model.has_direct:
-        from unspoken.inference.likelihood import newton_maximize
+        from unspoken.inference.likelihood import binomial_fit
 
-        m, X, y = d.in_direct, d.X[d.in_direct], d.d[d.in_direct]
-
-        def logistic(b, order):
-            eta = X @ b
-            p = expit(eta)
-            ll = float(y @ eta - np.logaddexp(0, eta).sum())
-            g = None if order < 1 else X.T @ (y - p)
-            H = None if order < 2 else -(X.T * (p * (1 - p))) @ X
-            return ll, g, H
-
-        parts.append(newton_maximize(logistic, np.zeros(X.shape[1])).theta if m.any() else 0)
+        m = d.in_direct
+        parts.append(binomial_fit(d.X[m], d.d[m], 1.0) if m.any() else np.zeros(d.X.shape[1]))
     load = [0.0 if not ld.log else np.log(0.5) for ld in model.loadings]
     return np.concatenate([*parts, load])
 
@@ -211,7 +191,12 @@ def multilevel_list(
     ``min_n``: areas with fewer respondents get no raw estimate.
     """
     from unspoken.listexp.data import check_missing
-    from unspoken.multilevel.data import area_raw, national_shares, prepare_multilevel
+    from unspoken.multilevel.data import (
+        area_raw,
+        fixed_effect_labels,
+        national_shares,
+        prepare_multilevel,
+    )
     from unspoken.multilevel.estimates import area_estimates, sd_estimates
     from unspoken.multilevel.model import MultilevelListModel
     from unspoken.multilevel.results import MultilevelListFit
@@ -296,10 +281,8 @@ def multilevel_list(
             f"raw (no-pooling) shares are not shown for areas with fewer than {min_n} "
             "respondents or too few per list arm; their model-based estimates are"
         )
-    names = {0: "sensitive", 1: "control", 2: "direct"}
     return MultilevelListFit(
-        parts=[names[j] for j in range(model.n_index) for _ in range(k)],
-        terms=list(d.terms) * model.n_index,
+        **fixed_effect_labels(d),
         params_=theta[:r],
         cov=cov_full[:r, :r],
         sd=sd_estimates(model, theta, cov_full, at_zero, level),

@@ -208,8 +208,7 @@ def indicator_correlation(
     r = row_correlations(D, x)
     ranks = np.argsort(np.argsort(D, axis=1), axis=1).astype(float)  # draws: no ties
     s = row_correlations(ranks, _ranks(x))
-    tail = (1 - level) / 2
-    pearson, spearman = (_summary(v, tail, A, level) for v in (r, s))
+    pearson, spearman = (Estimate.from_draws(v, level, A) for v in (r, s))
     slope, intercept = np.polyfit(x, est, 1)
     in_model = indicator in (fit.state or {}).get("area_columns", [])
     sd_at_zero = fit.method != "bayes" and any(
@@ -242,13 +241,6 @@ def indicator_correlation(
 def _ranks(x: np.ndarray) -> np.ndarray:
     """Ranks with ties averaged (as Spearman's rank correlation takes them)."""
     return pd.Series(x).rank(method="average").to_numpy(dtype=float)
-
-
-def _summary(v: np.ndarray, tail: float, A: int, level: float) -> Estimate:
-    """Mean, SD and central interval of per-draw correlations."""
-    v = v[np.isfinite(v)]
-    lo, hi = np.quantile(v, [tail, 1 - tail])
-    return Estimate(float(v.mean()), float(v.std(ddof=1)), float(lo), float(hi), A, level=level)
 
 
 def _fisher(r: float, A: int, level: float) -> Estimate | None:

@@ -297,21 +297,10 @@ def _laplace_estimates(fit: Any, c: Cells, level: float) -> dict[str, tuple]:
         gm, gv = total_moments(at["gap"][0], g[:, 0], g[:, 1])
         ngm, ngv = total_moments(at["gap"][0] @ c.share, g[:, 0] @ c.share, g[:, 1] @ sq)
         out["gap"] = (
-            [_wald(float(x), float(y), level) for x, y in zip(gm, gv, strict=True)],
-            _wald(float(ngm), float(ngv), level),
+            [Estimate.from_se(x, np.sqrt(y), level) for x, y in zip(gm, gv, strict=True)],
+            Estimate.from_se(ngm, np.sqrt(ngv), level),
         )
     return out
-
-
-def _wald(m: float, v: float, level: float) -> Estimate:
-    se = float(np.sqrt(v))
-    z = z_value(level)
-    return Estimate(m, se, m - z * se, m + z * se, level=level)
-
-
-def _credible(d: np.ndarray, level: float) -> Estimate:
-    lo, hi = np.quantile(d, [(1 - level) / 2, (1 + level) / 2])
-    return Estimate(float(d.mean()), float(d.std(ddof=1)), float(lo), float(hi), level=level)
 
 
 def _bayes_estimates(fit: Any, c: Cells, level: float, block: int = 500) -> dict[str, tuple]:
@@ -344,10 +333,10 @@ def _bayes_estimates(fit: Any, c: Cells, level: float, block: int = 500) -> dict
     for q, parts in draws.items():
         if parts:
             d = np.concatenate(parts)  # (S, P)
-            out[q] = ([_credible(d[:, a], level) for a in range(d.shape[1])],
-                      _credible(d @ c.share, level))  # fmt: skip
+            out[q] = ([Estimate.from_draws(d[:, a], level) for a in range(d.shape[1])],
+                      Estimate.from_draws(d @ c.share, level))  # fmt: skip
     if "direct" in out:
         g = np.concatenate(draws["hidden"]) - np.concatenate(draws["direct"])
-        out["gap"] = ([_credible(g[:, a], level) for a in range(g.shape[1])],
-                      _credible(g @ c.share, level))  # fmt: skip
+        out["gap"] = ([Estimate.from_draws(g[:, a], level) for a in range(g.shape[1])],
+                      Estimate.from_draws(g @ c.share, level))  # fmt: skip
     return out
